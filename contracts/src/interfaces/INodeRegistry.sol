@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Capabilities, NodeView, Resources, SlashReason, Tier, TierThreshold} from "../types/Types.sol";
+import {IParameters} from "./IParameters.sol";
+
+/// @title Node registry: staking, collateral, reputation, tiers, slashing and the active set
+/// @notice An operator (cold wallet) registers a node with a worker (hot) key that signs day-to-day calls.
+///         Bonded stake backs assignments (collateral is locked per assignment); unbonding stake stays
+///         slashable until withdrawn. A slash jails the node and drops it from the active set.
+/// @dev Parameters (IParameters): "minStake", "unbondingPeriod", "jailPeriod".
+///      Roles: GOVERNOR_ROLE (parameters, tier thresholds), PROTOCOL_ROLE (TaskManager, DisputeManager).
+interface INodeRegistry is IParameters {
+    // ----------------------------------------------------------------------------------------------
+    // Errors
+    // ----------------------------------------------------------------------------------------------
+    error ZeroAddress();
+    error ZeroAmount();
+    error UnknownNode(uint256 nodeId);
+    /// @notice Caller is neither the node's operator nor (where allowed) its worker key.
+    error NotNodeOperator(uint256 nodeId, address caller);
+    error NotNodeOperatorOrWorker(uint256 nodeId, address caller);
+    error WorkerKeyInUse(address worker, uint256 nodeId);
+    error StakeBelowMinimum(uint256 stake, uint256 minStake);
+    error InsufficientFreeStake(uint256 nodeId, uint256 requested, uint256 free);
+    error InsufficientLockedCollateral(uint256 nodeId, uint256 requested, uint256 locked);
+    error NothingToWithdraw(uint256 nodeId);
+    error StillUnbonding(uint256 nodeId, uint64 releaseAt);
+    error InvalidNodeStatus(uint256 nodeId, uint8 status);
+    error NodeJailed(uint256 nodeId, uint64 until);
+    error NodeNotJailed(uint256 nodeId);
+    error CollateralStillLocked(uint256 nodeId, uint256 locked);
+    error InvalidCapabilities();
+    error InvalidTierThresholds(Tier tier);
+    error IndexOutOfBounds(uint256 index, uint256 length);
+
+    // ----------------------------------------------------------------------------------------------
+    // Events
+    // ----------------------------------------------------------------------------------------------
+    event NodeRegistered(
+        uint256 indexed nodeId,
+        address indexed operator,
+        address indexed worker,
+        Capabilities capabilities,
+        uint256 askPrice,
+        bytes32 metadataCid,
+        uint256 stake
+    );
+    event NodeUpdated(
+        uint256 indexed nodeId, Capabilities capabilities, uint256 askPrice, bytes32 metadataCid
+    );
+    event WorkerChanged(uint256 indexed nodeId, address indexed oldWorker, address indexed newWorker);
+    event Staked(uint256 indexed nodeId, uint256 amount, uint256 newStake);
+    event UnstakeRequested(uint256 indexed nodeId, uint256 amount, uint256 totalUnbonding, uint64 releaseAt);
+    event Withdrawn(uint256 indexed nodeId, address indexed to, uint256 amount);
+    event NodePaused(uint256 indexed nodeId);
+    event NodeResumed(uint256 indexed nodeId);
+    event NodeExited(uint256 indexed nodeId, uint256 unbonding, uint64 releaseAt);
+    /// @notice The node entered (`active` true) or left the enumerable active set.
+    event ActiveSetChanged(uint256 indexed nodeId, bool active, uint256 activeCount);
+    event CollateralLocked(uint256 indexed nodeId, uint256 amount, uint256 totalLocked);
+    event CollateralUnlocked(uint256 indexed nodeId, uint256 amount, uint256 totalLocked);
+    /// @notice `amount` left the node's stake (bonded first, then unbonding) and went to `recipient`.
+    event Slashed(uint256 indexed nodeId, uint256 amount, address indexed recipient, SlashReason reason);
+    event Jailed(uint256 indexed nodeId, uint64 until);
+    event Unjailed(uint256 indexed nodeId);
+    event ReputationUpdated(uint256 indexed nodeId, uint32 completed, uint32 failed, uint32 slashCount);
+    event TierChanged(uint256 indexed nodeId, Tier oldTier, Tier newTier);
+    event TierThresholdSet(Tier indexed tier, uint256 minStake, uint32 minCompleted, uint16 minSuccessBps);
+
+    // ----------------------------------------------------------------------------------------------
+    // Operator
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Registers a node and bonds `stakeAmount` NRL (approve first). Returns the new node id (from 1).
+    function register(
+        address worker,
+        Capabilities calldata capabilities,
+        uint256 askPrice,
+        bytes32 metadataCid,
+        uint256 stakeAmount
+    ) external returns (uint256 nodeId);
+
+    /// @notice Updates what the node offers. Operator only.
+    function updateNode(
+        uint256 nodeId,
+        Capabilities calldata capabilities,
+        uint256 askPrice,
+        bytes32 metadataCid
+    ) external;
+
+    /// @notice Rotates the worker (hot) key. Operator only.
+    function setWorker(uint256 nodeId, address worker) external;
+
+    /// @notice Adds bonded stake. Anyone may top up a node; tokens come from the caller.
+    function stake(uint256 nodeId, uint256 amount) external;
+
+    /// @notice Moves free (unlocked) bonded stake into unbonding; restarts the unbonding timer. Operator only.
+    function requestUnstake(uint256 nodeId, uint256 amount) external;
+
+    /// @notice Pays out the unbonding amount to the operator once the unbonding period has passed.
+    function withdraw(uint256 nodeId) external returns (uint256 amount);
+
+    /// @notice Leaves the active set; live assignments continue. Operator or worker.
+    function pause(uint256 nodeId) external;
+
+    /// @notice Returns a paused node to the active set. Operator only.
+    function resume(uint256 nodeId) external;
+
+    /// @notice Leaves for good: requires no locked collateral; all stake starts unbonding. Operator only.
+    function exit(uint256 nodeId) external;
+
+    /// @notice Returns a node whose jail period has passed to the active set. Operator or worker.
+    function unjail(uint256 nodeId) external;
+
+    /// @notice Recomputes a node's tier (after the governor changes thresholds). Anyone.
+    function refreshTier(uint256 nodeId) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Governor
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Sets the thresholds of one tier (Bronze..Platinum). Thresholds must not decrease with tier.
+    function setTierThreshold(Tier tier, TierThreshold calldata threshold) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Protocol (PROTOCOL_ROLE)
+    // ----------------------------------------------------------------------------------------------
+
+    function lockCollateral(uint256 nodeId, uint256 amount) external;
+    function unlockCollateral(uint256 nodeId, uint256 amount) external;
+
+    /// @notice Takes up to `amount` from bonded stake, then unbonding, sends it to `recipient`, jails the
+    ///         node and drops it from the active set. Locked collateral is clamped to what stays bonded.
+    /// @return slashed The amount actually taken (less than `amount` when the node has less).
+    function slash(uint256 nodeId, uint256 amount, address recipient, SlashReason reason)
+        external
+        returns (uint256 slashed);
+
+    function recordSuccess(uint256 nodeId) external;
+    function recordFailure(uint256 nodeId) external;
+
+    // ----------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------
+
+    function token() external view returns (address);
+    function nodeCount() external view returns (uint256);
+    function getNode(uint256 nodeId) external view returns (NodeView memory);
+    function operatorOf(uint256 nodeId) external view returns (address);
+    /// @notice Node id of a worker key, 0 if none.
+    function nodeIdOfWorker(address worker) external view returns (uint256);
+    /// @notice True when `account` is the node's operator or worker key.
+    function isOperatorOrWorker(uint256 nodeId, address account) external view returns (bool);
+    function freeStake(uint256 nodeId) external view returns (uint256);
+    function tierOf(uint256 nodeId) external view returns (Tier);
+    /// @notice The tier the current thresholds give for these inputs (the function the stored tier follows).
+    function computeTier(uint256 stakeAmount, uint256 completed, uint256 failed) external view returns (Tier);
+    function tierThreshold(Tier tier) external view returns (TierThreshold memory);
+    /// @notice Active, tier at least `minTier`, capabilities cover `resources`, ask price at most `price`,
+    ///         and free stake at least `collateral`.
+    function isEligible(
+        uint256 nodeId,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 price,
+        uint256 collateral
+    ) external view returns (bool);
+    function isActive(uint256 nodeId) external view returns (bool);
+    function activeNodeCount() external view returns (uint256);
+    function activeNodeAt(uint256 index) external view returns (uint256 nodeId);
+    /// @notice Sum of bonded plus unbonding stake of all nodes; equals the registry's token balance.
+    function totalStaked() external view returns (uint256);
+}
