@@ -5,7 +5,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 
 /// @title Checkpoint commitments
 /// @notice The leaf encoding every party uses for training checkpoints. It is the encoding of
-///         `StandardMerkleTree.of(values, ["uint256", "uint256", "bytes32"])` in @openzeppelin/merkle-tree:
+///         `StandardMerkleTree.of(values, ["uint256", "uint256", "bytes32"])` in the OpenZeppelin merkle-tree package:
 ///         the ABI-encoded (index, step, hash) hashed twice, so a leaf can never be mistaken for an inner node.
 library CheckpointMerkle {
     /// @notice Leaf of checkpoint `index` taken at training step `step` whose file has sha256 `checkpointHash`.
