@@ -229,6 +229,8 @@ export const task = onchainTable(
     /** Audits paid for at post time: ceil(shardCount * auditRateBps / 10000). */
     auditBudget: t.integer().notNull(),
     auditFeePerShard: t.bigint().notNull(),
+    /** Collateral locked per assignment: rewardPerShard * collateralRatioBps (at post time) / 10000. */
+    collateralPerShard: t.bigint().notNull(),
     /** Escrow pulled at post time. */
     escrow: t.bigint().notNull(),
     /** Escrow still held: escrow - paid - fees - audit fees paid - refunded. */
@@ -253,7 +255,6 @@ export const task = onchainTable(
     timeoutCount: t.integer().notNull(),
     auditsUsed: t.integer().notNull(),
     disputeCount: t.integer().notNull(),
-    eventCount: t.integer().notNull(),
     // timestamps
     createdAt: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
@@ -275,15 +276,16 @@ export const shard = onchainTable(
     taskId: t.bigint().notNull(),
     shardIndex: t.integer().notNull(),
     status: shardStatus("status").notNull(),
-    /** Node of the current (or last) assignment; null before the first assignment. */
+    /** Node of the current attempt (as the contract's ShardView): null while Pending, after a timeout or a lost dispute. */
     nodeId: t.bigint(),
     /** Assignments that counted as attempts (the contract's `attempts`). */
     attempts: t.integer().notNull(),
     /** All assignments, releases included; the current one is assignment `${taskId}-${shardIndex}-${assignmentCount}`. */
     assignmentCount: t.integer().notNull(),
-    deadline: t.bigint(), // assignment deadline
+    /** Assignment deadline (Assigned) or end of the challenge window (Submitted / Challenged / Finalized). */
+    deadline: t.bigint(),
     assignedAt: t.bigint(),
-    // result
+    // result (manifest, root and disputeId stay after the attempt ends, as in the contract)
     manifestCid: t.hex(),
     manifestCidStr: t.text(),
     checkpointRoot: t.hex(),

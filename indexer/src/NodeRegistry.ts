@@ -122,10 +122,15 @@ ponder.on("NodeRegistry:UnstakeRequested", async ({ event, context }) => {
 
 ponder.on("NodeRegistry:Withdrawn", async ({ event, context }) => {
   const a = event.args;
-  const n = await updateNode(context, event, a.nodeId, (old) => ({
-    unbonding: old.unbonding > a.amount ? old.unbonding - a.amount : 0n,
-    totalWithdrawn: old.totalWithdrawn + a.amount,
-  }));
+  // Withdraw pays out the whole unbonding amount and clears its release time.
+  const n = await updateNode(context, event, a.nodeId, (old) => {
+    const unbonding = old.unbonding > a.amount ? old.unbonding - a.amount : 0n;
+    return {
+      unbonding,
+      unbondingReleaseAt: unbonding === 0n ? 0n : old.unbondingReleaseAt,
+      totalWithdrawn: old.totalWithdrawn + a.amount,
+    };
+  });
   await stakeRow(context, event, n, "Withdrawn", a.amount, { account: a.to });
   await logEvent(context, event, C, "Withdrawn", { nodeId: a.nodeId });
 });
@@ -208,7 +213,7 @@ ponder.on("NodeRegistry:Jailed", async ({ event, context }) => {
 });
 
 ponder.on("NodeRegistry:Unjailed", async ({ event, context }) => {
-  await updateNode(context, event, event.args.nodeId, () => ({ jailed: false }));
+  await updateNode(context, event, event.args.nodeId, () => ({ jailed: false, jailedUntil: 0n }));
   await logEvent(context, event, C, "Unjailed", { nodeId: event.args.nodeId });
 });
 

@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { assignment, shard, task, tierFee } from "ponder:schema";
+import { assignment, dispute, protocolParameter, shard, task, tierFee } from "ponder:schema";
 import { taskManagerAbi } from "./lib/abis.js";
 import {
   AUDIT_STATUS,
@@ -11,7 +11,15 @@ import {
 } from "./lib/format.js";
 import { registerGeneric, setParameter } from "./lib/governance.js";
 import { logEvent, type NetworkRow, updateNode } from "./lib/store.js";
-import { assignmentId, type TaskRow, updateCurrentAssignment, updateShard, updateTask } from "./lib/tasks.js";
+import {
+  assignmentId,
+  endedAttempt,
+  type ShardRow,
+  type TaskRow,
+  updateCurrentAssignment,
+  updateShard,
+  updateTask,
+} from "./lib/tasks.js";
 
 const C = "TaskManager";
 
@@ -24,6 +32,9 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
   const auditFeePerShard =
     auditBudget > 0 && a.escrow > rewards ? (a.escrow - rewards) / BigInt(auditBudget) : 0n;
   const ts = event.block.timestamp;
+  // The contract fixes the collateral ratio at post time; ParameterSet (from the constructor on) tracks it.
+  const ratio = await context.db.find(protocolParameter, { contract: C, name: "collateralRatioBps" });
+  const collateralPerShard = ratio ? (a.rewardPerShard * ratio.value) / 10_000n : 0n;
   await context.db.insert(task).values({
     id: a.taskId,
     client: a.client,
@@ -41,6 +52,7 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     auditRateBps,
     auditBudget,
     auditFeePerShard,
+    collateralPerShard,
     escrow: a.escrow,
     escrowRemaining: a.escrow,
     paid: 0n,
@@ -60,7 +72,6 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     timeoutCount: 0,
     auditsUsed: 0,
     disputeCount: 0,
-    eventCount: 0,
     createdAt: ts,
     createdBlock: event.block.number,
     createdTx: event.transaction.hash,
@@ -313,12 +324,13 @@ ponder.on("TaskManager:ShardFinalized", async ({ event, context }) => {
 ponder.on("TaskManager:ShardTimedOut", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
+  // The attempt ends (attempts + 1); ShardRequeued / ShardFailed / ShardCancelled follow with the new status.
   const res = await updateShard(
     context,
     event,
     a.taskId,
     shardIndex,
-    () => ({}),
+    (s) => ({ ...endedAttempt, attempts: s.attempts + 1 }),
     (t) => ({ timeoutCount: t.timeoutCount + 1, compensation: t.compensation + a.slashed }),
   );
   if (res) {
@@ -340,10 +352,34 @@ ponder.on("TaskManager:ShardTimedOut", async ({ event, context }) => {
   );
 });
 
+/**
+ * When a Challenged shard is re-queued, failed or cancelled, the submitter lost its dispute: that attempt
+ * ends here (the contract's onDisputeResolved) with attempts + 1, the auditor cleared and the losing
+ * manifest kept to resume from at the disputed checkpoint.
+ */
+async function afterLostDispute(
+  context: Parameters<typeof updateShard>[0],
+  s: ShardRow,
+): Promise<Partial<ShardRow>> {
+  if (s.status !== "Challenged") return {};
+  const d = s.disputeId === null ? null : await context.db.find(dispute, { id: s.disputeId });
+  return {
+    ...endedAttempt,
+    attempts: s.attempts + 1,
+    auditorNodeId: null,
+    resumeManifestCid: s.manifestCid,
+    resumeManifestCidStr: s.manifestCidStr,
+    ...(d ? { resumeFrom: d.checkpointIndex } : {}),
+  };
+}
+
 ponder.on("TaskManager:ShardRequeued", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
   await updateShard(context, event, a.taskId, shardIndex, () => ({
+    ...lost,
     status: "Pending",
     attempts: Number(a.attempts),
     resumeFrom: Number(a.resumeFrom),
@@ -356,7 +392,13 @@ ponder.on("TaskManager:ShardRequeued", async ({ event, context }) => {
 ponder.on("TaskManager:ShardFailed", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  await updateShard(context, event, a.taskId, shardIndex, () => ({ status: "Failed", refund: a.refund }));
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
+  await updateShard(context, event, a.taskId, shardIndex, () => ({
+    ...lost,
+    status: "Failed",
+    refund: a.refund,
+  }));
   await logEvent(
     context,
     event,
@@ -370,7 +412,9 @@ ponder.on("TaskManager:ShardFailed", async ({ event, context }) => {
 ponder.on("TaskManager:ShardCancelled", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  await updateShard(context, event, a.taskId, shardIndex, () => ({ status: "Cancelled" }));
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
+  await updateShard(context, event, a.taskId, shardIndex, () => ({ ...lost, status: "Cancelled" }));
   await logEvent(context, event, C, "ShardCancelled", { taskId: a.taskId, shardIndex });
 });
 

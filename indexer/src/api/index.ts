@@ -5,7 +5,7 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { and, asc, client, desc, eq, graphql } from "ponder";
+import { and, asc, client, count, desc, eq, graphql } from "ponder";
 import { z } from "zod";
 import { serviceEnv } from "../lib/config.js";
 import { jsonSafe, TIER_NAMES } from "../lib/format.js";
@@ -193,9 +193,11 @@ app.get("/tasks/:id/timeline", async (c) => {
     .orderBy(asc(schema.protocolEvent.blockNumber), asc(schema.protocolEvent.logIndex))
     .limit(query.data.limit)
     .offset(query.data.offset);
-  return c.json(jsonSafe({ taskId, task: t, total: t.eventCount, events }) as object);
+  const [{ total } = { total: 0 }] = await db
+    .select({ total: count() })
+    .from(schema.protocolEvent)
+    .where(eq(schema.protocolEvent.taskId, taskId));
+  return c.json(jsonSafe({ taskId, task: t, total, events }) as object);
 });
-
-app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
 
 export default app;

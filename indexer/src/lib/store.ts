@@ -1,7 +1,7 @@
 // Write helpers shared by the handlers. Everything goes through Ponder's store API (find / insert /
 // update), which is served from its in-memory cache during backfill; no raw SQL in handlers.
 import type { Context } from "ponder:registry";
-import { dailyStat, network, node, protocolEvent, task } from "ponder:schema";
+import { dailyStat, network, node, protocolEvent } from "ponder:schema";
 import type { Hex } from "viem";
 import { jsonSafe, successBps, utcDay } from "./format.js";
 
@@ -131,10 +131,6 @@ export async function logEvent(
     modelId: links.modelId ?? null,
     args: jsonSafe(e.args) as object,
   });
-  if (links.taskId != null) {
-    const t = await ctx.db.find(task, { id: links.taskId });
-    if (t) await ctx.db.update(task, { id: links.taskId }).set({ eventCount: t.eventCount + 1 });
-  }
   await bumpAggregates(ctx, e, agg, true);
 }
 

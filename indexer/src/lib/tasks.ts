@@ -17,6 +17,17 @@ const counterOf: Record<ShardStatus, keyof TaskRow> = {
   Cancelled: "cancelledShards",
 };
 
+/** Shard fields the contract clears when an attempt ends (release, timeout, lost dispute). */
+export const endedAttempt = {
+  nodeId: null,
+  deadline: null,
+  assignedAt: null,
+  submittedAt: null,
+  challengeDeadline: null,
+  checkpointCount: 0,
+  auditStatus: "None",
+} as const satisfies Partial<ShardRow>;
+
 export const assignmentId = (taskId: bigint, shardIndex: number, seq: number) =>
   `${taskId}-${shardIndex}-${seq}`;
 
