@@ -20,6 +20,7 @@ export type StartIndexerOptions = {
   env?: Record<string, string>;
   stdio?: "inherit" | "pipe" | "ignore";
   fresh?: boolean;
+  onLine?: (line: string) => void;
   readyTimeoutMs?: number;
 };
 export type RunningIndexer = {

@@ -168,17 +168,24 @@ export class Protocol {
     ]);
     await this.approve(from, this.disputes, bond);
     const [i, step, leafHash] = tree.at(index) as [bigint, bigint, Hex];
-    await this.chain.send(from, this.disputes, this.abi.disputes, "challenge", [
-      {
-        taskId,
-        shardIndex,
-        checkpointIndex: Number(i),
-        step,
-        leafHash,
-        challengerHash: cid("challenger-recomputed"),
-        proof: tree.getProof(index),
-      },
-    ]);
+    await this.chain.send(
+      from,
+      this.disputes,
+      this.abi.disputes,
+      "challenge",
+      [
+        {
+          taskId,
+          shardIndex,
+          checkpointIndex: Number(i),
+          step,
+          leafHash,
+          challengerHash: cid("challenger-recomputed"),
+          proof: tree.getProof(index),
+        },
+      ],
+      5_000_000n,
+    ); // the committee draw's cost depends on the block's randomness
     return this.chain.read<bigint>(this.disputes, this.abi.disputes, "disputeCount");
   }
 
@@ -232,7 +239,14 @@ export class Protocol {
   }
 
   resolve(disputeId: bigint) {
-    return this.chain.send(ACCOUNTS.keeper, this.disputes, this.abi.disputes, "resolve", [disputeId]);
+    return this.chain.send(
+      ACCOUNTS.keeper,
+      this.disputes,
+      this.abi.disputes,
+      "resolve",
+      [disputeId],
+      5_000_000n,
+    );
   }
 
   // ---- models ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type RunningIndexer, startIndexer } from "../../scripts/start.mjs";
+import { type RunningIndexer, type StartIndexerOptions, startIndexer } from "../../scripts/start.mjs";
 
 export type Devnet = {
   rpcUrl: string;
@@ -57,6 +57,7 @@ export const TEST_DATABASE_URL =
 export async function startTestIndexer(
   devnet: Devnet,
   kind: "pglite" | "postgres",
+  extra: StartIndexerOptions = {},
 ): Promise<RunningIndexer & { cleanup: () => Promise<void> }> {
   const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   if (kind === "pglite") {
@@ -68,6 +69,7 @@ export async function startTestIndexer(
       schema: `test_${runId}`,
       pollingIntervalMs: 100,
       databaseUrl: "",
+      ...extra,
     });
     return {
       ...indexer,
@@ -87,6 +89,7 @@ export async function startTestIndexer(
     schema,
     pollingIntervalMs: 100,
     fresh: true,
+    ...extra,
   });
   return {
     ...indexer,
@@ -140,11 +143,21 @@ export class TestChain {
     return w;
   }
 
-  /** Sends a transaction and waits for a successful receipt (simulating first, for readable reverts). */
-  async send(from: number, address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) {
+  /**
+   * Sends a transaction and waits for a successful receipt (simulating first, for readable reverts).
+   * `gas` overrides the estimate, for calls whose cost depends on the block (committee sampling).
+   */
+  async send(
+    from: number,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[] = [],
+    gas?: bigint,
+  ) {
     const account = this.account(from);
     const { request } = await this.pub.simulateContract({ account, address, abi, functionName, args });
-    const hash = await this.wallet(account).writeContract(request);
+    const hash = await this.wallet(account).writeContract(gas ? { ...request, gas } : request);
     const receipt = await this.pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
     if (receipt.status !== "success") throw new Error(`${functionName} reverted (${hash})`);
     return receipt;
