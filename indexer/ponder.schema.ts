@@ -659,7 +659,7 @@ export const network = onchainTable("network", (t) => ({
   openDisputes: t.integer().notNull(),
   modelCount: t.integer().notNull(),
   verifiedModelVersions: t.integer().notNull(),
-  eventCount: t.integer().notNull(),
+  /** Block time and number of the last change of these totals. */
   updatedAt: t.bigint().notNull(),
   updatedBlock: t.bigint().notNull(),
 }));
@@ -693,7 +693,6 @@ export const dailyStat = onchainTable("daily_stat", (t) => ({
   activeNodesTier2: t.integer().notNull(),
   activeNodesTier3: t.integer().notNull(),
   activeNodesTier4: t.integer().notNull(),
-  eventCount: t.integer().notNull(),
 }));
 
 // -------------------------------------------------------------------------------------------------

@@ -54,6 +54,55 @@ const costGuard = createMiddleware(async (c, next) => {
   return next();
 });
 
+// ---------------------------------------------------------------------------------------------------
+// Response cache: the dApp asks the same heavy queries again and again, and the answers only change when
+// new events are indexed. The key of the indexed state is the last protocol_event (its id and block hash:
+// every entity change comes from an event, and a reorg changes the hash or the id); on any change the
+// whole cache is dropped. An entry is served only under the state it was tagged with before it was
+// computed, so a response never predates the state a request saw.
+// ---------------------------------------------------------------------------------------------------
+type Cached = { state: string; body: string };
+const responseCache = new Map<string, Cached>();
+let cacheState = "";
+
+async function indexedState(): Promise<string> {
+  const [last] = await db
+    .select({ id: schema.protocolEvent.id, blockHash: schema.protocolEvent.blockHash })
+    .from(schema.protocolEvent)
+    .orderBy(desc(schema.protocolEvent.id))
+    .limit(1);
+  return last ? `${last.id}:${last.blockHash}` : "empty";
+}
+
+const responseCacheMiddleware = createMiddleware(async (c, next) => {
+  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0) return next();
+  const key = await c.req.raw.clone().text();
+  const state = await indexedState();
+  if (state !== cacheState) {
+    responseCache.clear();
+    cacheState = state;
+  }
+  const hit = responseCache.get(key);
+  if (hit && hit.state === state) {
+    c.header("x-neural-cache", "hit");
+    return c.body(hit.body, 200, { "content-type": "application/json; charset=utf-8" });
+  }
+  await next();
+  if (c.res.status !== 200) return;
+  const body = await c.res.clone().text();
+  if (body.length > 2_000_000) return;
+  try {
+    if ((JSON.parse(body) as { errors?: unknown }).errors) return;
+  } catch {
+    return;
+  }
+  if (responseCache.size >= env.NEURAL_GRAPHQL_CACHE_ENTRIES) {
+    const oldest = responseCache.keys().next();
+    if (!oldest.done) responseCache.delete(oldest.value);
+  }
+  responseCache.set(key, { state, body });
+});
+
 const graphqlHandler = graphql(
   { db, schema },
   {
@@ -62,8 +111,8 @@ const graphqlHandler = graphql(
     maxOperationTokens: env.NEURAL_GRAPHQL_MAX_TOKENS,
   },
 );
-app.use("/graphql", costGuard, graphqlHandler);
-app.use("/", costGuard, graphqlHandler);
+app.use("/graphql", costGuard, responseCacheMiddleware, graphqlHandler);
+app.use("/", costGuard, responseCacheMiddleware, graphqlHandler);
 
 // ---------------------------------------------------------------------------------------------------
 // SQL over HTTP (@ponder/client). Ponder parses every statement and allows only read-only SELECTs on

@@ -32,6 +32,8 @@ export const envSchema = z.object({
   NEURAL_GRAPHQL_MAX_ALIASES: intFromEnv(0, 100).default(15),
   NEURAL_GRAPHQL_MAX_TOKENS: intFromEnv(50, 100_000).default(1000),
   NEURAL_GRAPHQL_MAX_COST: intFromEnv(1, 10_000_000).default(50_000),
+  /** GraphQL responses kept until the indexed data changes (0 disables the cache). */
+  NEURAL_GRAPHQL_CACHE_ENTRIES: intFromEnv(0, 1_000_000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;

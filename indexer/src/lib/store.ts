@@ -53,7 +53,6 @@ const networkDefaults = (e: AnyEvent): NetworkRow => ({
   openDisputes: 0,
   modelCount: 0,
   verifiedModelVersions: 0,
-  eventCount: 0,
   updatedAt: e.block.timestamp,
   updatedBlock: e.block.number,
 });
@@ -85,7 +84,6 @@ const dailyDefaults = (id: string, dayStart: bigint, n: NetworkRow | null): Dail
   activeNodesTier2: n?.activeNodesTier2 ?? 0,
   activeNodesTier3: n?.activeNodesTier3 ?? 0,
   activeNodesTier4: n?.activeNodesTier4 ?? 0,
-  eventCount: 0,
 });
 
 export type Links = {
@@ -102,8 +100,8 @@ export type Aggregates = {
 };
 
 /**
- * Records one event: its protocol_event row, and the network / daily aggregates (event counters plus
- * whatever `agg` adds), each row written once.
+ * Records one event: its protocol_event row, plus the network / daily aggregates when `agg` changes them
+ * (each row read and written once). Events that change no aggregate touch only protocol_event.
  */
 export async function logEvent(
   ctx: Ctx,
@@ -131,22 +129,29 @@ export async function logEvent(
     modelId: links.modelId ?? null,
     args: jsonSafe(e.args) as object,
   });
-  await bumpAggregates(ctx, e, agg, true);
+  if (agg.network || agg.daily) await bumpAggregates(ctx, e, agg);
 }
 
-/** Applies aggregate updates without logging an event. */
-export async function bumpAggregates(
-  ctx: Ctx,
-  e: AnyEvent,
-  agg: Aggregates,
-  countEvent = false,
-): Promise<void> {
+const ACTIVE_KEYS = [
+  "activeNodes",
+  "activeNodesTier0",
+  "activeNodesTier1",
+  "activeNodesTier2",
+  "activeNodesTier3",
+  "activeNodesTier4",
+] as const;
+
+/**
+ * Applies aggregate updates. The day's active-node columns follow the network's (end-of-day values), so
+ * the daily row is written when `agg.daily` changes it or the active set moved.
+ */
+export async function bumpAggregates(ctx: Ctx, e: AnyEvent, agg: Aggregates): Promise<void> {
+  // Copies: Ponder's cache may update the found object in place.
   const found = await ctx.db.find(network, { id: NETWORK_ID });
   const n0 = found ? { ...found } : null;
   const base = n0 ?? networkDefaults(e);
   const nPatch: Partial<NetworkRow> = {
     ...(agg.network ? agg.network(base) : {}),
-    eventCount: base.eventCount + (countEvent ? 1 : 0),
     updatedAt: e.block.timestamp,
     updatedBlock: e.block.number,
   };
@@ -154,33 +159,14 @@ export async function bumpAggregates(
   if (n0) await ctx.db.update(network, { id: NETWORK_ID }).set(nPatch);
   else await ctx.db.insert(network).values(n1);
 
+  const activeMoved = ACTIVE_KEYS.some((k) => n1[k] !== base[k]);
+  if (!agg.daily && !activeMoved) return;
   const { id, dayStart } = utcDay(e.block.timestamp);
   const dFound = await ctx.db.find(dailyStat, { id });
   const d0 = dFound ? { ...dFound } : null;
   const dBase = d0 ?? dailyDefaults(id, dayStart, n0);
-  const dPatch: Partial<DailyRow> = {
-    ...(agg.daily ? agg.daily(dBase) : {}),
-    eventCount: dBase.eventCount + (countEvent ? 1 : 0),
-  };
-  // The day's active-node columns follow the network (end-of-day values).
-  if (
-    !d0 ||
-    n1.activeNodes !== dBase.activeNodes ||
-    n1.activeNodesTier0 !== dBase.activeNodesTier0 ||
-    n1.activeNodesTier1 !== dBase.activeNodesTier1 ||
-    n1.activeNodesTier2 !== dBase.activeNodesTier2 ||
-    n1.activeNodesTier3 !== dBase.activeNodesTier3 ||
-    n1.activeNodesTier4 !== dBase.activeNodesTier4
-  ) {
-    Object.assign(dPatch, {
-      activeNodes: n1.activeNodes,
-      activeNodesTier0: n1.activeNodesTier0,
-      activeNodesTier1: n1.activeNodesTier1,
-      activeNodesTier2: n1.activeNodesTier2,
-      activeNodesTier3: n1.activeNodesTier3,
-      activeNodesTier4: n1.activeNodesTier4,
-    });
-  }
+  const dPatch: Partial<DailyRow> = agg.daily ? agg.daily(dBase) : {};
+  for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
   if (d0) await ctx.db.update(dailyStat, { id }).set(dPatch);
   else await ctx.db.insert(dailyStat).values({ ...dBase, ...dPatch });
 }
