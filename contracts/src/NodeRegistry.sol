@@ -218,8 +218,10 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
         uint256 totalUnbonding = n.unbonding + amount;
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
+        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free ≤ stake, which is a uint96
         n.stake = uint96(bonded - amount);
         n.unbonding = totalUnbonding.toUint96();
+        // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
         n.unbondingReleaseAt = uint48(releaseAt);
 
         emit UnstakeRequested(nodeId, amount, totalUnbonding, releaseAt);
@@ -234,6 +236,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         amount = n.unbonding;
         if (amount == 0) revert NothingToWithdraw(nodeId);
         uint48 releaseAt = n.unbondingReleaseAt;
+        // forge-lint: disable-next-line(block-timestamp): time locks are days long; seconds of drift do not matter
         if (block.timestamp < releaseAt) revert StillUnbonding(nodeId, releaseAt);
 
         n.unbonding = 0;
@@ -279,6 +282,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
         n.stake = 0;
         n.unbonding = totalUnbonding.toUint96();
+        // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
         n.unbondingReleaseAt = uint48(releaseAt);
         n.status = NodeStatus.Exited;
 
@@ -292,6 +296,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         Node storage n = _operatorOrWorkerNode(nodeId);
         uint48 until = n.jailedUntil;
         if (until == 0) revert NodeNotJailed(nodeId);
+        // forge-lint: disable-next-line(block-timestamp): time locks are days long; seconds of drift do not matter
         if (block.timestamp < until) revert NodeJailed(nodeId, until);
         n.jailedUntil = 0;
         emit Unjailed(nodeId);
@@ -348,6 +353,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         // INVARIANT: locked ≤ stake.
         if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
         locked += amount;
+        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free, so locked ≤ stake, a uint96
         n.locked = uint96(locked);
         emit CollateralLocked(nodeId, amount, locked);
     }
@@ -371,6 +377,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
             _slashedCollateral[nodeId] = slashedCollateral - shortfall;
             locked = 0;
         }
+        // forge-lint: disable-next-line(unsafe-typecast): locked only decreased
         n.locked = uint96(locked);
         emit CollateralUnlocked(nodeId, amount, locked);
     }
@@ -395,13 +402,16 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         slashed = fromBonded + fromUnbonding;
         bonded -= fromBonded;
         // INVARIANT: a slash never takes more than the node holds (stake + unbonding).
+        // forge-lint: disable-next-line(unsafe-typecast): bonded only decreased
         n.stake = uint96(bonded);
+        // forge-lint: disable-next-line(unsafe-typecast): fromUnbonding ≤ unbonding, a uint96
         if (fromUnbonding != 0) n.unbonding = uint96(unbonding - fromUnbonding);
 
         // INVARIANT: locked ≤ stake. The collateral cut away is remembered for the assignments it backed.
         uint256 locked = n.locked;
         if (locked > bonded) {
             _slashedCollateral[nodeId] += locked - bonded;
+            // forge-lint: disable-next-line(unsafe-typecast): bonded < locked, a uint96
             n.locked = uint96(bonded);
         }
 
@@ -411,6 +421,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 until = block.timestamp + _jailPeriod;
         uint48 jailedUntil = n.jailedUntil;
         if (until > jailedUntil) {
+            // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
             jailedUntil = uint48(until);
             n.jailedUntil = jailedUntil;
         }
@@ -588,8 +599,11 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
 
     /// @dev Values are inside the bounds, so the casts are safe.
     function _setParameter(bytes32 name, uint256 value) internal override {
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         if (name == MIN_STAKE) _minStake = uint128(value);
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         else if (name == UNBONDING_PERIOD) _unbondingPeriod = uint64(value);
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         else if (name == JAIL_PERIOD) _jailPeriod = uint64(value);
         else revert UnknownParameter(name);
     }
@@ -654,7 +668,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 perf = _tierPerf;
         for (uint256 i; i < TIER_COUNT; ++i) {
             uint256 p = perf >> (i * PERF_BITS);
+            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 16 bits of the packed word
             uint256 minSuccessBps = uint16(p >> 32);
+            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 32 bits of the packed word
             if (completed < uint32(p) || !_meetsSuccessRate(completed, failed, minSuccessBps)) break;
             if (stakeAmount < _tierMinStake[i]) break;
             t = Tier(i + 1);
@@ -676,10 +692,12 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     function _tierThreshold(Tier tier) internal view returns (TierThreshold memory) {
         uint256 i = uint256(tier) - 1;
         uint256 p = _tierPerf >> (i * PERF_BITS);
-        return
-            TierThreshold({
-                minStake: _tierMinStake[i], minCompleted: uint32(p), minSuccessBps: uint16(p >> 32)
-            });
+        return TierThreshold({
+            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 32 / 16 bits of the packed word
+            minStake: _tierMinStake[i],
+            minCompleted: uint32(p),
+            minSuccessBps: uint16(p >> 32)
+        });
     }
 
     function _setTierThreshold(Tier tier, TierThreshold memory threshold) internal {
