@@ -216,6 +216,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 free = bonded - n.locked;
         // INVARIANT: locked ≤ stake, so only free stake may leave.
         if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
+        // INVARIANT: stake + unbonding is unchanged, so totalStaked and the balance are too.
         uint256 totalUnbonding = n.unbonding + amount;
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
         // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free ≤ stake, which is a uint96
@@ -276,8 +277,10 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         NodeStatus status = n.status;
         if (status == NodeStatus.Exited) revert InvalidNodeStatus(nodeId, uint8(status));
         uint256 locked = n.locked;
+        // INVARIANT: locked ≤ stake; exit empties the bonded stake, so nothing may be locked.
         if (locked != 0) revert CollateralStillLocked(nodeId, locked);
 
+        // INVARIANT: stake + unbonding is unchanged, so totalStaked and the balance are too.
         uint256 totalUnbonding = uint256(n.unbonding) + n.stake;
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
         n.stake = 0;
@@ -396,12 +399,12 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
 
         uint256 bonded = n.stake;
         uint256 unbonding = n.unbonding;
-        // Bonded stake first, then unbonding.
+        // INVARIANT: a slash never takes more than the node holds (stake + unbonding): bonded stake
+        // first, then unbonding, each capped at what is there.
         uint256 fromBonded = Math.min(amount, bonded);
         uint256 fromUnbonding = Math.min(amount - fromBonded, unbonding);
         slashed = fromBonded + fromUnbonding;
         bonded -= fromBonded;
-        // INVARIANT: a slash never takes more than the node holds (stake + unbonding).
         // forge-lint: disable-next-line(unsafe-typecast): bonded only decreased
         n.stake = uint96(bonded);
         // forge-lint: disable-next-line(unsafe-typecast): fromUnbonding ≤ unbonding, a uint96
@@ -692,12 +695,14 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     function _tierThreshold(Tier tier) internal view returns (TierThreshold memory) {
         uint256 i = uint256(tier) - 1;
         uint256 p = _tierPerf >> (i * PERF_BITS);
-        return TierThreshold({
-            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 32 / 16 bits of the packed word
-            minStake: _tierMinStake[i],
-            minCompleted: uint32(p),
-            minSuccessBps: uint16(p >> 32)
-        });
+        // forge-lint: disable-next-line(unsafe-typecast): exactly the 32-bit field of the packed word
+        uint32 minCompleted = uint32(p);
+        // forge-lint: disable-next-line(unsafe-typecast): exactly the 16-bit field of the packed word
+        uint16 minSuccessBps = uint16(p >> 32);
+        return
+            TierThreshold({
+                minStake: _tierMinStake[i], minCompleted: minCompleted, minSuccessBps: minSuccessBps
+            });
     }
 
     function _setTierThreshold(Tier tier, TierThreshold memory threshold) internal {
