@@ -20,6 +20,8 @@ process.env.PATH = `${foundryBinDir("forge")}${path.delimiter}${process.env.PATH
 const privateKey = process.env.NEURAL_PRIVATE_KEY;
 
 const config: HardhatUserConfig = {
+  // Only to quiet hardhat: forge compiles, with the solc of foundry.toml.
+  solidity: "0.8.30",
   defaultNetwork: "localhost",
   networks: {
     localhost: {

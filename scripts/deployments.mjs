@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Generates deployments/<chainId>.json from forge's broadcast output of contracts/script/Deploy.s.sol.
-// Nothing is copied by hand: addresses, transaction hashes and start blocks come from the broadcast's
-// transactions and receipts, the roles from the values the script's run() returned. Format: docs/deployments.md.
+// Nothing is copied by hand: addresses come from the broadcast's CREATE transactions, transaction hashes and
+// start blocks from their receipts, the roles from the values the script's run() returned. Format: docs/deployments.md.
 //
 //   node scripts/deployments.mjs [--chain-id 31337] [--broadcast-dir broadcast] [--out-dir deployments]
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { getAddress } from "viem";
 import { repoRoot } from "./lib/tools.mjs";
 
 /** Contracts the deploy script creates, in deployment order. Every one must appear in the broadcast. */
@@ -51,7 +52,12 @@ const lower = (a) => (typeof a === "string" ? a.toLowerCase() : a);
 export function deploymentFromBroadcast(run, { generatedAt = new Date().toISOString() } = {}) {
   const chainId = toNumber(run.chain);
   if (!Number.isSafeInteger(chainId)) throw new Error("broadcast has no chain id");
-  const receipts = new Map((run.receipts ?? []).map((r) => [lower(r.transactionHash), r]));
+  // Receipts are matched by contract address, not by transaction hash: forge 1.7 can record the wrong
+  // `hash` on the entries of `transactions` when it sends them concurrently, while each receipt is what the
+  // node returned (its hash, block and created address agree with the chain).
+  const receipts = new Map(
+    (run.receipts ?? []).filter((r) => r.contractAddress).map((r) => [lower(r.contractAddress), r]),
+  );
 
   const contracts = {};
   for (const tx of run.transactions ?? []) {
@@ -60,18 +66,17 @@ export function deploymentFromBroadcast(run, { generatedAt = new Date().toISOStr
     if (contracts[tx.contractName]) {
       throw new Error(`${tx.contractName} was created twice in one broadcast`);
     }
-    const receipt = receipts.get(lower(tx.hash));
-    if (!receipt) throw new Error(`no receipt for the ${tx.contractName} deployment ${tx.hash}`);
-    if (toNumber(receipt.status) !== 1)
-      throw new Error(`the ${tx.contractName} deployment ${tx.hash} failed`);
-    const address = receipt.contractAddress ?? tx.contractAddress;
-    if (lower(address) !== lower(tx.contractAddress)) {
-      throw new Error(`${tx.contractName}: receipt address ${address} != broadcast ${tx.contractAddress}`);
+    const receipt = receipts.get(lower(tx.contractAddress));
+    if (!receipt) {
+      throw new Error(`no receipt for the ${tx.contractName} deployment at ${tx.contractAddress}`);
+    }
+    if (toNumber(receipt.status) !== 1) {
+      throw new Error(`the ${tx.contractName} deployment ${receipt.transactionHash} failed`);
     }
     contracts[tx.contractName] = {
-      address: tx.contractAddress,
+      address: getAddress(tx.contractAddress),
       startBlock: toNumber(receipt.blockNumber),
-      txHash: tx.hash,
+      txHash: receipt.transactionHash,
     };
   }
   const missing = CONTRACTS.filter((n) => !contracts[n]);
@@ -83,7 +88,7 @@ export function deploymentFromBroadcast(run, { generatedAt = new Date().toISOStr
     if (!/^0x[0-9a-fA-F]{40}$/.test(value ?? "")) {
       throw new Error(`broadcast has no "${role}" return value (Deploy.run must return it)`);
     }
-    roles[role] = value;
+    roles[role] = getAddress(value);
   }
 
   // Keep the deployment order of CONTRACTS for a stable, readable file.

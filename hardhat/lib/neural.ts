@@ -87,6 +87,9 @@ export function parseUint(flag: string, value: string | undefined): ethers.BigNu
 }
 
 export function parseAddress(flag: string, value: string | undefined): string {
+  if (value !== undefined && /^0x[0-9a-fA-F]{40}$/.test(value) && !ethers.utils.isAddress(value)) {
+    fail(`--${flag} ${value} has a wrong EIP-55 checksum (write it all lower-case to skip the check)`);
+  }
   if (value === undefined || !ethers.utils.isAddress(value)) {
     fail(`--${flag} must be a 0x-prefixed 20-byte address, got "${value ?? ""}"`);
   }
@@ -197,12 +200,25 @@ function findRevertData(err: unknown): string | undefined {
   return undefined;
 }
 
+/** bytes32 ASCII names (parameter names) as text, everything else as is. */
+function formatArg(a: unknown): string {
+  if (typeof a === "string" && /^0x[0-9a-f]{64}$/i.test(a)) {
+    try {
+      const text = ethers.utils.parseBytes32String(a);
+      if (/^[\x20-\x7e]+$/.test(text)) return `"${text}"`;
+    } catch {
+      // not a right-padded string
+    }
+  }
+  return String(a);
+}
+
 export function decodeError(c: ethers.Contract, err: unknown): string {
   const data = findRevertData(err);
   if (data) {
     try {
       const parsed = c.interface.parseError(data);
-      return `${parsed.name}(${parsed.args.map((a: unknown) => String(a)).join(", ")})`;
+      return `${parsed.name}(${parsed.args.map(formatArg).join(", ")})`;
     } catch {
       return `revert data ${data}`;
     }
