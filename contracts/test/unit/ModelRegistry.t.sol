@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {NeuralToken} from "../../src/NeuralToken.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {
     ModelVersionView,
@@ -14,23 +15,24 @@ import {
     VersionParams
 } from "../../src/types/Types.sol";
 import {MockTaskManager} from "../utils/MockTaskManager.sol";
-import {TestToken} from "../utils/TestToken.sol";
 
 contract ModelRegistryTest is Test {
     ModelRegistry internal models;
-    TestToken internal token;
+    NeuralToken internal token;
     MockTaskManager internal tasks;
 
     address internal alice = makeAddr("alice");
     address internal bob = makeAddr("bob");
     address internal carol = makeAddr("carol");
+    address internal holder = makeAddr("holder");
 
+    uint256 internal constant SUPPLY = 1_000_000_000 ether;
     bytes32 internal constant WEIGHTS = keccak256("weights");
     bytes32 internal constant META = keccak256("meta");
     bytes32 internal constant MANIFEST = keccak256("manifest");
 
     function setUp() public virtual {
-        token = new TestToken();
+        token = new NeuralToken(holder, SUPPLY);
         tasks = new MockTaskManager();
         models = new ModelRegistry(address(token), address(tasks));
     }
@@ -68,6 +70,11 @@ contract ModelRegistryTest is Test {
     function _publish(address owner) internal returns (uint256 modelId) {
         vm.prank(owner);
         modelId = models.publish(_params("llama-neural"));
+    }
+
+    function _give(address to, uint256 amount) internal {
+        vm.prank(holder);
+        token.transfer(to, amount);
     }
 
     function _string(uint256 length) internal pure returns (string memory) {
@@ -498,7 +505,7 @@ contract ModelRegistryTest is Test {
         models.recordArchive(id, 1, bytes32(uint256(5)));
         vm.prank(carol);
         models.star(id);
-        token.mint(carol, 1 ether);
+        _give(carol, 1 ether);
         vm.startPrank(carol);
         token.approve(address(models), 1 ether);
         models.tip(id, 1 ether);
@@ -585,7 +592,7 @@ contract ModelRegistryTest is Test {
 
     function test_tip_paysOwner() public {
         uint256 id = _publish(alice);
-        token.mint(bob, 10 ether);
+        _give(bob, 10 ether);
         vm.prank(bob);
         token.approve(address(models), 10 ether);
 
@@ -606,7 +613,7 @@ contract ModelRegistryTest is Test {
         uint256 id = _publish(alice);
         vm.prank(alice);
         models.transferModel(id, carol);
-        token.mint(bob, 1 ether);
+        _give(bob, 1 ether);
         vm.startPrank(bob);
         token.approve(address(models), 1 ether);
         vm.expectEmit(address(models));
@@ -631,7 +638,7 @@ contract ModelRegistryTest is Test {
 
     function test_tip_revertsWithoutAllowance() public {
         uint256 id = _publish(alice);
-        token.mint(bob, 1 ether);
+        _give(bob, 1 ether);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IERC20Errors.ERC20InsufficientAllowance.selector, address(models), 0, 1 ether
@@ -641,11 +648,12 @@ contract ModelRegistryTest is Test {
         models.tip(id, 1 ether);
     }
 
-    function testFuzz_tip_accumulates(uint96 a, uint96 b) public {
-        vm.assume(a > 0 && b > 0);
+    function testFuzz_tip_accumulates(uint256 a, uint256 b) public {
+        a = bound(a, 1, SUPPLY / 2);
+        b = bound(b, 1, SUPPLY / 2);
         uint256 id = _publish(alice);
-        uint256 total = uint256(a) + uint256(b);
-        token.mint(bob, total);
+        uint256 total = a + b;
+        _give(bob, total);
         vm.startPrank(bob);
         token.approve(address(models), total);
         models.tip(id, a);
@@ -656,10 +664,11 @@ contract ModelRegistryTest is Test {
         assertEq(token.balanceOf(bob), 0);
     }
 
-    function testFuzz_tip_insufficientBalanceReverts(uint128 balance, uint128 amount) public {
-        vm.assume(amount > balance);
+    function testFuzz_tip_insufficientBalanceReverts(uint256 balance, uint256 amount) public {
+        balance = bound(balance, 0, SUPPLY - 1);
+        amount = bound(amount, balance + 1, type(uint256).max);
         uint256 id = _publish(alice);
-        token.mint(bob, balance);
+        _give(bob, balance);
         vm.startPrank(bob);
         token.approve(address(models), amount);
         vm.expectRevert(
