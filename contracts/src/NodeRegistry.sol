@@ -216,10 +216,13 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 free = bonded - n.locked;
         // INVARIANT: locked ≤ stake, so only free stake may leave.
         if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
+        // INVARIANT: stake + unbonding is unchanged, so totalStaked and the balance are too.
         uint256 totalUnbonding = n.unbonding + amount;
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
+        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free ≤ stake, which is a uint96
         n.stake = uint96(bonded - amount);
         n.unbonding = totalUnbonding.toUint96();
+        // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
         n.unbondingReleaseAt = uint48(releaseAt);
 
         emit UnstakeRequested(nodeId, amount, totalUnbonding, releaseAt);
@@ -234,6 +237,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         amount = n.unbonding;
         if (amount == 0) revert NothingToWithdraw(nodeId);
         uint48 releaseAt = n.unbondingReleaseAt;
+        // forge-lint: disable-next-line(block-timestamp): time locks are days long; seconds of drift do not matter
         if (block.timestamp < releaseAt) revert StillUnbonding(nodeId, releaseAt);
 
         n.unbonding = 0;
@@ -273,12 +277,15 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         NodeStatus status = n.status;
         if (status == NodeStatus.Exited) revert InvalidNodeStatus(nodeId, uint8(status));
         uint256 locked = n.locked;
+        // INVARIANT: locked ≤ stake; exit empties the bonded stake, so nothing may be locked.
         if (locked != 0) revert CollateralStillLocked(nodeId, locked);
 
+        // INVARIANT: stake + unbonding is unchanged, so totalStaked and the balance are too.
         uint256 totalUnbonding = uint256(n.unbonding) + n.stake;
         uint64 releaseAt = uint64(block.timestamp) + _unbondingPeriod;
         n.stake = 0;
         n.unbonding = totalUnbonding.toUint96();
+        // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
         n.unbondingReleaseAt = uint48(releaseAt);
         n.status = NodeStatus.Exited;
 
@@ -292,6 +299,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         Node storage n = _operatorOrWorkerNode(nodeId);
         uint48 until = n.jailedUntil;
         if (until == 0) revert NodeNotJailed(nodeId);
+        // forge-lint: disable-next-line(block-timestamp): time locks are days long; seconds of drift do not matter
         if (block.timestamp < until) revert NodeJailed(nodeId, until);
         n.jailedUntil = 0;
         emit Unjailed(nodeId);
@@ -348,6 +356,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         // INVARIANT: locked ≤ stake.
         if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
         locked += amount;
+        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free, so locked ≤ stake, a uint96
         n.locked = uint96(locked);
         emit CollateralLocked(nodeId, amount, locked);
     }
@@ -371,6 +380,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
             _slashedCollateral[nodeId] = slashedCollateral - shortfall;
             locked = 0;
         }
+        // forge-lint: disable-next-line(unsafe-typecast): locked only decreased
         n.locked = uint96(locked);
         emit CollateralUnlocked(nodeId, amount, locked);
     }
@@ -389,19 +399,22 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
 
         uint256 bonded = n.stake;
         uint256 unbonding = n.unbonding;
-        // Bonded stake first, then unbonding.
+        // INVARIANT: a slash never takes more than the node holds (stake + unbonding): bonded stake
+        // first, then unbonding, each capped at what is there.
         uint256 fromBonded = Math.min(amount, bonded);
         uint256 fromUnbonding = Math.min(amount - fromBonded, unbonding);
         slashed = fromBonded + fromUnbonding;
         bonded -= fromBonded;
-        // INVARIANT: a slash never takes more than the node holds (stake + unbonding).
+        // forge-lint: disable-next-line(unsafe-typecast): bonded only decreased
         n.stake = uint96(bonded);
+        // forge-lint: disable-next-line(unsafe-typecast): fromUnbonding ≤ unbonding, a uint96
         if (fromUnbonding != 0) n.unbonding = uint96(unbonding - fromUnbonding);
 
         // INVARIANT: locked ≤ stake. The collateral cut away is remembered for the assignments it backed.
         uint256 locked = n.locked;
         if (locked > bonded) {
             _slashedCollateral[nodeId] += locked - bonded;
+            // forge-lint: disable-next-line(unsafe-typecast): bonded < locked, a uint96
             n.locked = uint96(bonded);
         }
 
@@ -411,6 +424,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 until = block.timestamp + _jailPeriod;
         uint48 jailedUntil = n.jailedUntil;
         if (until > jailedUntil) {
+            // forge-lint: disable-next-line(unsafe-typecast): 48-bit timestamps last until the year 8.9 million
             jailedUntil = uint48(until);
             n.jailedUntil = jailedUntil;
         }
@@ -588,8 +602,11 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
 
     /// @dev Values are inside the bounds, so the casts are safe.
     function _setParameter(bytes32 name, uint256 value) internal override {
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         if (name == MIN_STAKE) _minStake = uint128(value);
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         else if (name == UNBONDING_PERIOD) _unbondingPeriod = uint64(value);
+        // forge-lint: disable-next-line(unsafe-typecast): the bounds cap the value far below the type's maximum
         else if (name == JAIL_PERIOD) _jailPeriod = uint64(value);
         else revert UnknownParameter(name);
     }
@@ -654,7 +671,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         uint256 perf = _tierPerf;
         for (uint256 i; i < TIER_COUNT; ++i) {
             uint256 p = perf >> (i * PERF_BITS);
+            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 16 bits of the packed word
             uint256 minSuccessBps = uint16(p >> 32);
+            // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 32 bits of the packed word
             if (completed < uint32(p) || !_meetsSuccessRate(completed, failed, minSuccessBps)) break;
             if (stakeAmount < _tierMinStake[i]) break;
             t = Tier(i + 1);
@@ -676,9 +695,13 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     function _tierThreshold(Tier tier) internal view returns (TierThreshold memory) {
         uint256 i = uint256(tier) - 1;
         uint256 p = _tierPerf >> (i * PERF_BITS);
+        // forge-lint: disable-next-line(unsafe-typecast): exactly the 32-bit field of the packed word
+        uint32 minCompleted = uint32(p);
+        // forge-lint: disable-next-line(unsafe-typecast): exactly the 16-bit field of the packed word
+        uint16 minSuccessBps = uint16(p >> 32);
         return
             TierThreshold({
-                minStake: _tierMinStake[i], minCompleted: uint32(p), minSuccessBps: uint16(p >> 32)
+                minStake: _tierMinStake[i], minCompleted: minCompleted, minSuccessBps: minSuccessBps
             });
     }
 

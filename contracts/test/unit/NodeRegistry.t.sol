@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Test} from "forge-std/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
@@ -18,6 +20,7 @@ import {
     TierThreshold
 } from "../../src/types/Types.sol";
 import {RegistryFixture} from "../utils/RegistryFixture.sol";
+import {ReentrantToken} from "../utils/ReentrantToken.sol";
 
 contract NodeRegistryTest is RegistryFixture {
     // ----------------------------------------------------------------------------------------------
@@ -1726,5 +1729,72 @@ contract NodeRegistryTest is RegistryFixture {
         );
         vm.prank(governor);
         registry.setParameter(name, value);
+    }
+}
+
+/// @notice The token-moving entry points cannot be re-entered from the token.
+contract NodeRegistryReentrancyTest is Test {
+    ReentrantToken internal token;
+    NodeRegistry internal registry;
+    address internal governor = makeAddr("governor");
+    address internal protocol = makeAddr("protocol");
+    address internal operator = makeAddr("operator");
+    uint256 internal nodeId;
+
+    function setUp() public {
+        token = new ReentrantToken(operator, 1_000_000 ether);
+        registry = new NodeRegistry(address(token), governor);
+        bytes32 protocolRole = registry.PROTOCOL_ROLE();
+        vm.prank(governor);
+        registry.grantRole(protocolRole, protocol);
+        vm.startPrank(operator);
+        token.approve(address(registry), type(uint256).max);
+        nodeId = registry.register(
+            makeAddr("worker"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+        );
+        vm.stopPrank();
+    }
+
+    function test_register_reentered_reverts() public {
+        token.arm(address(registry), abi.encodeCall(registry.stake, (nodeId, 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(operator);
+        registry.register(
+            makeAddr("worker2"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+        );
+    }
+
+    function test_stake_reentered_reverts() public {
+        token.arm(address(registry), abi.encodeCall(registry.stake, (nodeId, 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(operator);
+        registry.stake(nodeId, 1 ether);
+    }
+
+    function test_withdraw_reentered_reverts() public {
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 10 ether);
+        skip(7 days);
+        token.arm(address(registry), abi.encodeCall(registry.withdraw, (nodeId)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        registry.withdraw(nodeId);
+    }
+
+    function test_slash_reentered_reverts() public {
+        token.arm(
+            address(registry),
+            abi.encodeCall(registry.slash, (nodeId, 1 ether, address(this), SlashReason.Timeout))
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, address(this), SlashReason.Timeout);
     }
 }
