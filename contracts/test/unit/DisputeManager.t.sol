@@ -990,6 +990,13 @@ contract DisputeManagerTest is DisputeFixture {
     // Resolve: timing
     // ==============================================================================================
 
+    function test_views_revertUnknownDispute() public {
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.UnknownDispute.selector, 1));
+        dm.getDispute(1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.UnknownDispute.selector, 0));
+        dm.voteOf(0, 1);
+    }
+
     function test_resolve_revertsUnknownDispute() public {
         vm.expectRevert(abi.encodeWithSelector(IDisputeManager.UnknownDispute.selector, 1));
         dm.resolve(1);
