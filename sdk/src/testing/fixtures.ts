@@ -1,6 +1,8 @@
 /** Valid example documents for tests and docs. */
+import { keccak256, toHex } from "viem";
 import type { ResultManifestInput } from "../formats/manifest.js";
 import type { TaskSpecInput } from "../formats/spec.js";
+import type { CheckpointLeaf } from "../merkle/checkpoints.js";
 
 export const EXAMPLE_IMAGE = `ghcr.io/neural/trainer@sha256:${"ab".repeat(32)}`;
 export const EXAMPLE_RAW_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
@@ -48,4 +50,13 @@ export function exampleManifest(overrides: Partial<ResultManifestInput> = {}): R
     logsCid: EXAMPLE_RAW_CID,
     ...overrides,
   };
+}
+
+/** `n` checkpoints 0..n-1 at steps 100, 200, ... with made-up hashes (distinct per `salt`). */
+export function exampleCheckpointLeaves(n: number, salt = 0): CheckpointLeaf[] {
+  return Array.from({ length: n }, (_, i) => ({
+    index: i,
+    step: (i + 1) * 100,
+    hash: keccak256(toHex(`checkpoint-${salt}-${i}`)),
+  }));
 }
