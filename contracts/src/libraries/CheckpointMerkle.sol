@@ -14,11 +14,13 @@ library CheckpointMerkle {
     }
 
     /// @notice True when `proof` shows that `root` commits to checkpoint (index, step, checkpointHash).
-    function verify(bytes32 root, uint256 index, uint256 step, bytes32 checkpointHash, bytes32[] calldata proof)
-        internal
-        pure
-        returns (bool)
-    {
+    function verify(
+        bytes32 root,
+        uint256 index,
+        uint256 step,
+        bytes32 checkpointHash,
+        bytes32[] calldata proof
+    ) internal pure returns (bool) {
         return MerkleProof.verifyCalldata(proof, root, leaf(index, step, checkpointHash));
     }
 }

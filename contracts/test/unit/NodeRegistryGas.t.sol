@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {SlashReason} from "../../src/types/Types.sol";
+import {RegistryFixture} from "../utils/RegistryFixture.sol";
+
+/// @notice Gas of the calls TaskManager makes per shard, each measured as the first touch of the registry
+///         in its transaction (storage and account cold). Budgets guard the ≤160k-per-shard-life target.
+contract NodeRegistryGasTest is RegistryFixture {
+    uint256 internal nodeId;
+
+    function setUp() public override {
+        super.setUp();
+        nodeId = _register(operator, worker, 20_000 ether);
+        _recordSuccesses(nodeId, 12); // Silver: the tier walk reads three tiers
+        _lock(nodeId, 1 ether); // keep `locked` non-zero so the measured lock is a plain update
+    }
+
+    function test_gas_shardLife_succeeds() public {
+        vm.startPrank(protocol);
+
+        vm.cool(address(registry));
+        registry.lockCollateral(nodeId, 50 ether);
+        uint256 lockGas = vm.lastCallGas().gasTotalUsed;
+
+        vm.cool(address(registry));
+        registry.recordSuccess(nodeId);
+        uint256 successGas = vm.lastCallGas().gasTotalUsed;
+        // Same transaction as recordSuccess in TaskManager's finalize: the node's slots are warm.
+        registry.unlockCollateral(nodeId, 50 ether);
+        uint256 unlockWarmGas = vm.lastCallGas().gasTotalUsed;
+
+        vm.cool(address(registry));
+        registry.unlockCollateral(nodeId, 1 ether);
+        uint256 unlockGas = vm.lastCallGas().gasTotalUsed;
+
+        vm.cool(address(registry));
+        registry.slash(nodeId, 10 ether, recipient, SlashReason.Timeout);
+        uint256 slashGas = vm.lastCallGas().gasTotalUsed;
+        vm.stopPrank();
+
+        emit log_named_uint("lockCollateral (cold)", lockGas);
+        emit log_named_uint("recordSuccess (cold)", successGas);
+        emit log_named_uint("unlockCollateral (after recordSuccess)", unlockWarmGas);
+        emit log_named_uint("unlockCollateral (cold)", unlockGas);
+        emit log_named_uint("slash (cold, leaves active set)", slashGas);
+
+        assertLt(lockGas, 15_000, "lockCollateral");
+        assertLt(unlockGas, 15_000, "unlockCollateral");
+        assertLt(successGas, 25_000, "recordSuccess");
+        assertLt(unlockWarmGas, 5000, "unlockCollateral warm");
+        // Includes the active-set removal and a first-time (zero to non-zero) balance for the recipient.
+        assertLt(slashGas, 95_000, "slash");
+    }
+}
