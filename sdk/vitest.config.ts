@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     name: "sdk",
     include: ["src/**/*.test.ts"],
+    globalSetup: ["./vitest.global-setup.ts"],
     // real anvil, real helia nodes and a real arlocal: give slow machines room, never assert on time
     testTimeout: 180_000,
     hookTimeout: 180_000,
