@@ -1,0 +1,85 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BaseError, encodeErrorResult, stringToHex } from "viem";
+import { describe, expect, it } from "vitest";
+import { NetworkError, NeuralError } from "../errors/errors.js";
+import { repoRoot } from "../testing/foundry.js";
+import { abiSources, taskManagerAbi } from "./abis.js";
+import { ENUM_NAMES } from "./enums.js";
+import { decodeRevertData, formatCustomError, NEURAL_ERRORS_ABI, toNeuralError } from "./errors.js";
+
+describe("revert decoding", () => {
+  it("knows the errors of every contract, including inherited OpenZeppelin ones", () => {
+    const names = NEURAL_ERRORS_ABI.map((e) => e.name);
+    for (const name of [
+      "InvalidShardStatus",
+      "InsufficientFreeStake",
+      "InvalidMerkleProof",
+      "ProvenanceMismatch",
+      "ParameterOutOfBounds",
+      "AccessControlUnauthorizedAccount",
+      "ERC2612ExpiredSignature",
+    ]) {
+      expect(names).toContain(name);
+    }
+    expect(new Set(names.map((n, i) => `${n}/${NEURAL_ERRORS_ABI[i]?.inputs.length}`)).size).toBe(
+      names.length,
+    );
+  });
+
+  it("decodes raw revert data from any contract with named, readable arguments", () => {
+    const data = encodeErrorResult({
+      abi: taskManagerAbi,
+      errorName: "InvalidShardStatus",
+      args: [3n, 1n, 4],
+    });
+    const decoded = decodeRevertData(data);
+    expect(decoded?.errorName).toBe("InvalidShardStatus");
+    expect(formatCustomError(decoded?.errorName ?? "", decoded?.args ?? [], decoded?.abiItem)).toBe(
+      "InvalidShardStatus(taskId=3, shardIndex=1, status=ShardStatus.Finalized)",
+    );
+    const param = encodeErrorResult({
+      abi: taskManagerAbi,
+      errorName: "ParameterOutOfBounds",
+      args: [stringToHex("challengeWindow", { size: 32 }), 5n, 60n, 2_592_000n],
+    });
+    const p = decodeRevertData(param);
+    expect(formatCustomError(p?.errorName ?? "", p?.args ?? [], p?.abiItem)).toBe(
+      'ParameterOutOfBounds(name="challengeWindow", value=5, min=60, max=2592000)',
+    );
+    expect(decodeRevertData("0xdeadbeef")).toBeUndefined();
+  });
+
+  it("maps non-revert failures to NeuralErrors", () => {
+    expect(toNeuralError(new Error("boom"), { contract: "TaskManager", functionName: "x" })).toBeInstanceOf(
+      NeuralError,
+    );
+    const passthrough = new NetworkError("down");
+    expect(toNeuralError(passthrough)).toBe(passthrough);
+    expect(toNeuralError(new BaseError("weird")).message).toContain("weird");
+  });
+
+  it("mirrors the Solidity enums in order", async () => {
+    const source = await readFile(join(repoRoot(), "contracts", "src", "types", "Types.sol"), "utf8");
+    for (const [, name, body] of source.matchAll(/enum (\w+) \{([^}]*)\}/g)) {
+      const members = (body ?? "")
+        .split(",")
+        .map((m) => m.replace(/\/\/.*$/gm, "").trim())
+        .filter(Boolean);
+      expect(ENUM_NAMES[name ?? ""]).toEqual(members);
+    }
+  });
+
+  it("records where each ABI came from", () => {
+    expect(Object.keys(abiSources).sort()).toEqual(
+      [
+        "DisputeManager",
+        "ModelRegistry",
+        "NeuralToken",
+        "NodeRegistry",
+        "PrevrandaoRandomness",
+        "TaskManager",
+      ].sort(),
+    );
+  });
+});

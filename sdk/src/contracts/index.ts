@@ -1,0 +1,5 @@
+export * from "./abis.js";
+export * from "./client.js";
+export * from "./deployments.js";
+export * from "./enums.js";
+export * from "./errors.js";

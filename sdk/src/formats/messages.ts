@@ -1,0 +1,151 @@
+/**
+ * Messages v1 exchanged over Redis between indexer, keeper, workers and verifiers. Every message carries
+ * `version` and `type`; `sentAt` is the sender's clock (informational, never trusted for deadlines).
+ */
+import { z } from "zod";
+import { ValidationError } from "../errors/errors.js";
+import { address, bytes32Hex, cidString, positiveInt, timestamp, uint, uint16 } from "./common.js";
+import { type DocumentCodec, decodeJsonInput, defineDocument } from "./document.js";
+
+const base = { version: z.literal(1), sentAt: timestamp };
+const finite = z.number().refine(Number.isFinite, "must be a finite number");
+
+/** Keeper -> worker: run this assigned shard. */
+export const jobMessageSchema = z
+  .strictObject({
+    ...base,
+    type: z.literal("job"),
+    taskId: positiveInt,
+    shardIndex: uint,
+    nodeId: positiveInt,
+    attempt: positiveInt,
+    specCid: cidString("spec"),
+    /** Unix seconds: the on-chain assignment deadline. */
+    deadline: uint,
+    /** Number of undisputed checkpoints to resume after (0: from scratch). */
+    resumeFrom: uint,
+    resumeManifestCid: cidString("manifest").optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.resumeFrom > 0 && m.resumeManifestCid === undefined) {
+      ctx.addIssue({ code: "custom", path: ["resumeManifestCid"], message: "required when resumeFrom > 0" });
+    }
+  });
+
+/** Worker -> keeper: I am alive, this is what I run. */
+export const heartbeatMessageSchema = z.strictObject({
+  ...base,
+  type: z.literal("heartbeat"),
+  nodeId: positiveInt,
+  worker: address,
+  status: z.enum(["idle", "busy", "draining"]),
+  running: z.array(z.strictObject({ taskId: positiveInt, shardIndex: uint })),
+  freeGpus: uint16,
+});
+
+/** Worker -> indexer / dApp: training progress of a shard. */
+export const progressMessageSchema = z.strictObject({
+  ...base,
+  type: z.literal("progress"),
+  taskId: positiveInt,
+  shardIndex: uint,
+  nodeId: positiveInt,
+  step: uint,
+  totalSteps: positiveInt,
+  loss: finite.optional(),
+  /** Index of the last checkpoint written, if any. */
+  checkpointIndex: uint.optional(),
+});
+
+/** Keeper -> verifier: re-execute a sample of this submitted shard before its challenge window ends. */
+export const auditMessageSchema = z.strictObject({
+  ...base,
+  type: z.literal("audit"),
+  taskId: positiveInt,
+  shardIndex: uint,
+  verifierNodeId: positiveInt,
+  submitterNodeId: positiveInt,
+  manifestCid: cidString("manifest"),
+  checkpointRoot: bytes32Hex,
+  checkpointCount: positiveInt,
+  /** Unix seconds: end of the challenge window. */
+  deadline: uint,
+});
+
+/** Keeper -> committee member: re-execute segment d-1 -> d and vote (commit, then reveal). */
+export const committeeDutyMessageSchema = z.strictObject({
+  ...base,
+  type: z.literal("committeeDuty"),
+  disputeId: positiveInt,
+  round: uint,
+  nodeId: positiveInt,
+  taskId: positiveInt,
+  shardIndex: uint,
+  checkpointIndex: uint,
+  /** Step and hash of leaf d as the submitter committed them. */
+  step: positiveInt,
+  leafHash: bytes32Hex,
+  manifestCid: cidString("manifest"),
+  commitDeadline: uint,
+  revealDeadline: uint,
+});
+
+export const messageSchemas = {
+  job: jobMessageSchema,
+  heartbeat: heartbeatMessageSchema,
+  progress: progressMessageSchema,
+  audit: auditMessageSchema,
+  committeeDuty: committeeDutyMessageSchema,
+} as const;
+
+export type MessageType = keyof typeof messageSchemas;
+export type MessageOf<T extends MessageType> = z.output<(typeof messageSchemas)[T]>;
+export type MessageInputOf<T extends MessageType> = z.input<(typeof messageSchemas)[T]>;
+export type JobMessage = MessageOf<"job">;
+export type HeartbeatMessage = MessageOf<"heartbeat">;
+export type ProgressMessage = MessageOf<"progress">;
+export type AuditMessage = MessageOf<"audit">;
+export type CommitteeDutyMessage = MessageOf<"committeeDuty">;
+export type Message = { [T in MessageType]: MessageOf<T> }[MessageType];
+export type MessageInput = { [T in MessageType]: MessageInputOf<T> }[MessageType];
+
+const codecs = Object.fromEntries(
+  Object.entries(messageSchemas).map(([type, schema]) => [type, defineDocument(`${type} message`, schema)]),
+) as { [T in MessageType]: DocumentCodec<(typeof messageSchemas)[T]> };
+
+const MESSAGE_TYPES = Object.keys(messageSchemas) as MessageType[];
+
+function typeOf(value: unknown): MessageType {
+  const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
+  if (typeof type !== "string" || !(MESSAGE_TYPES as string[]).includes(type)) {
+    throw new ValidationError("message", [
+      { path: "type", message: `expected one of ${MESSAGE_TYPES.join(", ")}, got ${JSON.stringify(type)}` },
+    ]);
+  }
+  return type as MessageType;
+}
+
+/** Parses any message (bytes, text or object), dispatching on `type`. */
+export function parseMessage(input: unknown): Message {
+  const value = decodeJsonInput("message", input);
+  return codecs[typeOf(value)].parse(value) as Message;
+}
+
+/** Parses a message that must be of `type`. */
+export function parseMessageOf<T extends MessageType>(type: T, input: unknown): MessageOf<T> {
+  const value = decodeJsonInput(`${type} message`, input);
+  const actual = typeOf(value);
+  if (actual !== type) {
+    throw new ValidationError(`${type} message`, [
+      { path: "type", message: `expected "${type}", got "${actual}"` },
+    ]);
+  }
+  return codecs[type].parse(value) as MessageOf<T>;
+}
+
+const decoder = new TextDecoder();
+
+/** Validates and serializes a message as canonical JSON text (what goes into Redis). */
+export function encodeMessage(message: MessageInput): string {
+  return decoder.decode(codecs[typeOf(message)].encode(message as never));
+}

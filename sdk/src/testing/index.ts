@@ -1,0 +1,4 @@
+export * from "./anvil.js";
+export * from "./fixtures.js";
+export * from "./foundry.js";
+export * from "./ports.js";
