@@ -1,6 +1,7 @@
 // Types of start.mjs for TypeScript callers (tests, benchmarks).
 export declare const indexerDir: string;
 export declare function ponderBin(): string;
+export declare function ensureSdkAbis(): Promise<void>;
 export declare function freePort(): Promise<number>;
 export declare function resetIndexerData(options: {
   databaseUrl?: string;

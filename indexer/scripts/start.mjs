@@ -39,14 +39,18 @@ export function freePort() {
   });
 }
 
-/** Interim: the ABIs come from forge artifacts until @neural/sdk provides them. */
-async function ensureAbis() {
-  if (existsSync(join(indexerDir, "generated", "abis.ts"))) return;
+/**
+ * The indexer imports the contracts' ABIs from @neural/sdk, whose src/generated/abis.ts is generated from
+ * the forge artifacts (`npm run generate -w @neural/sdk`). Generates it when missing.
+ */
+export async function ensureSdkAbis() {
+  if (existsSync(join(repoRoot, "sdk", "src", "generated", "abis.ts"))) return;
   await new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(indexerDir, "scripts", "gen-abis.mjs")], {
-      stdio: "inherit",
-    });
-    child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`gen-abis.mjs exited with ${code}`))));
+    const child = spawn("npm", ["run", "generate", "-w", "@neural/sdk"], { cwd: repoRoot, stdio: "inherit" });
+    child.on("error", fail);
+    child.on("exit", (code) =>
+      code === 0 ? ok() : fail(new Error(`npm run generate -w @neural/sdk exited with ${code}`)),
+    );
   });
 }
 
@@ -93,7 +97,7 @@ export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteD
  *   exited: Promise<number|null>, stop: () => Promise<void>}>}
  */
 export async function startIndexer(options = {}) {
-  await ensureAbis();
+  await ensureSdkAbis();
   const port = options.port ?? (await freePort());
   const hostname = options.hostname ?? "127.0.0.1";
   const schema = options.schema ?? "neural";

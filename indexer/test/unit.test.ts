@@ -124,7 +124,12 @@ describe("configuration", () => {
     writeFileSync(file, JSON.stringify({ chainId: 31337, contracts: { NeuralToken: { address: "0x12" } } }));
     const env = parseEnv({ NEURAL_DEPLOYMENT: file });
     expect(() => loadDeployment(env)).toThrow(/invalid:[\s\S]*contracts\.NeuralToken\.address/);
-    const ok = (n: number) => ({ address: `0x${n.toString(16).padStart(40, "0")}`, startBlock: n });
+    const ok = (n: number) => ({
+      address: `0x${n.toString(16).padStart(40, "0")}`,
+      startBlock: n,
+      txHash: `0x${n.toString(16).padStart(64, "0")}`,
+    });
+    const account = `0x${"ab".repeat(20)}`;
     const deployment = {
       chainId: 31337,
       contracts: {
@@ -133,11 +138,13 @@ describe("configuration", () => {
         TaskManager: ok(3),
         DisputeManager: ok(4),
         ModelRegistry: ok(5),
+        PrevrandaoRandomness: ok(6),
       },
+      roles: { governor: account, keeper: account, treasury: account },
     };
     writeFileSync(file, JSON.stringify(deployment));
     expect(loadDeployment(env).contracts.TaskManager.startBlock).toBe(3);
     writeFileSync(file, JSON.stringify({ ...deployment, chainId: 1 }));
-    expect(() => loadDeployment(env)).toThrow(/is for chain 1 but NEURAL_CHAIN_ID is 31337/);
+    expect(() => loadDeployment(env)).toThrow(/is invalid:[\s\S]*chainId: is 1, expected 31337/);
   });
 });

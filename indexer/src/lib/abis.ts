@@ -1,9 +1,8 @@
-// The contracts' ABIs, in the SDK's naming. Interim: generated from forge artifacts by scripts/gen-abis.mjs
-// until @neural/sdk is available.
+// The contracts' ABIs come from the shared SDK (generated from the forge artifacts by @wagmi/cli).
 export {
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
   taskManagerAbi,
-} from "../../generated/abis.js";
+} from "@neural/sdk";

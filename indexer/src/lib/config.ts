@@ -3,7 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Deployment, parseDeployment } from "@neural/sdk";
 import { z } from "zod";
+
+export type { Deployment };
 
 /** Repository root (indexer/src/lib -> ../../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -57,16 +60,6 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return parsed.data;
 }
 
-const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
-const deployedContract = z.object({
-  address: hexAddress,
-  startBlock: z.number().int().nonnegative(),
-  txHash: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{64}$/)
-    .optional(),
-});
-
 export const contractNames = [
   "NeuralToken",
   "NodeRegistry",
@@ -75,19 +68,6 @@ export const contractNames = [
   "ModelRegistry",
 ] as const;
 export type ContractName = (typeof contractNames)[number];
-
-export const deploymentSchema = z.object({
-  chainId: z.number().int().positive(),
-  contracts: z.object({
-    NeuralToken: deployedContract,
-    NodeRegistry: deployedContract,
-    TaskManager: deployedContract,
-    DisputeManager: deployedContract,
-    ModelRegistry: deployedContract,
-    PrevrandaoRandomness: deployedContract.optional(),
-  }),
-});
-export type Deployment = z.infer<typeof deploymentSchema>;
 
 export function deploymentPath(env: Env): string {
   if (env.NEURAL_DEPLOYMENT) {
@@ -116,16 +96,18 @@ export function loadDeployment(env: Env): Deployment {
       `Deployment file ${path} (${source}) is not valid JSON: ${(error as Error).message}`,
     );
   }
-  const parsed = deploymentSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigError(`Deployment file ${path} (${source}) is invalid:\n${formatIssues(parsed.error)}`);
+  try {
+    // The SDK's schema: addresses, start blocks, transaction hashes and roles; the chain id must match.
+    // It is strict, so only its keys are passed: metadata the deploy script adds (generatedAt) is ignored.
+    const { chainId, contracts, roles } = (json ?? {}) as Record<string, unknown>;
+    return parseDeployment({ chainId, contracts, roles }, env.NEURAL_CHAIN_ID);
+  } catch (error) {
+    const issues = (error as { issues?: { path: string; message: string }[] }).issues;
+    const detail = issues?.length
+      ? issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")
+      : `  ${(error as Error).message}`;
+    throw new ConfigError(`Deployment file ${path} (${source}) is invalid:\n${detail}`);
   }
-  if (parsed.data.chainId !== env.NEURAL_CHAIN_ID) {
-    throw new ConfigError(
-      `Deployment file ${path} is for chain ${parsed.data.chainId} but NEURAL_CHAIN_ID is ${env.NEURAL_CHAIN_ID}.`,
-    );
-  }
-  return parsed.data;
 }
 
 let cached: { env: Env; deployment: Deployment } | undefined;
