@@ -100,7 +100,9 @@ async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigin
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
       })
-    ).json()) as { error?: { message: string } }[];
+    ).json()) as { error?: { message: string } }[] | { error?: { message: string } };
+    if (!Array.isArray(res))
+      throw new Error(`batch eth_sendRawTransaction: ${JSON.stringify(res).slice(0, 300)}`);
     const failed = res.find((r) => r.error);
     if (failed) throw new Error(`eth_sendRawTransaction: ${failed.error?.message}`);
     txs += pending.length;
@@ -120,7 +122,7 @@ async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigin
         ...fees,
       }),
     );
-    if (pending.length >= 200) await flush();
+    if (pending.length >= 200 || pending.reduce((n, raw) => n + raw.length, 0) > 400_000) await flush();
   };
   const mineAll = async () => {
     await flush();

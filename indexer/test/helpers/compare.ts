@@ -424,8 +424,14 @@ export async function chainEvents(p: Protocol): Promise<ChainEvent[]> {
     ["ModelRegistry", p.models, p.abi.models],
   ];
   const out: ChainEvent[] = [];
+  const head = await p.chain.blockNumber();
+  const step = 1n; // block by block: a block of the benchmark holds thousands of logs (viem caps responses at 10 MB)
   for (const [contract, address, abi] of contracts) {
-    const logs = await p.chain.pub.getLogs({ address, fromBlock: 0n, toBlock: "latest" });
+    const logs = [];
+    for (let from = 0n; from <= head; from += step) {
+      const to = from + step - 1n < head ? from + step - 1n : head;
+      logs.push(...(await p.chain.pub.getLogs({ address, fromBlock: from, toBlock: to })));
+    }
     for (const log of logs) {
       const decoded = decodeEventLog({ abi, data: log.data, topics: log.topics });
       out.push({
