@@ -867,6 +867,36 @@ contract TaskManagerTest is TaskFixture {
         tm.assignAudit(taskId, 0, node2);
     }
 
+    function testFuzz_assignAudit_budgetIsCeilOfRate_succeeds(uint8 shardCount, uint16 auditRateBps) public {
+        shardCount = uint8(bound(shardCount, 1, 12));
+        auditRateBps = uint16(bound(auditRateBps, 0, 10_000));
+        PostTaskParams memory p = _params(shardCount);
+        p.auditRateBps = auditRateBps;
+        uint256 taskId = _post(p);
+        uint256 budget = (uint256(shardCount) * auditRateBps + 9999) / 10_000;
+        assertEq(_task(taskId).auditBudget, budget);
+        for (uint256 i; i < shardCount; ++i) {
+            _assign(taskId, i, node1);
+            _submit(taskId, i, node1);
+            if (i >= budget) {
+                vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
+            }
+            _assignAudit(taskId, i, node2);
+        }
+        assertEq(_task(taskId).auditsUsed, budget);
+        // Every audit recorded: the whole audit budget is paid out, nothing of it is refunded.
+        for (uint256 i; i < budget; ++i) {
+            vm.prank(workerOf[node2]);
+            tm.recordAudit(taskId, i);
+        }
+        _afterWindow();
+        uint256 before = token.balanceOf(client);
+        tm.finalizeShards(_refs(taskId, shardCount));
+        assertEq(token.balanceOf(client), before);
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + budget * uint256(REWARD));
+        assertEq(_task(taskId).escrowRemaining, 0);
+    }
+
     // ----------------------------------------------------------------------------------------------
     // releaseShard
     // ----------------------------------------------------------------------------------------------
