@@ -175,3 +175,13 @@ contract TaskManagerGasBatch10OneNodeTest is TaskManagerGasBase {
         assertLe(perShard, TARGET_PER_SHARD, "per-shard target at batch 10");
     }
 }
+
+contract TaskManagerGasBatch100OneNodeTest is TaskManagerGasBase {
+    function _config() internal pure override returns (uint256, bool) {
+        return (100, true);
+    }
+
+    function _check(uint256 perShard) internal pure override {
+        assertLe(perShard, TARGET_PER_SHARD, "per-shard target at batch 100, one node");
+    }
+}
