@@ -1,0 +1,38 @@
+import { createConfig } from "ponder";
+import {
+  disputeManagerAbi,
+  modelRegistryAbi,
+  neuralTokenAbi,
+  nodeRegistryAbi,
+  taskManagerAbi,
+} from "./src/lib/abis.js";
+import { serviceConfig } from "./src/lib/config.js";
+
+const { env, deployment } = serviceConfig();
+const { contracts } = deployment;
+
+const at = (name: keyof typeof contracts & string) => {
+  const c = contracts[name];
+  if (!c) throw new Error(`deployment has no ${name}`);
+  return { chain: "anvil" as const, address: c.address as `0x${string}`, startBlock: c.startBlock };
+};
+
+export default createConfig({
+  database: env.DATABASE_URL
+    ? { kind: "postgres", connectionString: env.DATABASE_URL, poolConfig: { max: env.DATABASE_POOL_MAX } }
+    : { kind: "pglite", directory: env.NEURAL_PGLITE_DIR },
+  chains: {
+    anvil: {
+      id: env.NEURAL_CHAIN_ID,
+      rpc: env.NEURAL_RPC_URL,
+      pollingInterval: env.NEURAL_POLLING_INTERVAL_MS,
+    },
+  },
+  contracts: {
+    NeuralToken: { abi: neuralTokenAbi, ...at("NeuralToken") },
+    NodeRegistry: { abi: nodeRegistryAbi, ...at("NodeRegistry") },
+    TaskManager: { abi: taskManagerAbi, ...at("TaskManager") },
+    DisputeManager: { abi: disputeManagerAbi, ...at("DisputeManager") },
+    ModelRegistry: { abi: modelRegistryAbi, ...at("ModelRegistry") },
+  },
+});

@@ -1,0 +1,783 @@
+// Neural indexer schema. Table and column names are a public API (GraphQL, SQL, the subgraph mirrors them):
+// add, never rename. Conventions:
+// - ids (`nodeId`, `taskId`, `disputeId`, `modelId`) are uint256 -> bigint; shard indexes and counters are int.
+// - timestamps are block timestamps in seconds (bigint); `...Block` columns are block numbers.
+// - CIDs are stored twice: the raw bytes32 digest (`fooCid`, hex) and, where non-zero, the CIDv1 string
+//   (`fooCidStr`): raw codec (0x55) for spec / manifest / metadata / logs, dag-pb (0x70) for model weights.
+// - `tier` columns are the Solidity enum value: 0 None, 1 Bronze, 2 Silver, 3 Gold, 4 Platinum.
+// - amounts are NRL wei (bigint).
+import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
+
+// -------------------------------------------------------------------------------------------------
+// Enums (names and member order equal the Solidity enums in contracts/src/types/Types.sol)
+// -------------------------------------------------------------------------------------------------
+export const nodeStatus = onchainEnum("node_status", ["None", "Active", "Paused", "Exited"]);
+export const taskStatus = onchainEnum("task_status", [
+  "None",
+  "Open",
+  "Running",
+  "Completed",
+  "Cancelled",
+  "Failed",
+]);
+export const shardStatus = onchainEnum("shard_status", [
+  "Pending",
+  "Assigned",
+  "Submitted",
+  "Challenged",
+  "Finalized",
+  "Failed",
+  "Cancelled",
+]);
+export const auditStatus = onchainEnum("audit_status", ["None", "Assigned", "Attested", "Challenged"]);
+export const releaseReason = onchainEnum("release_reason", [
+  "None",
+  "ImageUnavailable",
+  "DataUnavailable",
+  "InsufficientResources",
+  "NodeShuttingDown",
+  "InvalidSpec",
+  "Other",
+]);
+export const slashReason = onchainEnum("slash_reason", ["Timeout", "DisputeLost", "NonReveal"]);
+export const vote = onchainEnum("vote", ["None", "SubmitterRight", "SubmitterWrong", "DataUnavailable"]);
+export const disputeStatus = onchainEnum("dispute_status", ["None", "Voting", "Resolved"]);
+export const disputeOutcome = onchainEnum("dispute_outcome", [
+  "None",
+  "SubmitterWrong",
+  "SubmitterRight",
+  "NoQuorumSubmitterPresumedRight",
+]);
+export const payoutKind = onchainEnum("payout_kind", [
+  "ClientCompensation",
+  "ChallengerReward",
+  "BondReturn",
+  "VoterReward",
+  "SubmitterReward",
+  "Treasury",
+]);
+/** Indexer-side: how one assignment of a shard to a node ended. */
+export const assignmentOutcome = onchainEnum("assignment_outcome", [
+  "Active", // assigned, neither released, timed out nor submitted yet
+  "Released", // handed back by the node (no penalty)
+  "TimedOut", // deadline passed, node slashed
+  "Submitted", // result committed, challenge window running
+  "Disputed", // result challenged, dispute running
+  "Finalized", // paid (after the window, or the dispute found the submitter right)
+  "DisputeLost", // the dispute found the submitter wrong
+]);
+/** Indexer-side: what moved a node's stake. */
+export const stakeEventKind = onchainEnum("stake_event_kind", [
+  "Registered",
+  "Staked",
+  "UnstakeRequested",
+  "Withdrawn",
+  "Exited",
+  "Slashed",
+]);
+
+// -------------------------------------------------------------------------------------------------
+// Every event of every contract, in chain order (powers timelines and completeness checks)
+// -------------------------------------------------------------------------------------------------
+export const protocolEvent = onchainTable(
+  "protocol_event",
+  (t) => ({
+    /** Ponder's event id: sorts in chain order (block, then log index). */
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(), // "NodeRegistry", "TaskManager", ...
+    name: t.text().notNull(), // event name, e.g. "ShardAssigned"
+    address: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    blockHash: t.hex().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+    from: t.hex().notNull(), // transaction sender
+    /** Entity links, when the event names them (null otherwise). */
+    nodeId: t.bigint(),
+    taskId: t.bigint(),
+    shardIndex: t.integer(),
+    disputeId: t.bigint(),
+    modelId: t.bigint(),
+    /** Decoded arguments; bigints as decimal strings. */
+    args: t.json().notNull(),
+  }),
+  (table) => ({
+    taskIdx: index().on(table.taskId, table.id),
+    nodeIdx: index().on(table.nodeId),
+    disputeIdx: index().on(table.disputeId),
+    modelIdx: index().on(table.modelId),
+    nameIdx: index().on(table.contract, table.name),
+    blockIdx: index().on(table.blockNumber, table.logIndex),
+  }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// Nodes
+// -------------------------------------------------------------------------------------------------
+export const node = onchainTable(
+  "node",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    operator: t.hex().notNull(),
+    worker: t.hex().notNull(),
+    status: nodeStatus("status").notNull(),
+    /** Member of the on-chain active set. */
+    active: t.boolean().notNull(),
+    jailed: t.boolean().notNull(),
+    jailedUntil: t.bigint().notNull(),
+    tier: t.integer().notNull(),
+    // capabilities
+    gpuModel: t.text().notNull(), // decoded from the right-padded bytes32
+    gpuCount: t.integer().notNull(),
+    vramMiB: t.integer().notNull(),
+    cpuCores: t.integer().notNull(),
+    memoryMiB: t.integer().notNull(),
+    region: t.text().notNull(), // decoded from the right-padded bytes16
+    askPrice: t.bigint().notNull(),
+    metadataCid: t.hex().notNull(),
+    metadataCidStr: t.text(),
+    // stake (NodeView semantics: stake is bonded and includes locked)
+    stake: t.bigint().notNull(),
+    locked: t.bigint().notNull(),
+    unbonding: t.bigint().notNull(),
+    unbondingReleaseAt: t.bigint().notNull(),
+    totalWithdrawn: t.bigint().notNull(),
+    totalSlashed: t.bigint().notNull(),
+    // reputation
+    completed: t.integer().notNull(),
+    failed: t.integer().notNull(),
+    slashCount: t.integer().notNull(),
+    /** completed / (completed + failed) in basis points; 10000 when both are 0 (as the contracts define). */
+    successBps: t.integer().notNull(),
+    // activity counters (indexer-side)
+    assignmentCount: t.integer().notNull(),
+    timeoutCount: t.integer().notNull(),
+    releaseCount: t.integer().notNull(),
+    earned: t.bigint().notNull(), // rewards paid to the operator (after fees)
+    registeredAt: t.bigint().notNull(),
+    registeredBlock: t.bigint().notNull(),
+    registeredTx: t.hex().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    operatorIdx: index().on(table.operator),
+    workerIdx: index().on(table.worker),
+    leaderboardIdx: index().on(table.tier, table.successBps, table.completed),
+  }),
+);
+
+/** Every change of a node's stake: register, stake, unstake request, withdraw, exit, slash. */
+export const stakeEvent = onchainTable(
+  "stake_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    nodeId: t.bigint().notNull(),
+    kind: stakeEventKind("kind").notNull(),
+    amount: t.bigint().notNull(),
+    stakeAfter: t.bigint().notNull(),
+    unbondingAfter: t.bigint().notNull(),
+    lockedAfter: t.bigint().notNull(),
+    /** Withdrawn: receiver; Slashed: recipient. */
+    account: t.hex(),
+    slashReason: slashReason("slash_reason"),
+    /** UnstakeRequested / Exited: when the unbonding stake can be withdrawn. */
+    releaseAt: t.bigint(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+  }),
+  (table) => ({ nodeIdx: index().on(table.nodeId, table.blockNumber) }),
+);
+
+/** Tier history: one row per TierChanged. */
+export const tierChange = onchainTable(
+  "tier_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    nodeId: t.bigint().notNull(),
+    oldTier: t.integer().notNull(),
+    newTier: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ nodeIdx: index().on(table.nodeId, table.blockNumber) }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// Tasks, shards, assignments
+// -------------------------------------------------------------------------------------------------
+export const task = onchainTable(
+  "task",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    client: t.hex().notNull(),
+    status: taskStatus("status").notNull(),
+    specCid: t.hex().notNull(),
+    specCidStr: t.text(),
+    shardCount: t.integer().notNull(),
+    rewardPerShard: t.bigint().notNull(),
+    minTier: t.integer().notNull(),
+    gpus: t.integer().notNull(),
+    vramMiB: t.integer().notNull(),
+    cpus: t.integer().notNull(),
+    memoryMiB: t.integer().notNull(),
+    maxDuration: t.bigint().notNull(),
+    auditRateBps: t.integer().notNull(),
+    /** Audits paid for at post time: ceil(shardCount * auditRateBps / 10000). */
+    auditBudget: t.integer().notNull(),
+    auditFeePerShard: t.bigint().notNull(),
+    /** Collateral locked per assignment: rewardPerShard * collateralRatioBps (at post time) / 10000. */
+    collateralPerShard: t.bigint().notNull(),
+    /** Escrow pulled at post time. */
+    escrow: t.bigint().notNull(),
+    /** Escrow still held: escrow - paid - fees - audit fees paid - refunded. */
+    escrowRemaining: t.bigint().notNull(),
+    paid: t.bigint().notNull(), // to nodes, after fees
+    fees: t.bigint().notNull(), // protocol fees taken at finalize
+    auditFeesPaid: t.bigint().notNull(),
+    refunded: t.bigint().notNull(),
+    /** Collateral slashed from timed-out nodes, paid to the client. */
+    compensation: t.bigint().notNull(),
+    // shard counters
+    pendingShards: t.integer().notNull(),
+    assignedShards: t.integer().notNull(),
+    submittedShards: t.integer().notNull(),
+    challengedShards: t.integer().notNull(),
+    finalizedShards: t.integer().notNull(),
+    failedShards: t.integer().notNull(),
+    cancelledShards: t.integer().notNull(),
+    // activity counters
+    assignmentCount: t.integer().notNull(),
+    releaseCount: t.integer().notNull(),
+    timeoutCount: t.integer().notNull(),
+    auditsUsed: t.integer().notNull(),
+    disputeCount: t.integer().notNull(),
+    // timestamps
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+    startedAt: t.bigint(), // first assignment (Open -> Running)
+    closedAt: t.bigint(), // Completed / Failed / Cancelled
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    clientIdx: index().on(table.client),
+    statusIdx: index().on(table.status),
+    createdIdx: index().on(table.createdAt),
+  }),
+);
+
+export const shard = onchainTable(
+  "shard",
+  (t) => ({
+    taskId: t.bigint().notNull(),
+    shardIndex: t.integer().notNull(),
+    status: shardStatus("status").notNull(),
+    /** Node of the current attempt (as the contract's ShardView): null while Pending, after a timeout or a lost dispute. */
+    nodeId: t.bigint(),
+    /** Assignments that counted as attempts (the contract's `attempts`). */
+    attempts: t.integer().notNull(),
+    /** All assignments, releases included; the current one is assignment `${taskId}-${shardIndex}-${assignmentCount}`. */
+    assignmentCount: t.integer().notNull(),
+    /** Assignment deadline (Assigned) or end of the challenge window (Submitted / Challenged / Finalized). */
+    deadline: t.bigint(),
+    assignedAt: t.bigint(),
+    // result (manifest, root and disputeId stay after the attempt ends, as in the contract)
+    manifestCid: t.hex(),
+    manifestCidStr: t.text(),
+    checkpointRoot: t.hex(),
+    checkpointCount: t.integer().notNull(),
+    submittedAt: t.bigint(),
+    challengeDeadline: t.bigint(),
+    // resume information (after a lost dispute)
+    resumeFrom: t.integer().notNull(),
+    resumeManifestCid: t.hex(),
+    resumeManifestCidStr: t.text(),
+    // audit
+    auditStatus: auditStatus("audit_status").notNull(),
+    auditorNodeId: t.bigint(),
+    auditFee: t.bigint(),
+    // dispute
+    disputeId: t.bigint(),
+    // release
+    lastReleaseReason: releaseReason("last_release_reason"),
+    lastLogsCid: t.hex(),
+    lastLogsCidStr: t.text(),
+    // settlement
+    payout: t.bigint(),
+    fee: t.bigint(),
+    refund: t.bigint(),
+    finalizedAt: t.bigint(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.taskId, table.shardIndex] }),
+    nodeIdx: index().on(table.nodeId),
+    statusIdx: index().on(table.status),
+  }),
+);
+
+/** Every assignment of a shard to a node, with how it ended. */
+export const assignment = onchainTable(
+  "assignment",
+  (t) => ({
+    /** `${taskId}-${shardIndex}-${seq}` */
+    id: t.text().primaryKey(),
+    taskId: t.bigint().notNull(),
+    shardIndex: t.integer().notNull(),
+    /** 1-based sequence among the shard's assignments (releases included). */
+    seq: t.integer().notNull(),
+    nodeId: t.bigint().notNull(),
+    /** The contract's attempt number from ShardAssigned. */
+    attempt: t.integer().notNull(),
+    outcome: assignmentOutcome("outcome").notNull(),
+    assignedAt: t.bigint().notNull(),
+    assignedBlock: t.bigint().notNull(),
+    assignedTx: t.hex().notNull(),
+    deadline: t.bigint().notNull(),
+    resumeFrom: t.integer().notNull(),
+    resumeManifestCid: t.hex().notNull(),
+    resumeManifestCidStr: t.text(),
+    // Released
+    releaseReason: releaseReason("release_reason"),
+    logsCid: t.hex(),
+    logsCidStr: t.text(),
+    // Submitted
+    manifestCid: t.hex(),
+    manifestCidStr: t.text(),
+    checkpointRoot: t.hex(),
+    checkpointCount: t.integer(),
+    submittedAt: t.bigint(),
+    challengeDeadline: t.bigint(),
+    // TimedOut
+    slashed: t.bigint(),
+    // Finalized
+    payout: t.bigint(),
+    fee: t.bigint(),
+    // Disputed / DisputeLost
+    disputeId: t.bigint(),
+    endedAt: t.bigint(),
+    endedTx: t.hex(),
+  }),
+  (table) => ({
+    shardIdx: index().on(table.taskId, table.shardIndex),
+    nodeIdx: index().on(table.nodeId),
+  }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// Disputes
+// -------------------------------------------------------------------------------------------------
+export const dispute = onchainTable(
+  "dispute",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    taskId: t.bigint().notNull(),
+    shardIndex: t.integer().notNull(),
+    challenger: t.hex().notNull(),
+    submitterNodeId: t.bigint().notNull(),
+    /** The challenged assignment (`assignment.id`). */
+    assignmentId: t.text(),
+    checkpointIndex: t.integer().notNull(),
+    leafHash: t.hex().notNull(),
+    challengerHash: t.hex().notNull(),
+    bond: t.bigint().notNull(),
+    status: disputeStatus("status").notNull(),
+    outcome: disputeOutcome("outcome").notNull(),
+    /** Committee round: 0, or 1 after a redraw. */
+    round: t.integer().notNull(),
+    /** Node ids of the current round's committee. */
+    committee: t.bigint().array().notNull(),
+    commitDeadline: t.bigint().notNull(),
+    revealDeadline: t.bigint().notNull(),
+    commits: t.integer().notNull(),
+    reveals: t.integer().notNull(),
+    votesWrong: t.integer().notNull(),
+    votesRight: t.integer().notNull(),
+    /** Stake slashed from the submitter at resolution. */
+    slashed: t.bigint().notNull(),
+    /** Slashed from committee members that did not reveal. */
+    nonRevealSlashed: t.bigint().notNull(),
+    totalPaidOut: t.bigint().notNull(),
+    openedAt: t.bigint().notNull(),
+    openedBlock: t.bigint().notNull(),
+    openedTx: t.hex().notNull(),
+    resolvedAt: t.bigint(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    shardIdx: index().on(table.taskId, table.shardIndex),
+    challengerIdx: index().on(table.challenger),
+  }),
+);
+
+/** One committee seat of one round: drawn, committed, revealed, penalized. */
+export const disputeVote = onchainTable(
+  "dispute_vote",
+  (t) => ({
+    /** `${disputeId}-${round}-${nodeId}` */
+    id: t.text().primaryKey(),
+    disputeId: t.bigint().notNull(),
+    round: t.integer().notNull(),
+    nodeId: t.bigint().notNull(),
+    commitment: t.hex(),
+    committedAt: t.bigint(),
+    vote: vote("vote").notNull(),
+    revealedAt: t.bigint(),
+    penalized: t.boolean().notNull(),
+    slashed: t.bigint().notNull(),
+  }),
+  (table) => ({
+    disputeIdx: index().on(table.disputeId),
+    nodeIdx: index().on(table.nodeId),
+  }),
+);
+
+export const disputePayout = onchainTable(
+  "dispute_payout",
+  (t) => ({
+    id: t.text().primaryKey(),
+    disputeId: t.bigint().notNull(),
+    to: t.hex().notNull(),
+    kind: payoutKind("kind").notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ disputeIdx: index().on(table.disputeId), toIdx: index().on(table.to) }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// Models
+// -------------------------------------------------------------------------------------------------
+export const model = onchainTable(
+  "model",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    owner: t.hex().notNull(),
+    creator: t.hex().notNull(),
+    name: t.text().notNull(),
+    license: t.text().notNull(),
+    metadataCid: t.hex().notNull(),
+    metadataCidStr: t.text(),
+    /** 0 = none. */
+    parentModelId: t.bigint().notNull(),
+    versionCount: t.integer().notNull(),
+    /** True when the latest version has verified provenance. */
+    verified: t.boolean().notNull(),
+    stars: t.integer().notNull(),
+    tipsReceived: t.bigint().notNull(),
+    tipCount: t.integer().notNull(),
+    deprecated: t.boolean().notNull(),
+    replacementModelId: t.bigint().notNull(),
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    ownerIdx: index().on(table.owner),
+    parentIdx: index().on(table.parentModelId),
+    starsIdx: index().on(table.stars),
+  }),
+);
+
+export const modelVersion = onchainTable(
+  "model_version",
+  (t) => ({
+    modelId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    /** 0 = no source task. */
+    sourceTaskId: t.bigint().notNull(),
+    sourceShard: t.bigint().notNull(),
+    weightsCid: t.hex().notNull(),
+    weightsCidStr: t.text(), // dag-pb
+    metadataCid: t.hex().notNull(),
+    metadataCidStr: t.text(),
+    manifestCid: t.hex().notNull(),
+    manifestCidStr: t.text(),
+    /** Provenance verified on-chain: the source shard is Finalized with this manifest. */
+    verified: t.boolean().notNull(),
+    arweaveTxId: t.hex(),
+    archivedAt: t.bigint(),
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.modelId, table.version] }),
+    sourceIdx: index().on(table.sourceTaskId, table.sourceShard),
+  }),
+);
+
+export const modelStar = onchainTable(
+  "model_star",
+  (t) => ({
+    modelId: t.bigint().notNull(),
+    user: t.hex().notNull(),
+    starred: t.boolean().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.modelId, table.user] }), userIdx: index().on(table.user) }),
+);
+
+export const modelTip = onchainTable(
+  "model_tip",
+  (t) => ({
+    id: t.text().primaryKey(),
+    modelId: t.bigint().notNull(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ modelIdx: index().on(table.modelId) }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// Protocol parameters and governance
+// -------------------------------------------------------------------------------------------------
+/** Current value of every parameter set through IParameters.setParameter (ParameterSet). */
+export const protocolParameter = onchainTable(
+  "protocol_parameter",
+  (t) => ({
+    contract: t.text().notNull(), // "NodeRegistry" | "TaskManager" | "DisputeManager"
+    name: t.text().notNull(), // decoded, e.g. "challengeWindow"
+    nameRaw: t.hex().notNull(),
+    value: t.bigint().notNull(),
+    updatedAt: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contract, table.name] }) }),
+);
+
+/** History of parameters, tier thresholds, tier fees and governed addresses. */
+export const parameterChange = onchainTable(
+  "parameter_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(),
+    /** Parameter name; "tierThreshold.<Tier>.<field>", "tierFeeBps.<Tier>", "treasury", "randomness". */
+    name: t.text().notNull(),
+    oldValue: t.text(), // decimal or address; null when unknown (first set)
+    newValue: t.text().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ nameIdx: index().on(table.contract, table.name) }),
+);
+
+export const tierThreshold = onchainTable("tier_threshold", (t) => ({
+  tier: t.integer().primaryKey(),
+  minStake: t.bigint().notNull(),
+  minCompleted: t.integer().notNull(),
+  minSuccessBps: t.integer().notNull(),
+  updatedAt: t.bigint().notNull(),
+}));
+
+export const tierFee = onchainTable("tier_fee", (t) => ({
+  tier: t.integer().primaryKey(),
+  feeBps: t.integer().notNull(),
+  updatedAt: t.bigint().notNull(),
+}));
+
+/** Governed addresses: treasury (TaskManager, DisputeManager), randomness source (DisputeManager). */
+export const governedAddress = onchainTable(
+  "governed_address",
+  (t) => ({
+    contract: t.text().notNull(),
+    name: t.text().notNull(), // "treasury" | "randomness"
+    value: t.hex().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contract, table.name] }) }),
+);
+
+/** AccessControl role membership (RoleGranted / RoleRevoked), when the contracts emit them. */
+export const roleMember = onchainTable(
+  "role_member",
+  (t) => ({
+    contract: t.text().notNull(),
+    role: t.hex().notNull(),
+    account: t.hex().notNull(),
+    active: t.boolean().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.contract, table.role, table.account] }) }),
+);
+
+// -------------------------------------------------------------------------------------------------
+// NRL token
+// -------------------------------------------------------------------------------------------------
+export const tokenAccount = onchainTable("token_account", (t) => ({
+  address: t.hex().primaryKey(),
+  balance: t.bigint().notNull(),
+  transfersIn: t.integer().notNull(),
+  transfersOut: t.integer().notNull(),
+  updatedAt: t.bigint().notNull(),
+}));
+
+// -------------------------------------------------------------------------------------------------
+// Aggregates
+// -------------------------------------------------------------------------------------------------
+/** Network-wide totals; a single row with id "network". */
+export const network = onchainTable("network", (t) => ({
+  id: t.text().primaryKey(),
+  nodeCount: t.integer().notNull(),
+  activeNodes: t.integer().notNull(),
+  activeNodesTier0: t.integer().notNull(),
+  activeNodesTier1: t.integer().notNull(),
+  activeNodesTier2: t.integer().notNull(),
+  activeNodesTier3: t.integer().notNull(),
+  activeNodesTier4: t.integer().notNull(),
+  /** Bonded + unbonding stake of all nodes (the registry's token balance). */
+  totalStaked: t.bigint().notNull(),
+  totalLocked: t.bigint().notNull(),
+  taskCount: t.integer().notNull(),
+  openTasks: t.integer().notNull(),
+  runningTasks: t.integer().notNull(),
+  completedTasks: t.integer().notNull(),
+  failedTasks: t.integer().notNull(),
+  cancelledTasks: t.integer().notNull(),
+  shardCount: t.integer().notNull(),
+  shardsFinalized: t.integer().notNull(),
+  totalEscrowed: t.bigint().notNull(),
+  totalPaid: t.bigint().notNull(),
+  totalFees: t.bigint().notNull(),
+  feesSwept: t.bigint().notNull(),
+  totalRefunded: t.bigint().notNull(),
+  slashCount: t.integer().notNull(),
+  totalSlashed: t.bigint().notNull(),
+  disputeCount: t.integer().notNull(),
+  openDisputes: t.integer().notNull(),
+  modelCount: t.integer().notNull(),
+  verifiedModelVersions: t.integer().notNull(),
+  /** Block time and number of the last change of these totals. */
+  updatedAt: t.bigint().notNull(),
+  updatedBlock: t.bigint().notNull(),
+}));
+
+/** Per UTC day (block time). `activeNodes*` are the values at the end of the day (last change). */
+export const dailyStat = onchainTable("daily_stat", (t) => ({
+  /** "YYYY-MM-DD" */
+  id: t.text().primaryKey(),
+  dayStart: t.bigint().notNull(), // unix seconds of 00:00 UTC
+  tasksPosted: t.integer().notNull(),
+  tasksCompleted: t.integer().notNull(),
+  tasksFailed: t.integer().notNull(),
+  tasksCancelled: t.integer().notNull(),
+  shardsFinalized: t.integer().notNull(),
+  shardsFailed: t.integer().notNull(),
+  shardsTimedOut: t.integer().notNull(),
+  /** Escrow posted. */
+  volume: t.bigint().notNull(),
+  rewardsPaid: t.bigint().notNull(),
+  fees: t.bigint().notNull(),
+  refunds: t.bigint().notNull(),
+  slashes: t.integer().notNull(),
+  slashedAmount: t.bigint().notNull(),
+  disputesOpened: t.integer().notNull(),
+  disputesResolved: t.integer().notNull(),
+  nodesRegistered: t.integer().notNull(),
+  modelsPublished: t.integer().notNull(),
+  activeNodes: t.integer().notNull(),
+  activeNodesTier0: t.integer().notNull(),
+  activeNodesTier1: t.integer().notNull(),
+  activeNodesTier2: t.integer().notNull(),
+  activeNodesTier3: t.integer().notNull(),
+  activeNodesTier4: t.integer().notNull(),
+}));
+
+// -------------------------------------------------------------------------------------------------
+// Relations (GraphQL nested fields)
+// -------------------------------------------------------------------------------------------------
+export const nodeRelations = relations(node, ({ many }) => ({
+  stakeEvents: many(stakeEvent),
+  tierChanges: many(tierChange),
+  assignments: many(assignment),
+  votes: many(disputeVote),
+}));
+
+export const stakeEventRelations = relations(stakeEvent, ({ one }) => ({
+  node: one(node, { fields: [stakeEvent.nodeId], references: [node.id] }),
+}));
+
+export const tierChangeRelations = relations(tierChange, ({ one }) => ({
+  node: one(node, { fields: [tierChange.nodeId], references: [node.id] }),
+}));
+
+export const taskRelations = relations(task, ({ many }) => ({
+  shards: many(shard),
+  assignments: many(assignment),
+  disputes: many(dispute),
+  events: many(protocolEvent),
+}));
+
+export const shardRelations = relations(shard, ({ one, many }) => ({
+  task: one(task, { fields: [shard.taskId], references: [task.id] }),
+  node: one(node, { fields: [shard.nodeId], references: [node.id] }),
+  auditor: one(node, { fields: [shard.auditorNodeId], references: [node.id] }),
+  dispute: one(dispute, { fields: [shard.disputeId], references: [dispute.id] }),
+  assignments: many(assignment),
+}));
+
+export const assignmentRelations = relations(assignment, ({ one }) => ({
+  task: one(task, { fields: [assignment.taskId], references: [task.id] }),
+  shard: one(shard, {
+    fields: [assignment.taskId, assignment.shardIndex],
+    references: [shard.taskId, shard.shardIndex],
+  }),
+  node: one(node, { fields: [assignment.nodeId], references: [node.id] }),
+}));
+
+export const disputeRelations = relations(dispute, ({ one, many }) => ({
+  task: one(task, { fields: [dispute.taskId], references: [task.id] }),
+  shard: one(shard, {
+    fields: [dispute.taskId, dispute.shardIndex],
+    references: [shard.taskId, shard.shardIndex],
+  }),
+  submitter: one(node, { fields: [dispute.submitterNodeId], references: [node.id] }),
+  votes: many(disputeVote),
+  payouts: many(disputePayout),
+}));
+
+export const disputeVoteRelations = relations(disputeVote, ({ one }) => ({
+  dispute: one(dispute, { fields: [disputeVote.disputeId], references: [dispute.id] }),
+  node: one(node, { fields: [disputeVote.nodeId], references: [node.id] }),
+}));
+
+export const disputePayoutRelations = relations(disputePayout, ({ one }) => ({
+  dispute: one(dispute, { fields: [disputePayout.disputeId], references: [dispute.id] }),
+}));
+
+export const modelRelations = relations(model, ({ one, many }) => ({
+  parent: one(model, { fields: [model.parentModelId], references: [model.id], relationName: "lineage" }),
+  children: many(model, { relationName: "lineage" }),
+  versions: many(modelVersion),
+  tips: many(modelTip),
+  starsBy: many(modelStar),
+}));
+
+export const modelVersionRelations = relations(modelVersion, ({ one }) => ({
+  model: one(model, { fields: [modelVersion.modelId], references: [model.id] }),
+  sourceTask: one(task, { fields: [modelVersion.sourceTaskId], references: [task.id] }),
+}));
+
+export const modelStarRelations = relations(modelStar, ({ one }) => ({
+  model: one(model, { fields: [modelStar.modelId], references: [model.id] }),
+}));
+
+export const modelTipRelations = relations(modelTip, ({ one }) => ({
+  model: one(model, { fields: [modelTip.modelId], references: [model.id] }),
+}));
+
+export const protocolEventRelations = relations(protocolEvent, ({ one }) => ({
+  task: one(task, { fields: [protocolEvent.taskId], references: [task.id] }),
+}));

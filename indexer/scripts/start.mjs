@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// Starts the Neural indexer (`ponder start`) as a child process and waits until it has indexed the chain.
+//
+// As a library (used by `npm run devnet`, the tests and the benchmarks):
+//   import { startIndexer } from "./indexer/scripts/start.mjs";
+//   const indexer = await startIndexer({ rpcUrl, deployment: "deployments/31337.json", port: 42069 });
+//   ... indexer.url ... ; await indexer.stop();
+//
+// As a command (configuration from the environment, see indexer/README.md):
+//   node indexer/scripts/start.mjs [--port 42069] [--schema neural]
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const indexerDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = resolve(indexerDir, "..");
+
+/** Path of Ponder's CLI entry (workspace-local or hoisted install). */
+export function ponderBin() {
+  for (const base of [indexerDir, repoRoot]) {
+    const bin = join(base, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+    if (existsSync(bin)) return bin;
+  }
+  throw new Error("ponder is not installed: run `npm install` at the repository root");
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The indexer imports the contracts' ABIs from @neural/sdk, whose src/generated/abis.ts is generated from
+ * the forge artifacts (`npm run generate -w @neural/sdk`). Generates it when missing.
+ */
+export async function ensureSdkAbis() {
+  if (existsSync(join(repoRoot, "sdk", "src", "generated", "abis.ts"))) return;
+  await new Promise((ok, fail) => {
+    const child = spawn("npm", ["run", "generate", "-w", "@neural/sdk"], { cwd: repoRoot, stdio: "inherit" });
+    child.on("error", fail);
+    child.on("exit", (code) =>
+      code === 0 ? ok() : fail(new Error(`npm run generate -w @neural/sdk exited with ${code}`)),
+    );
+  });
+}
+
+/**
+ * Forgets everything indexed before: for a chain that was started anew (anvil), whose block numbers and
+ * chain id repeat with other contents. PGlite: removes the data directory. PostgreSQL: drops the app's
+ * schema and Ponder's shared RPC cache schema `ponder_sync` (Ponder recreates it), so use a database of
+ * its own for the devnet.
+ */
+export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteDir }) {
+  if (databaseUrl) {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${schema.replaceAll('"', '""')}" CASCADE`);
+      await client.query("DROP SCHEMA IF EXISTS ponder_sync CASCADE");
+    } finally {
+      await client.end();
+    }
+  } else if (pgliteDir) {
+    rmSync(resolve(indexerDir, pgliteDir), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts `ponder start` and resolves once `/ready` answers 200 (historical indexing complete).
+ * @param {object} [options]
+ * @param {string} [options.rpcUrl] JSON-RPC URL (NEURAL_RPC_URL)
+ * @param {string} [options.deployment] deployment file (NEURAL_DEPLOYMENT); default deployments/<chainId>.json
+ * @param {number} [options.chainId] NEURAL_CHAIN_ID (default 31337)
+ * @param {number} [options.port] HTTP port; default a free one
+ * @param {string} [options.hostname] default 127.0.0.1
+ * @param {string} [options.schema] database schema (`ponder start --schema`), default "neural"
+ * @param {string} [options.databaseUrl] PostgreSQL URL; default: PGlite
+ * @param {string} [options.pgliteDir] PGlite directory (NEURAL_PGLITE_DIR)
+ * @param {number} [options.pollingIntervalMs] NEURAL_POLLING_INTERVAL_MS
+ * @param {Record<string,string>} [options.env] extra environment
+ * @param {"inherit"|"pipe"|"ignore"} [options.stdio] child output: inherit, or keep the tail in memory (pipe)
+ * @param {boolean} [options.fresh] forget previously indexed data first (see resetIndexerData): for a new anvil
+ * @param {(line: string) => void} [options.onLine] called with each output line (stdio "pipe")
+ * @param {number} [options.readyTimeoutMs] give up waiting for /ready after this long (default 10 min)
+ * @returns {Promise<{url: string, port: number, schema: string, pid: number, logs: () => string,
+ *   exited: Promise<number|null>, stop: () => Promise<void>}>}
+ */
+export async function startIndexer(options = {}) {
+  await ensureSdkAbis();
+  const port = options.port ?? (await freePort());
+  const hostname = options.hostname ?? "127.0.0.1";
+  const schema = options.schema ?? "neural";
+  const env = { ...process.env, PONDER_TELEMETRY_DISABLED: "true", ...options.env };
+  const set = (name, value) => {
+    if (value !== undefined && value !== null) env[name] = String(value);
+  };
+  set("NEURAL_RPC_URL", options.rpcUrl);
+  set("NEURAL_DEPLOYMENT", options.deployment && resolve(options.deployment));
+  set("NEURAL_CHAIN_ID", options.chainId);
+  set("NEURAL_PGLITE_DIR", options.pgliteDir && resolve(options.pgliteDir));
+  set("NEURAL_POLLING_INTERVAL_MS", options.pollingIntervalMs);
+  if (options.databaseUrl !== undefined) {
+    if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+    else delete env.DATABASE_URL;
+  }
+
+  if (options.fresh) {
+    await resetIndexerData({
+      databaseUrl: env.DATABASE_URL,
+      schema,
+      pgliteDir: env.NEURAL_PGLITE_DIR ?? ".ponder/pglite",
+    });
+  }
+
+  const stdio = options.stdio ?? "pipe";
+  const child = spawn(
+    process.execPath,
+    [
+      ponderBin(),
+      "start",
+      "--schema",
+      schema,
+      "--port",
+      String(port),
+      "--hostname",
+      hostname,
+      "--log-format",
+      "pretty",
+    ],
+    { cwd: indexerDir, env, stdio: ["ignore", stdio, stdio] },
+  );
+  let tail = "";
+  let partial = "";
+  const keep = (chunk) => {
+    tail = (tail + chunk).slice(-64_000);
+    if (options.onLine) {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) options.onLine(line);
+    }
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise((ok) => child.on("exit", (code) => ok(code)));
+  let running = true;
+  exited.then(() => {
+    running = false;
+  });
+
+  const url = `http://${hostname}:${port}`;
+  const stop = async () => {
+    if (!running) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 600_000);
+  while (true) {
+    if (!running) {
+      throw new Error(`ponder exited with code ${await exited} before it was ready:\n${tail.slice(-8000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `ponder was not ready within ${options.readyTimeoutMs ?? 600_000} ms:\n${tail.slice(-8000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, port, schema, pid: child.pid, logs: () => tail, exited, stop };
+}
+
+// CLI
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const flag = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const indexer = await startIndexer({
+    port: Number(flag("--port") ?? process.env.PORT ?? 42069),
+    hostname: flag("--hostname") ?? "0.0.0.0",
+    schema: flag("--schema") ?? process.env.NEURAL_DB_SCHEMA ?? "neural",
+    stdio: "inherit",
+  });
+  console.log(`indexer ready: ${indexer.url.replace("0.0.0.0", "127.0.0.1")}/graphql`);
+  for (const signal of ["SIGINT", "SIGTERM"])
+    process.on(signal, () => indexer.stop().then(() => process.exit(0)));
+  process.exitCode = (await indexer.exited) ?? 0;
+}

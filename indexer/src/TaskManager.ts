@@ -1,0 +1,538 @@
+import { ponder } from "ponder:registry";
+import { assignment, dispute, protocolParameter, shard, task, tierFee } from "ponder:schema";
+import { taskManagerAbi } from "./lib/abis.js";
+import {
+  AUDIT_STATUS,
+  cidFromDigest,
+  enumName,
+  RELEASE_REASON,
+  TASK_STATUS,
+  TIER_NAMES,
+} from "./lib/format.js";
+import { registerGeneric, setParameter } from "./lib/governance.js";
+import { logEvent, type NetworkRow, updateNode } from "./lib/store.js";
+import {
+  assignmentId,
+  endedAttempt,
+  type ShardRow,
+  type TaskRow,
+  updateCurrentAssignment,
+  updateShard,
+  updateTask,
+} from "./lib/tasks.js";
+
+const C = "TaskManager";
+
+ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
+  const a = event.args;
+  const shardCount = Number(a.shardCount);
+  const auditRateBps = Number(a.auditRateBps);
+  const auditBudget = Math.ceil((shardCount * auditRateBps) / 10_000);
+  const rewards = BigInt(shardCount) * a.rewardPerShard;
+  const ts = event.block.timestamp;
+  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
+  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
+  const ratio = await context.db.find(protocolParameter, { contract: C, name: "collateralRatioBps" });
+  const collateralPerShard = ratio ? (a.rewardPerShard * ratio.value) / 10_000n : 0n;
+  const feeRate = await context.db.find(protocolParameter, { contract: C, name: "auditFeeBps" });
+  const auditFeePerShard = feeRate
+    ? (a.rewardPerShard * feeRate.value) / 10_000n
+    : auditBudget > 0 && a.escrow > rewards
+      ? (a.escrow - rewards) / BigInt(auditBudget)
+      : 0n;
+  await context.db.insert(task).values({
+    id: a.taskId,
+    client: a.client,
+    status: "Open",
+    specCid: a.specCid,
+    specCidStr: cidFromDigest(a.specCid),
+    shardCount,
+    rewardPerShard: a.rewardPerShard,
+    minTier: Number(a.minTier),
+    gpus: Number(a.gpus),
+    vramMiB: Number(a.vramMiB),
+    cpus: Number(a.cpus),
+    memoryMiB: Number(a.memoryMiB),
+    maxDuration: a.maxDuration,
+    auditRateBps,
+    auditBudget,
+    auditFeePerShard,
+    collateralPerShard,
+    escrow: a.escrow,
+    escrowRemaining: a.escrow,
+    paid: 0n,
+    fees: 0n,
+    auditFeesPaid: 0n,
+    refunded: 0n,
+    compensation: 0n,
+    pendingShards: shardCount,
+    assignedShards: 0,
+    submittedShards: 0,
+    challengedShards: 0,
+    finalizedShards: 0,
+    failedShards: 0,
+    cancelledShards: 0,
+    assignmentCount: 0,
+    releaseCount: 0,
+    timeoutCount: 0,
+    auditsUsed: 0,
+    disputeCount: 0,
+    createdAt: ts,
+    createdBlock: event.block.number,
+    createdTx: event.transaction.hash,
+    startedAt: null,
+    closedAt: null,
+    updatedAt: ts,
+  });
+  const shards: (typeof shard.$inferInsert)[] = [];
+  for (let i = 0; i < shardCount; i++) {
+    shards.push({
+      taskId: a.taskId,
+      shardIndex: i,
+      status: "Pending",
+      attempts: 0,
+      assignmentCount: 0,
+      checkpointCount: 0,
+      resumeFrom: 0,
+      auditStatus: "None",
+      updatedAt: ts,
+    });
+  }
+  if (shards.length > 0) await context.db.insert(shard).values(shards);
+  await logEvent(
+    context,
+    event,
+    C,
+    "TaskPosted",
+    { taskId: a.taskId },
+    {
+      network: (n) => ({
+        taskCount: n.taskCount + 1,
+        openTasks: n.openTasks + 1,
+        shardCount: n.shardCount + shardCount,
+        totalEscrowed: n.totalEscrowed + a.escrow,
+      }),
+      daily: (d) => ({ tasksPosted: d.tasksPosted + 1, volume: d.volume + a.escrow }),
+    },
+  );
+});
+
+const networkBucket: Partial<Record<TaskRow["status"], keyof NetworkRow>> = {
+  Open: "openTasks",
+  Running: "runningTasks",
+  Completed: "completedTasks",
+  Failed: "failedTasks",
+  Cancelled: "cancelledTasks",
+};
+const terminal = new Set<TaskRow["status"]>(["Completed", "Failed", "Cancelled"]);
+
+ponder.on("TaskManager:TaskStatusChanged", async ({ event, context }) => {
+  const a = event.args;
+  const next = enumName(TASK_STATUS, a.newStatus);
+  let prev: TaskRow["status"] | undefined;
+  await updateTask(context, event, a.taskId, (t) => {
+    prev = t.status;
+    return {
+      status: next,
+      ...(next === "Running" && t.startedAt === null ? { startedAt: event.block.timestamp } : {}),
+      ...(terminal.has(next) ? { closedAt: event.block.timestamp } : {}),
+    };
+  });
+  const moved = prev !== undefined && prev !== next;
+  await logEvent(
+    context,
+    event,
+    C,
+    "TaskStatusChanged",
+    { taskId: a.taskId },
+    moved
+      ? {
+          network: (n) => {
+            const out: Partial<NetworkRow> = {};
+            const from = prev ? networkBucket[prev] : undefined;
+            const to = networkBucket[next];
+            if (from) (out[from] as number) = (n[from] as number) - 1;
+            if (to) (out[to] as number) = ((out[to] as number | undefined) ?? (n[to] as number)) + 1;
+            return out;
+          },
+          daily: (d) => ({
+            tasksCompleted: d.tasksCompleted + (next === "Completed" ? 1 : 0),
+            tasksFailed: d.tasksFailed + (next === "Failed" ? 1 : 0),
+            tasksCancelled: d.tasksCancelled + (next === "Cancelled" ? 1 : 0),
+          }),
+        }
+      : {},
+  );
+});
+
+ponder.on("TaskManager:TaskRefunded", async ({ event, context }) => {
+  const a = event.args;
+  await updateTask(context, event, a.taskId, (t) => ({
+    refunded: t.refunded + a.amount,
+    escrowRemaining: t.escrowRemaining - a.amount,
+  }));
+  await logEvent(
+    context,
+    event,
+    C,
+    "TaskRefunded",
+    { taskId: a.taskId },
+    {
+      network: (n) => ({ totalRefunded: n.totalRefunded + a.amount }),
+      daily: (d) => ({ refunds: d.refunds + a.amount }),
+    },
+  );
+});
+
+ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const ts = event.block.timestamp;
+  const res = await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    (s) => ({
+      status: "Assigned",
+      nodeId: a.nodeId,
+      assignmentCount: s.assignmentCount + 1,
+      deadline: a.deadline,
+      assignedAt: ts,
+      resumeFrom: Number(a.resumeFrom),
+      resumeManifestCid: a.resumeManifestCid,
+      resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
+    }),
+    (t) => ({ assignmentCount: t.assignmentCount + 1 }),
+  );
+  if (res) {
+    await context.db.insert(assignment).values({
+      id: assignmentId(a.taskId, shardIndex, res.shard.assignmentCount),
+      taskId: a.taskId,
+      shardIndex,
+      seq: res.shard.assignmentCount,
+      nodeId: a.nodeId,
+      attempt: Number(a.attempt),
+      outcome: "Active",
+      assignedAt: ts,
+      assignedBlock: event.block.number,
+      assignedTx: event.transaction.hash,
+      deadline: a.deadline,
+      resumeFrom: Number(a.resumeFrom),
+      resumeManifestCid: a.resumeManifestCid,
+      resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
+    });
+  }
+  await updateNode(context, event, a.nodeId, (n) => ({ assignmentCount: n.assignmentCount + 1 }));
+  await logEvent(context, event, C, "ShardAssigned", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
+});
+
+ponder.on("TaskManager:ShardReleased", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const reason = enumName(RELEASE_REASON, a.reason);
+  const logsCidStr = cidFromDigest(a.logsCid);
+  const res = await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    () => ({
+      status: "Pending",
+      lastReleaseReason: reason,
+      lastLogsCid: a.logsCid,
+      lastLogsCidStr: logsCidStr,
+    }),
+    (t) => ({ releaseCount: t.releaseCount + 1 }),
+  );
+  if (res) {
+    await updateCurrentAssignment(context, res.shard, () => ({
+      outcome: "Released",
+      releaseReason: reason,
+      logsCid: a.logsCid,
+      logsCidStr,
+      endedAt: event.block.timestamp,
+      endedTx: event.transaction.hash,
+    }));
+  }
+  await updateNode(context, event, a.nodeId, (n) => ({ releaseCount: n.releaseCount + 1 }));
+  await logEvent(context, event, C, "ShardReleased", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
+});
+
+ponder.on("TaskManager:ResultSubmitted", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const manifestCidStr = cidFromDigest(a.manifestCid);
+  const result = {
+    manifestCid: a.manifestCid,
+    manifestCidStr,
+    checkpointRoot: a.checkpointRoot,
+    checkpointCount: Number(a.checkpointCount),
+    submittedAt: event.block.timestamp,
+    challengeDeadline: a.challengeDeadline,
+  };
+  const res = await updateShard(context, event, a.taskId, shardIndex, () => ({
+    status: "Submitted",
+    ...result,
+    deadline: a.challengeDeadline,
+  }));
+  if (res) await updateCurrentAssignment(context, res.shard, () => ({ outcome: "Submitted", ...result }));
+  await logEvent(context, event, C, "ResultSubmitted", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
+});
+
+ponder.on("TaskManager:ShardFinalized", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const res = await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    () => ({ status: "Finalized", payout: a.payout, fee: a.fee, finalizedAt: event.block.timestamp }),
+    (t) => ({
+      paid: t.paid + a.payout,
+      fees: t.fees + a.fee,
+      escrowRemaining: t.escrowRemaining - a.payout - a.fee,
+    }),
+  );
+  if (res) {
+    await updateCurrentAssignment(context, res.shard, () => ({
+      outcome: "Finalized",
+      payout: a.payout,
+      fee: a.fee,
+      endedAt: event.block.timestamp,
+      endedTx: event.transaction.hash,
+    }));
+  }
+  await updateNode(context, event, a.nodeId, (n) => ({ earned: n.earned + a.payout }));
+  await logEvent(
+    context,
+    event,
+    C,
+    "ShardFinalized",
+    { taskId: a.taskId, shardIndex, nodeId: a.nodeId },
+    {
+      network: (n) => ({
+        shardsFinalized: n.shardsFinalized + 1,
+        totalPaid: n.totalPaid + a.payout,
+        totalFees: n.totalFees + a.fee,
+      }),
+      daily: (d) => ({
+        shardsFinalized: d.shardsFinalized + 1,
+        rewardsPaid: d.rewardsPaid + a.payout,
+        fees: d.fees + a.fee,
+      }),
+    },
+  );
+});
+
+ponder.on("TaskManager:ShardTimedOut", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  // The attempt ends (attempts + 1); ShardRequeued / ShardFailed / ShardCancelled follow with the new status.
+  const res = await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    (s) => ({ ...endedAttempt, attempts: s.attempts + 1 }),
+    (t) => ({ timeoutCount: t.timeoutCount + 1, compensation: t.compensation + a.slashed }),
+  );
+  if (res) {
+    await updateCurrentAssignment(context, res.shard, () => ({
+      outcome: "TimedOut",
+      slashed: a.slashed,
+      endedAt: event.block.timestamp,
+      endedTx: event.transaction.hash,
+    }));
+  }
+  await updateNode(context, event, a.nodeId, (n) => ({ timeoutCount: n.timeoutCount + 1 }));
+  await logEvent(
+    context,
+    event,
+    C,
+    "ShardTimedOut",
+    { taskId: a.taskId, shardIndex, nodeId: a.nodeId },
+    { daily: (d) => ({ shardsTimedOut: d.shardsTimedOut + 1 }) },
+  );
+});
+
+/**
+ * When a Challenged shard is re-queued, failed or cancelled, the submitter lost its dispute: that attempt
+ * ends here (the contract's onDisputeResolved) with attempts + 1, the auditor cleared and the losing
+ * manifest kept to resume from at the disputed checkpoint.
+ */
+async function afterLostDispute(
+  context: Parameters<typeof updateShard>[0],
+  s: ShardRow,
+): Promise<Partial<ShardRow>> {
+  if (s.status !== "Challenged") return {};
+  const d = s.disputeId === null ? null : await context.db.find(dispute, { id: s.disputeId });
+  return {
+    ...endedAttempt,
+    attempts: s.attempts + 1,
+    auditorNodeId: null,
+    resumeManifestCid: s.manifestCid,
+    resumeManifestCidStr: s.manifestCidStr,
+    ...(d ? { resumeFrom: d.checkpointIndex } : {}),
+  };
+}
+
+ponder.on("TaskManager:ShardRequeued", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
+  await updateShard(context, event, a.taskId, shardIndex, () => ({
+    ...lost,
+    status: "Pending",
+    attempts: Number(a.attempts),
+    resumeFrom: Number(a.resumeFrom),
+    resumeManifestCid: a.resumeManifestCid,
+    resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
+  }));
+  await logEvent(context, event, C, "ShardRequeued", { taskId: a.taskId, shardIndex });
+});
+
+ponder.on("TaskManager:ShardFailed", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
+  await updateShard(context, event, a.taskId, shardIndex, () => ({
+    ...lost,
+    status: "Failed",
+    refund: a.refund,
+  }));
+  await logEvent(
+    context,
+    event,
+    C,
+    "ShardFailed",
+    { taskId: a.taskId, shardIndex },
+    { daily: (d) => ({ shardsFailed: d.shardsFailed + 1 }) },
+  );
+});
+
+ponder.on("TaskManager:ShardCancelled", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const lost = s0 ? await afterLostDispute(context, s0) : {};
+  await updateShard(context, event, a.taskId, shardIndex, () => ({ ...lost, status: "Cancelled" }));
+  await logEvent(context, event, C, "ShardCancelled", { taskId: a.taskId, shardIndex });
+});
+
+ponder.on("TaskManager:ShardChallenged", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const res = await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    () => ({ status: "Challenged", disputeId: a.disputeId }),
+    (t) => ({ disputeCount: t.disputeCount + 1 }),
+  );
+  if (res)
+    await updateCurrentAssignment(context, res.shard, () => ({
+      outcome: "Disputed",
+      disputeId: a.disputeId,
+    }));
+  await logEvent(context, event, C, "ShardChallenged", {
+    taskId: a.taskId,
+    shardIndex,
+    disputeId: a.disputeId,
+  });
+});
+
+ponder.on("TaskManager:AuditAssigned", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    () => ({ auditStatus: "Assigned", auditorNodeId: a.verifierNodeId }),
+    (t) => ({ auditsUsed: t.auditsUsed + 1 }),
+  );
+  await logEvent(context, event, C, "AuditAssigned", {
+    taskId: a.taskId,
+    shardIndex,
+    nodeId: a.verifierNodeId,
+  });
+});
+
+ponder.on("TaskManager:AuditRecorded", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  await updateShard(
+    context,
+    event,
+    a.taskId,
+    shardIndex,
+    () => ({
+      auditStatus: enumName(AUDIT_STATUS, a.outcome),
+      auditorNodeId: a.verifierNodeId,
+      auditFee: a.fee,
+    }),
+    (t) => ({ auditFeesPaid: t.auditFeesPaid + a.fee, escrowRemaining: t.escrowRemaining - a.fee }),
+  );
+  await updateNode(context, event, a.verifierNodeId, (n) => ({ earned: n.earned + a.fee }));
+  await logEvent(context, event, C, "AuditRecorded", {
+    taskId: a.taskId,
+    shardIndex,
+    nodeId: a.verifierNodeId,
+  });
+});
+
+ponder.on("TaskManager:TierFeeSet", async ({ event, context }) => {
+  const a = event.args;
+  const tier = Number(a.tier);
+  const found = await context.db.find(tierFee, { tier });
+  const old = found ? { ...found } : null; // the update below may change the cached object
+  const row = { feeBps: Number(a.feeBps), updatedAt: event.block.timestamp };
+  if (old) await context.db.update(tierFee, { tier }).set(row);
+  else await context.db.insert(tierFee).values({ tier, ...row });
+  await setParameter(
+    context,
+    event,
+    C,
+    `tierFeeBps.${enumName(TIER_NAMES, tier)}`,
+    old?.feeBps ?? null,
+    a.feeBps,
+  );
+  await logEvent(context, event, C, "TierFeeSet");
+});
+
+ponder.on("TaskManager:FeesSwept", async ({ event, context }) => {
+  const a = event.args;
+  await logEvent(
+    context,
+    event,
+    C,
+    "FeesSwept",
+    {},
+    { network: (n) => ({ feesSwept: n.feesSwept + a.amount }) },
+  );
+});
+
+registerGeneric(C, taskManagerAbi, [
+  "TaskPosted",
+  "TaskStatusChanged",
+  "TaskRefunded",
+  "ShardAssigned",
+  "ShardReleased",
+  "ResultSubmitted",
+  "ShardFinalized",
+  "ShardTimedOut",
+  "ShardRequeued",
+  "ShardFailed",
+  "ShardCancelled",
+  "ShardChallenged",
+  "AuditAssigned",
+  "AuditRecorded",
+  "TierFeeSet",
+  "FeesSwept",
+]);

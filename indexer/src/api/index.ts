@@ -1,0 +1,252 @@
+// HTTP API: GraphQL (/graphql and /), SQL over HTTP for @ponder/client (/sql/*, read-only), and REST
+// routes for the dApp (/network/summary, /nodes/leaderboard, /tasks/:id/timeline). Ponder itself serves
+// /health, /ready, /status and /metrics.
+import { db } from "ponder:api";
+import schema from "ponder:schema";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { and, asc, client, count, desc, eq, graphql } from "ponder";
+import { z } from "zod";
+import { serviceEnv } from "../lib/config.js";
+import { jsonSafe, TIER_NAMES } from "../lib/format.js";
+import { estimateQueryCost } from "./cost.js";
+
+const env = serviceEnv();
+const app = new Hono();
+
+// ---------------------------------------------------------------------------------------------------
+// GraphQL with guards: depth, aliases and tokens (graphql-armor inside Ponder's middleware) plus an
+// estimated row cost, checked here before the query reaches the database.
+// ---------------------------------------------------------------------------------------------------
+const costGuard = createMiddleware(async (c, next) => {
+  if (c.req.method !== "POST") return next();
+  let body: unknown;
+  try {
+    body = await c.req.raw.clone().json();
+  } catch {
+    return next(); // GraphQL answers malformed bodies itself
+  }
+  const ops = Array.isArray(body) ? body : [body];
+  for (const op of ops) {
+    if (!op || typeof op !== "object") continue;
+    const { query, variables, operationName } = op as Record<string, unknown>;
+    if (typeof query !== "string") continue;
+    const cost = estimateQueryCost(
+      query,
+      variables && typeof variables === "object" ? (variables as Record<string, unknown>) : {},
+      typeof operationName === "string" ? operationName : null,
+      env.NEURAL_GRAPHQL_MAX_TOKENS * 10,
+    );
+    if (cost > env.NEURAL_GRAPHQL_MAX_COST) {
+      return c.json(
+        {
+          errors: [
+            {
+              message: `Query too costly: it may read about ${cost} rows, the limit is ${env.NEURAL_GRAPHQL_MAX_COST}. Use smaller limits or fewer nested lists.`,
+              extensions: { code: "QUERY_TOO_COSTLY", cost, maxCost: env.NEURAL_GRAPHQL_MAX_COST },
+            },
+          ],
+        },
+        400,
+      );
+    }
+  }
+  return next();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Response cache: the dApp asks the same heavy queries again and again, and the answers only change when
+// new events are indexed. The key of the indexed state is the last protocol_event (its id and block hash:
+// every entity change comes from an event, and a reorg changes the hash or the id); on any change the
+// whole cache is dropped. An entry is served only under the state it was tagged with before it was
+// computed, so a response never predates the state a request saw.
+// ---------------------------------------------------------------------------------------------------
+type Cached = { state: string; body: string };
+const responseCache = new Map<string, Cached>();
+let cacheState = "";
+
+async function indexedState(): Promise<string> {
+  const [last] = await db
+    .select({ id: schema.protocolEvent.id, blockHash: schema.protocolEvent.blockHash })
+    .from(schema.protocolEvent)
+    .orderBy(desc(schema.protocolEvent.id))
+    .limit(1);
+  return last ? `${last.id}:${last.blockHash}` : "empty";
+}
+
+const responseCacheMiddleware = createMiddleware(async (c, next) => {
+  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0) return next();
+  const key = await c.req.raw.clone().text();
+  const state = await indexedState();
+  if (state !== cacheState) {
+    responseCache.clear();
+    cacheState = state;
+  }
+  const hit = responseCache.get(key);
+  if (hit && hit.state === state) {
+    c.header("x-neural-cache", "hit");
+    return c.body(hit.body, 200, { "content-type": "application/json; charset=utf-8" });
+  }
+  await next();
+  if (c.res.status !== 200) return;
+  const body = await c.res.clone().text();
+  if (body.length > 2_000_000) return;
+  try {
+    if ((JSON.parse(body) as { errors?: unknown }).errors) return;
+  } catch {
+    return;
+  }
+  if (responseCache.size >= env.NEURAL_GRAPHQL_CACHE_ENTRIES) {
+    const oldest = responseCache.keys().next();
+    if (!oldest.done) responseCache.delete(oldest.value);
+  }
+  responseCache.set(key, { state, body });
+});
+
+const graphqlHandler = graphql(
+  { db, schema },
+  {
+    maxOperationDepth: env.NEURAL_GRAPHQL_MAX_DEPTH,
+    maxOperationAliases: env.NEURAL_GRAPHQL_MAX_ALIASES,
+    maxOperationTokens: env.NEURAL_GRAPHQL_MAX_TOKENS,
+  },
+);
+app.use("/graphql", costGuard, responseCacheMiddleware, graphqlHandler);
+app.use("/", costGuard, responseCacheMiddleware, graphqlHandler);
+
+// ---------------------------------------------------------------------------------------------------
+// SQL over HTTP (@ponder/client). Ponder parses every statement and allows only read-only SELECTs on
+// the schema's tables, run in a read-only transaction. A refused statement is the caller's fault: 400.
+// ---------------------------------------------------------------------------------------------------
+const sqlHandler = client({ db, schema });
+app.use(
+  "/sql/*",
+  createMiddleware(async (c, next) => {
+    await next();
+    if (c.res.status === 500) {
+      const message = await c.res.clone().text();
+      c.res = new Response(message, {
+        status: 400,
+        headers: { "content-type": "text/plain; charset=UTF-8" },
+      });
+    }
+  }),
+  sqlHandler,
+);
+
+// ---------------------------------------------------------------------------------------------------
+// REST
+// ---------------------------------------------------------------------------------------------------
+const badRequest = (error: z.ZodError) => ({
+  error: "invalid request",
+  issues: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+});
+
+/** GET /network/summary: network totals, active nodes per tier, today's stats, parameters. */
+app.get("/network/summary", async (c) => {
+  const [net] = await db.select().from(schema.network).where(eq(schema.network.id, "network"));
+  const [today] = await db.select().from(schema.dailyStat).orderBy(desc(schema.dailyStat.dayStart)).limit(1);
+  const parameters = await db
+    .select()
+    .from(schema.protocolParameter)
+    .orderBy(asc(schema.protocolParameter.contract), asc(schema.protocolParameter.name));
+  const tierThresholds = await db.select().from(schema.tierThreshold).orderBy(asc(schema.tierThreshold.tier));
+  const tierFees = await db.select().from(schema.tierFee).orderBy(asc(schema.tierFee.tier));
+  const n = net ?? null;
+  const activeNodesByTier = Object.fromEntries(
+    TIER_NAMES.map((name, i) => [name, n ? (n[`activeNodesTier${i}` as keyof typeof n] as number) : 0]),
+  );
+  return c.json(
+    jsonSafe({
+      network: n,
+      activeNodesByTier,
+      latestDay: today ?? null,
+      parameters,
+      tierThresholds,
+      tierFees,
+    }) as object,
+  );
+});
+
+const tierParam = z
+  .union([
+    z.coerce.number().int().min(0).max(4),
+    z.enum(TIER_NAMES).transform((name) => TIER_NAMES.indexOf(name)),
+  ])
+  .optional();
+
+const leaderboardQuery = z.object({
+  tier: tierParam,
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  active: z.enum(["true", "false"]).optional(),
+});
+
+/** GET /nodes/leaderboard?tier=&limit=&active=: by tier (high first), then success rate, then completed. */
+app.get("/nodes/leaderboard", async (c) => {
+  const parsed = leaderboardQuery.safeParse(c.req.query());
+  if (!parsed.success) return c.json(badRequest(parsed.error), 400);
+  const { tier, limit, active } = parsed.data;
+  const filters = [
+    tier === undefined ? undefined : eq(schema.node.tier, tier),
+    active === undefined ? undefined : eq(schema.node.active, active === "true"),
+  ].filter((f) => f !== undefined);
+  const rows = await db
+    .select()
+    .from(schema.node)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(
+      desc(schema.node.tier),
+      desc(schema.node.successBps),
+      desc(schema.node.completed),
+      asc(schema.node.id),
+    )
+    .limit(limit);
+  return c.json(
+    jsonSafe({
+      tier: tier ?? null,
+      limit,
+      nodes: rows.map((n, i) => ({ rank: i + 1, tierName: TIER_NAMES[n.tier] ?? null, ...n })),
+    }) as object,
+  );
+});
+
+const timelineParams = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,78}$/, "task id must be a non-negative integer")
+    .transform((s) => BigInt(s)),
+});
+const timelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** GET /tasks/:id/timeline: every event of one task (task, shards, audits, disputes) in chain order. */
+app.get("/tasks/:id/timeline", async (c) => {
+  const params = timelineParams.safeParse(c.req.param());
+  if (!params.success) return c.json(badRequest(params.error), 400);
+  const query = timelineQuery.safeParse(c.req.query());
+  if (!query.success) return c.json(badRequest(query.error), 400);
+  const taskId = params.data.id;
+  const [t] = await db.select().from(schema.task).where(eq(schema.task.id, taskId));
+  if (!t) {
+    return c.json(
+      { error: `task ${taskId} not found`, taskId: taskId.toString(), task: null, events: [] },
+      404,
+    );
+  }
+  const events = await db
+    .select()
+    .from(schema.protocolEvent)
+    .where(eq(schema.protocolEvent.taskId, taskId))
+    .orderBy(asc(schema.protocolEvent.id)) // event ids sort in chain order
+    .limit(query.data.limit)
+    .offset(query.data.offset);
+  const [{ total } = { total: 0 }] = await db
+    .select({ total: count() })
+    .from(schema.protocolEvent)
+    .where(eq(schema.protocolEvent.taskId, taskId));
+  return c.json(jsonSafe({ taskId, task: t, total, events }) as object);
+});
+
+export default app;

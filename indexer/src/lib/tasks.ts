@@ -1,0 +1,92 @@
+// Task / shard / assignment write helpers: shard status moves keep the task's per-status counters in step.
+import { assignment, shard, task } from "ponder:schema";
+import type { AnyEvent, Ctx } from "./store.js";
+
+export type TaskRow = typeof task.$inferSelect;
+export type ShardRow = typeof shard.$inferSelect;
+export type AssignmentRow = typeof assignment.$inferSelect;
+type ShardStatus = ShardRow["status"];
+
+const counterOf: Record<ShardStatus, keyof TaskRow> = {
+  Pending: "pendingShards",
+  Assigned: "assignedShards",
+  Submitted: "submittedShards",
+  Challenged: "challengedShards",
+  Finalized: "finalizedShards",
+  Failed: "failedShards",
+  Cancelled: "cancelledShards",
+};
+
+/** Shard fields the contract clears when an attempt ends (release, timeout, lost dispute). */
+export const endedAttempt = {
+  nodeId: null,
+  deadline: null,
+  assignedAt: null,
+  submittedAt: null,
+  challengeDeadline: null,
+  checkpointCount: 0,
+  auditStatus: "None",
+} as const satisfies Partial<ShardRow>;
+
+export const assignmentId = (taskId: bigint, shardIndex: number, seq: number) =>
+  `${taskId}-${shardIndex}-${seq}`;
+
+/**
+ * Updates one shard and its task in one go. `shardPatch` sees the shard as stored; a status change
+ * moves the task's counters. `taskPatch` sees the task after the counter move. Returns both as written,
+ * or null when the shard is unknown (never the case for events of a deployed TaskManager).
+ */
+export async function updateShard(
+  ctx: Ctx,
+  e: AnyEvent,
+  taskId: bigint,
+  shardIndex: number,
+  shardPatch: (s: ShardRow) => Partial<ShardRow>,
+  taskPatch: (t: TaskRow, s: ShardRow) => Partial<TaskRow> = () => ({}),
+): Promise<{ shard: ShardRow; task: TaskRow } | null> {
+  const s0 = await ctx.db.find(shard, { taskId, shardIndex });
+  const t0 = await ctx.db.find(task, { id: taskId });
+  if (!s0 || !t0) return null;
+  const s1: ShardRow = { ...s0, ...shardPatch(s0), updatedAt: e.block.timestamp };
+  const tMoved: TaskRow = { ...t0 };
+  if (s1.status !== s0.status) {
+    const from = counterOf[s0.status];
+    const to = counterOf[s1.status];
+    (tMoved[from] as number) = (t0[from] as number) - 1;
+    (tMoved[to] as number) = (tMoved[to] as number) + 1;
+  }
+  const t1: TaskRow = { ...tMoved, ...taskPatch(tMoved, s1), updatedAt: e.block.timestamp };
+  const { taskId: _a, shardIndex: _b, ...shardSet } = s1;
+  await ctx.db.update(shard, { taskId, shardIndex }).set(shardSet);
+  const { id: _c, ...taskSet } = t1;
+  await ctx.db.update(task, { id: taskId }).set(taskSet);
+  return { shard: s1, task: t1 };
+}
+
+/** Updates the shard's current assignment (the one with seq = shard.assignmentCount), if any. */
+export async function updateCurrentAssignment(
+  ctx: Ctx,
+  s: ShardRow,
+  patch: (a: AssignmentRow) => Partial<AssignmentRow>,
+): Promise<AssignmentRow | null> {
+  if (s.assignmentCount === 0) return null;
+  const id = assignmentId(s.taskId, s.shardIndex, s.assignmentCount);
+  const a0 = await ctx.db.find(assignment, { id });
+  if (!a0) return null;
+  const set = patch(a0);
+  await ctx.db.update(assignment, { id }).set(set);
+  return { ...a0, ...set };
+}
+
+export async function updateTask(
+  ctx: Ctx,
+  e: AnyEvent,
+  taskId: bigint,
+  patch: (t: TaskRow) => Partial<TaskRow>,
+): Promise<TaskRow | null> {
+  const t0 = await ctx.db.find(task, { id: taskId });
+  if (!t0) return null;
+  const set = { ...patch(t0), updatedAt: e.block.timestamp };
+  await ctx.db.update(task, { id: taskId }).set(set);
+  return { ...t0, ...set };
+}

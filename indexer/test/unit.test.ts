@@ -1,0 +1,150 @@
+// Pure parts of the indexer: conversions, the GraphQL cost estimate, configuration parsing.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "graphql";
+import { describe, expect, it } from "vitest";
+import { estimateCost, estimateQueryCost } from "../src/api/cost.js";
+import { ConfigError, loadDeployment, parseEnv } from "../src/lib/config.js";
+import {
+  cidFromDigest,
+  DAG_PB_CODEC,
+  enumName,
+  jsonSafe,
+  paddedAscii,
+  RAW_CODEC,
+  successBps,
+  TIER_NAMES,
+  utcDay,
+} from "../src/lib/format.js";
+
+// sha256("hello world"); the CIDs were computed independently (base32 of 0x01 codec 0x12 0x20 digest).
+const HELLO = "0xb94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+
+describe("cidFromDigest", () => {
+  it("builds the raw CIDv1 of a sha2-256 digest", () => {
+    expect(cidFromDigest(HELLO, RAW_CODEC)).toBe(
+      "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e",
+    );
+    expect(cidFromDigest(HELLO)).toBe(cidFromDigest(HELLO, RAW_CODEC));
+  });
+  it("builds the dag-pb CIDv1 for model weights", () => {
+    expect(cidFromDigest(HELLO, DAG_PB_CODEC)).toBe(
+      "bafybeifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e",
+    );
+  });
+  it("maps the zero digest to null", () => {
+    expect(cidFromDigest(`0x${"0".repeat(64)}`)).toBeNull();
+  });
+});
+
+describe("format helpers", () => {
+  it("decodes right-padded ASCII", () => {
+    const name = `0x${Buffer.from("challengeWindow").toString("hex").padEnd(64, "0")}` as const;
+    expect(paddedAscii(name)).toBe("challengeWindow");
+    expect(paddedAscii(`0x${"0".repeat(32)}`)).toBe("");
+  });
+  it("computes the success rate like the contracts", () => {
+    expect(successBps(0, 0)).toBe(10_000);
+    expect(successBps(9, 1)).toBe(9_000);
+    expect(successBps(0, 3)).toBe(0);
+    expect(successBps(2, 1)).toBe(6_666);
+  });
+  it("buckets timestamps into UTC days", () => {
+    expect(utcDay(86_400n * 3n + 5n)).toEqual({ id: "1970-01-04", dayStart: 86_400n * 3n });
+  });
+  it("names enum values and refuses unknown ones", () => {
+    expect(enumName(TIER_NAMES, 4)).toBe("Platinum");
+    expect(() => enumName(TIER_NAMES, 5)).toThrow(/out of range/);
+  });
+  it("makes bigints JSON-safe, deeply", () => {
+    expect(jsonSafe({ a: 1n, b: [2n, { c: 3n }], d: "x" })).toEqual({ a: "1", b: ["2", { c: "3" }], d: "x" });
+  });
+});
+
+describe("GraphQL cost estimate", () => {
+  it("counts rows of nested pages", () => {
+    expect(estimateQueryCost("{ tasks(limit: 10) { items { id } } }")).toBe(10);
+    expect(
+      estimateQueryCost("{ tasks(limit: 10) { items { shards(limit: 20) { items { status } } } } }"),
+    ).toBe(10 + 200);
+  });
+  it("uses Ponder's default page size and counts one-to-one relations per parent row", () => {
+    expect(estimateQueryCost("{ shards { items { task { id } node { id } } } }")).toBe(50 + 50 + 50);
+  });
+  it("reads limits from variables, and assumes the maximum for unknown ones", () => {
+    const q = "query Q($n: Int) { nodes(limit: $n) { items { assignments(limit: $n) { items { id } } } } }";
+    expect(estimateQueryCost(q, { n: 5 })).toBe(5 + 25);
+    expect(estimateQueryCost(q, {})).toBe(1000 + 1000 * 1000);
+  });
+  it("follows fragments and picks the named operation", () => {
+    const doc = parse(`
+      fragment S on task { shards(limit: 100) { items { status } } }
+      query A { tasks(limit: 3) { items { ...S } } }
+      query B { tasks(limit: 1) { items { id } } }
+    `);
+    expect(estimateCost(doc, {}, "A")).toBe(3 + 300);
+    expect(estimateCost(doc, {}, "B")).toBe(1);
+  });
+  it("costs nothing for a query that does not parse (GraphQL reports it)", () => {
+    expect(estimateQueryCost("{ tasks(")).toBe(0);
+  });
+});
+
+describe("configuration", () => {
+  it("applies defaults", () => {
+    const env = parseEnv({});
+    expect(env.NEURAL_RPC_URL).toBe("http://127.0.0.1:8545");
+    expect(env.NEURAL_CHAIN_ID).toBe(31337);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.NEURAL_GRAPHQL_MAX_DEPTH).toBeGreaterThan(1);
+  });
+  it("names every bad variable in one error", () => {
+    let error: unknown;
+    try {
+      parseEnv({ NEURAL_RPC_URL: "not a url", DATABASE_URL: "mysql://x", NEURAL_CHAIN_ID: "-1" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain("NEURAL_RPC_URL");
+    expect(message).toContain("DATABASE_URL");
+    expect(message).toContain("NEURAL_CHAIN_ID");
+  });
+  it("explains a missing deployment file", () => {
+    const env = parseEnv({ NEURAL_DEPLOYMENT: "/nonexistent/31337.json" });
+    expect(() => loadDeployment(env)).toThrow(
+      /Deployment file not found: \/nonexistent\/31337\.json.*NEURAL_DEPLOYMENT/s,
+    );
+  });
+  it("validates the deployment file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "neural-indexer-unit-"));
+    const file = join(dir, "d.json");
+    writeFileSync(file, JSON.stringify({ chainId: 31337, contracts: { NeuralToken: { address: "0x12" } } }));
+    const env = parseEnv({ NEURAL_DEPLOYMENT: file });
+    expect(() => loadDeployment(env)).toThrow(/invalid:[\s\S]*contracts\.NeuralToken\.address/);
+    const ok = (n: number) => ({
+      address: `0x${n.toString(16).padStart(40, "0")}`,
+      startBlock: n,
+      txHash: `0x${n.toString(16).padStart(64, "0")}`,
+    });
+    const account = `0x${"ab".repeat(20)}`;
+    const deployment = {
+      chainId: 31337,
+      contracts: {
+        NeuralToken: ok(1),
+        NodeRegistry: ok(2),
+        TaskManager: ok(3),
+        DisputeManager: ok(4),
+        ModelRegistry: ok(5),
+        PrevrandaoRandomness: ok(6),
+      },
+      roles: { governor: account, keeper: account, treasury: account },
+    };
+    writeFileSync(file, JSON.stringify(deployment));
+    expect(loadDeployment(env).contracts.TaskManager.startBlock).toBe(3);
+    writeFileSync(file, JSON.stringify({ ...deployment, chainId: 1 }));
+    expect(() => loadDeployment(env)).toThrow(/is invalid:[\s\S]*chainId: is 1, expected 31337/);
+  });
+});
