@@ -1,0 +1,1800 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
+import {IParameters} from "../../src/interfaces/IParameters.sol";
+import {
+    Capabilities,
+    NodeStatus,
+    NodeView,
+    Resources,
+    SlashReason,
+    Tier,
+    TierThreshold
+} from "../../src/types/Types.sol";
+import {RegistryFixture} from "../utils/RegistryFixture.sol";
+import {ReentrantToken} from "../utils/ReentrantToken.sol";
+
+contract NodeRegistryTest is RegistryFixture {
+    // ----------------------------------------------------------------------------------------------
+    // constructor
+    // ----------------------------------------------------------------------------------------------
+
+    function test_constructor_defaults_succeeds() public view {
+        assertEq(registry.token(), address(token));
+        assertTrue(registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), governor));
+        assertTrue(registry.hasRole(registry.GOVERNOR_ROLE(), governor));
+        assertEq(registry.GOVERNOR_ROLE(), keccak256("GOVERNOR_ROLE"));
+        assertEq(registry.PROTOCOL_ROLE(), keccak256("PROTOCOL_ROLE"));
+        assertEq(registry.getParameter(P_MIN_STAKE), 100 ether);
+        assertEq(registry.getParameter(P_UNBONDING), 7 days);
+        assertEq(registry.getParameter(P_JAIL), 3 days);
+        _assertThreshold(Tier.Bronze, 100 ether, 0, 0);
+        _assertThreshold(Tier.Silver, 1000 ether, 10, 9000);
+        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500);
+        _assertThreshold(Tier.Platinum, 50_000 ether, 500, 9800);
+        assertEq(registry.nodeCount(), 0);
+        assertEq(registry.activeNodeCount(), 0);
+        assertEq(registry.totalStaked(), 0);
+    }
+
+    function test_constructor_emitsDefaults_succeeds() public {
+        vm.expectEmit();
+        emit IParameters.ParameterSet(P_MIN_STAKE, 0, 100 ether);
+        vm.expectEmit();
+        emit IParameters.ParameterSet(P_UNBONDING, 0, 7 days);
+        vm.expectEmit();
+        emit IParameters.ParameterSet(P_JAIL, 0, 3 days);
+        vm.expectEmit();
+        emit INodeRegistry.TierThresholdSet(Tier.Bronze, 100 ether, 0, 0);
+        new NodeRegistry(address(token), governor);
+    }
+
+    function test_constructor_zeroToken_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        new NodeRegistry(address(0), governor);
+    }
+
+    function test_constructor_zeroGovernor_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        new NodeRegistry(address(token), address(0));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // register
+    // ----------------------------------------------------------------------------------------------
+
+    function test_register_firstNode_succeeds() public {
+        _fund(operator, 500 ether);
+        Capabilities memory caps = _caps();
+
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.NodeRegistered(1, operator, worker, caps, 2 ether, keccak256("m"), 500 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(1, Tier.None, Tier.Bronze);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(1, true, 1);
+        vm.prank(operator);
+        uint256 nodeId = registry.register(worker, caps, 2 ether, keccak256("m"), 500 ether);
+
+        assertEq(nodeId, 1);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.operator, operator);
+        assertEq(v.worker, worker);
+        assertEq(uint8(v.status), uint8(NodeStatus.Active));
+        assertEq(uint8(v.tier), uint8(Tier.Bronze));
+        assertTrue(v.active);
+        assertEq(v.registeredAt, block.timestamp);
+        assertEq(v.stake, 500 ether);
+        assertEq(v.locked, 0);
+        assertEq(v.unbonding, 0);
+        assertEq(v.askPrice, 2 ether);
+        assertEq(v.metadataCid, keccak256("m"));
+        assertEq(v.capabilities.gpuModel, caps.gpuModel);
+        assertEq(v.capabilities.gpuCount, caps.gpuCount);
+        assertEq(v.capabilities.vramMiB, caps.vramMiB);
+        assertEq(v.capabilities.cpuCores, caps.cpuCores);
+        assertEq(v.capabilities.memoryMiB, caps.memoryMiB);
+        assertEq(v.capabilities.region, caps.region);
+        assertEq(registry.nodeCount(), 1);
+        assertEq(registry.nodeIdOfWorker(worker), 1);
+        assertEq(registry.totalStaked(), 500 ether);
+        assertEq(token.balanceOf(address(registry)), 500 ether);
+        assertEq(token.balanceOf(operator), 0);
+        assertEq(registry.activeNodeAt(0), 1);
+    }
+
+    function test_register_idsIncrement_succeeds() public {
+        uint256 a = _register(operator, worker, MIN_STAKE);
+        uint256 b = _register(operator, makeAddr("worker2"), MIN_STAKE);
+        assertEq(a, 1);
+        assertEq(b, 2);
+        assertEq(registry.nodeCount(), 2);
+        assertEq(registry.activeNodeCount(), 2);
+    }
+
+    function test_register_workerIsOperator_succeeds() public {
+        uint256 nodeId = _register(operator, operator, MIN_STAKE);
+        assertEq(registry.nodeIdOfWorker(operator), nodeId);
+    }
+
+    function test_register_cpuOnlyCapabilities_succeeds() public {
+        _fund(operator, MIN_STAKE);
+        Capabilities memory caps =
+            Capabilities({gpuModel: 0, gpuCount: 0, vramMiB: 0, cpuCores: 8, memoryMiB: 16_384, region: ""});
+        vm.prank(operator);
+        uint256 nodeId = registry.register(worker, caps, 0, 0, MIN_STAKE);
+        assertEq(registry.getNode(nodeId).capabilities.gpuCount, 0);
+    }
+
+    function test_register_zeroWorker_reverts() public {
+        _fund(operator, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        vm.prank(operator);
+        registry.register(address(0), caps, 0, 0, MIN_STAKE);
+    }
+
+    function test_register_workerKeyInUse_reverts() public {
+        _registerDefault(MIN_STAKE);
+        _fund(stranger, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, worker, 1));
+        vm.prank(stranger);
+        registry.register(worker, caps, 0, 0, MIN_STAKE);
+    }
+
+    function test_register_noCpu_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.cpuCores = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_noMemory_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.memoryMiB = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_gpuWithoutVram_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.vramMiB = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_gpuWithoutModel_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.gpuModel = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_vramWithoutGpu_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.gpuCount = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_modelWithoutGpu_reverts() public {
+        Capabilities memory caps = _caps();
+        caps.gpuCount = 0;
+        caps.vramMiB = 0;
+        _expectRegisterInvalidCaps(caps);
+    }
+
+    function test_register_stakeBelowMinimum_reverts() public {
+        _fund(operator, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.StakeBelowMinimum.selector, MIN_STAKE - 1, MIN_STAKE)
+        );
+        vm.prank(operator);
+        registry.register(worker, caps, 0, 0, MIN_STAKE - 1);
+    }
+
+    function test_register_askPriceOverflow_reverts() public {
+        _fund(operator, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        uint256 price = uint256(type(uint96).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, price));
+        vm.prank(operator);
+        registry.register(worker, caps, price, 0, MIN_STAKE);
+    }
+
+    function test_register_stakeOverflow_reverts() public {
+        uint256 amount = uint256(type(uint96).max) + 1;
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, amount));
+        vm.prank(operator);
+        registry.register(worker, caps, 0, 0, amount);
+    }
+
+    function test_register_insufficientAllowance_reverts() public {
+        vm.prank(treasury);
+        token.transfer(operator, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(registry), 0, MIN_STAKE
+            )
+        );
+        vm.prank(operator);
+        registry.register(worker, caps, 0, 0, MIN_STAKE);
+    }
+
+    function testFuzz_register_stakeAmount(uint256 amount) public {
+        amount = bound(amount, MIN_STAKE, SUPPLY);
+        uint256 nodeId = _registerDefault(amount);
+        TierThreshold[5] memory th = _thresholds();
+        assertEq(registry.getNode(nodeId).stake, amount);
+        assertEq(registry.totalStaked(), amount);
+        assertEq(token.balanceOf(address(registry)), amount);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(_referenceTier(th, amount, 0, 0)));
+        assertTrue(registry.isActive(nodeId));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // updateNode
+    // ----------------------------------------------------------------------------------------------
+
+    function test_updateNode_operator_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Capabilities memory caps = _caps();
+        caps.gpuCount = 4;
+        caps.region = "us-east";
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.NodeUpdated(nodeId, caps, 3 ether, keccak256("m2"));
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, 3 ether, keccak256("m2"));
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.capabilities.gpuCount, 4);
+        assertEq(v.capabilities.region, bytes16("us-east"));
+        assertEq(v.askPrice, 3 ether);
+        assertEq(v.metadataCid, keccak256("m2"));
+    }
+
+    function test_updateNode_unknownNode_reverts() public {
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 7));
+        vm.prank(operator);
+        registry.updateNode(7, caps, 0, 0);
+    }
+
+    function test_updateNode_worker_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
+        vm.prank(worker);
+        registry.updateNode(nodeId, caps, 0, 0);
+    }
+
+    function test_updateNode_exited_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Exited))
+        );
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, 0, 0);
+    }
+
+    function test_updateNode_invalidCapabilities_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Capabilities memory caps = _caps();
+        caps.cpuCores = 0;
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidCapabilities.selector));
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, 0, 0);
+    }
+
+    function test_updateNode_askPriceOverflow_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Capabilities memory caps = _caps();
+        uint256 price = uint256(type(uint96).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, price));
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, price, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // setWorker
+    // ----------------------------------------------------------------------------------------------
+
+    function test_setWorker_operator_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        address newWorker = makeAddr("newWorker");
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.WorkerChanged(nodeId, worker, newWorker);
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker);
+        assertEq(registry.getNode(nodeId).worker, newWorker);
+        assertEq(registry.nodeIdOfWorker(newWorker), nodeId);
+        assertEq(registry.nodeIdOfWorker(worker), 0);
+        // The old key is free again.
+        _register(stranger, worker, MIN_STAKE);
+        assertEq(registry.nodeIdOfWorker(worker), 2);
+    }
+
+    function test_setWorker_exitedNode_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.startPrank(operator);
+        registry.exit(nodeId);
+        registry.setWorker(nodeId, makeAddr("newWorker"));
+        vm.stopPrank();
+        assertEq(registry.nodeIdOfWorker(worker), 0);
+    }
+
+    function test_setWorker_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        vm.prank(operator);
+        registry.setWorker(1, stranger);
+    }
+
+    function test_setWorker_notOperator_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
+        vm.prank(worker);
+        registry.setWorker(nodeId, stranger);
+    }
+
+    function test_setWorker_zeroAddress_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        vm.prank(operator);
+        registry.setWorker(nodeId, address(0));
+    }
+
+    function test_setWorker_keyOfOtherNode_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        address other = makeAddr("otherWorker");
+        uint256 otherId = _register(stranger, other, MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, other, otherId));
+        vm.prank(operator);
+        registry.setWorker(nodeId, other);
+    }
+
+    function test_setWorker_sameKey_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, worker, nodeId));
+        vm.prank(operator);
+        registry.setWorker(nodeId, worker);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // stake
+    // ----------------------------------------------------------------------------------------------
+
+    function test_stake_anyoneTopsUp_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _fund(stranger, 1000 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Staked(nodeId, 1000 ether, 1100 ether);
+        vm.prank(stranger);
+        registry.stake(nodeId, 1000 ether);
+        assertEq(registry.getNode(nodeId).stake, 1100 ether);
+        assertEq(registry.totalStaked(), 1100 ether);
+        assertEq(token.balanceOf(address(registry)), 1100 ether);
+        assertEq(token.balanceOf(stranger), 0);
+    }
+
+    function test_stake_reentersActiveSet_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 1 ether);
+        assertFalse(registry.isActive(nodeId));
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.None));
+        _fund(operator, 1 ether);
+
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Staked(nodeId, 1 ether, MIN_STAKE);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.None, Tier.Bronze);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, true, 1);
+        vm.prank(operator);
+        registry.stake(nodeId, 1 ether);
+        assertTrue(registry.isActive(nodeId));
+    }
+
+    function test_stake_pausedNode_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        _fund(operator, 1 ether);
+        vm.prank(operator);
+        registry.stake(nodeId, 1 ether);
+        assertFalse(registry.isActive(nodeId));
+        assertEq(registry.getNode(nodeId).stake, MIN_STAKE + 1 ether);
+    }
+
+    function test_stake_zeroAmount_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAmount.selector));
+        vm.prank(operator);
+        registry.stake(nodeId, 0);
+    }
+
+    function test_stake_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 3));
+        registry.stake(3, 1);
+    }
+
+    function test_stake_exitedNode_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Exited))
+        );
+        vm.prank(operator);
+        registry.stake(nodeId, 1 ether);
+    }
+
+    function test_stake_overflow_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        uint256 amount = uint256(type(uint96).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, amount + MIN_STAKE)
+        );
+        vm.prank(operator);
+        registry.stake(nodeId, amount);
+    }
+
+    function testFuzz_stake_amounts(uint256 initial, uint256 topUp) public {
+        initial = bound(initial, MIN_STAKE, SUPPLY / 2);
+        topUp = bound(topUp, 1, SUPPLY / 2);
+        uint256 nodeId = _registerDefault(initial);
+        _fund(stranger, topUp);
+        vm.prank(stranger);
+        registry.stake(nodeId, topUp);
+        assertEq(registry.getNode(nodeId).stake, initial + topUp);
+        assertEq(registry.totalStaked(), initial + topUp);
+        assertEq(token.balanceOf(address(registry)), initial + topUp);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(_referenceTier(_thresholds(), initial + topUp, 0, 0)));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // requestUnstake
+    // ----------------------------------------------------------------------------------------------
+
+    function test_requestUnstake_freeStake_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        uint64 releaseAt = uint64(block.timestamp) + UNBONDING;
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.UnstakeRequested(nodeId, 400 ether, 400 ether, releaseAt);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 400 ether);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.stake, 600 ether);
+        assertEq(v.unbonding, 400 ether);
+        assertEq(v.unbondingReleaseAt, releaseAt);
+        assertEq(registry.totalStaked(), 1000 ether);
+        assertTrue(v.active);
+    }
+
+    function test_requestUnstake_restartsTimer_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 100 ether);
+        skip(5 days);
+        uint64 releaseAt = uint64(block.timestamp) + UNBONDING;
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.UnstakeRequested(nodeId, 50 ether, 150 ether, releaseAt);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 50 ether);
+        assertEq(registry.getNode(nodeId).unbondingReleaseAt, releaseAt);
+    }
+
+    function test_requestUnstake_belowMinimum_leavesActiveSet_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.None);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 1);
+        assertFalse(registry.isActive(nodeId));
+        assertEq(registry.activeNodeCount(), 0);
+    }
+
+    function test_requestUnstake_zeroAmount_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAmount.selector));
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 0);
+    }
+
+    function test_requestUnstake_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        vm.prank(operator);
+        registry.requestUnstake(1, 1);
+    }
+
+    function test_requestUnstake_notOperator_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
+        vm.prank(worker);
+        registry.requestUnstake(nodeId, 1);
+    }
+
+    function test_requestUnstake_lockedStake_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 700 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InsufficientFreeStake.selector, nodeId, 301 ether, 300 ether)
+        );
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 301 ether);
+    }
+
+    function testFuzz_requestUnstake_amounts(uint256 staked, uint256 locked, uint256 amount) public {
+        staked = bound(staked, MIN_STAKE, SUPPLY);
+        locked = bound(locked, 0, staked);
+        amount = bound(amount, 1, staked);
+        uint256 nodeId = _registerDefault(staked);
+        _lock(nodeId, locked);
+        uint256 free = staked - locked;
+        if (amount > free) {
+            vm.expectRevert(
+                abi.encodeWithSelector(INodeRegistry.InsufficientFreeStake.selector, nodeId, amount, free)
+            );
+        }
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, amount);
+        NodeView memory v = registry.getNode(nodeId);
+        if (amount <= free) {
+            assertEq(v.stake, staked - amount);
+            assertEq(v.unbonding, amount);
+            assertEq(v.active, staked - amount >= MIN_STAKE);
+        } else {
+            assertEq(v.stake, staked);
+            assertEq(v.unbonding, 0);
+        }
+        assertEq(v.locked, locked);
+        assertEq(registry.totalStaked(), staked);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // withdraw
+    // ----------------------------------------------------------------------------------------------
+
+    function test_withdraw_afterUnbonding_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 400 ether);
+        skip(UNBONDING);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Withdrawn(nodeId, operator, 400 ether);
+        // Anyone may trigger it; the tokens go to the operator.
+        vm.prank(stranger);
+        uint256 amount = registry.withdraw(nodeId);
+        assertEq(amount, 400 ether);
+        assertEq(token.balanceOf(operator), 400 ether);
+        assertEq(token.balanceOf(stranger), 0);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.unbonding, 0);
+        assertEq(v.unbondingReleaseAt, 0);
+        assertEq(registry.totalStaked(), 600 ether);
+        assertEq(token.balanceOf(address(registry)), 600 ether);
+    }
+
+    function test_withdraw_afterExit_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 100 ether);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        skip(UNBONDING);
+        vm.prank(operator);
+        assertEq(registry.withdraw(nodeId), 1000 ether);
+        assertEq(token.balanceOf(operator), 1000 ether);
+        assertEq(registry.totalStaked(), 0);
+    }
+
+    function test_withdraw_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.withdraw(1);
+    }
+
+    function test_withdraw_nothingUnbonding_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NothingToWithdraw.selector, nodeId));
+        registry.withdraw(nodeId);
+    }
+
+    function test_withdraw_stillUnbonding_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 1 ether);
+        uint64 releaseAt = uint64(block.timestamp) + UNBONDING;
+        skip(UNBONDING - 1);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.StillUnbonding.selector, nodeId, releaseAt));
+        registry.withdraw(nodeId);
+    }
+
+    function testFuzz_withdraw_time(uint256 elapsed, uint256 period) public {
+        period = bound(period, 1 hours, 90 days);
+        elapsed = bound(elapsed, 0, 180 days);
+        vm.prank(governor);
+        registry.setParameter(P_UNBONDING, period);
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 10 ether);
+        uint64 releaseAt = uint64(block.timestamp + period);
+        skip(elapsed);
+        if (elapsed < period) {
+            vm.expectRevert(abi.encodeWithSelector(INodeRegistry.StillUnbonding.selector, nodeId, releaseAt));
+            registry.withdraw(nodeId);
+        } else {
+            assertEq(registry.withdraw(nodeId), 10 ether);
+            assertEq(token.balanceOf(operator), 10 ether);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // pause / resume
+    // ----------------------------------------------------------------------------------------------
+
+    function test_pause_operator_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.NodePaused(nodeId);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        assertEq(uint8(registry.getNode(nodeId).status), uint8(NodeStatus.Paused));
+        assertFalse(registry.isActive(nodeId));
+    }
+
+    function test_pause_worker_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(worker);
+        registry.pause(nodeId);
+        assertFalse(registry.isActive(nodeId));
+    }
+
+    function test_pause_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.pause(1);
+    }
+
+    function test_pause_stranger_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.NotNodeOperatorOrWorker.selector, nodeId, stranger)
+        );
+        vm.prank(stranger);
+        registry.pause(nodeId);
+    }
+
+    function test_pause_alreadyPaused_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Paused))
+        );
+        vm.prank(operator);
+        registry.pause(nodeId);
+    }
+
+    function test_pause_exited_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Exited))
+        );
+        vm.prank(worker);
+        registry.pause(nodeId);
+    }
+
+    function test_resume_paused_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(worker);
+        registry.pause(nodeId);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.NodeResumed(nodeId);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, true, 1);
+        vm.prank(operator);
+        registry.resume(nodeId);
+        assertEq(uint8(registry.getNode(nodeId).status), uint8(NodeStatus.Active));
+        assertTrue(registry.isActive(nodeId));
+    }
+
+    function test_resume_jailed_staysInactive_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, recipient, SlashReason.Timeout);
+        vm.prank(operator);
+        registry.resume(nodeId);
+        assertEq(uint8(registry.getNode(nodeId).status), uint8(NodeStatus.Active));
+        assertFalse(registry.isActive(nodeId));
+    }
+
+    function test_resume_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.resume(1);
+    }
+
+    function test_resume_worker_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
+        vm.prank(worker);
+        registry.resume(nodeId);
+    }
+
+    function test_resume_notPaused_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Active))
+        );
+        vm.prank(operator);
+        registry.resume(nodeId);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // exit
+    // ----------------------------------------------------------------------------------------------
+
+    function test_exit_active_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 100 ether);
+        skip(1 days);
+        uint64 releaseAt = uint64(block.timestamp) + UNBONDING;
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.NodeExited(nodeId, 1000 ether, releaseAt);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.None);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(uint8(v.status), uint8(NodeStatus.Exited));
+        assertEq(v.stake, 0);
+        assertEq(v.unbonding, 1000 ether);
+        assertEq(v.unbondingReleaseAt, releaseAt);
+        assertFalse(v.active);
+        assertEq(registry.totalStaked(), 1000 ether);
+    }
+
+    function test_exit_paused_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.pause(nodeId);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        assertEq(uint8(registry.getNode(nodeId).status), uint8(NodeStatus.Exited));
+    }
+
+    function test_exit_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.exit(1);
+    }
+
+    function test_exit_worker_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
+        vm.prank(worker);
+        registry.exit(nodeId);
+    }
+
+    function test_exit_alreadyExited_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InvalidNodeStatus.selector, nodeId, uint8(NodeStatus.Exited))
+        );
+        vm.prank(operator);
+        registry.exit(nodeId);
+    }
+
+    function test_exit_collateralLocked_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _lock(nodeId, 5 ether);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.CollateralStillLocked.selector, nodeId, 5 ether));
+        vm.prank(operator);
+        registry.exit(nodeId);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // unjail
+    // ----------------------------------------------------------------------------------------------
+
+    function test_unjail_afterPeriod_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, recipient, SlashReason.Timeout);
+        skip(JAIL);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Unjailed(nodeId);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, true, 1);
+        vm.prank(worker);
+        registry.unjail(nodeId);
+        assertEq(registry.getNode(nodeId).jailedUntil, 0);
+        assertTrue(registry.isActive(nodeId));
+    }
+
+    function test_unjail_belowMinStake_staysInactive_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, recipient, SlashReason.Timeout);
+        skip(JAIL);
+        vm.prank(operator);
+        registry.unjail(nodeId);
+        assertFalse(registry.isActive(nodeId));
+    }
+
+    function test_unjail_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.unjail(1);
+    }
+
+    function test_unjail_stranger_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.NotNodeOperatorOrWorker.selector, nodeId, stranger)
+        );
+        vm.prank(stranger);
+        registry.unjail(nodeId);
+    }
+
+    function test_unjail_notJailed_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeNotJailed.selector, nodeId));
+        vm.prank(operator);
+        registry.unjail(nodeId);
+    }
+
+    function test_unjail_tooEarly_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, recipient, SlashReason.Timeout);
+        uint64 until = uint64(block.timestamp) + JAIL;
+        skip(JAIL - 1);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeJailed.selector, nodeId, until));
+        vm.prank(operator);
+        registry.unjail(nodeId);
+    }
+
+    function testFuzz_unjail_time(uint256 jailPeriod, uint256 elapsed) public {
+        jailPeriod = bound(jailPeriod, 1 hours, 365 days);
+        elapsed = bound(elapsed, 0, 730 days);
+        vm.prank(governor);
+        registry.setParameter(P_JAIL, jailPeriod);
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, recipient, SlashReason.DisputeLost);
+        uint64 until = uint64(block.timestamp + jailPeriod);
+        assertEq(registry.getNode(nodeId).jailedUntil, until);
+        skip(elapsed);
+        if (elapsed < jailPeriod) {
+            vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeJailed.selector, nodeId, until));
+            vm.prank(operator);
+            registry.unjail(nodeId);
+            assertFalse(registry.isActive(nodeId));
+        } else {
+            vm.prank(operator);
+            registry.unjail(nodeId);
+            assertTrue(registry.isActive(nodeId));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // refreshTier
+    // ----------------------------------------------------------------------------------------------
+
+    function test_refreshTier_afterThresholdChange_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(governor);
+        registry.setTierThreshold(Tier.Bronze, TierThreshold(200 ether, 0, 0));
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Bronze)); // stale until refreshed
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.None);
+        vm.prank(stranger);
+        registry.refreshTier(nodeId);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.None));
+    }
+
+    function test_refreshTier_afterMinStakeChange_syncsActiveSet_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(governor);
+        registry.setParameter(P_MIN_STAKE, 200 ether);
+        assertTrue(registry.isActive(nodeId)); // stale until refreshed
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
+        registry.refreshTier(nodeId);
+        assertFalse(registry.isActive(nodeId));
+
+        vm.prank(governor);
+        registry.setParameter(P_MIN_STAKE, 50 ether);
+        registry.refreshTier(nodeId);
+        assertTrue(registry.isActive(nodeId));
+    }
+
+    function test_refreshTier_unchanged_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.recordLogs();
+        registry.refreshTier(nodeId);
+        assertEq(vm.getRecordedLogs().length, 0);
+    }
+
+    function test_refreshTier_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.refreshTier(1);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // setTierThreshold
+    // ----------------------------------------------------------------------------------------------
+
+    function test_setTierThreshold_governor_succeeds() public {
+        TierThreshold memory th = TierThreshold(2000 ether, 20, 9100);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierThresholdSet(Tier.Silver, 2000 ether, 20, 9100);
+        vm.prank(governor);
+        registry.setTierThreshold(Tier.Silver, th);
+        _assertThreshold(Tier.Silver, 2000 ether, 20, 9100);
+        // Neighbours untouched by the packing.
+        _assertThreshold(Tier.Bronze, 100 ether, 0, 0);
+        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500);
+    }
+
+    function test_setTierThreshold_equalToNeighbours_succeeds() public {
+        vm.startPrank(governor);
+        registry.setTierThreshold(Tier.Platinum, TierThreshold(10_000 ether, 100, 9500));
+        registry.setTierThreshold(Tier.Bronze, TierThreshold(1000 ether, 10, 9000));
+        registry.setTierThreshold(Tier.Platinum, TierThreshold(type(uint128).max, type(uint32).max, 10_000));
+        vm.stopPrank();
+        _assertThreshold(Tier.Platinum, type(uint128).max, type(uint32).max, 10_000);
+        _assertThreshold(Tier.Bronze, 1000 ether, 10, 9000);
+    }
+
+    function test_setTierThreshold_notGovernor_reverts() public {
+        TierThreshold memory th = TierThreshold(100 ether, 0, 0);
+        bytes32 role = registry.GOVERNOR_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        registry.setTierThreshold(Tier.Bronze, th);
+    }
+
+    function test_setTierThreshold_tierNone_reverts() public {
+        TierThreshold memory th = TierThreshold(0, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidTierThresholds.selector, Tier.None));
+        vm.prank(governor);
+        registry.setTierThreshold(Tier.None, th);
+    }
+
+    function test_setTierThreshold_bpsAbove100Percent_reverts() public {
+        TierThreshold memory th = TierThreshold(50_000 ether, 500, 10_001);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidTierThresholds.selector, Tier.Platinum));
+        vm.prank(governor);
+        registry.setTierThreshold(Tier.Platinum, th);
+    }
+
+    function test_setTierThreshold_stakeBelowLowerTier_reverts() public {
+        _expectInvalidThreshold(Tier.Silver, TierThreshold(100 ether - 1, 10, 9000));
+    }
+
+    function test_setTierThreshold_completedBelowLowerTier_reverts() public {
+        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 9, 9500));
+    }
+
+    function test_setTierThreshold_bpsBelowLowerTier_reverts() public {
+        _expectInvalidThreshold(Tier.Platinum, TierThreshold(50_000 ether, 500, 9499));
+    }
+
+    function test_setTierThreshold_stakeAboveUpperTier_reverts() public {
+        _expectInvalidThreshold(Tier.Bronze, TierThreshold(1000 ether + 1, 0, 0));
+    }
+
+    function test_setTierThreshold_completedAboveUpperTier_reverts() public {
+        _expectInvalidThreshold(Tier.Silver, TierThreshold(1000 ether, 101, 9000));
+    }
+
+    function test_setTierThreshold_bpsAboveUpperTier_reverts() public {
+        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 100, 9801));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // setParameter / getParameter / parameterBounds
+    // ----------------------------------------------------------------------------------------------
+
+    function test_setParameter_minStake_succeeds() public {
+        vm.expectEmit(address(registry));
+        emit IParameters.ParameterSet(P_MIN_STAKE, 100 ether, 5 ether);
+        vm.prank(governor);
+        registry.setParameter(P_MIN_STAKE, 5 ether);
+        assertEq(registry.getParameter(P_MIN_STAKE), 5 ether);
+        _registerDefault(5 ether);
+    }
+
+    function test_setParameter_unbondingPeriod_succeeds() public {
+        vm.expectEmit(address(registry));
+        emit IParameters.ParameterSet(P_UNBONDING, 7 days, 90 days);
+        vm.prank(governor);
+        registry.setParameter(P_UNBONDING, 90 days);
+        assertEq(registry.getParameter(P_UNBONDING), 90 days);
+    }
+
+    function test_setParameter_jailPeriod_succeeds() public {
+        vm.expectEmit(address(registry));
+        emit IParameters.ParameterSet(P_JAIL, 3 days, 1 hours);
+        vm.prank(governor);
+        registry.setParameter(P_JAIL, 1 hours);
+        assertEq(registry.getParameter(P_JAIL), 1 hours);
+    }
+
+    function test_setParameter_notGovernor_reverts() public {
+        bytes32 role = registry.GOVERNOR_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
+        );
+        vm.prank(stranger);
+        registry.setParameter(P_MIN_STAKE, 5 ether);
+    }
+
+    function test_setParameter_unknownName_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("challengeWindow"))
+        );
+        vm.prank(governor);
+        registry.setParameter("challengeWindow", 1);
+    }
+
+    function test_setParameter_minStakeTooLow_reverts() public {
+        _expectOutOfBounds(P_MIN_STAKE, 1 ether - 1, 1 ether, 1e9 ether);
+    }
+
+    function test_setParameter_minStakeTooHigh_reverts() public {
+        _expectOutOfBounds(P_MIN_STAKE, 1e9 ether + 1, 1 ether, 1e9 ether);
+    }
+
+    function test_setParameter_unbondingTooShort_reverts() public {
+        _expectOutOfBounds(P_UNBONDING, 1 hours - 1, 1 hours, 90 days);
+    }
+
+    function test_setParameter_unbondingTooLong_reverts() public {
+        _expectOutOfBounds(P_UNBONDING, 90 days + 1, 1 hours, 90 days);
+    }
+
+    function test_setParameter_jailTooShort_reverts() public {
+        _expectOutOfBounds(P_JAIL, 1 hours - 1, 1 hours, 365 days);
+    }
+
+    function test_setParameter_jailTooLong_reverts() public {
+        _expectOutOfBounds(P_JAIL, 365 days + 1, 1 hours, 365 days);
+    }
+
+    function testFuzz_setParameter_bounds(uint8 which, uint256 value) public {
+        bytes32[3] memory names = [P_MIN_STAKE, P_UNBONDING, P_JAIL];
+        bytes32 name = names[bound(which, 0, 2)];
+        (uint256 min, uint256 max) = registry.parameterBounds(name);
+        if (value < min || value > max) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IParameters.ParameterOutOfBounds.selector, name, value, min, max)
+            );
+        }
+        vm.prank(governor);
+        registry.setParameter(name, value);
+        if (value >= min && value <= max) assertEq(registry.getParameter(name), value);
+    }
+
+    function test_getParameter_unknownName_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("nope")));
+        registry.getParameter("nope");
+    }
+
+    function test_parameterBounds_known_succeeds() public view {
+        (uint256 min, uint256 max) = registry.parameterBounds(P_MIN_STAKE);
+        assertEq(min, 1 ether);
+        assertEq(max, 1e9 ether);
+        (min, max) = registry.parameterBounds(P_UNBONDING);
+        assertEq(min, 1 hours);
+        assertEq(max, 90 days);
+        (min, max) = registry.parameterBounds(P_JAIL);
+        assertEq(min, 1 hours);
+        assertEq(max, 365 days);
+    }
+
+    function test_parameterBounds_unknownName_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("nope")));
+        registry.parameterBounds("nope");
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // lockCollateral / unlockCollateral
+    // ----------------------------------------------------------------------------------------------
+
+    function test_lockCollateral_freeStake_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralLocked(nodeId, 300 ether, 300 ether);
+        _lock(nodeId, 300 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralLocked(nodeId, 700 ether, 1000 ether);
+        _lock(nodeId, 700 ether);
+        assertEq(registry.getNode(nodeId).locked, 1000 ether);
+        assertEq(registry.freeStake(nodeId), 0);
+    }
+
+    function test_lockCollateral_zeroAmount_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.recordLogs();
+        _lock(nodeId, 0);
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(registry.getNode(nodeId).locked, 0);
+    }
+
+    function test_lockCollateral_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
+        );
+        vm.prank(operator);
+        registry.lockCollateral(nodeId, 1);
+    }
+
+    function test_lockCollateral_insufficientFreeStake_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _lock(nodeId, 60 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InsufficientFreeStake.selector, nodeId, 41 ether, 40 ether)
+        );
+        _lock(nodeId, 41 ether);
+    }
+
+    function test_lockCollateral_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InsufficientFreeStake.selector, 9, 1, 0));
+        _lock(9, 1);
+    }
+
+    function test_unlockCollateral_locked_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _lock(nodeId, 60 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralUnlocked(nodeId, 20 ether, 40 ether);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 20 ether);
+        assertEq(registry.getNode(nodeId).locked, 40 ether);
+        assertEq(registry.freeStake(nodeId), 60 ether);
+    }
+
+    function test_unlockCollateral_zeroAmount_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.recordLogs();
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 0);
+        assertEq(vm.getRecordedLogs().length, 0);
+    }
+
+    function test_unlockCollateral_afterSlashClamp_succeeds() public {
+        // Two assignments of 500 lock the whole stake; a slash of 600 leaves 400 bonded and locked.
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 500 ether);
+        _lock(nodeId, 500 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 600 ether, recipient, SlashReason.DisputeLost);
+        assertEq(registry.getNode(nodeId).locked, 400 ether);
+        vm.startPrank(protocol);
+        // Both assignments can still be closed: 500 from locked, then 500 from 0 locked + 100 slashed.
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralUnlocked(nodeId, 500 ether, 0);
+        registry.unlockCollateral(nodeId, 500 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                INodeRegistry.InsufficientLockedCollateral.selector, nodeId, 501 ether, 500 ether
+            )
+        );
+        registry.unlockCollateral(nodeId, 501 ether);
+        registry.unlockCollateral(nodeId, 500 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.InsufficientLockedCollateral.selector, nodeId, 1, 0)
+        );
+        registry.unlockCollateral(nodeId, 1);
+        vm.stopPrank();
+        assertEq(registry.getNode(nodeId).locked, 0);
+    }
+
+    function test_unlockCollateral_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, governor, role)
+        );
+        vm.prank(governor);
+        registry.unlockCollateral(nodeId, 1);
+    }
+
+    function test_unlockCollateral_moreThanLocked_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _lock(nodeId, 10 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                INodeRegistry.InsufficientLockedCollateral.selector, nodeId, 10 ether + 1, 10 ether
+            )
+        );
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 10 ether + 1);
+    }
+
+    function testFuzz_lockUnlock_amounts(uint256 staked, uint256 lockA, uint256 lockB, uint256 unlockA)
+        public
+    {
+        staked = bound(staked, MIN_STAKE, SUPPLY);
+        lockA = bound(lockA, 0, staked);
+        lockB = bound(lockB, 0, staked);
+        uint256 nodeId = _registerDefault(staked);
+        _lock(nodeId, lockA);
+        if (lockB > staked - lockA) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    INodeRegistry.InsufficientFreeStake.selector, nodeId, lockB, staked - lockA
+                )
+            );
+            _lock(nodeId, lockB);
+            lockB = 0;
+        } else {
+            _lock(nodeId, lockB);
+        }
+        uint256 locked = lockA + lockB;
+        unlockA = bound(unlockA, 0, locked);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, unlockA);
+        assertEq(registry.getNode(nodeId).locked, locked - unlockA);
+        assertEq(registry.freeStake(nodeId), staked - locked + unlockA);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // slash
+    // ----------------------------------------------------------------------------------------------
+
+    function test_slash_fromBonded_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        uint64 until = uint64(block.timestamp) + JAIL;
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Slashed(nodeId, 100 ether, recipient, SlashReason.Timeout);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Jailed(nodeId, until);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 0, 0, 1);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
+        vm.prank(protocol);
+        uint256 slashed = registry.slash(nodeId, 100 ether, recipient, SlashReason.Timeout);
+        assertEq(slashed, 100 ether);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.stake, 900 ether);
+        assertEq(v.slashCount, 1);
+        assertEq(v.jailedUntil, until);
+        assertFalse(v.active);
+        assertEq(uint8(v.tier), uint8(Tier.Bronze));
+        assertEq(token.balanceOf(recipient), 100 ether);
+        assertEq(registry.totalStaked(), 900 ether);
+        assertEq(token.balanceOf(address(registry)), 900 ether);
+    }
+
+    function test_slash_bondedThenUnbonding_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 800 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.None);
+        vm.prank(protocol);
+        uint256 slashed = registry.slash(nodeId, 500 ether, recipient, SlashReason.DisputeLost);
+        assertEq(slashed, 500 ether);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.stake, 0);
+        assertEq(v.unbonding, 500 ether);
+        assertEq(registry.totalStaked(), 500 ether);
+    }
+
+    function test_slash_moreThanHeld_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 300 ether);
+        vm.prank(protocol);
+        uint256 slashed = registry.slash(nodeId, 5000 ether, recipient, SlashReason.NonReveal);
+        assertEq(slashed, 1000 ether);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.stake, 0);
+        assertEq(v.unbonding, 0);
+        assertEq(token.balanceOf(recipient), 1000 ether);
+        assertEq(registry.totalStaked(), 0);
+    }
+
+    function test_slash_zeroAmount_jails_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        assertEq(registry.slash(nodeId, 0, recipient, SlashReason.Timeout), 0);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.slashCount, 1);
+        assertGt(v.jailedUntil, 0);
+        assertFalse(v.active);
+        assertEq(token.balanceOf(recipient), 0);
+    }
+
+    function test_slash_clampsLocked_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 900 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 300 ether, recipient, SlashReason.DisputeLost);
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.stake, 700 ether);
+        assertEq(v.locked, 700 ether);
+    }
+
+    function test_slash_keepsLongerJail_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1, recipient, SlashReason.Timeout);
+        uint64 until = uint64(block.timestamp) + JAIL;
+        vm.prank(governor);
+        registry.setParameter(P_JAIL, 1 hours);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Jailed(nodeId, until);
+        vm.prank(protocol);
+        registry.slash(nodeId, 1, recipient, SlashReason.Timeout);
+        assertEq(registry.getNode(nodeId).jailedUntil, until);
+        assertEq(registry.getNode(nodeId).slashCount, 2);
+    }
+
+    function test_slash_exitedNode_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(operator);
+        registry.exit(nodeId);
+        vm.prank(protocol);
+        assertEq(registry.slash(nodeId, 10 ether, recipient, SlashReason.DisputeLost), 10 ether);
+        assertEq(registry.getNode(nodeId).unbonding, 990 ether);
+    }
+
+    function test_slash_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, governor, role)
+        );
+        vm.prank(governor);
+        registry.slash(nodeId, 1, recipient, SlashReason.Timeout);
+    }
+
+    function test_slash_zeroRecipient_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        vm.prank(protocol);
+        registry.slash(nodeId, 1, address(0), SlashReason.Timeout);
+    }
+
+    function test_slash_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 4));
+        vm.prank(protocol);
+        registry.slash(4, 1, recipient, SlashReason.Timeout);
+    }
+
+    function testFuzz_slash_amounts(uint256 staked, uint256 unbond, uint256 locked, uint256 amount) public {
+        staked = bound(staked, MIN_STAKE, SUPPLY / 2);
+        unbond = bound(unbond, 0, staked);
+        locked = bound(locked, 0, staked - unbond);
+        amount = bound(amount, 0, SUPPLY);
+        uint256 nodeId = _registerDefault(staked);
+        if (unbond != 0) {
+            vm.prank(operator);
+            registry.requestUnstake(nodeId, unbond);
+        }
+        _lock(nodeId, locked);
+        uint256 bonded = staked - unbond;
+
+        vm.prank(protocol);
+        uint256 slashed = registry.slash(nodeId, amount, recipient, SlashReason.DisputeLost);
+
+        uint256 expected = amount < staked ? amount : staked;
+        assertEq(slashed, expected);
+        NodeView memory v = registry.getNode(nodeId);
+        uint256 fromBonded = expected < bonded ? expected : bonded;
+        assertEq(v.stake, bonded - fromBonded);
+        assertEq(v.unbonding, unbond - (expected - fromBonded));
+        assertLe(v.locked, v.stake);
+        assertEq(v.locked, locked < v.stake ? locked : v.stake);
+        assertEq(token.balanceOf(recipient), expected);
+        assertEq(registry.totalStaked(), staked - expected);
+        assertEq(token.balanceOf(address(registry)), staked - expected);
+        assertFalse(v.active);
+        assertEq(uint8(v.tier), uint8(_referenceTier(_thresholds(), v.stake, 0, 0)));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // recordSuccess / recordFailure
+    // ----------------------------------------------------------------------------------------------
+
+    function test_recordSuccess_increments_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 1, 0, 0);
+        vm.prank(protocol);
+        registry.recordSuccess(nodeId);
+        assertEq(registry.getNode(nodeId).completed, 1);
+    }
+
+    function test_recordSuccess_promotesToSilver_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _recordSuccesses(nodeId, 9);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Bronze));
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 10, 0, 0);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.Silver);
+        _recordSuccesses(nodeId, 1);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
+    }
+
+    function test_recordSuccess_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
+        );
+        vm.prank(operator);
+        registry.recordSuccess(nodeId);
+    }
+
+    function test_recordSuccess_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 2));
+        vm.prank(protocol);
+        registry.recordSuccess(2);
+    }
+
+    function test_recordFailure_demotesFromSilver_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _recordSuccesses(nodeId, 10);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
+        // 10 / 11 = 90.9% still meets 90%; 10 / 12 = 83% does not.
+        vm.prank(protocol);
+        registry.recordFailure(nodeId);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 10, 2, 0);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Silver, Tier.Bronze);
+        vm.prank(protocol);
+        registry.recordFailure(nodeId);
+        assertEq(registry.getNode(nodeId).failed, 2);
+    }
+
+    function test_recordFailure_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, worker, role)
+        );
+        vm.prank(worker);
+        registry.recordFailure(nodeId);
+    }
+
+    function test_recordFailure_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 2));
+        vm.prank(protocol);
+        registry.recordFailure(2);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // computeTier / tierOf / tierThreshold
+    // ----------------------------------------------------------------------------------------------
+
+    function test_computeTier_defaults_succeeds() public view {
+        assertEq(uint8(registry.computeTier(100 ether - 1, 0, 0)), uint8(Tier.None));
+        assertEq(uint8(registry.computeTier(100 ether, 0, 0)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 10, 0)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(1000 ether, 9, 0)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 9, 1)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 90, 10)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(1000 ether, 89, 10)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(10_000 ether, 100, 5)), uint8(Tier.Gold));
+        assertEq(uint8(registry.computeTier(10_000 ether, 100, 6)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 10)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(49_999 ether, 500, 10)), uint8(Tier.Gold));
+        // Stake alone caps the tier even with a perfect record.
+        assertEq(uint8(registry.computeTier(0, 1e6, 0)), uint8(Tier.None));
+    }
+
+    function test_computeTier_hugeInputs_succeeds() public view {
+        uint256 max = type(uint256).max;
+        assertEq(uint8(registry.computeTier(max, max, 0)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(max, max, max)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(max, 0, max)), uint8(Tier.Bronze));
+        // 98% of a huge total: (max / 100) * 98 completed vs max / 100 * 2 failed.
+        uint256 unit = max / 100;
+        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2 + 1)), uint8(Tier.Gold));
+    }
+
+    function testFuzz_computeTier_matchesReference(uint256 stakeAmount, uint256 completed, uint256 failed)
+        public
+        view
+    {
+        stakeAmount = bound(stakeAmount, 0, 100_000 ether);
+        completed = bound(completed, 0, 2000);
+        failed = bound(failed, 0, 200);
+        assertEq(
+            uint8(registry.computeTier(stakeAmount, completed, failed)),
+            uint8(_referenceTier(_thresholds(), stakeAmount, completed, failed))
+        );
+    }
+
+    function testFuzz_computeTier_customThresholds_matchesReference(
+        uint256[4] memory stakes,
+        uint32[4] memory completes,
+        uint16[4] memory bps,
+        uint256 stakeAmount,
+        uint256 completed,
+        uint256 failed
+    ) public {
+        // Build non-decreasing thresholds from the fuzzed values.
+        TierThreshold[5] memory th;
+        uint256 s;
+        uint256 c;
+        uint256 b;
+        for (uint256 i; i < 4; ++i) {
+            s = bound(stakes[i], s, s + 1e24);
+            c = bound(completes[i], c, c + 1000);
+            b = bound(bps[i], b, 10_000);
+            th[i + 1] = TierThreshold(uint128(s), uint32(c), uint16(b));
+        }
+        vm.startPrank(governor);
+        // Raise every tier to the maximum (top first), then lower them bottom-up, so that each
+        // intermediate state stays monotone.
+        for (uint256 i = 4; i >= 1; --i) {
+            registry.setTierThreshold(Tier(i), TierThreshold(type(uint128).max, type(uint32).max, 10_000));
+        }
+        for (uint256 i = 1; i <= 4; ++i) {
+            registry.setTierThreshold(Tier(i), th[i]);
+        }
+        vm.stopPrank();
+        stakeAmount = bound(stakeAmount, 0, 5e24);
+        completed = bound(completed, 0, 5000);
+        failed = bound(failed, 0, 5000);
+        assertEq(
+            uint8(registry.computeTier(stakeAmount, completed, failed)),
+            uint8(_referenceTier(th, stakeAmount, completed, failed))
+        );
+    }
+
+    function testFuzz_tierOf_followsInputs(uint256 staked, uint8 successes, uint8 failures) public {
+        staked = bound(staked, MIN_STAKE, 20_000 ether);
+        uint256 nodeId = _registerDefault(staked);
+        _recordSuccesses(nodeId, successes);
+        vm.startPrank(protocol);
+        for (uint256 i; i < failures % 16; ++i) {
+            registry.recordFailure(nodeId);
+        }
+        vm.stopPrank();
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(uint8(v.tier), uint8(_referenceTier(_thresholds(), staked, successes, failures % 16)));
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(v.tier));
+    }
+
+    function test_tierOf_unknownNode_succeeds() public view {
+        assertEq(uint8(registry.tierOf(42)), uint8(Tier.None));
+    }
+
+    function test_tierThreshold_none_succeeds() public view {
+        _assertThreshold(Tier.None, 0, 0, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------
+
+    function test_getNode_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 0));
+        registry.getNode(0);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.getNode(1);
+    }
+
+    function test_operatorOf_known_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        assertEq(registry.operatorOf(nodeId), operator);
+    }
+
+    function test_operatorOf_unknownNode_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
+        registry.operatorOf(1);
+    }
+
+    function test_nodeIdOfWorker_unknownKey_succeeds() public view {
+        assertEq(registry.nodeIdOfWorker(stranger), 0);
+    }
+
+    function test_isOperatorOrWorker_accounts_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        assertTrue(registry.isOperatorOrWorker(nodeId, operator));
+        assertTrue(registry.isOperatorOrWorker(nodeId, worker));
+        assertFalse(registry.isOperatorOrWorker(nodeId, stranger));
+        assertFalse(registry.isOperatorOrWorker(nodeId, address(0)));
+        assertFalse(registry.isOperatorOrWorker(99, address(0)));
+        assertFalse(registry.isOperatorOrWorker(99, operator));
+    }
+
+    function test_freeStake_values_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _lock(nodeId, 30 ether);
+        assertEq(registry.freeStake(nodeId), 70 ether);
+        assertEq(registry.freeStake(99), 0);
+    }
+
+    function test_isEligible_allConditions_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether); // Bronze, ask 1 NRL
+        Resources memory r = _resources();
+        assertTrue(registry.isEligible(nodeId, Tier.Bronze, r, 1 ether, 1000 ether));
+        assertTrue(registry.isEligible(nodeId, Tier.None, Resources(0, 0, 0, 0), 1 ether, 0));
+        // Tier too low.
+        assertFalse(registry.isEligible(nodeId, Tier.Silver, r, 1 ether, 0));
+        // Price below ask.
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, r, 1 ether - 1, 0));
+        // Not enough free stake.
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, r, 1 ether, 1000 ether + 1));
+        // Each resource field.
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, Resources(9, 0, 0, 0), 1 ether, 0));
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, Resources(0, 81_921, 0, 0), 1 ether, 0));
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, Resources(0, 0, 65, 0), 1 ether, 0));
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, Resources(0, 0, 0, 524_289), 1 ether, 0));
+        // Locked collateral counts against free stake.
+        _lock(nodeId, 600 ether);
+        assertTrue(registry.isEligible(nodeId, Tier.Bronze, r, 1 ether, 400 ether));
+        assertFalse(registry.isEligible(nodeId, Tier.Bronze, r, 1 ether, 400 ether + 1));
+        // Not active.
+        vm.prank(worker);
+        registry.pause(nodeId);
+        assertFalse(registry.isEligible(nodeId, Tier.None, r, 1 ether, 0));
+        // Unknown node.
+        assertFalse(registry.isEligible(99, Tier.None, Resources(0, 0, 0, 0), type(uint256).max, 0));
+    }
+
+    function test_activeNodeAt_enumerates_succeeds() public {
+        uint256 a = _register(operator, worker, MIN_STAKE);
+        uint256 b = _register(operator, makeAddr("w2"), MIN_STAKE);
+        uint256 c = _register(operator, makeAddr("w3"), MIN_STAKE);
+        assertEq(registry.activeNodeCount(), 3);
+        vm.prank(operator);
+        registry.pause(a);
+        assertEq(registry.activeNodeCount(), 2);
+        // Swap-and-pop: the last member takes the removed slot.
+        assertEq(registry.activeNodeAt(0), c);
+        assertEq(registry.activeNodeAt(1), b);
+        assertFalse(registry.isActive(a));
+        assertTrue(registry.isActive(b));
+    }
+
+    function test_activeNodeAt_outOfBounds_reverts() public {
+        _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.IndexOutOfBounds.selector, 1, 1));
+        registry.activeNodeAt(1);
+    }
+
+    function test_supportsInterface_accessControl_succeeds() public view {
+        assertTrue(registry.supportsInterface(type(IAccessControl).interfaceId));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // helpers
+    // ----------------------------------------------------------------------------------------------
+
+    function _assertThreshold(Tier tier, uint256 minStake, uint32 minCompleted, uint16 minSuccessBps)
+        internal
+        view
+    {
+        TierThreshold memory th = registry.tierThreshold(tier);
+        assertEq(th.minStake, minStake);
+        assertEq(th.minCompleted, minCompleted);
+        assertEq(th.minSuccessBps, minSuccessBps);
+    }
+
+    function _expectRegisterInvalidCaps(Capabilities memory caps) internal {
+        _fund(operator, MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidCapabilities.selector));
+        vm.prank(operator);
+        registry.register(worker, caps, 0, 0, MIN_STAKE);
+    }
+
+    function _expectInvalidThreshold(Tier tier, TierThreshold memory th) internal {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidTierThresholds.selector, tier));
+        vm.prank(governor);
+        registry.setTierThreshold(tier, th);
+    }
+
+    function _expectOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(IParameters.ParameterOutOfBounds.selector, name, value, min, max)
+        );
+        vm.prank(governor);
+        registry.setParameter(name, value);
+    }
+}
+
+/// @notice The token-moving entry points cannot be re-entered from the token.
+contract NodeRegistryReentrancyTest is Test {
+    ReentrantToken internal token;
+    NodeRegistry internal registry;
+    address internal governor = makeAddr("governor");
+    address internal protocol = makeAddr("protocol");
+    address internal operator = makeAddr("operator");
+    uint256 internal nodeId;
+
+    function setUp() public {
+        token = new ReentrantToken(operator, 1_000_000 ether);
+        registry = new NodeRegistry(address(token), governor);
+        bytes32 protocolRole = registry.PROTOCOL_ROLE();
+        vm.prank(governor);
+        registry.grantRole(protocolRole, protocol);
+        vm.startPrank(operator);
+        token.approve(address(registry), type(uint256).max);
+        nodeId = registry.register(
+            makeAddr("worker"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+        );
+        vm.stopPrank();
+    }
+
+    function test_register_reentered_reverts() public {
+        token.arm(address(registry), abi.encodeCall(registry.stake, (nodeId, 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(operator);
+        registry.register(
+            makeAddr("worker2"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+        );
+    }
+
+    function test_stake_reentered_reverts() public {
+        token.arm(address(registry), abi.encodeCall(registry.stake, (nodeId, 1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(operator);
+        registry.stake(nodeId, 1 ether);
+    }
+
+    function test_withdraw_reentered_reverts() public {
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 10 ether);
+        skip(7 days);
+        token.arm(address(registry), abi.encodeCall(registry.withdraw, (nodeId)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        registry.withdraw(nodeId);
+    }
+
+    function test_slash_reentered_reverts() public {
+        token.arm(
+            address(registry),
+            abi.encodeCall(registry.slash, (nodeId, 1 ether, address(this), SlashReason.Timeout))
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
+        );
+        vm.prank(protocol);
+        registry.slash(nodeId, 1 ether, address(this), SlashReason.Timeout);
+    }
+}
