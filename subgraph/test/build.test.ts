@@ -1,8 +1,10 @@
 // scripts/build.mjs (ABIs, networks.json, `graph codegen`, `graph build --network neural-devnet`) in a
 // temporary copy of the subgraph, so nothing in the work tree changes: networks.json comes from
-// deployments/31337.json when a devnet was deployed, else from the fixture deployment.
+// deployments/31337.json when a devnet was deployed, else from the fixture deployment. Then the matchstick
+// test files are compiled against the generated types, as matchstick compiles them, so they are known to
+// build even where no matchstick binary can run them.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +14,20 @@ import { DATA_SOURCES, DEFAULT_NETWORK, deploymentPath, networkConfig } from "..
 const subgraphDir = join(import.meta.dirname, "..");
 const repoRoot = join(subgraphDir, "..");
 const nodeModules = join(repoRoot, "node_modules");
+const asc = join(nodeModules, "assemblyscript", "bin", "asc");
 const fixture = join(subgraphDir, "test", "fixtures", "deployments", "31337.json");
 const deploymentFile = existsSync(deploymentPath(31337)) ? deploymentPath(31337) : fixture;
 const deployment = JSON.parse(readFileSync(deploymentFile, "utf8"));
 
-const KEEP = ["schema.graphql", "subgraph.yaml", "package.json", "src", "scripts"];
+const KEEP = [
+  "schema.graphql",
+  "subgraph.yaml",
+  "package.json",
+  "matchstick.yaml",
+  "src",
+  "tests",
+  "scripts",
+];
 
 function sh(cmd: string, args: string[], cwd: string) {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
@@ -29,7 +40,10 @@ let build = { code: 1, out: "" };
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "neural-subgraph-build-"));
   for (const entry of KEEP) {
-    cpSync(join(subgraphDir, entry), join(dir, entry), { recursive: true });
+    cpSync(join(subgraphDir, entry), join(dir, entry), {
+      recursive: true,
+      filter: (src) => !src.includes(`${join("tests", ".bin")}`),
+    });
   }
   // graph-cli and asc look for node_modules in the parent directories of the manifest.
   symlinkSync(nodeModules, join(dir, "node_modules"), "dir");
@@ -96,5 +110,26 @@ describe("scripts/build.mjs: graph codegen + graph build", () => {
     const checkedIn = readFileSync(join(subgraphDir, "subgraph.yaml"), "utf8");
     expect(checkedIn).toContain('address: "0x0000000000000000000000000000000000000000"');
     expect(readFileSync(join(dir, "subgraph.yaml"), "utf8")).toBe(checkedIn);
+  });
+
+  it("compiles the matchstick mapping tests against the generated types", () => {
+    expect(build.code, build.out).toBe(0);
+    const files = readdirSync(join(dir, "tests")).filter((f) => f.endsWith(".test.ts"));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const global = join(nodeModules, "@graphprotocol", "graph-ts", "global", "global.ts");
+    for (const file of files) {
+      const out = join(dir, "tests", ".bin", file.replace(/\.ts$/, ".wasm"));
+      const args = [
+        asc,
+        join("tests", file),
+        global,
+        "--lib",
+        nodeModules,
+        "--explicitStart",
+        "--exportTable",
+      ];
+      const r = sh(process.execPath, [...args, "--runtime", "stub", "--outFile", out], dir);
+      expect({ file, code: r.code, out: r.out.trim() }).toEqual({ file, code: 0, out: "" });
+    }
   });
 });
