@@ -6,6 +6,8 @@ const workspaces = ["tools", "scripts", "sdk", "indexer", "subgraph", "keeper", 
 
 export default defineConfig({
   test: {
-    projects: workspaces.filter((w) => existsSync(`${w}/vitest.config.ts`)).map((w) => `${w}/vitest.config.ts`),
+    projects: workspaces
+      .filter((w) => existsSync(`${w}/vitest.config.ts`))
+      .map((w) => `${w}/vitest.config.ts`),
   },
 });

@@ -82,7 +82,7 @@ export const stakeEventKind = onchainEnum("stake_event_kind", [
 export const protocolEvent = onchainTable(
   "protocol_event",
   (t) => ({
-    /** Ponder's event id: sorts in chain order. */
+    /** Ponder's event id: sorts in chain order (block, then log index). */
     id: t.text().primaryKey(),
     contract: t.text().notNull(), // "NodeRegistry", "TaskManager", ...
     name: t.text().notNull(), // event name, e.g. "ShardAssigned"
@@ -103,7 +103,7 @@ export const protocolEvent = onchainTable(
     args: t.json().notNull(),
   }),
   (table) => ({
-    taskIdx: index().on(table.taskId, table.blockNumber, table.logIndex),
+    taskIdx: index().on(table.taskId, table.id),
     nodeIdx: index().on(table.nodeId),
     disputeIdx: index().on(table.disputeId),
     modelIdx: index().on(table.modelId),

@@ -43,16 +43,26 @@ function step(label, ok) {
 const forge = foundryBin("forge");
 
 // 1. Lints
-step("forge fmt --check", (await run("forge fmt --check", forge, ["fmt", "--check", "contracts"])).code === 0);
+step(
+  "forge fmt --check",
+  (await run("forge fmt --check", forge, ["fmt", "--check", "contracts"])).code === 0,
+);
 step(
   "solhint",
-  (await run("solhint", "npx", ["--no-install", "solhint", "--max-warnings", "0", "contracts/src/**/*.sol"])).code ===
-    0,
+  (await run("solhint", "npx", ["--no-install", "solhint", "--max-warnings", "0", "contracts/src/**/*.sol"]))
+    .code === 0,
 );
 step("biome", (await run("biome check", "npx", ["--no-install", "biome", "check", "."])).code === 0);
 
 // 2. Solidity: build (sizes under the 24 KiB limit) and every forge test, gas snapshots checked.
-const build = await run("forge build --sizes", forge, ["build", "--sizes", "--skip", "test", "--skip", "script"]);
+const build = await run("forge build --sizes", forge, [
+  "build",
+  "--sizes",
+  "--skip",
+  "test",
+  "--skip",
+  "script",
+]);
 step("forge build (contract sizes)", build.code === 0);
 const forgeTest = await run("forge test", forge, ["test"], {
   capture: true,
@@ -70,7 +80,14 @@ step("forge test", forgeTest.code === 0 && forgeSummary !== undefined);
 if (existsSync(join(repoRoot, "vitest.config.ts"))) {
   const dir = mkdtempSync(join(tmpdir(), "neural-vitest-"));
   const report = join(dir, "report.json");
-  const vitest = await run("vitest", "npx", ["--no-install", "vitest", "run", "--reporter=default", `--reporter=json`, `--outputFile.json=${report}`]);
+  const vitest = await run("vitest", "npx", [
+    "--no-install",
+    "vitest",
+    "run",
+    "--reporter=default",
+    `--reporter=json`,
+    `--outputFile.json=${report}`,
+  ]);
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, "utf8"));
     totals.passed += r.numPassedTests;
@@ -83,5 +100,7 @@ if (existsSync(join(repoRoot, "vitest.config.ts"))) {
 
 console.log("");
 if (failures.length) console.log(`Failed steps: ${failures.join(", ")}`);
-console.log(`${totals.passed} passed, ${totals.failed + (failures.length && !totals.failed ? failures.length : 0)} failed, ${totals.skipped} skipped`);
+console.log(
+  `${totals.passed} passed, ${totals.failed + (failures.length && !totals.failed ? failures.length : 0)} failed, ${totals.skipped} skipped`,
+);
 process.exit(failures.length ? 1 : 0);

@@ -87,6 +87,7 @@ export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteD
  * @param {Record<string,string>} [options.env] extra environment
  * @param {"inherit"|"pipe"|"ignore"} [options.stdio] child output: inherit, or keep the tail in memory (pipe)
  * @param {boolean} [options.fresh] forget previously indexed data first (see resetIndexerData): for a new anvil
+ * @param {(line: string) => void} [options.onLine] called with each output line (stdio "pipe")
  * @param {number} [options.readyTimeoutMs] give up waiting for /ready after this long (default 10 min)
  * @returns {Promise<{url: string, port: number, schema: string, pid: number, logs: () => string,
  *   exited: Promise<number|null>, stop: () => Promise<void>}>}
@@ -136,8 +137,14 @@ export async function startIndexer(options = {}) {
     { cwd: indexerDir, env, stdio: ["ignore", stdio, stdio] },
   );
   let tail = "";
+  let partial = "";
   const keep = (chunk) => {
     tail = (tail + chunk).slice(-64_000);
+    if (options.onLine) {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) options.onLine(line);
+    }
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
@@ -173,7 +180,7 @@ export async function startIndexer(options = {}) {
         `ponder was not ready within ${options.readyTimeoutMs ?? 600_000} ms:\n${tail.slice(-8000)}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return { url, port, schema, pid: child.pid, logs: () => tail, exited, stop };
 }

@@ -245,7 +245,8 @@ ponder.on("NodeRegistry:TierChanged", async ({ event, context }) => {
 ponder.on("NodeRegistry:TierThresholdSet", async ({ event, context }) => {
   const a = event.args;
   const tier = Number(a.tier);
-  const old = await context.db.find(tierThreshold, { tier });
+  const found = await context.db.find(tierThreshold, { tier });
+  const old = found ? { ...found } : null; // the update below may change the cached object
   const row = {
     minStake: a.minStake,
     minCompleted: Number(a.minCompleted),

@@ -29,12 +29,17 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
   const auditRateBps = Number(a.auditRateBps);
   const auditBudget = Math.ceil((shardCount * auditRateBps) / 10_000);
   const rewards = BigInt(shardCount) * a.rewardPerShard;
-  const auditFeePerShard =
-    auditBudget > 0 && a.escrow > rewards ? (a.escrow - rewards) / BigInt(auditBudget) : 0n;
   const ts = event.block.timestamp;
-  // The contract fixes the collateral ratio at post time; ParameterSet (from the constructor on) tracks it.
+  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
+  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
   const ratio = await context.db.find(protocolParameter, { contract: C, name: "collateralRatioBps" });
   const collateralPerShard = ratio ? (a.rewardPerShard * ratio.value) / 10_000n : 0n;
+  const feeRate = await context.db.find(protocolParameter, { contract: C, name: "auditFeeBps" });
+  const auditFeePerShard = feeRate
+    ? (a.rewardPerShard * feeRate.value) / 10_000n
+    : auditBudget > 0 && a.escrow > rewards
+      ? (a.escrow - rewards) / BigInt(auditBudget)
+      : 0n;
   await context.db.insert(task).values({
     id: a.taskId,
     client: a.client,
@@ -485,7 +490,8 @@ ponder.on("TaskManager:AuditRecorded", async ({ event, context }) => {
 ponder.on("TaskManager:TierFeeSet", async ({ event, context }) => {
   const a = event.args;
   const tier = Number(a.tier);
-  const old = await context.db.find(tierFee, { tier });
+  const found = await context.db.find(tierFee, { tier });
+  const old = found ? { ...found } : null; // the update below may change the cached object
   const row = { feeBps: Number(a.feeBps), updatedAt: event.block.timestamp };
   if (old) await context.db.update(tierFee, { tier }).set(row);
   else await context.db.insert(tierFee).values({ tier, ...row });

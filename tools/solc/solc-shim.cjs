@@ -21,7 +21,9 @@ function parseArgs(argv) {
 
 function makeImportResolver(roots) {
   return (importPath) => {
-    const candidates = path.isAbsolute(importPath) ? [importPath] : roots.map((r) => path.resolve(r, importPath));
+    const candidates = path.isAbsolute(importPath)
+      ? [importPath]
+      : roots.map((r) => path.resolve(r, importPath));
     for (const file of candidates) {
       if (fs.existsSync(file)) return { contents: fs.readFileSync(file, "utf8") };
     }

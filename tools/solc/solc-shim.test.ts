@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,10 +26,18 @@ describe("solc shim", () => {
   it("compiles standard JSON and resolves imports under --include-path", () => {
     const root = mkdtempSync(join(tmpdir(), "shim-"));
     mkdirSync(join(root, "lib"));
-    writeFileSync(join(root, "lib", "Two.sol"), "pragma solidity ^0.8.0; library Two { function two() internal pure returns (uint256) { return 2; } }");
+    writeFileSync(
+      join(root, "lib", "Two.sol"),
+      "pragma solidity ^0.8.0; library Two { function two() internal pure returns (uint256) { return 2; } }",
+    );
     const input = {
       language: "Solidity",
-      sources: { "A.sol": { content: 'pragma solidity ^0.8.0; import "lib/Two.sol"; contract A { function f() external pure returns (uint256) { return Two.two(); } }' } },
+      sources: {
+        "A.sol": {
+          content:
+            'pragma solidity ^0.8.0; import "lib/Two.sol"; contract A { function f() external pure returns (uint256) { return Two.two(); } }',
+        },
+      },
       settings: { outputSelection: { "*": { "*": ["evm.bytecode.object"] } } },
     };
     const result = compile(input, ["--base-path", tmpdir(), "--include-path", root]);
@@ -40,7 +48,9 @@ describe("solc shim", () => {
   it("reports a missing import as a compiler error naming the file", () => {
     const input = {
       language: "Solidity",
-      sources: { "B.sol": { content: 'pragma solidity ^0.8.0; import "nowhere/Missing.sol"; contract B {}' } },
+      sources: {
+        "B.sol": { content: 'pragma solidity ^0.8.0; import "nowhere/Missing.sol"; contract B {}' },
+      },
       settings: { outputSelection: { "*": { "*": ["evm.bytecode.object"] } } },
     };
     const result = compile(input, ["--base-path", tmpdir()]);

@@ -190,7 +190,7 @@ app.get("/tasks/:id/timeline", async (c) => {
     .select()
     .from(schema.protocolEvent)
     .where(eq(schema.protocolEvent.taskId, taskId))
-    .orderBy(asc(schema.protocolEvent.blockNumber), asc(schema.protocolEvent.logIndex))
+    .orderBy(asc(schema.protocolEvent.id)) // event ids sort in chain order
     .limit(query.data.limit)
     .offset(query.data.offset);
   const [{ total } = { total: 0 }] = await db

@@ -141,7 +141,8 @@ export async function bumpAggregates(
   agg: Aggregates,
   countEvent = false,
 ): Promise<void> {
-  const n0 = (await ctx.db.find(network, { id: NETWORK_ID })) ?? null;
+  const found = await ctx.db.find(network, { id: NETWORK_ID });
+  const n0 = found ? { ...found } : null;
   const base = n0 ?? networkDefaults(e);
   const nPatch: Partial<NetworkRow> = {
     ...(agg.network ? agg.network(base) : {}),
@@ -154,7 +155,8 @@ export async function bumpAggregates(
   else await ctx.db.insert(network).values(n1);
 
   const { id, dayStart } = utcDay(e.block.timestamp);
-  const d0 = await ctx.db.find(dailyStat, { id });
+  const dFound = await ctx.db.find(dailyStat, { id });
+  const d0 = dFound ? { ...dFound } : null;
   const dBase = d0 ?? dailyDefaults(id, dayStart, n0);
   const dPatch: Partial<DailyRow> = {
     ...(agg.daily ? agg.daily(dBase) : {}),
@@ -245,8 +247,9 @@ export async function updateNode(
   patch: (n: NodeRow) => Partial<NodeRow>,
   agg: Aggregates = {},
 ): Promise<NodeRow> {
+  // Copies: Ponder's cache may update the found object in place, and the deltas below need the old values.
   const before = await ctx.db.find(node, { id: nodeId });
-  const base = before ?? nodeDefaults(nodeId, e);
+  const base = before ? { ...before } : nodeDefaults(nodeId, e);
   const after: NodeRow = { ...base, ...patch(base), updatedAt: e.block.timestamp };
   after.successBps = successBps(after.completed, after.failed);
   if (before) {

@@ -1,0 +1,441 @@
+// Reads the chain directly (viem) and the indexer (GraphQL / REST) into the same plain shapes, so the tests
+// can compare them with toEqual.
+import { type Abi, type Address, decodeEventLog, type Hex } from "viem";
+import {
+  AUDIT_STATUS,
+  DISPUTE_OUTCOME,
+  NODE_STATUS,
+  paddedAscii,
+  SHARD_STATUS,
+  TASK_STATUS,
+} from "../../src/lib/format.js";
+import type { Protocol } from "./scenario.js";
+import { gqlAll } from "./stack.js";
+
+const ZERO32 = `0x${"0".repeat(64)}`;
+const s = (v: bigint | number | string | null | undefined) =>
+  v === null || v === undefined ? "0" : v.toString();
+const hex = (v: string | null | undefined) => (v ?? ZERO32).toLowerCase();
+const addr = (v: string) => v.toLowerCase();
+
+// ------------------------------------------------------------------------------------------------
+// Nodes
+// ------------------------------------------------------------------------------------------------
+type ChainNode = {
+  operator: Address;
+  worker: Address;
+  status: number;
+  tier: number;
+  active: boolean;
+  registeredAt: bigint;
+  jailedUntil: bigint;
+  unbondingReleaseAt: bigint;
+  stake: bigint;
+  locked: bigint;
+  unbonding: bigint;
+  askPrice: bigint;
+  completed: number;
+  failed: number;
+  slashCount: number;
+  metadataCid: Hex;
+  capabilities: {
+    gpuModel: Hex;
+    gpuCount: number;
+    vramMiB: number;
+    cpuCores: number;
+    memoryMiB: number;
+    region: Hex;
+  };
+};
+
+export const NODE_FIELDS =
+  "id operator worker status tier active jailedUntil unbondingReleaseAt stake locked unbonding askPrice completed failed slashCount successBps metadataCid gpuModel gpuCount vramMiB cpuCores memoryMiB region registeredAt";
+
+export async function chainNodes(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.registry, p.abi.registry, "nodeCount");
+  const out = [];
+  for (let id = 1n; id <= count; id++) {
+    const n = await p.chain.read<ChainNode>(p.registry, p.abi.registry, "getNode", [id]);
+    out.push({
+      id: id.toString(),
+      operator: addr(n.operator),
+      worker: addr(n.worker),
+      status: NODE_STATUS[n.status],
+      tier: n.tier,
+      active: n.active,
+      jailedUntil: s(n.jailedUntil),
+      unbondingReleaseAt: s(n.unbondingReleaseAt),
+      stake: s(n.stake),
+      locked: s(n.locked),
+      unbonding: s(n.unbonding),
+      askPrice: s(n.askPrice),
+      completed: n.completed,
+      failed: n.failed,
+      slashCount: n.slashCount,
+      metadataCid: hex(n.metadataCid),
+      gpuModel: paddedAscii(n.capabilities.gpuModel),
+      gpuCount: n.capabilities.gpuCount,
+      vramMiB: n.capabilities.vramMiB,
+      cpuCores: n.capabilities.cpuCores,
+      memoryMiB: n.capabilities.memoryMiB,
+      region: paddedAscii(n.capabilities.region),
+      registeredAt: s(n.registeredAt),
+    });
+  }
+  return out;
+}
+
+export async function indexedNodes(url: string) {
+  const rows = await gqlAll<Record<string, unknown>>(
+    url,
+    "nodes",
+    NODE_FIELDS,
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  return rows.map(({ successBps: _s, ...n }) => ({
+    ...n,
+    operator: addr(n.operator as string),
+    worker: addr(n.worker as string),
+    metadataCid: hex(n.metadataCid as string),
+  }));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tasks and shards
+// ------------------------------------------------------------------------------------------------
+type ChainTask = {
+  client: Address;
+  status: number;
+  minTier: number;
+  auditRateBps: number;
+  shardCount: number;
+  finalizedShards: number;
+  failedShards: number;
+  cancelledShards: number;
+  auditBudget: number;
+  auditsUsed: number;
+  createdAt: bigint;
+  maxDuration: bigint;
+  rewardPerShard: bigint;
+  collateralPerShard: bigint;
+  auditFeePerShard: bigint;
+  escrowRemaining: bigint;
+  specCid: Hex;
+  resources: { gpus: number; vramMiB: number; cpus: number; memoryMiB: number };
+};
+
+export const TASK_FIELDS =
+  "id client status minTier auditRateBps shardCount finalizedShards failedShards cancelledShards auditBudget auditsUsed createdAt maxDuration rewardPerShard collateralPerShard auditFeePerShard escrowRemaining specCid gpus vramMiB cpus memoryMiB";
+
+export async function chainTasks(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
+  const out = [];
+  for (let id = 1n; id <= count; id++) {
+    const t = await p.chain.read<ChainTask>(p.tasks, p.abi.tasks, "getTask", [id]);
+    out.push({
+      id: id.toString(),
+      client: addr(t.client),
+      status: TASK_STATUS[t.status],
+      minTier: t.minTier,
+      auditRateBps: t.auditRateBps,
+      shardCount: t.shardCount,
+      finalizedShards: t.finalizedShards,
+      failedShards: t.failedShards,
+      cancelledShards: t.cancelledShards,
+      auditBudget: t.auditBudget,
+      auditsUsed: t.auditsUsed,
+      createdAt: s(t.createdAt),
+      maxDuration: s(t.maxDuration),
+      rewardPerShard: s(t.rewardPerShard),
+      collateralPerShard: s(t.collateralPerShard),
+      auditFeePerShard: s(t.auditFeePerShard),
+      escrowRemaining: s(t.escrowRemaining),
+      specCid: hex(t.specCid),
+      gpus: t.resources.gpus,
+      vramMiB: t.resources.vramMiB,
+      cpus: t.resources.cpus,
+      memoryMiB: t.resources.memoryMiB,
+    });
+  }
+  return out;
+}
+
+export async function indexedTasks(url: string) {
+  const rows = await gqlAll<Record<string, unknown>>(
+    url,
+    "tasks",
+    TASK_FIELDS,
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  return rows.map((t) => ({ ...t, client: addr(t.client as string), specCid: hex(t.specCid as string) }));
+}
+
+type ChainShard = {
+  status: number;
+  auditStatus: number;
+  attempts: number;
+  nodeId: bigint;
+  auditorNodeId: bigint;
+  deadline: bigint;
+  submittedAt: bigint;
+  checkpointCount: number;
+  resumeFrom: number;
+  manifestCid: Hex;
+  checkpointRoot: Hex;
+  resumeManifestCid: Hex;
+  disputeId: bigint;
+};
+
+export const SHARD_FIELDS =
+  "taskId shardIndex status auditStatus attempts nodeId auditorNodeId deadline submittedAt checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId";
+
+export async function chainShards(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
+  const out = [];
+  for (let taskId = 1n; taskId <= count; taskId++) {
+    const t = await p.chain.read<ChainTask>(p.tasks, p.abi.tasks, "getTask", [taskId]);
+    for (let i = 0; i < t.shardCount; i++) {
+      const sh = await p.chain.read<ChainShard>(p.tasks, p.abi.tasks, "getShard", [taskId, BigInt(i)]);
+      out.push({
+        taskId: taskId.toString(),
+        shardIndex: i,
+        status: SHARD_STATUS[sh.status],
+        auditStatus: AUDIT_STATUS[sh.auditStatus],
+        attempts: sh.attempts,
+        nodeId: s(sh.nodeId),
+        auditorNodeId: s(sh.auditorNodeId),
+        deadline: s(sh.deadline),
+        submittedAt: s(sh.submittedAt),
+        checkpointCount: sh.checkpointCount,
+        resumeFrom: sh.resumeFrom,
+        manifestCid: hex(sh.manifestCid),
+        checkpointRoot: hex(sh.checkpointRoot),
+        resumeManifestCid: hex(sh.resumeManifestCid),
+        disputeId: s(sh.disputeId),
+      });
+    }
+  }
+  return out;
+}
+
+export async function indexedShards(url: string) {
+  type Row = { taskId: string; shardIndex: number } & Record<string, string | number | null>;
+  const rows = await gqlAll<Row>(url, "shards", SHARD_FIELDS);
+  return rows
+    .map((r) => ({
+      ...r,
+      taskId: r.taskId,
+      shardIndex: r.shardIndex,
+      nodeId: s(r.nodeId),
+      auditorNodeId: s(r.auditorNodeId),
+      deadline: s(r.deadline),
+      submittedAt: s(r.submittedAt),
+      manifestCid: hex(r.manifestCid as string | null),
+      checkpointRoot: hex(r.checkpointRoot as string | null),
+      resumeManifestCid: hex(r.resumeManifestCid as string | null),
+      disputeId: s(r.disputeId),
+    }))
+    .sort((a, b) =>
+      a.taskId === b.taskId ? a.shardIndex - b.shardIndex : Number(BigInt(a.taskId) - BigInt(b.taskId)),
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Disputes
+// ------------------------------------------------------------------------------------------------
+type ChainDispute = {
+  status: number;
+  outcome: number;
+  round: number;
+  votesWrong: number;
+  votesRight: number;
+  reveals: number;
+  checkpointIndex: number;
+  taskId: bigint;
+  shardIndex: number;
+  submitterNodeId: bigint;
+  openedAt: bigint;
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+  challenger: Address;
+  bond: bigint;
+  leafHash: Hex;
+  challengerHash: Hex;
+  committee: readonly bigint[];
+};
+
+export const DISPUTE_FIELDS =
+  "id status outcome round votesWrong votesRight reveals checkpointIndex taskId shardIndex submitterNodeId openedAt commitDeadline revealDeadline challenger bond leafHash challengerHash committee";
+
+export async function chainDisputes(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.disputes, p.abi.disputes, "disputeCount");
+  const out = [];
+  for (let id = 1n; id <= count; id++) {
+    const d = await p.chain.read<ChainDispute>(p.disputes, p.abi.disputes, "getDispute", [id]);
+    out.push({
+      id: id.toString(),
+      status: ["None", "Voting", "Resolved"][d.status],
+      outcome: DISPUTE_OUTCOME[d.outcome],
+      round: d.round,
+      votesWrong: d.votesWrong,
+      votesRight: d.votesRight,
+      reveals: d.reveals,
+      checkpointIndex: d.checkpointIndex,
+      taskId: s(d.taskId),
+      shardIndex: d.shardIndex,
+      submitterNodeId: s(d.submitterNodeId),
+      openedAt: s(d.openedAt),
+      commitDeadline: s(d.commitDeadline),
+      revealDeadline: s(d.revealDeadline),
+      challenger: addr(d.challenger),
+      bond: s(d.bond),
+      leafHash: hex(d.leafHash),
+      challengerHash: hex(d.challengerHash),
+      committee: d.committee.map((m) => m.toString()),
+    });
+  }
+  return out;
+}
+
+export async function indexedDisputes(url: string) {
+  const rows = await gqlAll<Record<string, unknown>>(
+    url,
+    "disputes",
+    DISPUTE_FIELDS,
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  return rows.map((d) => ({
+    ...d,
+    challenger: addr(d.challenger as string),
+    leafHash: hex(d.leafHash as string),
+    challengerHash: hex(d.challengerHash as string),
+  }));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Models
+// ------------------------------------------------------------------------------------------------
+type ChainModel = {
+  owner: Address;
+  deprecated: boolean;
+  versionCount: number;
+  stars: number;
+  createdAt: bigint;
+  parentModelId: bigint;
+  replacementModelId: bigint;
+  tipsReceived: bigint;
+  name: string;
+  license: string;
+};
+type ChainVersion = {
+  verified: boolean;
+  createdAt: bigint;
+  sourceTaskId: bigint;
+  sourceShard: bigint;
+  weightsCid: Hex;
+  metadataCid: Hex;
+  manifestCid: Hex;
+  arweaveTxId: Hex;
+};
+
+export async function chainModels(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.models, p.abi.models, "modelCount");
+  const models = [];
+  const versions = [];
+  for (let id = 1n; id <= count; id++) {
+    const m = await p.chain.read<ChainModel>(p.models, p.abi.models, "getModel", [id]);
+    models.push({
+      id: id.toString(),
+      owner: addr(m.owner),
+      deprecated: m.deprecated,
+      versionCount: m.versionCount,
+      stars: m.stars,
+      createdAt: s(m.createdAt),
+      parentModelId: s(m.parentModelId),
+      replacementModelId: s(m.replacementModelId),
+      tipsReceived: s(m.tipsReceived),
+      name: m.name,
+      license: m.license,
+    });
+    for (let v = 1; v <= m.versionCount; v++) {
+      const x = await p.chain.read<ChainVersion>(p.models, p.abi.models, "getVersion", [id, BigInt(v)]);
+      versions.push({
+        modelId: id.toString(),
+        version: v,
+        verified: x.verified,
+        createdAt: s(x.createdAt),
+        sourceTaskId: s(x.sourceTaskId),
+        sourceShard: s(x.sourceShard),
+        weightsCid: hex(x.weightsCid),
+        metadataCid: hex(x.metadataCid),
+        manifestCid: hex(x.manifestCid),
+        arweaveTxId: hex(x.arweaveTxId),
+      });
+    }
+  }
+  return { models, versions };
+}
+
+export async function indexedModels(url: string) {
+  const models = await gqlAll<Record<string, unknown>>(
+    url,
+    "models",
+    "id owner deprecated versionCount stars createdAt parentModelId replacementModelId tipsReceived name license",
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  const versions = await gqlAll<{ modelId: string; version: number } & Record<string, unknown>>(
+    url,
+    "modelVersions",
+    "modelId version verified createdAt sourceTaskId sourceShard weightsCid metadataCid manifestCid arweaveTxId",
+  );
+  return {
+    models: models.map((m) => ({ ...m, owner: addr(m.owner as string) })),
+    versions: versions
+      .map((v) => ({
+        ...v,
+        modelId: v.modelId,
+        version: v.version,
+        weightsCid: hex(v.weightsCid as string),
+        metadataCid: hex(v.metadataCid as string),
+        manifestCid: hex(v.manifestCid as string),
+        arweaveTxId: hex(v.arweaveTxId as string | null),
+      }))
+      .sort((a, b) => Number(a.modelId) - Number(b.modelId) || a.version - b.version),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Raw events straight from the chain
+// ------------------------------------------------------------------------------------------------
+export type ChainEvent = {
+  contract: string;
+  name: string;
+  blockNumber: bigint;
+  logIndex: number;
+  args: Record<string, unknown>;
+};
+
+export async function chainEvents(p: Protocol): Promise<ChainEvent[]> {
+  const contracts: [string, Address, Abi][] = [
+    ["NeuralToken", p.token, p.abi.token],
+    ["NodeRegistry", p.registry, p.abi.registry],
+    ["TaskManager", p.tasks, p.abi.tasks],
+    ["DisputeManager", p.disputes, p.abi.disputes],
+    ["ModelRegistry", p.models, p.abi.models],
+  ];
+  const out: ChainEvent[] = [];
+  for (const [contract, address, abi] of contracts) {
+    const logs = await p.chain.pub.getLogs({ address, fromBlock: 0n, toBlock: "latest" });
+    for (const log of logs) {
+      const decoded = decodeEventLog({ abi, data: log.data, topics: log.topics });
+      out.push({
+        contract,
+        name: String(decoded.eventName),
+        blockNumber: log.blockNumber as bigint,
+        logIndex: log.logIndex as number,
+        args: (decoded.args ?? {}) as Record<string, unknown>,
+      });
+    }
+  }
+  return out.sort((a, b) => Number(a.blockNumber - b.blockNumber) || a.logIndex - b.logIndex);
+}

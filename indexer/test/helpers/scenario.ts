@@ -1,0 +1,427 @@
+// Drives the protocol through the real contracts on a devnet: nodes and stake, tasks with several shards
+// (release, audit, finalize), a timeout, a dispute decided by committee votes with a slash, governance, and
+// models with verified provenance. Every step is a real transaction; the tests then compare the indexer
+// with the chain.
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { type Abi, type Address, type Hex, keccak256, parseEther, stringToHex, toHex } from "viem";
+import {
+  disputeManagerAbi,
+  modelRegistryAbi,
+  neuralTokenAbi,
+  nodeRegistryAbi,
+  taskManagerAbi,
+} from "../../src/lib/abis.js";
+import type { TestChain } from "./stack.js";
+
+export const ACCOUNTS = {
+  governor: 0, // deployer: governor, keeper and treasury on the devnet
+  keeper: 0,
+  operators: [1, 2, 3, 4, 5, 6], // node i+1 is run by account operators[i]
+  client: 7,
+  challenger: 8,
+  newWorker: 9,
+} as const;
+
+export const cid = (label: string): Hex => keccak256(stringToHex(label));
+const bytes32 = (text: string): Hex => stringToHex(text, { size: 32 });
+const bytes16 = (text: string): Hex => stringToHex(text, { size: 16 });
+
+export const Vote = { SubmitterRight: 1, SubmitterWrong: 2 } as const;
+export const ReleaseReason = { DataUnavailable: 2 } as const;
+
+type Abis = {
+  token: Abi;
+  registry: Abi;
+  tasks: Abi;
+  disputes: Abi;
+  models: Abi;
+};
+
+/** Checkpoint tree of a shard result, as workers build it (OpenZeppelin StandardMerkleTree). */
+export function checkpointTree(label: string, count: number) {
+  const leaves: [bigint, bigint, Hex][] = [];
+  for (let i = 0; i < count; i++) leaves.push([BigInt(i), BigInt((i + 1) * 100), cid(`${label}/ckpt/${i}`)]);
+  return StandardMerkleTree.of(leaves, ["uint256", "uint256", "bytes32"]);
+}
+
+export class Protocol {
+  readonly abi: Abis = {
+    token: neuralTokenAbi as Abi,
+    registry: nodeRegistryAbi as Abi,
+    tasks: taskManagerAbi as Abi,
+    disputes: disputeManagerAbi as Abi,
+    models: modelRegistryAbi as Abi,
+  };
+  readonly token: Address;
+  readonly registry: Address;
+  readonly tasks: Address;
+  readonly disputes: Address;
+  readonly models: Address;
+
+  constructor(readonly chain: TestChain) {
+    this.token = chain.address("NeuralToken");
+    this.registry = chain.address("NodeRegistry");
+    this.tasks = chain.address("TaskManager");
+    this.disputes = chain.address("DisputeManager");
+    this.models = chain.address("ModelRegistry");
+  }
+
+  approve(from: number, spender: Address, amount: bigint) {
+    return this.chain.send(from, this.token, this.abi.token, "approve", [spender, amount]);
+  }
+
+  // ---- nodes ----------------------------------------------------------------------------------
+  async registerNode(
+    from: number,
+    stake: bigint,
+    opts: { gpus?: number; ask?: bigint; label?: string } = {},
+  ) {
+    await this.approve(from, this.registry, stake);
+    const capabilities = {
+      gpuModel: bytes32("NVIDIA H100 80GB"),
+      gpuCount: opts.gpus ?? 8,
+      vramMiB: 81_920,
+      cpuCores: 64,
+      memoryMiB: 512_000,
+      region: bytes16("eu-west"),
+    };
+    await this.chain.send(from, this.registry, this.abi.registry, "register", [
+      this.chain.account(from).address,
+      capabilities,
+      opts.ask ?? parseEther("1"),
+      cid(`node-meta/${opts.label ?? from}`),
+      stake,
+    ]);
+    return this.chain.read<bigint>(this.registry, this.abi.registry, "nodeCount");
+  }
+
+  async stake(from: number, nodeId: bigint, amount: bigint) {
+    await this.approve(from, this.registry, amount);
+    await this.chain.send(from, this.registry, this.abi.registry, "stake", [nodeId, amount]);
+  }
+
+  registryCall(from: number, fn: string, args: readonly unknown[]) {
+    return this.chain.send(from, this.registry, this.abi.registry, fn, args);
+  }
+
+  // ---- tasks ----------------------------------------------------------------------------------
+  async postTask(
+    from: number,
+    opts: { label: string; shards: number; reward: bigint; auditRateBps?: number; maxDuration?: bigint },
+  ): Promise<bigint> {
+    const params = {
+      specCid: cid(`spec/${opts.label}`),
+      shardCount: opts.shards,
+      rewardPerShard: opts.reward,
+      minTier: 1,
+      resources: { gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000 },
+      maxDuration: opts.maxDuration ?? 3600n,
+      auditRateBps: opts.auditRateBps ?? 0,
+    };
+    const escrow = await this.chain.read<bigint>(this.tasks, this.abi.tasks, "quoteEscrow", [params]);
+    await this.approve(from, this.tasks, escrow);
+    await this.chain.send(from, this.tasks, this.abi.tasks, "postTask", [params]);
+    return this.chain.read<bigint>(this.tasks, this.abi.tasks, "taskCount");
+  }
+
+  assign(assignments: { taskId: bigint; shardIndex: number; nodeId: bigint }[]) {
+    return this.chain.send(ACCOUNTS.keeper, this.tasks, this.abi.tasks, "assignShards", [assignments]);
+  }
+
+  /** Submits a result with `count` checkpoints; returns the tree (for proofs). */
+  async submit(from: number, taskId: bigint, shardIndex: number, label: string, count = 4) {
+    const tree = checkpointTree(label, count);
+    await this.chain.send(from, this.tasks, this.abi.tasks, "submitResult", [
+      taskId,
+      shardIndex,
+      cid(`manifest/${label}`),
+      tree.root as Hex,
+      count,
+    ]);
+    return tree;
+  }
+
+  taskCall(from: number, fn: string, args: readonly unknown[]) {
+    return this.chain.send(from, this.tasks, this.abi.tasks, fn, args);
+  }
+
+  finalize(refs: { taskId: bigint; shardIndex: number }[]) {
+    return this.chain.send(ACCOUNTS.keeper, this.tasks, this.abi.tasks, "finalizeShards", [refs]);
+  }
+
+  async challengeWindow(): Promise<number> {
+    return Number(
+      await this.chain.read<bigint>(this.tasks, this.abi.tasks, "getParameter", [bytes32("challengeWindow")]),
+    );
+  }
+
+  // ---- disputes -------------------------------------------------------------------------------
+  async challenge(
+    from: number,
+    taskId: bigint,
+    shardIndex: number,
+    tree: StandardMerkleTree<[bigint, bigint, Hex]>,
+    index: number,
+  ): Promise<bigint> {
+    const bond = await this.chain.read<bigint>(this.disputes, this.abi.disputes, "getParameter", [
+      bytes32("challengeBond"),
+    ]);
+    await this.approve(from, this.disputes, bond);
+    const [i, step, leafHash] = tree.at(index) as [bigint, bigint, Hex];
+    await this.chain.send(
+      from,
+      this.disputes,
+      this.abi.disputes,
+      "challenge",
+      [
+        {
+          taskId,
+          shardIndex,
+          checkpointIndex: Number(i),
+          step,
+          leafHash,
+          challengerHash: cid("challenger-recomputed"),
+          proof: tree.getProof(index),
+        },
+      ],
+      5_000_000n,
+    ); // the committee draw's cost depends on the block's randomness
+    return this.chain.read<bigint>(this.disputes, this.abi.disputes, "disputeCount");
+  }
+
+  async committee(disputeId: bigint): Promise<bigint[]> {
+    const d = await this.chain.read<{ committee: readonly bigint[] }>(
+      this.disputes,
+      this.abi.disputes,
+      "getDispute",
+      [disputeId],
+    );
+    return d.committee.map((m) => BigInt(m));
+  }
+
+  async vote(
+    disputeId: bigint,
+    votes: { nodeId: bigint; vote: number }[],
+    operatorOf: (nodeId: bigint) => number,
+  ) {
+    const salts = new Map<bigint, Hex>();
+    for (const { nodeId, vote } of votes) {
+      const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
+      salts.set(nodeId, salt);
+      const commitment = await this.chain.read<Hex>(this.disputes, this.abi.disputes, "voteCommitment", [
+        disputeId,
+        nodeId,
+        vote,
+        salt,
+      ]);
+      await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "commitVote", [
+        disputeId,
+        nodeId,
+        commitment,
+      ]);
+    }
+    const d = await this.chain.read<{ commitDeadline: bigint }>(
+      this.disputes,
+      this.abi.disputes,
+      "getDispute",
+      [disputeId],
+    );
+    const now = (await this.chain.pub.getBlock()).timestamp;
+    await this.chain.increaseTime(Number(d.commitDeadline - now) + 1);
+    for (const { nodeId, vote } of votes) {
+      await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "revealVote", [
+        disputeId,
+        nodeId,
+        vote,
+        salts.get(nodeId),
+      ]);
+    }
+  }
+
+  resolve(disputeId: bigint) {
+    return this.chain.send(
+      ACCOUNTS.keeper,
+      this.disputes,
+      this.abi.disputes,
+      "resolve",
+      [disputeId],
+      5_000_000n,
+    );
+  }
+
+  // ---- models ---------------------------------------------------------------------------------
+  async publish(
+    from: number,
+    opts: { name: string; parent?: bigint; sourceTaskId?: bigint; sourceShard?: number; manifestCid?: Hex },
+  ): Promise<bigint> {
+    await this.chain.send(from, this.models, this.abi.models, "publish", [
+      {
+        name: opts.name,
+        license: "Apache-2.0",
+        weightsCid: cid(`weights/${opts.name}`),
+        metadataCid: cid(`model-meta/${opts.name}`),
+        parentModelId: opts.parent ?? 0n,
+        sourceTaskId: opts.sourceTaskId ?? 0n,
+        sourceShard: BigInt(opts.sourceShard ?? 0),
+        manifestCid: opts.manifestCid ?? `0x${"0".repeat(64)}`,
+      },
+    ]);
+    return this.chain.read<bigint>(this.models, this.abi.models, "modelCount");
+  }
+
+  modelCall(from: number, fn: string, args: readonly unknown[]) {
+    return this.chain.send(from, this.models, this.abi.models, fn, args);
+  }
+}
+
+export type ScenarioResult = {
+  nodes: bigint[];
+  tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint };
+  disputeId: bigint;
+  models: bigint[];
+};
+
+/** The full scenario. Node n (1-based) is operated by account n. */
+export async function runScenario(p: Protocol): Promise<ScenarioResult> {
+  const chain = p.chain;
+  const op = (nodeId: bigint) => Number(nodeId); // node n <-> account n
+  const window = await p.challengeWindow();
+
+  // Governance: a parameter, a tier threshold (Silver reachable with 1 completed shard) and a tier fee.
+  await chain.send(ACCOUNTS.governor, p.tasks, p.abi.tasks, "setParameter", [bytes32("maxAttempts"), 4n]);
+  await p.registryCall(ACCOUNTS.governor, "setTierThreshold", [
+    2,
+    { minStake: parseEther("1000"), minCompleted: 1, minSuccessBps: 5000 },
+  ]);
+  await p.taskCall(ACCOUNTS.governor, "setTierFee", [2, 500]);
+
+  // Six nodes.
+  const nodes: bigint[] = [];
+  for (const account of ACCOUNTS.operators) {
+    nodes.push(
+      await p.registerNode(account, parseEther(account <= 3 ? "2000" : "1000"), { label: `n${account}` }),
+    );
+  }
+  const [n1, n2, n3, n4, n5, n6] = nodes as [bigint, bigint, bigint, bigint, bigint, bigint];
+
+  // Task 1: three shards with audits; a release and a re-assignment; everything finalized.
+  const reward = parseEther("10");
+  const t1 = await p.postTask(ACCOUNTS.client, { label: "t1", shards: 3, reward, auditRateBps: 5000 });
+  await p.assign([
+    { taskId: t1, shardIndex: 0, nodeId: n1 },
+    { taskId: t1, shardIndex: 1, nodeId: n2 },
+    { taskId: t1, shardIndex: 2, nodeId: n3 },
+  ]);
+  await p.taskCall(op(n2), "releaseShard", [t1, 1, ReleaseReason.DataUnavailable, cid("logs/t1/1")]);
+  await p.assign([{ taskId: t1, shardIndex: 1, nodeId: n4 }]);
+  await p.submit(op(n1), t1, 0, "t1/0");
+  await p.submit(op(n4), t1, 1, "t1/1");
+  await p.submit(op(n3), t1, 2, "t1/2");
+  await p.taskCall(ACCOUNTS.keeper, "assignAudit", [t1, 0, n2]);
+  await p.taskCall(op(n2), "recordAudit", [t1, 0]);
+  await chain.increaseTime(window + 1);
+  await p.finalize([0, 1, 2].map((shardIndex) => ({ taskId: t1, shardIndex })));
+
+  // Task 2: a timeout (node 5 slashed and jailed), re-queued and finished by node 6.
+  const t2 = await p.postTask(ACCOUNTS.client, { label: "t2", shards: 1, reward, maxDuration: 600n });
+  await p.assign([{ taskId: t2, shardIndex: 0, nodeId: n5 }]);
+  await chain.increaseTime(601);
+  await p.taskCall(ACCOUNTS.client, "timeoutShard", [t2, 0]);
+  await p.assign([{ taskId: t2, shardIndex: 0, nodeId: n6 }]);
+  await p.submit(op(n6), t2, 0, "t2/0");
+
+  // Task 3: node 1's result is challenged at checkpoint 2; the committee votes it wrong (2 : 1).
+  const t3 = await p.postTask(ACCOUNTS.client, { label: "t3", shards: 2, reward });
+  await p.assign([
+    { taskId: t3, shardIndex: 0, nodeId: n1 },
+    { taskId: t3, shardIndex: 1, nodeId: n3 },
+  ]);
+  const tree = await p.submit(op(n1), t3, 0, "t3/0", 4);
+  await p.submit(op(n3), t3, 1, "t3/1", 2);
+  const disputeId = await p.challenge(ACCOUNTS.challenger, t3, 0, tree, 2);
+  const committee = await p.committee(disputeId);
+  await p.vote(
+    disputeId,
+    committee.map((nodeId, i) => ({ nodeId, vote: i < 2 ? Vote.SubmitterWrong : Vote.SubmitterRight })),
+    op,
+  );
+  await p.resolve(disputeId);
+  // Re-queued from checkpoint 2 of the losing manifest; node 2 resumes and finishes it.
+  await p.assign([{ taskId: t3, shardIndex: 0, nodeId: n2 }]);
+  await p.submit(op(n2), t3, 0, "t3/0-resumed", 4);
+  await chain.increaseTime(window + 1);
+  await p.finalize([
+    { taskId: t2, shardIndex: 0 },
+    { taskId: t3, shardIndex: 0 },
+    { taskId: t3, shardIndex: 1 },
+  ]);
+
+  // Task 4: posted and cancelled by its client.
+  const t4 = await p.postTask(ACCOUNTS.client, { label: "t4", shards: 2, reward });
+  await p.taskCall(ACCOUNTS.client, "cancelTask", [t4]);
+
+  // Stake changes and node management.
+  await p.stake(op(n6), n6, parseEther("500"));
+  await p.registryCall(op(n6), "requestUnstake", [n6, parseEther("200")]);
+  await p.registryCall(op(n4), "pause", [n4]);
+  await p.registryCall(op(n4), "resume", [n4]);
+  await p.registryCall(op(n3), "updateNode", [
+    n3,
+    {
+      gpuModel: bytes32("NVIDIA H200 141GB"),
+      gpuCount: 4,
+      vramMiB: 143_360,
+      cpuCores: 32,
+      memoryMiB: 256_000,
+      region: bytes16("us-east"),
+    },
+    parseEther("2"),
+    cid("node-meta/n3-v2"),
+  ]);
+  await p.registryCall(op(n3), "setWorker", [n3, chain.account(ACCOUNTS.newWorker).address]);
+  await p.registryCall(ACCOUNTS.keeper, "refreshTier", [n4]);
+  await chain.send(ACCOUNTS.governor, p.registry, p.abi.registry, "setParameter", [
+    bytes32("unbondingPeriod"),
+    3600n,
+  ]);
+  await chain.increaseTime(7 * 24 * 3600 + 1);
+  await p.registryCall(op(n6), "withdraw", [n6]);
+  await p.registryCall(op(n5), "unjail", [n5]);
+  await p.registryCall(op(n5), "exit", [n5]);
+  await p.taskCall(ACCOUNTS.keeper, "sweepFees", []);
+
+  // Models: verified provenance from task 1 shard 0, a lineage child, versions, stars, tips, archive.
+  const manifest = cid("manifest/t1/0");
+  const m1 = await p.publish(ACCOUNTS.client, {
+    name: "neural-llama-7b",
+    sourceTaskId: t1,
+    sourceShard: 0,
+    manifestCid: manifest,
+  });
+  await p.modelCall(ACCOUNTS.client, "addVersion", [
+    m1,
+    {
+      weightsCid: cid("weights/neural-llama-7b-v2"),
+      metadataCid: cid("model-meta/neural-llama-7b-v2"),
+      sourceTaskId: 0n,
+      sourceShard: 0n,
+      manifestCid: `0x${"0".repeat(64)}`,
+    },
+  ]);
+  const m2 = await p.publish(op(n1), { name: "neural-llama-7b-chat", parent: m1 });
+  await p.modelCall(2, "star", [m1]);
+  await p.modelCall(3, "star", [m1]);
+  await p.modelCall(3, "unstar", [m1]);
+  await p.approve(2, p.models, parseEther("5"));
+  await p.modelCall(2, "tip", [m1, parseEther("5")]);
+  await p.modelCall(op(n1), "transferModel", [m2, chain.account(4).address]);
+  await p.modelCall(4, "deprecate", [m2, m1]);
+  await p.modelCall(ACCOUNTS.client, "recordArchive", [m1, 1n, cid("arweave/m1/1")]);
+
+  return {
+    nodes,
+    tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4 },
+    disputeId,
+    models: [m1, m2],
+  };
+}

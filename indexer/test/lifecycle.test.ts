@@ -1,0 +1,485 @@
+// End to end: a devnet, the full protocol scenario through the real contracts, and two running indexers
+// compared with the chain read directly:
+// - PGlite, started before the scenario: indexes every block live, as it is mined;
+// - PostgreSQL (fresh schema), started after it: backfills the whole chain.
+// Then the API's guards: GraphQL limits, read-only SQL, REST validation and unknown ids.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { successBps, TIER_NAMES } from "../src/lib/format.js";
+import {
+  type ChainEvent,
+  chainDisputes,
+  chainEvents,
+  chainModels,
+  chainNodes,
+  chainShards,
+  chainTasks,
+  indexedDisputes,
+  indexedModels,
+  indexedNodes,
+  indexedShards,
+  indexedTasks,
+} from "./helpers/compare.js";
+import { Protocol, runScenario, type ScenarioResult } from "./helpers/scenario.js";
+import {
+  type Devnet,
+  gql,
+  gqlAll,
+  startDevnet,
+  startTestIndexer,
+  TestChain,
+  waitForBlock,
+} from "./helpers/stack.js";
+
+type Indexer = Awaited<ReturnType<typeof startTestIndexer>>;
+
+let devnet: Devnet;
+let chain: TestChain;
+let protocol: Protocol;
+let scenario: ScenarioResult;
+const indexers: Record<"pglite" | "postgres", Indexer | undefined> = {
+  pglite: undefined,
+  postgres: undefined,
+};
+let events: ChainEvent[];
+
+beforeAll(async () => {
+  devnet = await startDevnet({ fundAccounts: 8 });
+  chain = new TestChain(devnet);
+  protocol = new Protocol(chain);
+  indexers.pglite = await startTestIndexer(devnet, "pglite");
+  scenario = await runScenario(protocol);
+  indexers.postgres = await startTestIndexer(devnet, "postgres");
+  const head = await chain.blockNumber();
+  await waitForBlock(indexers.pglite.url, head);
+  await waitForBlock(indexers.postgres.url, head);
+  events = await chainEvents(protocol);
+});
+
+afterAll(async () => {
+  for (const indexer of Object.values(indexers)) await indexer?.cleanup();
+  await devnet?.stop();
+});
+
+const url = (kind: "pglite" | "postgres") => {
+  const indexer = indexers[kind];
+  if (!indexer) throw new Error(`${kind} indexer not started`);
+  return indexer.url;
+};
+
+describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain", (kind) => {
+  it("has every event of every contract, in chain order", async () => {
+    const rows = await gqlAll<{ contract: string; name: string; blockNumber: string; logIndex: number }>(
+      url(kind),
+      "protocolEvents",
+      "contract name blockNumber logIndex",
+      'orderBy: "id", orderDirection: "asc"',
+    );
+    expect(events.length).toBeGreaterThan(200);
+    expect(rows.map((r) => `${r.blockNumber}:${r.logIndex}:${r.contract}:${r.name}`)).toEqual(
+      events.map((e) => `${e.blockNumber}:${e.logIndex}:${e.contract}:${e.name}`),
+    );
+    // Every kind of event the scenario produces is there.
+    const names = new Set(rows.map((r) => r.name));
+    for (const name of [
+      "NodeRegistered",
+      "Staked",
+      "UnstakeRequested",
+      "Withdrawn",
+      "Slashed",
+      "Jailed",
+      "TierChanged",
+      "TaskPosted",
+      "ShardReleased",
+      "ShardTimedOut",
+      "ShardRequeued",
+      "ShardFinalized",
+      "AuditRecorded",
+      "DisputeOpened",
+      "CommitteeDrawn",
+      "VoteRevealed",
+      "DisputeResolved",
+      "DisputePayout",
+      "ModelVersionAdded",
+      "ParameterSet",
+    ]) {
+      expect(names, name).toContain(name);
+    }
+  });
+
+  it("nodes equal NodeRegistry.getNode", async () => {
+    const onChain = await chainNodes(protocol);
+    expect(onChain).toHaveLength(6);
+    expect(await indexedNodes(url(kind))).toEqual(onChain);
+  });
+
+  it("tasks equal TaskManager.getTask and shards equal getShard", async () => {
+    expect(await indexedTasks(url(kind))).toEqual(await chainTasks(protocol));
+    expect(await indexedShards(url(kind))).toEqual(await chainShards(protocol));
+  });
+
+  it("disputes equal DisputeManager.getDispute, with votes and payouts", async () => {
+    const onChain = await chainDisputes(protocol);
+    expect(onChain).toHaveLength(1);
+    expect(await indexedDisputes(url(kind))).toEqual(onChain);
+    const data = await gql<{
+      dispute: {
+        votes: { items: { nodeId: string; vote: string; round: number; commitment: string | null }[] };
+        payouts: { items: { kind: string; amount: string; to: string }[] };
+        slashed: string;
+        totalPaidOut: string;
+        bond: string;
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { dispute(id: $id) { slashed totalPaidOut bond
+         votes { items { nodeId vote round commitment } } payouts { items { kind amount to } } } }`,
+      { id: scenario.disputeId.toString() },
+    );
+    const d = data.dispute;
+    const revealed = events.filter((e) => e.name === "VoteRevealed");
+    expect(d.votes.items.filter((v) => v.vote !== "None")).toHaveLength(revealed.length);
+    expect(d.votes.items.every((v) => v.commitment !== null)).toBe(true);
+    const payouts = events.filter((e) => e.name === "DisputePayout");
+    expect(d.payouts.items.map((x) => x.amount).sort()).toEqual(
+      payouts.map((e) => String(e.args.amount)).sort(),
+    );
+    // Payouts of a lost dispute add up to the slash plus the bond.
+    expect(BigInt(d.totalPaidOut)).toBe(BigInt(d.slashed) + BigInt(d.bond));
+  });
+
+  it("models and versions equal ModelRegistry, with verified provenance and CIDs", async () => {
+    const onChain = await chainModels(protocol);
+    expect(await indexedModels(url(kind))).toEqual(onChain);
+    const data = await gql<{
+      model: {
+        verified: boolean;
+        tipCount: number;
+        versions: {
+          items: { version: number; verified: boolean; weightsCidStr: string; manifestCidStr: string }[];
+        };
+        children: { items: { id: string }[] };
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { model(id: $id) { verified tipCount
+         versions(orderBy: "version") { items { version verified weightsCidStr manifestCidStr } }
+         children { items { id } } } }`,
+      { id: scenario.models[0]?.toString() },
+    );
+    const [v1, v2] = data.model.versions.items;
+    expect(v1?.verified).toBe(true);
+    expect(v2?.verified).toBe(false);
+    expect(v1?.weightsCidStr).toMatch(/^bafybei/); // dag-pb
+    expect(v1?.manifestCidStr).toMatch(/^bafkrei/); // raw
+    expect(data.model.children.items.map((c) => c.id)).toEqual([scenario.models[1]?.toString()]);
+    expect(data.model.tipCount).toBe(1);
+  });
+
+  it("assignment history records every outcome", async () => {
+    const rows = await gqlAll<{
+      taskId: string;
+      shardIndex: number;
+      seq: number;
+      nodeId: string;
+      outcome: string;
+    }>(url(kind), "assignments", "taskId shardIndex seq nodeId outcome");
+    const of = (taskId: bigint, shardIndex: number) =>
+      rows
+        .filter((r) => r.taskId === taskId.toString() && r.shardIndex === shardIndex)
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => `${r.nodeId}:${r.outcome}`);
+    const [n1, n2, n3, n4, n5, n6] = scenario.nodes.map(String);
+    expect(of(scenario.tasks.lifecycle, 0)).toEqual([`${n1}:Finalized`]);
+    expect(of(scenario.tasks.lifecycle, 1)).toEqual([`${n2}:Released`, `${n4}:Finalized`]);
+    expect(of(scenario.tasks.lifecycle, 2)).toEqual([`${n3}:Finalized`]);
+    expect(of(scenario.tasks.timeout, 0)).toEqual([`${n5}:TimedOut`, `${n6}:Finalized`]);
+    expect(of(scenario.tasks.dispute, 0)).toEqual([`${n1}:DisputeLost`, `${n2}:Finalized`]);
+    expect(rows).toHaveLength(events.filter((e) => e.name === "ShardAssigned").length);
+  });
+
+  it("stake history and tier history follow the events", async () => {
+    const stakeRows = await gqlAll<{ kind: string }>(url(kind), "stakeEvents", "kind");
+    const count = (names: string[]) =>
+      events.filter((e) => e.contract === "NodeRegistry" && names.includes(e.name));
+    expect(stakeRows).toHaveLength(
+      count(["NodeRegistered", "Staked", "UnstakeRequested", "Withdrawn", "NodeExited", "Slashed"]).length,
+    );
+    expect(stakeRows.filter((r) => r.kind === "Slashed")).toHaveLength(count(["Slashed"]).length);
+    const tiers = await gqlAll<{ nodeId: string; newTier: number }>(
+      url(kind),
+      "tierChanges",
+      "nodeId newTier",
+    );
+    expect(tiers).toHaveLength(count(["TierChanged"]).length);
+  });
+
+  it("parameters, tier thresholds and tier fees equal the contracts", async () => {
+    const params = await gqlAll<{ contract: string; name: string; value: string }>(
+      url(kind),
+      "protocolParameters",
+      "contract name value",
+    );
+    const address = {
+      NodeRegistry: protocol.registry,
+      TaskManager: protocol.tasks,
+      DisputeManager: protocol.disputes,
+    };
+    const abi = {
+      NodeRegistry: protocol.abi.registry,
+      TaskManager: protocol.abi.tasks,
+      DisputeManager: protocol.abi.disputes,
+    };
+    expect(params.length).toBeGreaterThanOrEqual(3 + 8 + 11);
+    for (const row of params) {
+      const c = row.contract as keyof typeof address;
+      const name = `0x${Buffer.from(row.name).toString("hex").padEnd(64, "0")}`;
+      const value = await chain.read<bigint>(address[c], abi[c], "getParameter", [name]);
+      expect(`${c}.${row.name}=${row.value}`).toBe(`${c}.${row.name}=${value}`);
+    }
+    expect(params.find((r) => r.name === "maxAttempts")?.value).toBe("4");
+    const history = await gqlAll<{ name: string; oldValue: string; newValue: string }>(
+      url(kind),
+      "parameterChanges",
+      "name oldValue newValue",
+      'where: { name: "maxAttempts" }',
+    );
+    expect(history.map((h) => h.newValue)).toEqual(["3", "4"]);
+
+    const thresholds = await gqlAll<{
+      tier: number;
+      minStake: string;
+      minCompleted: number;
+      minSuccessBps: number;
+    }>(url(kind), "tierThresholds", "tier minStake minCompleted minSuccessBps", 'orderBy: "tier"');
+    for (const t of thresholds) {
+      const onChain = await chain.read<{ minStake: bigint; minCompleted: number; minSuccessBps: number }>(
+        protocol.registry,
+        protocol.abi.registry,
+        "tierThreshold",
+        [t.tier],
+      );
+      expect(t).toEqual({
+        tier: t.tier,
+        minStake: onChain.minStake.toString(),
+        minCompleted: onChain.minCompleted,
+        minSuccessBps: onChain.minSuccessBps,
+      });
+    }
+    expect(thresholds.map((t) => t.tier)).toEqual([1, 2, 3, 4]);
+    const fees = await gqlAll<{ tier: number; feeBps: number }>(
+      url(kind),
+      "tierFees",
+      "tier feeBps",
+      'orderBy: "tier"',
+    );
+    expect(fees.length).toBeGreaterThan(0);
+    for (const f of fees) {
+      expect(f.feeBps).toBe(
+        await chain.read<number>(protocol.tasks, protocol.abi.tasks, "tierFeeBps", [f.tier]),
+      );
+    }
+  });
+
+  it("NRL balances equal the token", async () => {
+    const rows = await gqlAll<{ address: string; balance: string }>(
+      url(kind),
+      "tokenAccounts",
+      "address balance",
+    );
+    expect(rows.length).toBeGreaterThan(8);
+    for (const row of rows) {
+      const balance = await chain.read<bigint>(protocol.token, protocol.abi.token, "balanceOf", [
+        row.address,
+      ]);
+      expect(`${row.address}=${row.balance}`).toBe(`${row.address}=${balance}`);
+    }
+  });
+
+  it("network totals and daily stats add up to the chain", async () => {
+    const { network } = await gql<{ network: Record<string, string | number> }>(
+      url(kind),
+      `{ network(id: "network") { nodeCount activeNodes activeNodesTier0 activeNodesTier1 activeNodesTier2
+         activeNodesTier3 activeNodesTier4 totalStaked totalLocked taskCount disputeCount modelCount eventCount
+         totalFees feesSwept completedTasks cancelledTasks openTasks runningTasks failedTasks } }`,
+    );
+    const read = (c: "registry" | "tasks" | "disputes" | "models", fn: string) =>
+      chain.read<bigint>(protocol[c], protocol.abi[c], fn);
+    expect(network.totalStaked).toBe((await read("registry", "totalStaked")).toString());
+    expect(network.activeNodes).toBe(Number(await read("registry", "activeNodeCount")));
+    expect(network.nodeCount).toBe(Number(await read("registry", "nodeCount")));
+    expect(network.taskCount).toBe(Number(await read("tasks", "taskCount")));
+    expect(network.disputeCount).toBe(Number(await read("disputes", "disputeCount")));
+    expect(network.modelCount).toBe(Number(await read("models", "modelCount")));
+    expect(network.eventCount).toBe(events.length);
+    expect(BigInt(network.totalFees as string) - BigInt(network.feesSwept as string)).toBe(
+      await read("tasks", "accruedFees"),
+    );
+    // Active nodes per tier, from the chain's nodes.
+    const nodes = await chainNodes(protocol);
+    for (let tier = 0; tier <= 4; tier++) {
+      expect(network[`activeNodesTier${tier}`], `tier ${tier}`).toBe(
+        nodes.filter((n) => n.active && n.tier === tier).length,
+      );
+    }
+    const tasks = await chainTasks(protocol);
+    expect(network.completedTasks).toBe(tasks.filter((t) => t.status === "Completed").length);
+    expect(network.cancelledTasks).toBe(tasks.filter((t) => t.status === "Cancelled").length);
+    expect(Number(network.openTasks) + Number(network.runningTasks) + Number(network.failedTasks)).toBe(
+      tasks.filter((t) => ["Open", "Running", "Failed"].includes(t.status as string)).length,
+    );
+
+    const days = await gqlAll<{
+      tasksPosted: number;
+      eventCount: number;
+      shardsFinalized: number;
+      slashes: number;
+    }>(url(kind), "dailyStats", "tasksPosted eventCount shardsFinalized slashes");
+    const sum = (k: keyof (typeof days)[number]) => days.reduce((a, d) => a + d[k], 0);
+    expect(sum("tasksPosted")).toBe(tasks.length);
+    expect(sum("eventCount")).toBe(events.length);
+    expect(sum("shardsFinalized")).toBe(events.filter((e) => e.name === "ShardFinalized").length);
+    expect(sum("slashes")).toBe(events.filter((e) => e.name === "Slashed").length);
+  });
+
+  it("REST: network summary, leaderboard and task timeline", async () => {
+    const summary = (await (await fetch(`${url(kind)}/network/summary`)).json()) as {
+      network: { taskCount: number; totalStaked: string };
+      activeNodesByTier: Record<string, number>;
+      parameters: unknown[];
+    };
+    expect(summary.network.taskCount).toBe(4);
+    expect(summary.network.totalStaked).toBe(
+      (await chain.read<bigint>(protocol.registry, protocol.abi.registry, "totalStaked")).toString(),
+    );
+    expect(Object.keys(summary.activeNodesByTier)).toEqual([...TIER_NAMES]);
+    expect(summary.parameters.length).toBeGreaterThan(0);
+
+    // Leaderboard: by tier, then success rate, then completed shards, from the chain's nodes.
+    const nodes = await chainNodes(protocol);
+    const expected = [...nodes]
+      .sort(
+        (a, b) =>
+          b.tier - a.tier ||
+          successBps(b.completed, b.failed) - successBps(a.completed, a.failed) ||
+          b.completed - a.completed ||
+          Number(a.id) - Number(b.id),
+      )
+      .map((n) => n.id);
+    const board = (await (await fetch(`${url(kind)}/nodes/leaderboard?limit=10`)).json()) as {
+      nodes: { id: string; rank: number }[];
+    };
+    expect(board.nodes.map((n) => n.id)).toEqual(expected);
+    const silver = (await (await fetch(`${url(kind)}/nodes/leaderboard?tier=Silver`)).json()) as {
+      nodes: { id: string }[];
+    };
+    const silverIds = new Set(nodes.filter((n) => n.tier === 2).map((n) => n.id));
+    expect(silver.nodes.map((n) => n.id)).toEqual(expected.filter((id) => silverIds.has(id)));
+    expect(silver.nodes.length).toBeGreaterThan(0);
+
+    // Timeline of the disputed task: its TaskManager events plus its dispute's events, in chain order.
+    const taskId = scenario.tasks.dispute;
+    const disputeIds = new Set(
+      events
+        .filter((e) => e.name === "DisputeOpened" && e.args.taskId === taskId)
+        .map((e) => String(e.args.disputeId)),
+    );
+    const expectedTimeline = events
+      .filter(
+        (e) =>
+          (e.contract === "TaskManager" && e.args.taskId === taskId) ||
+          (e.contract === "DisputeManager" && disputeIds.has(String(e.args.disputeId))),
+      )
+      .map((e) => `${e.blockNumber}:${e.logIndex}:${e.name}`);
+    const res = await fetch(`${url(kind)}/tasks/${taskId}/timeline`);
+    expect(res.status).toBe(200);
+    const timeline = (await res.json()) as {
+      total: number;
+      events: { name: string; blockNumber: string; logIndex: number }[];
+    };
+    expect(timeline.events.map((e) => `${e.blockNumber}:${e.logIndex}:${e.name}`)).toEqual(expectedTimeline);
+    expect(timeline.total).toBe(expectedTimeline.length);
+    expect(expectedTimeline.some((e) => e.endsWith("VoteRevealed"))).toBe(true);
+  });
+});
+
+describe("API guards and bad input", () => {
+  const post = (query: string) =>
+    fetch(`${url("pglite")}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { data?: unknown; errors?: { message: string }[] },
+    }));
+
+  it("returns null for unknown ids over GraphQL", async () => {
+    const { body } = await post(
+      '{ task(id: "999999") { id } node(id: "424242") { id } shard(taskId: "1", shardIndex: 999) { status } }',
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ task: null, node: null, shard: null });
+  });
+
+  it("refuses too deep queries", async () => {
+    let nested = "id";
+    for (let i = 0; i < 8; i++) nested = `task { shards(limit: 1) { items { ${nested} } } }`;
+    const { body } = await post(`{ shards(limit: 1) { items { ${nested} } } }`);
+    expect(body.errors?.[0]?.message).toMatch(/depth limit of \d+ exceeded/i);
+  });
+
+  it("refuses too many aliases", async () => {
+    const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: task(id: "${i + 1}") { id }`).join(" ");
+    const { body } = await post(`{ ${aliases} }`);
+    expect(body.errors?.[0]?.message).toMatch(/aliases limit of \d+ exceeded/i);
+  });
+
+  it("refuses too costly and too long queries", async () => {
+    const costly = await post(
+      "{ tasks(limit: 1000) { items { shards(limit: 1000) { items { status } } } } }",
+    );
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors?.[0]?.message).toMatch(/Query too costly/);
+    const fields = Array.from({ length: 1200 }, () => "id").join(" ");
+    const long = await post(`{ tasks { items { ${fields} } } }`);
+    expect(long.body.errors?.[0]?.message).toMatch(/token limit of \d+ exceeded/i);
+  });
+
+  it("serves read-only SQL and refuses writes", async () => {
+    const sql = (statement: string) =>
+      fetch(
+        `${url("pglite")}/sql/db?sql=${encodeURIComponent(JSON.stringify({ json: { sql: statement, params: [] } }))}`,
+      );
+    const ok = await sql("select count(*) as n from task");
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(4);
+    for (const statement of [
+      "insert into task (id) values (99)",
+      "update node set stake = 0",
+      "delete from task",
+      "drop table task",
+      "select 1; drop table node",
+    ]) {
+      const res = await sql(statement);
+      expect(res.status, statement).toBe(400);
+    }
+    const after = await sql("select count(*) as n from task");
+    expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(4);
+  });
+
+  it("validates REST parameters and answers unknown ids with 404 JSON", async () => {
+    const base = url("pglite");
+    const bad = await fetch(`${base}/nodes/leaderboard?tier=9&limit=0`);
+    expect(bad.status).toBe(400);
+    const badBody = (await bad.json()) as { issues: { path: string }[] };
+    expect(badBody.issues.map((i) => i.path).sort()).toEqual(["limit", "tier"]);
+    expect((await fetch(`${base}/tasks/abc/timeline`)).status).toBe(400);
+    const missing = await fetch(`${base}/tasks/999999/timeline`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: "task 999999 not found", events: [] });
+    const empty = (await (await fetch(`${base}/nodes/leaderboard?tier=Platinum`)).json()) as {
+      nodes: unknown[];
+    };
+    expect(empty.nodes).toEqual([]);
+  });
+});
