@@ -62,14 +62,17 @@ export function handleTaskPosted(event: TaskPosted): void {
   const shardCount = p.shardCount.toI32();
   const budget = auditBudget(shardCount, p.auditRateBps);
   const rewards = BigInt.fromI32(shardCount).times(p.rewardPerShard);
+  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
+  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
+  const bps = BigInt.fromI32(10000);
+  const ratio = ProtocolParameter.load(pairId(C, "collateralRatioBps"));
+  const collateralPerShard = ratio == null ? zero() : p.rewardPerShard.times(ratio.value).div(bps);
+  const feeRate = ProtocolParameter.load(pairId(C, "auditFeeBps"));
   let auditFeePerShard = zero();
-  if (budget > 0 && p.escrow.gt(rewards)) {
+  if (feeRate != null) auditFeePerShard = p.rewardPerShard.times(feeRate.value).div(bps);
+  else if (budget > 0 && p.escrow.gt(rewards)) {
     auditFeePerShard = p.escrow.minus(rewards).div(BigInt.fromI32(budget));
   }
-  // The contract fixes the collateral ratio at post time; ParameterSet (from the constructor on) tracks it.
-  const ratio = ProtocolParameter.load(pairId(C, "collateralRatioBps"));
-  const collateralPerShard =
-    ratio == null ? zero() : p.rewardPerShard.times(ratio.value).div(BigInt.fromI32(10000));
 
   const t = new Task(p.taskId.toString());
   t.client = p.client;

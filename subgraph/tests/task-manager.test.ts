@@ -70,14 +70,15 @@ function assigned(taskId: i64, shardIndex: i64, nodeId: i64, attempt: i32): Shar
   return changetype<ShardAssigned>(mockEvent(params, DAY_1, 21));
 }
 
+function setParameter(name: string, value: i64): void {
+  const params = [fixed("name", ascii32(name)), uint("oldValue", 0), uint("newValue", value)];
+  handleParameterSet(changetype<ParameterSet>(mockEvent(params, DAY_1, 1)));
+}
+
 beforeEach(() => {
-  // The collateral ratio is set from the constructor on; TaskPosted reads it.
-  const name = ascii32("collateralRatioBps");
-  handleParameterSet(
-    changetype<ParameterSet>(
-      mockEvent([fixed("name", name), uint("oldValue", 0), uint("newValue", 5000)], DAY_1, 1),
-    ),
-  );
+  // The collateral ratio and audit fee rate are set from the constructor on; TaskPosted reads them.
+  setParameter("collateralRatioBps", 5000);
+  setParameter("auditFeeBps", 1000);
 });
 
 afterEach(() => {
