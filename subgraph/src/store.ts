@@ -65,7 +65,6 @@ function newNetwork(event: ethereum.Event): Network {
   n.openDisputes = 0;
   n.modelCount = 0;
   n.verifiedModelVersions = 0;
-  n.eventCount = 0;
   n.updatedAt = event.block.timestamp;
   n.updatedBlock = event.block.number;
   return n;
@@ -98,7 +97,6 @@ function newDaily(id: string, start: i64, n: Network): DailyStat {
   d.activeNodesTier2 = n.activeNodesTier2;
   d.activeNodesTier3 = n.activeNodesTier3;
   d.activeNodesTier4 = n.activeNodesTier4;
-  d.eventCount = 0;
   return d;
 }
 
@@ -114,14 +112,10 @@ export function loadAggregates(event: ethereum.Event): Aggregates {
   return new Aggregates(network, d as DailyStat);
 }
 
-/** Saves the aggregates: event counters, the day's end-of-day active-node counts, network update time. */
-export function saveAggregates(event: ethereum.Event, agg: Aggregates, countEvent: bool): void {
+/** Saves the aggregates: the day's end-of-day active-node counts, network update time. */
+export function saveAggregates(event: ethereum.Event, agg: Aggregates): void {
   const n = agg.network;
   const d = agg.daily;
-  if (countEvent) {
-    n.eventCount = n.eventCount + 1;
-    d.eventCount = d.eventCount + 1;
-  }
   n.updatedAt = event.block.timestamp;
   n.updatedBlock = event.block.number;
   d.activeNodes = n.activeNodes;
@@ -207,7 +201,7 @@ export function logEvent(
   const taskId = l.taskId;
   if (taskId) e.task = taskId.toString();
   e.save();
-  saveAggregates(event, agg, true);
+  saveAggregates(event, agg);
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -28,6 +28,5 @@ describe("Transfer", () => {
     assert.fieldEquals("TokenAccount", OPERATOR, "balance", nrl(30).toString());
     assert.notInStore("TokenAccount", ZERO);
     assert.entityCount("ProtocolEvent", 2);
-    assert.fieldEquals("Network", "network", "eventCount", "2");
   });
 });

@@ -95,7 +95,6 @@ describe("NodeRegistered", () => {
     assert.entityCount("StakeEvent", 1);
     assert.entityCount("ProtocolEvent", 1);
     assert.fieldEquals("Network", "network", "nodeCount", "1");
-    assert.fieldEquals("Network", "network", "eventCount", "1");
     assert.fieldEquals("Network", "network", "totalStaked", nrl(1000).toString());
     assert.fieldEquals("DailyStat", "2024-02-29", "nodesRegistered", "1");
     assert.fieldEquals("DailyStat", "2024-02-29", "dayStart", "1709164800");
@@ -119,7 +118,6 @@ describe("active set and tiers", () => {
     assert.fieldEquals("Network", "network", "activeNodes", "0");
     assert.fieldEquals("DailyStat", "2024-02-29", "activeNodes", "1");
     assert.fieldEquals("DailyStat", "2024-03-01", "activeNodes", "0");
-    assert.fieldEquals("DailyStat", "2024-03-01", "eventCount", "1");
   });
 });
 
