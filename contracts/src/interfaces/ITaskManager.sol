@@ -218,6 +218,17 @@ interface ITaskManager is IParameters {
         external;
 
     // ----------------------------------------------------------------------------------------------
+    // Governor (GOVERNOR_ROLE)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Sets the protocol fee of `tier`, in bps of the reward, taken when a shard is finalized.
+    ///         At most 3000; reverts ParameterOutOfBounds("tierFeeBps", feeBps, 0, 3000) above. Emits TierFeeSet.
+    function setTierFee(Tier tier, uint16 feeBps) external;
+
+    /// @notice Sets the address sweepFees sends accrued fees to. Not zero (ZeroAddress). Emits TreasurySet.
+    function setTreasury(address newTreasury) external;
+
+    // ----------------------------------------------------------------------------------------------
     // Views
     // ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AuditStatus, ShardStatus} from "../types/Types.sol";
+
+/// @notice The hot fields of one task shard packed in a single storage word. The zero word is a Pending shard
+///         that was never assigned, so posting a task writes nothing per shard.
+/// @dev Layout, low bits first:
+///      | bits    | field           | width |
+///      | 0-7     | status          | 8     |
+///      | 8-15    | auditStatus     | 8     |
+///      | 16-23   | attempts        | 8     |
+///      | 24-87   | nodeId          | 64    |
+///      | 88-127  | deadline        | 40    |  assignment deadline, or end of the challenge window
+///      | 128-167 | submittedAt     | 40    |
+///      | 168-199 | checkpointCount | 32    |
+///      | 200-231 | resumeFrom      | 32    |
+///      | 232-255 | window          | 24    |  challenge window length fixed at assignment (≤ 30 days)
+type PackedShard is uint256;
+
+using PackedShardLib for PackedShard global;
+
+/// @title Accessors of PackedShard
+/// @notice Getters return a field; setters return a copy of the word with one field replaced. Setter inputs
+///         are typed to the field width, so a value can never spill into a neighbouring field.
+library PackedShardLib {
+    uint256 private constant AUDIT_SHIFT = 8;
+    uint256 private constant ATTEMPTS_SHIFT = 16;
+    uint256 private constant NODE_SHIFT = 24;
+    uint256 private constant DEADLINE_SHIFT = 88;
+    uint256 private constant SUBMITTED_SHIFT = 128;
+    uint256 private constant COUNT_SHIFT = 168;
+    uint256 private constant RESUME_SHIFT = 200;
+    uint256 private constant WINDOW_SHIFT = 232;
+
+    function status(PackedShard w) internal pure returns (ShardStatus) {
+        return ShardStatus(uint8(PackedShard.unwrap(w)));
+    }
+
+    function auditStatus(PackedShard w) internal pure returns (AuditStatus) {
+        return AuditStatus(uint8(PackedShard.unwrap(w) >> AUDIT_SHIFT));
+    }
+
+    function attempts(PackedShard w) internal pure returns (uint8) {
+        return uint8(PackedShard.unwrap(w) >> ATTEMPTS_SHIFT);
+    }
+
+    function nodeId(PackedShard w) internal pure returns (uint64) {
+        return uint64(PackedShard.unwrap(w) >> NODE_SHIFT);
+    }
+
+    function deadline(PackedShard w) internal pure returns (uint40) {
+        return uint40(PackedShard.unwrap(w) >> DEADLINE_SHIFT);
+    }
+
+    function submittedAt(PackedShard w) internal pure returns (uint40) {
+        return uint40(PackedShard.unwrap(w) >> SUBMITTED_SHIFT);
+    }
+
+    function checkpointCount(PackedShard w) internal pure returns (uint32) {
+        return uint32(PackedShard.unwrap(w) >> COUNT_SHIFT);
+    }
+
+    function resumeFrom(PackedShard w) internal pure returns (uint32) {
+        return uint32(PackedShard.unwrap(w) >> RESUME_SHIFT);
+    }
+
+    function window(PackedShard w) internal pure returns (uint24) {
+        return uint24(PackedShard.unwrap(w) >> WINDOW_SHIFT);
+    }
+
+    function setStatus(PackedShard w, ShardStatus v) internal pure returns (PackedShard) {
+        return _set(w, 0, type(uint8).max, uint8(v));
+    }
+
+    function setAuditStatus(PackedShard w, AuditStatus v) internal pure returns (PackedShard) {
+        return _set(w, AUDIT_SHIFT, type(uint8).max, uint8(v));
+    }
+
+    function setAttempts(PackedShard w, uint8 v) internal pure returns (PackedShard) {
+        return _set(w, ATTEMPTS_SHIFT, type(uint8).max, v);
+    }
+
+    function setNodeId(PackedShard w, uint64 v) internal pure returns (PackedShard) {
+        return _set(w, NODE_SHIFT, type(uint64).max, v);
+    }
+
+    function setDeadline(PackedShard w, uint40 v) internal pure returns (PackedShard) {
+        return _set(w, DEADLINE_SHIFT, type(uint40).max, v);
+    }
+
+    function setSubmittedAt(PackedShard w, uint40 v) internal pure returns (PackedShard) {
+        return _set(w, SUBMITTED_SHIFT, type(uint40).max, v);
+    }
+
+    function setCheckpointCount(PackedShard w, uint32 v) internal pure returns (PackedShard) {
+        return _set(w, COUNT_SHIFT, type(uint32).max, v);
+    }
+
+    function setResumeFrom(PackedShard w, uint32 v) internal pure returns (PackedShard) {
+        return _set(w, RESUME_SHIFT, type(uint32).max, v);
+    }
+
+    function setWindow(PackedShard w, uint24 v) internal pure returns (PackedShard) {
+        return _set(w, WINDOW_SHIFT, type(uint24).max, v);
+    }
+
+    function _set(PackedShard w, uint256 shift, uint256 mask, uint256 v) private pure returns (PackedShard) {
+        return PackedShard.wrap((PackedShard.unwrap(w) & ~(mask << shift)) | (v << shift));
+    }
+}
