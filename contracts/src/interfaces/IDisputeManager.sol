@@ -82,6 +82,16 @@ interface IDisputeManager is IParameters {
     function resolve(uint256 disputeId) external;
 
     // ----------------------------------------------------------------------------------------------
+    // Governor (GOVERNOR_ROLE)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @notice Sets the address that receives non-reveal penalties and payout remainders. Not zero.
+    function setTreasury(address newTreasury) external;
+
+    /// @notice Sets the randomness source used for committee draws from now on (e.g. a VRF adapter). Not zero.
+    function setRandomnessSource(address newSource) external;
+
+    // ----------------------------------------------------------------------------------------------
     // Views
     // ----------------------------------------------------------------------------------------------
 
