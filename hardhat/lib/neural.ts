@@ -57,10 +57,15 @@ export const ROLES: Record<string, readonly string[]> = {
 
 export const TIERS = ["None", "Bronze", "Silver", "Gold", "Platinum"] as const;
 
-/** Picks `value` from `choices` or fails with a one-line error naming them. */
-export function choose(kind: string, value: string | undefined, choices: readonly string[]): string {
-  if (value === undefined || value === "") fail(`missing --${kind}; valid: ${choices.join(", ")}`);
-  if (!choices.includes(value)) fail(`unknown ${kind} "${value}"; valid: ${choices.join(", ")}`);
+/** Picks `value` of flag --`flag` from `choices` or fails with a one-line error naming them. */
+export function choose(
+  flag: string,
+  value: string | undefined,
+  choices: readonly string[],
+  what = flag,
+): string {
+  if (value === undefined || value === "") fail(`missing --${flag}; valid: ${choices.join(", ")}`);
+  if (!choices.includes(value)) fail(`unknown ${what} "${value}"; valid: ${choices.join(", ")}`);
   return value;
 }
 
@@ -200,9 +205,18 @@ function findRevertData(err: unknown): string | undefined {
   return undefined;
 }
 
-/** bytes32 ASCII names (parameter names) as text, everything else as is. */
+const ROLE_NAMES = new Map<string, string>(
+  [...new Set(Object.values(ROLES).flat())].map((r) => [
+    r === "DEFAULT_ADMIN_ROLE" ? ethers.constants.HashZero : ethers.utils.id(r),
+    r,
+  ]),
+);
+
+/** Role ids by name, bytes32 ASCII names (parameter names) as text, everything else as is. */
 function formatArg(a: unknown): string {
   if (typeof a === "string" && /^0x[0-9a-f]{64}$/i.test(a)) {
+    const role = ROLE_NAMES.get(a.toLowerCase());
+    if (role) return role;
     try {
       const text = ethers.utils.parseBytes32String(a);
       if (/^[\x20-\x7e]+$/.test(text)) return `"${text}"`;

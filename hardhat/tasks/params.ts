@@ -21,7 +21,7 @@ task("params:get", "Prints governed parameters with their bounds")
   .setAction(async (args: { contract: string; name?: string }, hre) => {
     const name = choose("contract", args.contract, contracts);
     const valid = PARAMETERS[name] ?? [];
-    const names = args.name === undefined ? valid : [choose("name", args.name, valid)];
+    const names = args.name === undefined ? valid : [choose("name", args.name, valid, `${name} parameter`)];
     const c = await contract(hre, name);
     for (const p of names) {
       try {
@@ -41,7 +41,7 @@ task("params:set", "Sets a governed parameter (GOVERNOR_ROLE)")
   .addOptionalParam("from", "Sender (default: the network's first account)")
   .setAction(async (args: { contract: string; name: string; value: string; from?: string }, hre) => {
     const name = choose("contract", args.contract, contracts);
-    const param = choose("name", args.name, PARAMETERS[name] ?? []);
+    const param = choose("name", args.name, PARAMETERS[name] ?? [], `${name} parameter`);
     const value = parseUint("value", args.value);
     const c = await contract(hre, name, await signer(hre, args.from));
     const [min, max] = await c.parameterBounds(bytes32Name(param));

@@ -20,7 +20,7 @@ function define(name: string, description: string, method?: "grantRole" | "revok
     t.addOptionalParam("from", "Sender, an admin of the role (default: the network's first account)");
   t.setAction(async (args: RoleArgs, hre) => {
     const cname = choose("contract", args.contract, contracts);
-    const role = choose("role", args.role, ROLES[cname] ?? []);
+    const role = choose("role", args.role, ROLES[cname] ?? [], `${cname} role`);
     const account = parseAddress("account", args.account);
     const c = await contract(hre, cname, method ? await signer(hre, args.from) : undefined);
     const id = await roleId(c, role);

@@ -6,45 +6,120 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
+import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {TaskManager} from "../../src/TaskManager.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {
+    Assignment,
+    Capabilities,
     ModelVersionView,
     ModelView,
+    PostTaskParams,
     PublishParams,
+    Resources,
+    ShardRef,
     ShardStatus,
+    Tier,
     VersionParams
 } from "../../src/types/Types.sol";
-import {MockTaskManager} from "../utils/MockTaskManager.sol";
 
+/// @notice ModelRegistry against the real NeuralToken, NodeRegistry and TaskManager: provenance is checked
+///         on shards driven through the TaskManager (posted, assigned, submitted, finalized).
 contract ModelRegistryTest is Test {
     ModelRegistry internal models;
     NeuralToken internal token;
-    MockTaskManager internal tasks;
+    NodeRegistry internal registry;
+    TaskManager internal tasks;
 
     address internal alice = makeAddr("alice");
     address internal bob = makeAddr("bob");
     address internal carol = makeAddr("carol");
     address internal holder = makeAddr("holder");
+    address internal governor = makeAddr("governor");
+    address internal keeper = makeAddr("keeper");
+    address internal operator = makeAddr("operator");
+    address internal worker = makeAddr("worker");
+    uint256 internal nodeId;
 
     uint256 internal constant SUPPLY = 1_000_000_000 ether;
     bytes32 internal constant WEIGHTS = keccak256("weights");
     bytes32 internal constant META = keccak256("meta");
     bytes32 internal constant MANIFEST = keccak256("manifest");
+    bytes32 internal constant ROOT = keccak256("root");
+    uint128 internal constant REWARD = 10 ether;
 
     function setUp() public virtual {
+        vm.warp(1_700_000_000);
         token = new NeuralToken(holder, SUPPLY);
-        tasks = new MockTaskManager();
+        registry = new NodeRegistry(address(token), governor);
+        tasks = new TaskManager(address(token), address(registry), governor, makeAddr("treasury"));
         models = new ModelRegistry(address(token), address(tasks));
+        vm.startPrank(governor);
+        registry.grantRole(registry.PROTOCOL_ROLE(), address(tasks));
+        tasks.grantRole(tasks.KEEPER_ROLE(), keeper);
+        vm.stopPrank();
+
+        _give(operator, 1000 ether);
+        vm.startPrank(operator);
+        token.approve(address(registry), 1000 ether);
+        nodeId = registry.register(worker, _caps(), 1 ether, keccak256("node"), 1000 ether);
+        vm.stopPrank();
     }
 
     // ------------------------------------------------------------------------------------------
     // Helpers
     // ------------------------------------------------------------------------------------------
 
+    function _caps() internal pure returns (Capabilities memory) {
+        return Capabilities({
+            gpuModel: "NVIDIA H100 80GB",
+            gpuCount: 1,
+            vramMiB: 81_920,
+            cpuCores: 16,
+            memoryMiB: 131_072,
+            region: "eu-west"
+        });
+    }
+
+    /// @dev A 2-shard task of `client`, posted through the TaskManager; returns its id.
+    function _postTask(address client) internal returns (uint256 taskId) {
+        PostTaskParams memory p = PostTaskParams({
+            specCid: keccak256("spec"),
+            shardCount: 2,
+            rewardPerShard: REWARD,
+            minTier: Tier.None,
+            resources: Resources({gpus: 1, vramMiB: 16_384, cpus: 4, memoryMiB: 16_384}),
+            maxDuration: 1 hours,
+            auditRateBps: 0
+        });
+        uint256 escrow = tasks.quoteEscrow(p);
+        _give(client, escrow);
+        vm.startPrank(client);
+        token.approve(address(tasks), escrow);
+        taskId = tasks.postTask(p);
+        vm.stopPrank();
+    }
+
+    /// @dev Assigns shard `shardIndex` to the node and submits MANIFEST for it (challenge window open).
+    function _submit(uint256 taskId, uint256 shardIndex) internal {
+        Assignment[] memory a = new Assignment[](1);
+        a[0] = Assignment({taskId: uint64(taskId), shardIndex: uint32(shardIndex), nodeId: uint64(nodeId)});
+        vm.prank(keeper);
+        tasks.assignShards(a);
+        vm.prank(worker);
+        tasks.submitResult(taskId, shardIndex, MANIFEST, ROOT, 1);
+    }
+
     /// @dev A task of `client` whose shard 0 is Finalized with MANIFEST and shard 1 is still Pending.
-    function _finalizedShard(address client) internal virtual returns (uint256 taskId, uint256 shardIndex) {
-        taskId = tasks.addTask(client, 2);
-        tasks.setShard(taskId, 0, ShardStatus.Finalized, MANIFEST);
+    function _finalizedShard(address client) internal returns (uint256 taskId, uint256 shardIndex) {
+        taskId = _postTask(client);
+        _submit(taskId, 0);
+        vm.warp(block.timestamp + tasks.getParameter("challengeWindow") + 1);
+        ShardRef[] memory refs = new ShardRef[](1);
+        refs[0] = ShardRef({taskId: uint64(taskId), shardIndex: 0});
+        tasks.finalizeShards(refs);
+        assertEq(uint8(tasks.getShard(taskId, 0).status), uint8(ShardStatus.Finalized));
+        assertEq(uint8(tasks.getShard(taskId, 1).status), uint8(ShardStatus.Pending));
         shardIndex = 0;
     }
 
@@ -261,6 +336,18 @@ contract ModelRegistryTest is Test {
         p.sourceShard = 1; // still Pending
         p.manifestCid = bytes32(0);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ProvenanceMismatch.selector, taskId, 1));
+        vm.prank(alice);
+        models.publish(p);
+    }
+
+    function test_publish_revertsOnShardSubmittedNotFinalized() public {
+        uint256 taskId = _postTask(alice);
+        _submit(taskId, 0); // right manifest, but the challenge window is still open
+        PublishParams memory p = _params("m");
+        p.sourceTaskId = taskId;
+        p.sourceShard = 0;
+        p.manifestCid = MANIFEST;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ProvenanceMismatch.selector, taskId, 0));
         vm.prank(alice);
         models.publish(p);
     }
@@ -665,7 +752,7 @@ contract ModelRegistryTest is Test {
     }
 
     function testFuzz_tip_insufficientBalanceReverts(uint256 balance, uint256 amount) public {
-        balance = bound(balance, 0, SUPPLY - 1);
+        balance = bound(balance, 0, SUPPLY / 2);
         amount = bound(amount, balance + 1, type(uint256).max);
         uint256 id = _publish(alice);
         _give(bob, balance);
