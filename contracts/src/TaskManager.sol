@@ -119,7 +119,7 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         bytes32 checkpointRoot;
         bytes32 resumeManifestCid;
         uint64 auditorNodeId;
-        uint192 disputeId;
+        uint256 disputeId;
     }
 
     /// @dev Both halves of totalOwed() in one slot.
@@ -522,7 +522,7 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
             }
         }
         _shards[taskId][shardIndex] = w.setStatus(ShardStatus.Challenged);
-        d.disputeId = uint192(disputeId);
+        d.disputeId = disputeId;
 
         Task storage t = _tasks[taskId];
         result = ChallengedResult({

@@ -1,0 +1,2096 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+
+import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
+import {IParameters} from "../../src/interfaces/IParameters.sol";
+import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
+import {TaskManager} from "../../src/TaskManager.sol";
+import {
+    Assignment,
+    AuditStatus,
+    ChallengedResult,
+    PostTaskParams,
+    ReleaseReason,
+    Resources,
+    ShardRef,
+    ShardStatus,
+    ShardView,
+    SlashReason,
+    TaskStatus,
+    TaskView,
+    Tier
+} from "../../src/types/Types.sol";
+import {TaskFixture} from "../utils/TaskFixture.sol";
+
+contract TaskManagerTest is TaskFixture {
+    bytes32 internal constant P_WINDOW = "challengeWindow";
+    bytes32 internal constant P_ATTEMPTS = "maxAttempts";
+    bytes32 internal constant P_COLLATERAL = "collateralRatioBps";
+    bytes32 internal constant P_AUDIT_FEE = "auditFeeBps";
+    bytes32 internal constant P_TIMEOUT_SLASH = "timeoutSlashBps";
+    bytes32 internal constant P_MAX_SHARDS = "maxShardsPerTask";
+    bytes32 internal constant P_MIN_DURATION = "minMaxDuration";
+    bytes32 internal constant P_MAX_DURATION = "maxMaxDuration";
+
+    bytes32 internal constant LOGS = keccak256("logs");
+    bytes32 internal constant PERMIT_TYPEHASH =
+        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+
+    uint256 internal constant FEE_BRONZE = 800;
+    uint256 internal constant PAYOUT = 9.2 ether; // REWARD - 8%
+    uint256 internal constant FEE = 0.8 ether;
+
+    uint256 internal node1;
+    uint256 internal node2;
+    uint256 internal node3;
+
+    function setUp() public override {
+        super.setUp();
+        node1 = _addNode();
+        node2 = _addNode();
+        node3 = _addNode();
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Helpers
+    // ----------------------------------------------------------------------------------------------
+
+    function _expectStatus(uint256 taskId, uint256 shardIndex, ShardStatus status) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.InvalidShardStatus.selector, taskId, shardIndex, status)
+        );
+    }
+
+    function _expectUnauthorized(address account, bytes32 role) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, account, role)
+        );
+    }
+
+    function _assignMany(uint256 taskId, uint256[] memory shardIndexes, uint256[] memory nodeIds) internal {
+        Assignment[] memory a = new Assignment[](shardIndexes.length);
+        for (uint256 i; i < a.length; ++i) {
+            a[i] = Assignment({
+                taskId: uint64(taskId), shardIndex: uint32(shardIndexes[i]), nodeId: uint64(nodeIds[i])
+            });
+        }
+        vm.prank(keeper);
+        tm.assignShards(a);
+    }
+
+    function _one(uint256 taskId, uint256 shardIndex, uint256 nodeId)
+        internal
+        pure
+        returns (Assignment[] memory a)
+    {
+        a = new Assignment[](1);
+        a[0] = Assignment({taskId: uint64(taskId), shardIndex: uint32(shardIndex), nodeId: uint64(nodeId)});
+    }
+
+    function _refs(uint256 taskId, uint256 count) internal pure returns (ShardRef[] memory refs) {
+        refs = new ShardRef[](count);
+        for (uint256 i; i < count; ++i) {
+            refs[i] = ShardRef({taskId: uint64(taskId), shardIndex: uint32(i)});
+        }
+    }
+
+    function _afterWindow() internal {
+        vm.warp(block.timestamp + WINDOW + 1);
+    }
+
+    /// @dev A one-shard task with an audit budget of one, submitted by node1.
+    function _auditedTask() internal returns (uint256 taskId) {
+        PostTaskParams memory p = _params(1);
+        p.auditRateBps = 10_000;
+        taskId = _post(p);
+        _assign(taskId, 0, node1);
+        _submit(taskId, 0, node1);
+    }
+
+    function _assignAudit(uint256 taskId, uint256 shardIndex, uint256 verifier) internal {
+        vm.prank(keeper);
+        tm.assignAudit(taskId, shardIndex, verifier);
+    }
+
+    function _resolve(uint256 taskId, uint256 shardIndex, bool wrong, uint32 resumeFrom) internal {
+        vm.prank(disputes);
+        tm.onDisputeResolved(taskId, shardIndex, wrong, resumeFrom);
+    }
+
+    function _permit(uint256 ownerKey, address owner, uint256 value, uint256 deadline)
+        internal
+        view
+        returns (uint8 v, bytes32 r, bytes32 s)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(PERMIT_TYPEHASH, owner, address(tm), value, token.nonces(owner), deadline)
+        );
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
+        (v, r, s) = vm.sign(ownerKey, digest);
+    }
+
+    function _completed(uint256 nodeId) internal view returns (uint256) {
+        return registry.getNode(nodeId).completed;
+    }
+
+    function _failed(uint256 nodeId) internal view returns (uint256) {
+        return registry.getNode(nodeId).failed;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // constructor
+    // ----------------------------------------------------------------------------------------------
+
+    function test_constructor_setsRolesParametersAndFees_succeeds() public view {
+        assertTrue(tm.hasRole(tm.DEFAULT_ADMIN_ROLE(), governor));
+        assertTrue(tm.hasRole(tm.GOVERNOR_ROLE(), governor));
+        assertEq(tm.GOVERNOR_ROLE(), keccak256("GOVERNOR_ROLE"));
+        assertEq(tm.KEEPER_ROLE(), keccak256("KEEPER_ROLE"));
+        assertEq(tm.DISPUTE_ROLE(), keccak256("DISPUTE_ROLE"));
+        assertEq(tm.token(), address(token));
+        assertEq(tm.registry(), address(registry));
+        assertEq(tm.treasury(), treasury);
+        assertEq(tm.taskCount(), 0);
+        assertEq(tm.getParameter(P_WINDOW), 1 days);
+        assertEq(tm.getParameter(P_ATTEMPTS), 3);
+        assertEq(tm.getParameter(P_COLLATERAL), 5000);
+        assertEq(tm.getParameter(P_AUDIT_FEE), 10_000);
+        assertEq(tm.getParameter(P_TIMEOUT_SLASH), 1000);
+        assertEq(tm.getParameter(P_MAX_SHARDS), 1000);
+        assertEq(tm.getParameter(P_MIN_DURATION), 60);
+        assertEq(tm.getParameter(P_MAX_DURATION), 30 days);
+        assertEq(tm.tierFeeBps(Tier.None), 1000);
+        assertEq(tm.tierFeeBps(Tier.Bronze), 800);
+        assertEq(tm.tierFeeBps(Tier.Silver), 600);
+        assertEq(tm.tierFeeBps(Tier.Gold), 400);
+        assertEq(tm.tierFeeBps(Tier.Platinum), 250);
+    }
+
+    function test_constructor_emitsInitialSettings_succeeds() public {
+        vm.expectEmit();
+        emit ITaskManager.TreasurySet(address(0), treasury);
+        vm.expectEmit();
+        emit IParameters.ParameterSet(P_WINDOW, 0, 1 days);
+        vm.expectEmit();
+        emit ITaskManager.TierFeeSet(Tier.None, 1000);
+        new TaskManager(address(token), address(registry), governor, treasury);
+    }
+
+    function test_constructor_zeroToken_reverts() public {
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(0), address(registry), governor, treasury);
+    }
+
+    function test_constructor_zeroRegistry_reverts() public {
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(token), address(0), governor, treasury);
+    }
+
+    function test_constructor_zeroGovernor_reverts() public {
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(token), address(registry), address(0), treasury);
+    }
+
+    function test_constructor_zeroTreasury_reverts() public {
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(token), address(registry), governor, address(0));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // postTask
+    // ----------------------------------------------------------------------------------------------
+
+    function test_postTask_storesTaskAndPullsEscrow_succeeds() public {
+        PostTaskParams memory p = _params(4);
+        p.auditRateBps = 2500; // budget ceil(4 × 25%) = 1
+        p.minTier = Tier.Bronze;
+        uint256 escrow = 4 * REWARD + 1 * REWARD;
+        uint256 clientBefore = token.balanceOf(client);
+
+        uint256 taskId = _post(p);
+
+        assertEq(taskId, 1);
+        assertEq(tm.taskCount(), 1);
+        TaskView memory t = _task(taskId);
+        assertEq(t.client, client);
+        assertEq(uint8(t.status), uint8(TaskStatus.Open));
+        assertEq(uint8(t.minTier), uint8(Tier.Bronze));
+        assertEq(t.auditRateBps, 2500);
+        assertEq(t.shardCount, 4);
+        assertEq(t.auditBudget, 1);
+        assertEq(t.auditsUsed, 0);
+        assertEq(t.createdAt, block.timestamp);
+        assertEq(t.maxDuration, MAX_DURATION);
+        assertEq(t.rewardPerShard, REWARD);
+        assertEq(t.collateralPerShard, _collateral());
+        assertEq(t.auditFeePerShard, REWARD);
+        assertEq(t.escrowRemaining, escrow);
+        assertEq(t.specCid, SPEC);
+        assertEq(t.resources.gpus, _resources().gpus);
+        assertEq(t.resources.vramMiB, _resources().vramMiB);
+        assertEq(t.resources.cpus, _resources().cpus);
+        assertEq(t.resources.memoryMiB, _resources().memoryMiB);
+        assertEq(token.balanceOf(client), clientBefore - escrow);
+        assertEq(token.balanceOf(address(tm)), escrow);
+        assertEq(tm.totalOwed(), escrow);
+        ShardView memory s = _shard(taskId, 3);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.nodeId, 0);
+    }
+
+    function test_postTask_emitsEvents_succeeds() public {
+        PostTaskParams memory p = _params(2);
+        Resources memory r = p.resources;
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskPosted(
+            1,
+            client,
+            SPEC,
+            2,
+            REWARD,
+            Tier.None,
+            r.gpus,
+            r.vramMiB,
+            r.cpus,
+            r.memoryMiB,
+            MAX_DURATION,
+            0,
+            2 * uint256(REWARD)
+        );
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(1, TaskStatus.None, TaskStatus.Open);
+        _post(p);
+    }
+
+    function test_postTask_secondTask_incrementsId_succeeds() public {
+        _post(1);
+        assertEq(_post(1), 2);
+        assertEq(tm.taskCount(), 2);
+    }
+
+    function test_postTask_parametersFixedAtPost_succeeds() public {
+        uint256 taskId = _post(1);
+        _setParam(P_COLLATERAL, 10_000);
+        _setParam(P_AUDIT_FEE, 0);
+        TaskView memory t = _task(taskId);
+        assertEq(t.collateralPerShard, _collateral());
+        assertEq(t.auditFeePerShard, REWARD);
+        assertEq(_task(_post(1)).collateralPerShard, REWARD);
+    }
+
+    function test_postTask_zeroSpecCid_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.specCid = bytes32(0);
+        vm.expectRevert(ITaskManager.InvalidSpecCid.selector);
+        _post(p);
+    }
+
+    function test_postTask_zeroShards_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidShardCount.selector, 0, 1000));
+        _post(_params(0));
+    }
+
+    function test_postTask_tooManyShards_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidShardCount.selector, 1001, 1000));
+        _post(_params(1001));
+    }
+
+    function test_postTask_zeroReward_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.rewardPerShard = 0;
+        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        _post(p);
+    }
+
+    function test_postTask_escrowAbove128Bits_reverts() public {
+        PostTaskParams memory p = _params(2);
+        p.rewardPerShard = type(uint128).max;
+        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        _post(p);
+    }
+
+    function test_postTask_maxDurationTooShort_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.maxDuration = 59;
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidMaxDuration.selector, 59, 60, 30 days));
+        _post(p);
+    }
+
+    function test_postTask_maxDurationTooLong_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.maxDuration = 30 days + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.InvalidMaxDuration.selector, 30 days + 1, 60, 30 days)
+        );
+        _post(p);
+    }
+
+    function test_postTask_auditRateAbove100Percent_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.auditRateBps = 10_001;
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidAuditRate.selector, 10_001));
+        _post(p);
+    }
+
+    function test_postTask_tierOutOfRange_reverts() public {
+        bytes memory data = abi.encodeCall(TaskManager.postTask, (_params(1)));
+        // minTier is the 4th word of the static params struct, right after the selector.
+        assembly {
+            mstore(add(data, add(32, add(4, 0x60))), 5)
+        }
+        vm.prank(client);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidTier.selector, 5));
+        (bool ok,) = address(tm).call(data);
+        ok;
+    }
+
+    function test_postTask_withoutAllowance_reverts() public {
+        vm.prank(client);
+        token.approve(address(tm), 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(tm), 0, uint256(REWARD)
+            )
+        );
+        _post(1);
+    }
+
+    function testFuzz_postTask_escrowFollowsFormula_succeeds(
+        uint32 shardCount,
+        uint128 reward,
+        uint16 auditRateBps,
+        uint16 auditFeeBps
+    ) public {
+        shardCount = uint32(bound(shardCount, 1, 1000));
+        reward = uint128(bound(reward, 1, 1000 ether));
+        auditRateBps = uint16(bound(auditRateBps, 0, 10_000));
+        auditFeeBps = uint16(bound(auditFeeBps, 0, 20_000));
+        _setParam(P_AUDIT_FEE, auditFeeBps);
+        PostTaskParams memory p = _params(shardCount);
+        p.rewardPerShard = reward;
+        p.auditRateBps = auditRateBps;
+        uint256 expected = _expectedEscrow(shardCount, reward, auditRateBps, auditFeeBps);
+        assertEq(tm.quoteEscrow(p), expected);
+
+        uint256 before = token.balanceOf(client);
+        uint256 taskId = _post(p);
+
+        TaskView memory t = _task(taskId);
+        assertEq(t.escrowRemaining, expected);
+        assertEq(token.balanceOf(client), before - expected);
+        assertEq(t.auditFeePerShard, uint256(reward) * auditFeeBps / 10_000);
+        assertEq(t.auditBudget * 10_000 >= uint256(shardCount) * auditRateBps, true);
+        assertLt(uint256(t.auditBudget) * 10_000, uint256(shardCount) * auditRateBps + 10_000);
+        assertEq(tm.totalOwed(), expected);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // postTaskWithPermit
+    // ----------------------------------------------------------------------------------------------
+
+    function test_postTaskWithPermit_validPermit_succeeds() public {
+        (address signer, uint256 key) = makeAddrAndKey("permitClient");
+        _give(signer, 100 ether);
+        PostTaskParams memory p = _params(2);
+        uint256 escrow = tm.quoteEscrow(p);
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _permit(key, signer, escrow, deadline);
+
+        vm.prank(signer);
+        uint256 taskId = tm.postTaskWithPermit(p, deadline, v, r, s);
+
+        assertEq(_task(taskId).client, signer);
+        assertEq(token.balanceOf(signer), 100 ether - escrow);
+        assertEq(token.allowance(signer, address(tm)), 0);
+        assertEq(token.nonces(signer), 1);
+    }
+
+    function test_postTaskWithPermit_frontRunPermit_succeeds() public {
+        (address signer, uint256 key) = makeAddrAndKey("permitClient");
+        _give(signer, 100 ether);
+        PostTaskParams memory p = _params(1);
+        uint256 escrow = tm.quoteEscrow(p);
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _permit(key, signer, escrow, deadline);
+        // Someone copies the permit from the mempool and submits it first.
+        vm.prank(stranger);
+        token.permit(signer, address(tm), escrow, deadline, v, r, s);
+
+        vm.prank(signer);
+        uint256 taskId = tm.postTaskWithPermit(p, deadline, v, r, s);
+        assertEq(_task(taskId).escrowRemaining, escrow);
+        assertEq(token.balanceOf(signer), 100 ether - escrow);
+    }
+
+    function test_postTaskWithPermit_badSignatureWithoutAllowance_reverts() public {
+        (address signer,) = makeAddrAndKey("permitClient");
+        (, uint256 otherKey) = makeAddrAndKey("someoneElse");
+        _give(signer, 100 ether);
+        PostTaskParams memory p = _params(1);
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _permit(otherKey, signer, REWARD, deadline);
+
+        vm.prank(signer);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(tm), 0, uint256(REWARD)
+            )
+        );
+        tm.postTaskWithPermit(p, deadline, v, r, s);
+    }
+
+    function test_postTaskWithPermit_invalidParams_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.rewardPerShard = 0;
+        vm.prank(client);
+        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        tm.postTaskWithPermit(p, block.timestamp, 27, bytes32(0), bytes32(0));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // cancelTask
+    // ----------------------------------------------------------------------------------------------
+
+    function test_cancelTask_openTask_refundsWholeEscrow_succeeds() public {
+        PostTaskParams memory p = _params(3);
+        p.auditRateBps = 5000; // budget 2
+        uint256 taskId = _post(p);
+        uint256 escrow = 5 * uint256(REWARD);
+        uint256 before = token.balanceOf(client);
+
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 2);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Cancelled);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, escrow);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+
+        TaskView memory t = _task(taskId);
+        assertEq(uint8(t.status), uint8(TaskStatus.Cancelled));
+        assertEq(t.cancelledShards, 3);
+        assertEq(t.escrowRemaining, 0);
+        assertEq(token.balanceOf(client), before + escrow);
+        assertEq(tm.totalOwed(), 0);
+        assertEq(uint8(_shard(taskId, 1).status), uint8(ShardStatus.Cancelled));
+    }
+
+    function test_cancelTask_withShardsInFlight_succeeds() public {
+        PostTaskParams memory p = _params(4);
+        p.auditRateBps = 2500; // budget 1
+        uint256 taskId = _post(p);
+        _assign(taskId, 0, node1);
+        _assign(taskId, 1, node2);
+        _submit(taskId, 1, node2);
+        uint256 before = token.balanceOf(client);
+
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 2);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 3);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Cancelled);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, 2 * uint256(REWARD));
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        assertEq(token.balanceOf(client), before + 2 * uint256(REWARD));
+        assertEq(_task(taskId).escrowRemaining, 3 * uint256(REWARD));
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Assigned));
+
+        // The assigned shard comes back: it is cancelled, not re-queued.
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+        assertEq(_task(taskId).escrowRemaining, 3 * uint256(REWARD));
+        // The submitted shard runs to the end and is paid; the task closes and refunds the rest
+        // (the cancelled shard's reward and the unused audit fee).
+        _afterWindow();
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, 2 * uint256(REWARD));
+        assertEq(_finalize(taskId, 1), 1);
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + PAYOUT);
+
+        TaskView memory t = _task(taskId);
+        assertEq(uint8(t.status), uint8(TaskStatus.Cancelled));
+        assertEq(t.finalizedShards, 1);
+        assertEq(t.cancelledShards, 3);
+        assertEq(t.escrowRemaining, 0);
+        assertEq(tm.totalOwed(), tm.accruedFees());
+        assertEq(_locked(node1), 0);
+    }
+
+    function test_cancelTask_unknownTask_reverts() public {
+        vm.prank(client);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 7));
+        tm.cancelTask(7);
+    }
+
+    function test_cancelTask_notClient_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotTaskClient.selector, taskId, stranger));
+        tm.cancelTask(taskId);
+    }
+
+    function test_cancelTask_alreadyCancelled_reverts() public {
+        uint256 taskId = _post(1);
+        vm.startPrank(client);
+        tm.cancelTask(taskId);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.TaskNotActive.selector, taskId, TaskStatus.Cancelled)
+        );
+        tm.cancelTask(taskId);
+        vm.stopPrank();
+    }
+
+    function test_cancelTask_completedTask_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _afterWindow();
+        _finalize(taskId, 0);
+        vm.prank(client);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.TaskNotActive.selector, taskId, TaskStatus.Completed)
+        );
+        tm.cancelTask(taskId);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // assignShards
+    // ----------------------------------------------------------------------------------------------
+
+    function test_assignShards_single_succeeds() public {
+        uint256 taskId = _post(2);
+        uint64 deadline = uint64(block.timestamp + MAX_DURATION);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Running);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardAssigned(taskId, 1, node1, 1, deadline, 0, bytes32(0));
+        _assign(taskId, 1, node1);
+
+        ShardView memory s = _shard(taskId, 1);
+        assertEq(uint8(s.status), uint8(ShardStatus.Assigned));
+        assertEq(s.nodeId, node1);
+        assertEq(s.deadline, deadline);
+        assertEq(s.attempts, 0);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Running));
+        assertEq(_locked(node1), _collateral());
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Pending));
+    }
+
+    function test_assignShards_runOfOneNode_locksTotal_succeeds() public {
+        uint256 taskId = _post(3);
+        uint256[] memory idx = new uint256[](3);
+        uint256[] memory nodes = new uint256[](3);
+        for (uint256 i; i < 3; ++i) {
+            idx[i] = i;
+            nodes[i] = node1;
+        }
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralLocked(node1, 3 * _collateral(), 3 * _collateral());
+        _assignMany(taskId, idx, nodes);
+        assertEq(_locked(node1), 3 * _collateral());
+    }
+
+    function test_assignShards_manyTasksAndNodes_succeeds() public {
+        uint256 taskA = _post(2);
+        uint256 taskB = _post(2);
+        Assignment[] memory a = new Assignment[](4);
+        a[0] = Assignment({taskId: uint64(taskA), shardIndex: 0, nodeId: uint64(node1)});
+        a[1] = Assignment({taskId: uint64(taskB), shardIndex: 1, nodeId: uint64(node1)});
+        a[2] = Assignment({taskId: uint64(taskA), shardIndex: 1, nodeId: uint64(node2)});
+        a[3] = Assignment({taskId: uint64(taskB), shardIndex: 0, nodeId: uint64(node3)});
+        vm.prank(keeper);
+        tm.assignShards(a);
+        assertEq(_shard(taskA, 0).nodeId, node1);
+        assertEq(_shard(taskB, 1).nodeId, node1);
+        assertEq(_shard(taskA, 1).nodeId, node2);
+        assertEq(_shard(taskB, 0).nodeId, node3);
+        assertEq(_locked(node1), 2 * _collateral());
+        assertEq(uint8(_task(taskB).status), uint8(TaskStatus.Running));
+    }
+
+    function test_assignShards_zeroCollateral_succeeds() public {
+        _setParam(P_COLLATERAL, 0);
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        assertEq(_locked(node1), 0);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Assigned));
+    }
+
+    function test_assignShards_emptyBatch_reverts() public {
+        vm.prank(keeper);
+        vm.expectRevert(ITaskManager.EmptyBatch.selector);
+        tm.assignShards(new Assignment[](0));
+    }
+
+    function test_assignShards_notKeeper_reverts() public {
+        uint256 taskId = _post(1);
+        Assignment[] memory a = _one(taskId, 0, node1);
+        _expectUnauthorized(stranger, tm.KEEPER_ROLE());
+        vm.prank(stranger);
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_unknownTask_reverts() public {
+        Assignment[] memory a = _one(9, 0, node1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 9));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_cancelledTask_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        Assignment[] memory a = _one(taskId, 0, node1);
+        vm.prank(keeper);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.TaskNotActive.selector, taskId, TaskStatus.Cancelled)
+        );
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_shardOutOfRange_reverts() public {
+        uint256 taskId = _post(2);
+        Assignment[] memory a = _one(taskId, 2, node1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 2, 2));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_alreadyAssigned_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        Assignment[] memory a = _one(taskId, 0, node2);
+        vm.prank(keeper);
+        _expectStatus(taskId, 0, ShardStatus.Assigned);
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_duplicateInBatch_reverts() public {
+        uint256 taskId = _post(1);
+        uint256[] memory idx = new uint256[](2);
+        uint256[] memory nodes = new uint256[](2);
+        nodes[0] = node1;
+        nodes[1] = node1;
+        _expectStatus(taskId, 0, ShardStatus.Assigned);
+        _assignMany(taskId, idx, nodes);
+    }
+
+    function test_assignShards_nodeBelowMinTier_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.minTier = Tier.Silver;
+        uint256 taskId = _post(p);
+        Assignment[] memory a = _one(taskId, 0, node1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_nodeLacksResources_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.resources.gpus = 9;
+        uint256 taskId = _post(p);
+        Assignment[] memory a = _one(taskId, 0, node1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_askAboveReward_reverts() public {
+        uint256 pricey = _addNode(NODE_STAKE, REWARD + 1);
+        uint256 taskId = _post(1);
+        Assignment[] memory a = _one(taskId, 0, pricey);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, pricey, taskId));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_freeStakeBelowRunCollateral_reverts() public {
+        uint256 small = _addNode(100 ether, ASK);
+        _setParam(P_COLLATERAL, 50_000); // 50 NRL per shard: two fit, three do not
+        uint256 taskId = _post(3);
+        uint256[] memory idx = new uint256[](3);
+        uint256[] memory nodes = new uint256[](3);
+        for (uint256 i; i < 3; ++i) {
+            idx[i] = i;
+            nodes[i] = small;
+        }
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, small, taskId));
+        _assignMany(taskId, idx, nodes);
+    }
+
+    function test_assignShards_pausedNode_reverts() public {
+        vm.prank(operatorOf[node1]);
+        registry.pause(node1);
+        uint256 taskId = _post(1);
+        Assignment[] memory a = _one(taskId, 0, node1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        tm.assignShards(a);
+    }
+
+    function test_assignShards_unknownNode_reverts() public {
+        uint256 taskId = _post(1);
+        Assignment[] memory a = _one(taskId, 0, 99);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, 99, taskId));
+        tm.assignShards(a);
+    }
+
+    function testFuzz_assignShards_deadlineIsNowPlusMaxDuration_succeeds(uint64 maxDuration, uint32 elapsed)
+        public
+    {
+        maxDuration = uint64(bound(maxDuration, 60, 30 days));
+        PostTaskParams memory p = _params(1);
+        p.maxDuration = maxDuration;
+        uint256 taskId = _post(p);
+        vm.warp(block.timestamp + elapsed);
+        _assign(taskId, 0, node1);
+        assertEq(_shard(taskId, 0).deadline, block.timestamp + maxDuration);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // assignAudit
+    // ----------------------------------------------------------------------------------------------
+
+    function test_assignAudit_succeeds() public {
+        uint256 taskId = _auditedTask();
+        vm.expectEmit(address(tm));
+        emit ITaskManager.AuditAssigned(taskId, 0, node2);
+        _assignAudit(taskId, 0, node2);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.auditStatus), uint8(AuditStatus.Assigned));
+        assertEq(s.auditorNodeId, node2);
+        assertEq(_task(taskId).auditsUsed, 1);
+        assertEq(_locked(node2), 0);
+    }
+
+    function test_assignAudit_atWindowEnd_succeeds() public {
+        uint256 taskId = _auditedTask();
+        vm.warp(_shard(taskId, 0).deadline);
+        _assignAudit(taskId, 0, node2);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Assigned));
+    }
+
+    function test_assignAudit_notKeeper_reverts() public {
+        uint256 taskId = _auditedTask();
+        _expectUnauthorized(stranger, tm.KEEPER_ROLE());
+        vm.prank(stranger);
+        tm.assignAudit(taskId, 0, node2);
+    }
+
+    function test_assignAudit_unknownTask_reverts() public {
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 5));
+        tm.assignAudit(5, 0, node2);
+    }
+
+    function test_assignAudit_shardOutOfRange_reverts() public {
+        uint256 taskId = _auditedTask();
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
+        tm.assignAudit(taskId, 1, node2);
+    }
+
+    function test_assignAudit_notSubmitted_reverts() public {
+        PostTaskParams memory p = _params(1);
+        p.auditRateBps = 10_000;
+        uint256 taskId = _post(p);
+        _assign(taskId, 0, node1);
+        vm.prank(keeper);
+        _expectStatus(taskId, 0, ShardStatus.Assigned);
+        tm.assignAudit(taskId, 0, node2);
+    }
+
+    function test_assignAudit_windowClosed_reverts() public {
+        uint256 taskId = _auditedTask();
+        uint64 end = _shard(taskId, 0).deadline;
+        vm.warp(end + 1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
+        tm.assignAudit(taskId, 0, node2);
+    }
+
+    function test_assignAudit_alreadyAssigned_reverts() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditAlreadyAssigned.selector, taskId, 0));
+        tm.assignAudit(taskId, 0, node3);
+    }
+
+    function test_assignAudit_budgetExhausted_reverts() public {
+        PostTaskParams memory p = _params(2);
+        p.auditRateBps = 1; // budget ceil(2 × 0.01%) = 1
+        uint256 taskId = _post(p);
+        _assign(taskId, 0, node1);
+        _assign(taskId, 1, node1);
+        _submit(taskId, 0, node1);
+        _submit(taskId, 1, node1);
+        _assignAudit(taskId, 0, node2);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
+        tm.assignAudit(taskId, 1, node2);
+    }
+
+    function test_assignAudit_noBudget_reverts() public {
+        uint256 taskId = _submitted(node1); // auditRateBps 0
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
+        tm.assignAudit(taskId, 0, node2);
+    }
+
+    function test_assignAudit_verifierIsSubmitter_reverts() public {
+        uint256 taskId = _auditedTask();
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.VerifierIsSubmitter.selector, node1));
+        tm.assignAudit(taskId, 0, node1);
+    }
+
+    function test_assignAudit_verifierNotEligible_reverts() public {
+        uint256 taskId = _auditedTask();
+        vm.prank(operatorOf[node2]);
+        registry.pause(node2);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node2, taskId));
+        tm.assignAudit(taskId, 0, node2);
+    }
+
+    function testFuzz_assignAudit_budgetIsCeilOfRate_succeeds(uint8 shardCount, uint16 auditRateBps) public {
+        shardCount = uint8(bound(shardCount, 1, 12));
+        auditRateBps = uint16(bound(auditRateBps, 0, 10_000));
+        PostTaskParams memory p = _params(shardCount);
+        p.auditRateBps = auditRateBps;
+        uint256 taskId = _post(p);
+        uint256 budget = (uint256(shardCount) * auditRateBps + 9999) / 10_000;
+        assertEq(_task(taskId).auditBudget, budget);
+        for (uint256 i; i < shardCount; ++i) {
+            _assign(taskId, i, node1);
+            _submit(taskId, i, node1);
+            if (i >= budget) {
+                vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
+            }
+            _assignAudit(taskId, i, node2);
+        }
+        assertEq(_task(taskId).auditsUsed, budget);
+        // Every audit recorded: the whole audit budget is paid out, nothing of it is refunded.
+        for (uint256 i; i < budget; ++i) {
+            vm.prank(workerOf[node2]);
+            tm.recordAudit(taskId, i);
+        }
+        _afterWindow();
+        uint256 before = token.balanceOf(client);
+        tm.finalizeShards(_refs(taskId, shardCount));
+        assertEq(token.balanceOf(client), before);
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + budget * uint256(REWARD));
+        assertEq(_task(taskId).escrowRemaining, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // releaseShard
+    // ----------------------------------------------------------------------------------------------
+
+    function test_releaseShard_byWorker_requeuesWithoutPenalty_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.ImageUnavailable, LOGS);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.ImageUnavailable, LOGS);
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.nodeId, 0);
+        assertEq(s.deadline, 0);
+        assertEq(s.attempts, 0);
+        assertEq(_locked(node1), 0);
+        assertEq(_failed(node1), 0);
+        assertEq(registry.getNode(node1).stake, NODE_STAKE);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Running));
+        _assign(taskId, 0, node2);
+        assertEq(_shard(taskId, 0).nodeId, node2);
+    }
+
+    function test_releaseShard_byOperatorAtDeadline_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(_shard(taskId, 0).deadline);
+        vm.prank(operatorOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.NodeShuttingDown, bytes32(0));
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Pending));
+    }
+
+    function test_releaseShard_cancelledTask_cancelsShardAndCloses_succeeds() public {
+        uint256 taskId = _post(2);
+        _assign(taskId, 0, node1);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.Other, LOGS);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Cancelled));
+        assertEq(_task(taskId).cancelledShards, 2);
+        assertEq(_task(taskId).escrowRemaining, 0);
+        assertEq(tm.totalOwed(), 0);
+    }
+
+    function test_releaseShard_pendingShard_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(workerOf[node1]);
+        _expectStatus(taskId, 0, ShardStatus.Pending);
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+    }
+
+    function test_releaseShard_unknownTask_reverts() public {
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 3));
+        tm.releaseShard(3, 0, ReleaseReason.Other, LOGS);
+    }
+
+    function test_releaseShard_shardOutOfRange_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 4, 1));
+        tm.releaseShard(taskId, 4, ReleaseReason.Other, LOGS);
+    }
+
+    function test_releaseShard_notAssignedNode_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        // Another node's worker key is not enough.
+        vm.prank(workerOf[node2]);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.NotAssignedNode.selector, taskId, 0, workerOf[node2])
+        );
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+    }
+
+    function test_releaseShard_afterDeadline_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        uint64 deadline = _shard(taskId, 0).deadline;
+        vm.warp(deadline + 1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.DeadlinePassed.selector, taskId, 0, deadline));
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // submitResult
+    // ----------------------------------------------------------------------------------------------
+
+    function test_submitResult_byWorker_opensWindow_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(block.timestamp + 10 minutes);
+        uint64 windowEnd = uint64(block.timestamp + WINDOW);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ResultSubmitted(taskId, 0, node1, MANIFEST, ROOT, 7, windowEnd);
+        vm.prank(workerOf[node1]);
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 7);
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Submitted));
+        assertEq(s.deadline, windowEnd);
+        assertEq(s.submittedAt, block.timestamp);
+        assertEq(s.checkpointCount, 7);
+        assertEq(s.manifestCid, MANIFEST);
+        assertEq(s.checkpointRoot, ROOT);
+        assertEq(s.nodeId, node1);
+        assertEq(_locked(node1), _collateral());
+        assertFalse(tm.isFinalizable(taskId, 0));
+    }
+
+    function test_submitResult_byOperatorAtDeadline_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(_shard(taskId, 0).deadline);
+        vm.prank(operatorOf[node1]);
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
+    }
+
+    function test_submitResult_windowFixedAtAssignment_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        _setParam(P_WINDOW, 2 hours);
+        _submit(taskId, 0, node1);
+        assertEq(_shard(taskId, 0).deadline, block.timestamp + WINDOW);
+        uint256 next = _post(1);
+        _assign(next, 0, node1);
+        _submit(next, 0, node1);
+        assertEq(_shard(next, 0).deadline, block.timestamp + 2 hours);
+    }
+
+    function test_submitResult_pendingShard_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(workerOf[node1]);
+        _expectStatus(taskId, 0, ShardStatus.Pending);
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_twice_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.prank(workerOf[node1]);
+        _expectStatus(taskId, 0, ShardStatus.Submitted);
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_unknownTask_reverts() public {
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 1));
+        tm.submitResult(1, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_shardOutOfRange_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
+        tm.submitResult(taskId, 1, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_notAssignedNode_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAssignedNode.selector, taskId, 0, stranger));
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_oldWorkerKey_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        address oldWorker = workerOf[node1];
+        vm.prank(operatorOf[node1]);
+        registry.setWorker(node1, makeAddr("newWorker"));
+        vm.prank(oldWorker);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAssignedNode.selector, taskId, 0, oldWorker));
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_afterDeadline_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        uint64 deadline = _shard(taskId, 0).deadline;
+        vm.warp(deadline + 1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.DeadlinePassed.selector, taskId, 0, deadline));
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+    }
+
+    function test_submitResult_zeroManifest_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(ITaskManager.InvalidManifest.selector);
+        tm.submitResult(taskId, 0, bytes32(0), ROOT, 1);
+    }
+
+    function test_submitResult_zeroRoot_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(ITaskManager.InvalidManifest.selector);
+        tm.submitResult(taskId, 0, MANIFEST, bytes32(0), 1);
+    }
+
+    function test_submitResult_zeroCheckpoints_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 0, 0));
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 0);
+    }
+
+    function test_submitResult_fewerCheckpointsThanResumeFrom_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, true, 3);
+        _assign(taskId, 0, node2);
+        vm.prank(workerOf[node2]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 2, 3));
+        tm.submitResult(taskId, 0, MANIFEST, ROOT, 2);
+        // Exactly resumeFrom checkpoints is enough.
+        _submit(taskId, 0, node2, 3);
+        assertEq(_shard(taskId, 0).checkpointCount, 3);
+    }
+
+    function testFuzz_submitResult_onlyUntilDeadline_succeeds(uint64 maxDuration, uint64 elapsed) public {
+        maxDuration = uint64(bound(maxDuration, 60, 30 days));
+        elapsed = uint64(bound(elapsed, 0, 60 days));
+        PostTaskParams memory p = _params(1);
+        p.maxDuration = maxDuration;
+        uint256 taskId = _post(p);
+        _assign(taskId, 0, node1);
+        uint64 deadline = _shard(taskId, 0).deadline;
+        vm.warp(block.timestamp + elapsed);
+        if (elapsed > maxDuration) {
+            vm.expectRevert(abi.encodeWithSelector(ITaskManager.DeadlinePassed.selector, taskId, 0, deadline));
+        }
+        _submit(taskId, 0, node1);
+        if (elapsed <= maxDuration) {
+            assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // recordAudit
+    // ----------------------------------------------------------------------------------------------
+
+    function test_recordAudit_paysAuditorOperator_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        uint256 before = token.balanceOf(operatorOf[node2]);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.AuditRecorded(taskId, 0, node2, AuditStatus.Attested, REWARD);
+        vm.prank(workerOf[node2]);
+        tm.recordAudit(taskId, 0);
+
+        assertEq(token.balanceOf(operatorOf[node2]), before + REWARD);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Attested));
+        assertEq(_task(taskId).escrowRemaining, REWARD);
+        assertEq(tm.totalOwed(), REWARD);
+    }
+
+    function test_recordAudit_whileChallengedByAnother_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        _challenge(taskId, 0, 1, stranger);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Assigned));
+        vm.prank(operatorOf[node2]);
+        tm.recordAudit(taskId, 0);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Attested));
+    }
+
+    function test_recordAudit_pendingShard_reverts() public {
+        uint256 taskId = _post(1);
+        vm.prank(workerOf[node2]);
+        _expectStatus(taskId, 0, ShardStatus.Pending);
+        tm.recordAudit(taskId, 0);
+    }
+
+    function test_recordAudit_finalizedShard_reverts() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        _afterWindow();
+        _finalize(taskId, 0);
+        vm.prank(workerOf[node2]);
+        _expectStatus(taskId, 0, ShardStatus.Finalized);
+        tm.recordAudit(taskId, 0);
+    }
+
+    function test_recordAudit_noAuditAssigned_reverts() public {
+        uint256 taskId = _auditedTask();
+        vm.prank(workerOf[node2]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAuditor.selector, taskId, 0, workerOf[node2]));
+        tm.recordAudit(taskId, 0);
+    }
+
+    function test_recordAudit_notTheAuditor_reverts() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        vm.prank(workerOf[node3]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAuditor.selector, taskId, 0, workerOf[node3]));
+        tm.recordAudit(taskId, 0);
+    }
+
+    function test_recordAudit_twice_reverts() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        vm.startPrank(workerOf[node2]);
+        tm.recordAudit(taskId, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAuditor.selector, taskId, 0, workerOf[node2]));
+        tm.recordAudit(taskId, 0);
+        vm.stopPrank();
+    }
+
+    function test_recordAudit_windowClosed_reverts() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        uint64 end = _shard(taskId, 0).deadline;
+        vm.warp(end + 1);
+        vm.prank(workerOf[node2]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
+        tm.recordAudit(taskId, 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // finalizeShards
+    // ----------------------------------------------------------------------------------------------
+
+    function test_finalizeShards_paysNodeAccruesFeeAndCloses_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _afterWindow();
+        assertTrue(tm.isFinalizable(taskId, 0));
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFinalized(taskId, 0, node1, PAYOUT, FEE);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Completed);
+        assertEq(_finalize(taskId, 0), 1);
+
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + PAYOUT);
+        assertEq(token.balanceOf(workerOf[node1]), 0);
+        assertEq(tm.accruedFees(), FEE);
+        assertEq(tm.totalOwed(), FEE);
+        assertEq(token.balanceOf(address(tm)), FEE);
+        assertEq(_locked(node1), 0);
+        assertEq(_completed(node1), 1);
+        TaskView memory t = _task(taskId);
+        assertEq(uint8(t.status), uint8(TaskStatus.Completed));
+        assertEq(t.finalizedShards, 1);
+        assertEq(t.escrowRemaining, 0);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Finalized));
+        assertFalse(tm.isFinalizable(taskId, 0));
+    }
+
+    function test_finalizeShards_skipsWhatIsNotFinalizable_succeeds() public {
+        uint256 taskId = _post(3);
+        _assign(taskId, 0, node1);
+        _submit(taskId, 0, node1);
+        _afterWindow();
+        _assign(taskId, 1, node2);
+        _submit(taskId, 1, node2); // window still open
+        ShardRef[] memory refs = new ShardRef[](5);
+        refs[0] = ShardRef({taskId: uint64(taskId), shardIndex: 1});
+        refs[1] = ShardRef({taskId: uint64(taskId), shardIndex: 0});
+        refs[2] = ShardRef({taskId: uint64(taskId), shardIndex: 0}); // repeat
+        refs[3] = ShardRef({taskId: uint64(taskId), shardIndex: 2}); // pending
+        refs[4] = ShardRef({taskId: 42, shardIndex: 7}); // unknown
+        assertEq(tm.finalizeShards(refs), 1);
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + PAYOUT);
+        assertEq(_completed(node1), 1);
+        assertEq(uint8(_shard(taskId, 1).status), uint8(ShardStatus.Submitted));
+        assertEq(_task(taskId).finalizedShards, 1);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Running));
+    }
+
+    function test_finalizeShards_runOfOneNodeAndSeveralTasks_succeeds() public {
+        uint256 taskA = _post(3);
+        uint256 taskB = _post(1);
+        uint256[] memory idx = new uint256[](3);
+        uint256[] memory nodes = new uint256[](3);
+        idx[1] = 1;
+        idx[2] = 2;
+        nodes[0] = node1;
+        nodes[1] = node1;
+        nodes[2] = node2;
+        _assignMany(taskA, idx, nodes);
+        _assign(taskB, 0, node1);
+        for (uint256 i; i < 3; ++i) {
+            _submit(taskA, i, nodes[i]);
+        }
+        _submit(taskB, 0, node1);
+        _afterWindow();
+        ShardRef[] memory refs = new ShardRef[](4);
+        refs[0] = ShardRef({taskId: uint64(taskA), shardIndex: 0});
+        refs[1] = ShardRef({taskId: uint64(taskA), shardIndex: 1});
+        refs[2] = ShardRef({taskId: uint64(taskB), shardIndex: 0});
+        refs[3] = ShardRef({taskId: uint64(taskA), shardIndex: 2});
+        assertEq(tm.finalizeShards(refs), 4);
+
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + 3 * PAYOUT);
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + PAYOUT);
+        assertEq(_completed(node1), 3);
+        assertEq(_completed(node2), 1);
+        assertEq(_locked(node1), 0);
+        assertEq(_locked(node2), 0);
+        assertEq(tm.accruedFees(), 4 * FEE);
+        assertEq(uint8(_task(taskA).status), uint8(TaskStatus.Completed));
+        assertEq(uint8(_task(taskB).status), uint8(TaskStatus.Completed));
+        assertEq(tm.totalOwed(), 4 * FEE);
+        assertEq(token.balanceOf(address(tm)), 4 * FEE);
+    }
+
+    function test_finalizeShards_feeFollowsNodeTier_succeeds() public {
+        vm.prank(governor);
+        tm.setTierFee(Tier.Bronze, 3000);
+        uint256 taskId = _submitted(node1);
+        _afterWindow();
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFinalized(taskId, 0, node1, 7 ether, 3 ether);
+        _finalize(taskId, 0);
+        assertEq(tm.accruedFees(), 3 ether);
+    }
+
+    function test_finalizeShards_refundsUnusedAuditBudget_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _afterWindow();
+        uint256 before = token.balanceOf(client);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        _finalize(taskId, 0);
+        assertEq(token.balanceOf(client), before + REWARD);
+        assertEq(_task(taskId).escrowRemaining, 0);
+    }
+
+    function test_finalizeShards_emptyBatch_reverts() public {
+        vm.expectRevert(ITaskManager.EmptyBatch.selector);
+        tm.finalizeShards(new ShardRef[](0));
+    }
+
+    function test_finalizeShards_windowOpen_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.warp(_shard(taskId, 0).deadline); // last second of the window
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+    }
+
+    function test_finalizeShards_onlyUnknownRefs_reverts() public {
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        tm.finalizeShards(_refs(3, 2));
+    }
+
+    function testFuzz_finalizeShards_onlyAfterWindow_succeeds(uint32 window, uint32 elapsed) public {
+        window = uint32(bound(window, 1 minutes, 30 days));
+        elapsed = uint32(bound(elapsed, 0, 60 days));
+        _setParam(P_WINDOW, window);
+        uint256 taskId = _submitted(node1);
+        vm.warp(block.timestamp + elapsed);
+        assertEq(tm.isFinalizable(taskId, 0), elapsed > window);
+        if (elapsed <= window) vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+    }
+
+    function testFuzz_finalizeShards_payoutPlusFeeIsReward_succeeds(
+        uint128 reward,
+        uint16 feeBps,
+        uint8 shardCount
+    ) public {
+        reward = uint128(bound(reward, 1, 10_000 ether));
+        feeBps = uint16(bound(feeBps, 0, 3000));
+        shardCount = uint8(bound(shardCount, 1, 20));
+        vm.prank(governor);
+        tm.setTierFee(Tier.Bronze, feeBps);
+        PostTaskParams memory p = _params(shardCount);
+        p.rewardPerShard = reward;
+        uint256 taskId = _post(p);
+        uint256 big = _addNode(NODE_STAKE + uint256(reward) * shardCount, 0);
+        uint256[] memory idx = new uint256[](shardCount);
+        uint256[] memory nodes = new uint256[](shardCount);
+        for (uint256 i; i < shardCount; ++i) {
+            idx[i] = i;
+            nodes[i] = big;
+        }
+        _assignMany(taskId, idx, nodes);
+        for (uint256 i; i < shardCount; ++i) {
+            _submit(taskId, i, big);
+        }
+        _afterWindow();
+        uint256 before = token.balanceOf(operatorOf[big]);
+        assertEq(tm.finalizeShards(_refs(taskId, shardCount)), shardCount);
+
+        uint256 fee = uint256(reward) * feeBps / 10_000;
+        assertEq(token.balanceOf(operatorOf[big]) - before, (reward - fee) * shardCount);
+        assertEq(tm.accruedFees(), fee * shardCount);
+        assertEq(tm.totalOwed(), fee * shardCount);
+        assertEq(token.balanceOf(address(tm)), fee * shardCount);
+        assertEq(_locked(big), 0);
+        assertEq(_completed(big), shardCount);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // timeoutShard
+    // ----------------------------------------------------------------------------------------------
+
+    function test_timeoutShard_slashesAndRequeues_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(_shard(taskId, 0).deadline + 1);
+        uint256 slash = _collateral() / 10;
+        uint256 clientBefore = token.balanceOf(client);
+
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.Slashed(node1, slash, client, SlashReason.Timeout);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardTimedOut(taskId, 0, node1, slash);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardRequeued(taskId, 0, 1, 0, bytes32(0));
+        vm.prank(stranger);
+        tm.timeoutShard(taskId, 0);
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.attempts, 1);
+        assertEq(s.nodeId, 0);
+        assertEq(token.balanceOf(client), clientBefore + slash);
+        assertEq(_locked(node1), 0);
+        assertEq(registry.getNode(node1).stake, NODE_STAKE - slash);
+        assertEq(_failed(node1), 1);
+        assertFalse(registry.isActive(node1)); // jailed
+        assertEq(_task(taskId).escrowRemaining, REWARD);
+
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardAssigned(
+            taskId, 0, node2, 2, uint64(block.timestamp + MAX_DURATION), 0, bytes32(0)
+        );
+        _assign(taskId, 0, node2);
+    }
+
+    function test_timeoutShard_attemptsExhausted_failsAndRefunds_succeeds() public {
+        _setParam(P_ATTEMPTS, 2);
+        uint256 taskId = _post(2);
+        _assign(taskId, 0, node1);
+        _assign(taskId, 1, node3);
+        _submit(taskId, 1, node3);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        tm.timeoutShard(taskId, 0);
+        _assign(taskId, 0, node2);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        uint256 before = token.balanceOf(client);
+
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFailed(taskId, 0, REWARD);
+        tm.timeoutShard(taskId, 0);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Failed));
+        assertEq(s.attempts, 2);
+        assertEq(_task(taskId).failedShards, 1);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Running));
+
+        // The reward of the failed shard is refunded when the task closes.
+        vm.warp(block.timestamp + WINDOW);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Failed);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        _finalize(taskId, 1);
+        uint256 slash = _collateral() / 10;
+        assertEq(token.balanceOf(client), before + slash + REWARD);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Failed));
+        assertEq(_task(taskId).escrowRemaining, 0);
+        assertEq(tm.totalOwed(), tm.accruedFees());
+    }
+
+    function test_timeoutShard_zeroSlashBps_noSlashNoJail_succeeds() public {
+        _setParam(P_TIMEOUT_SLASH, 0);
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardTimedOut(taskId, 0, node1, 0);
+        tm.timeoutShard(taskId, 0);
+        assertEq(registry.getNode(node1).stake, NODE_STAKE);
+        assertTrue(registry.isActive(node1));
+        assertEq(_failed(node1), 1);
+        assertEq(_locked(node1), 0);
+    }
+
+    function test_timeoutShard_cancelledTask_cancelsShardAndCloses_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        tm.timeoutShard(taskId, 0);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Cancelled));
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Cancelled));
+        assertEq(tm.totalOwed(), 0);
+    }
+
+    function test_timeoutShard_keepsResumeInfo_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, true, 2);
+        _assign(taskId, 0, node2);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardRequeued(taskId, 0, 2, 2, MANIFEST);
+        tm.timeoutShard(taskId, 0);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(s.resumeFrom, 2);
+        assertEq(s.resumeManifestCid, MANIFEST);
+    }
+
+    function test_timeoutShard_pendingShard_reverts() public {
+        uint256 taskId = _post(1);
+        _expectStatus(taskId, 0, ShardStatus.Pending);
+        tm.timeoutShard(taskId, 0);
+    }
+
+    function test_timeoutShard_submittedShard_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.warp(block.timestamp + 30 days);
+        _expectStatus(taskId, 0, ShardStatus.Submitted);
+        tm.timeoutShard(taskId, 0);
+    }
+
+    function test_timeoutShard_atDeadline_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        uint64 deadline = _shard(taskId, 0).deadline;
+        vm.warp(deadline);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.DeadlineNotReached.selector, taskId, 0, deadline));
+        tm.timeoutShard(taskId, 0);
+    }
+
+    function test_timeoutShard_unknownTask_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 2));
+        tm.timeoutShard(2, 0);
+    }
+
+    function test_timeoutShard_shardOutOfRange_reverts() public {
+        uint256 taskId = _post(1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
+        tm.timeoutShard(taskId, 1);
+    }
+
+    function testFuzz_timeoutShard_failsAfterMaxAttempts_succeeds(uint8 maxAttempts, uint16 slashBps) public {
+        maxAttempts = uint8(bound(maxAttempts, 1, 10));
+        slashBps = uint16(bound(slashBps, 0, 10_000));
+        _setParam(P_ATTEMPTS, maxAttempts);
+        _setParam(P_TIMEOUT_SLASH, slashBps);
+        uint256 taskId = _post(1);
+        uint256 clientBefore = token.balanceOf(client);
+        for (uint256 i; i < maxAttempts; ++i) {
+            uint256 node = _addNode(); // timed-out nodes are jailed
+            _assign(taskId, 0, node);
+            vm.warp(block.timestamp + MAX_DURATION + 1);
+            tm.timeoutShard(taskId, 0);
+            ShardView memory s = _shard(taskId, 0);
+            assertEq(s.attempts, i + 1);
+            assertEq(uint8(s.status), uint8(i + 1 == maxAttempts ? ShardStatus.Failed : ShardStatus.Pending));
+        }
+        uint256 slashes = uint256(maxAttempts) * (_collateral() * slashBps / 10_000);
+        assertEq(token.balanceOf(client), clientBefore + slashes + REWARD);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Failed));
+        assertEq(tm.totalOwed(), 0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // sweepFees
+    // ----------------------------------------------------------------------------------------------
+
+    function test_sweepFees_sendsToTreasury_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _afterWindow();
+        _finalize(taskId, 0);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.FeesSwept(treasury, FEE);
+        vm.prank(stranger);
+        assertEq(tm.sweepFees(), FEE);
+        assertEq(token.balanceOf(treasury), FEE);
+        assertEq(tm.accruedFees(), 0);
+        assertEq(tm.totalOwed(), 0);
+        assertEq(token.balanceOf(address(tm)), 0);
+    }
+
+    function test_sweepFees_newTreasury_succeeds() public {
+        address newTreasury = makeAddr("newTreasury");
+        vm.prank(governor);
+        tm.setTreasury(newTreasury);
+        uint256 taskId = _submitted(node1);
+        _afterWindow();
+        _finalize(taskId, 0);
+        tm.sweepFees();
+        assertEq(token.balanceOf(newTreasury), FEE);
+    }
+
+    function test_sweepFees_nothingAccrued_reverts() public {
+        vm.expectRevert(ITaskManager.NoFeesToSweep.selector);
+        tm.sweepFees();
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // onChallenged
+    // ----------------------------------------------------------------------------------------------
+
+    function test_onChallenged_returnsResultAndLocksShard_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardChallenged(taskId, 0, 11);
+        vm.prank(disputes);
+        ChallengedResult memory r = tm.onChallenged(taskId, 0, 11, stranger);
+
+        assertEq(r.client, client);
+        assertEq(r.submitterNodeId, node1);
+        assertEq(r.checkpointCount, 4);
+        assertEq(r.checkpointRoot, ROOT);
+        assertEq(r.collateral, _collateral());
+        assertEq(r.rewardPerShard, REWARD);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Challenged));
+        assertEq(s.disputeId, 11);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0));
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+    }
+
+    function test_onChallenged_byAuditor_paysAuditFee_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        uint256 before = token.balanceOf(operatorOf[node2]);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardChallenged(taskId, 0, 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.AuditRecorded(taskId, 0, node2, AuditStatus.Challenged, REWARD);
+        _challenge(taskId, 0, 1, workerOf[node2]);
+        assertEq(token.balanceOf(operatorOf[node2]), before + REWARD);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Challenged));
+        assertEq(_task(taskId).escrowRemaining, REWARD);
+    }
+
+    function test_onChallenged_byOtherWithAuditPending_doesNotPay_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        _challenge(taskId, 0, 1, workerOf[node3]);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Assigned));
+        assertEq(_task(taskId).escrowRemaining, 2 * uint256(REWARD));
+    }
+
+    function test_onChallenged_notDisputeManager_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _expectUnauthorized(stranger, tm.DISPUTE_ROLE());
+        vm.prank(stranger);
+        tm.onChallenged(taskId, 0, 1, stranger);
+    }
+
+    function test_onChallenged_notSubmitted_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        vm.prank(disputes);
+        _expectStatus(taskId, 0, ShardStatus.Challenged);
+        tm.onChallenged(taskId, 0, 2, stranger);
+    }
+
+    function test_onChallenged_unknownTask_reverts() public {
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 8));
+        tm.onChallenged(8, 0, 1, stranger);
+    }
+
+    function test_onChallenged_shardOutOfRange_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
+        tm.onChallenged(taskId, 1, 1, stranger);
+    }
+
+    function test_onChallenged_windowClosed_reverts() public {
+        uint256 taskId = _submitted(node1);
+        uint64 end = _shard(taskId, 0).deadline;
+        vm.warp(end + 1);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
+        tm.onChallenged(taskId, 0, 1, stranger);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // onDisputeResolved
+    // ----------------------------------------------------------------------------------------------
+
+    function test_onDisputeResolved_submitterRight_finalizesAndPays_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        vm.warp(block.timestamp + 3 days); // the dispute may outlast the window
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFinalized(taskId, 0, node1, PAYOUT, FEE);
+        _resolve(taskId, 0, false, 0);
+
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Finalized));
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + PAYOUT);
+        assertEq(_locked(node1), 0);
+        assertEq(_completed(node1), 1);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Completed));
+        assertEq(tm.totalOwed(), FEE);
+    }
+
+    function test_onDisputeResolved_submitterWrong_requeuesFromCheckpoint_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardRequeued(taskId, 0, 1, 2, MANIFEST);
+        _resolve(taskId, 0, true, 2);
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.attempts, 1);
+        assertEq(s.resumeFrom, 2);
+        assertEq(s.resumeManifestCid, MANIFEST);
+        assertEq(s.nodeId, 0);
+        assertEq(s.checkpointCount, 0);
+        // Collateral unlocked for the DisputeManager to slash; failure recorded; no slash here.
+        assertEq(_locked(node1), 0);
+        assertEq(_failed(node1), 1);
+        assertEq(registry.getNode(node1).stake, NODE_STAKE);
+        assertEq(_task(taskId).escrowRemaining, REWARD);
+
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardAssigned(
+            taskId, 0, node2, 2, uint64(block.timestamp + MAX_DURATION), 2, MANIFEST
+        );
+        _assign(taskId, 0, node2);
+        bytes32 manifest2 = keccak256("manifest2");
+        vm.prank(workerOf[node2]);
+        tm.submitResult(taskId, 0, manifest2, ROOT, 5);
+        _afterWindow();
+        _finalize(taskId, 0);
+        assertEq(_shard(taskId, 0).manifestCid, manifest2);
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + PAYOUT);
+    }
+
+    function test_onDisputeResolved_submitterWrongExhausted_failsAndRefunds_succeeds() public {
+        _setParam(P_ATTEMPTS, 1);
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        uint256 before = token.balanceOf(client);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFailed(taskId, 0, REWARD);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Failed);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        _resolve(taskId, 0, true, 0);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Failed));
+        assertEq(token.balanceOf(client), before + REWARD);
+        assertEq(tm.totalOwed(), 0);
+    }
+
+    function test_onDisputeResolved_submitterWrongCancelledTask_cancelsShard_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        _challenge(taskId, 0, 1, stranger);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        _resolve(taskId, 0, true, 1);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Cancelled));
+        assertEq(_task(taskId).escrowRemaining, 0);
+    }
+
+    function test_onDisputeResolved_submitterWrong_clearsAudit_succeeds() public {
+        uint256 taskId = _auditedTask();
+        _assignAudit(taskId, 0, node2);
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, true, 0);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.auditStatus), uint8(AuditStatus.None));
+        assertEq(s.auditorNodeId, 0);
+        // The unearned fee stays in escrow; the budget was used.
+        assertEq(_task(taskId).auditsUsed, 1);
+        assertEq(_task(taskId).escrowRemaining, 2 * uint256(REWARD));
+    }
+
+    function test_onDisputeResolved_notDisputeManager_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _expectUnauthorized(stranger, tm.DISPUTE_ROLE());
+        vm.prank(stranger);
+        tm.onDisputeResolved(taskId, 0, false, 0);
+    }
+
+    function test_onDisputeResolved_notChallenged_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.prank(disputes);
+        _expectStatus(taskId, 0, ShardStatus.Submitted);
+        tm.onDisputeResolved(taskId, 0, false, 0);
+    }
+
+    function test_onDisputeResolved_resumeIndexBeyondCheckpoints_reverts() public {
+        uint256 taskId = _submitted(node1); // 4 checkpoints
+        _challenge(taskId, 0, 1, stranger);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidResumeIndex.selector, 4, 4));
+        tm.onDisputeResolved(taskId, 0, true, 4);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Parameters
+    // ----------------------------------------------------------------------------------------------
+
+    function _names() internal pure returns (bytes32[8] memory) {
+        return [
+            P_WINDOW,
+            P_ATTEMPTS,
+            P_COLLATERAL,
+            P_AUDIT_FEE,
+            P_TIMEOUT_SLASH,
+            P_MAX_SHARDS,
+            P_MIN_DURATION,
+            P_MAX_DURATION
+        ];
+    }
+
+    function _bounds() internal pure returns (uint256[2][8] memory) {
+        return [
+            [uint256(1 minutes), 30 days],
+            [uint256(1), 10],
+            [uint256(0), 50_000],
+            [uint256(0), 20_000],
+            [uint256(0), 10_000],
+            [uint256(1), 10_000],
+            [uint256(1), 30 days], // capped by maxMaxDuration
+            [uint256(60), 365 days] // floored by minMaxDuration
+        ];
+    }
+
+    function test_setParameter_eachAtItsBounds_succeeds() public {
+        bytes32[8] memory names = _names();
+        uint256[2][8] memory b = _bounds();
+        for (uint256 i; i < 8; ++i) {
+            uint256 old = tm.getParameter(names[i]);
+            (uint256 min, uint256 max) = tm.parameterBounds(names[i]);
+            assertEq(min, b[i][0]);
+            assertEq(max, b[i][1]);
+            vm.expectEmit(address(tm));
+            emit IParameters.ParameterSet(names[i], old, max);
+            _setParam(names[i], max);
+            assertEq(tm.getParameter(names[i]), max);
+            _setParam(names[i], old);
+        }
+        _setParam(P_MIN_DURATION, 1);
+        assertEq(tm.getParameter(P_MIN_DURATION), 1);
+    }
+
+    function test_setParameter_belowMin_reverts() public {
+        bytes32[8] memory names = _names();
+        uint256[2][8] memory b = _bounds();
+        for (uint256 i; i < 8; ++i) {
+            if (b[i][0] == 0) continue;
+            vm.prank(governor);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IParameters.ParameterOutOfBounds.selector, names[i], b[i][0] - 1, b[i][0], b[i][1]
+                )
+            );
+            tm.setParameter(names[i], b[i][0] - 1);
+        }
+    }
+
+    function test_setParameter_aboveMax_reverts() public {
+        bytes32[8] memory names = _names();
+        uint256[2][8] memory b = _bounds();
+        for (uint256 i; i < 8; ++i) {
+            vm.prank(governor);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IParameters.ParameterOutOfBounds.selector, names[i], b[i][1] + 1, b[i][0], b[i][1]
+                )
+            );
+            tm.setParameter(names[i], b[i][1] + 1);
+        }
+    }
+
+    function test_setParameter_minDurationAboveMaxDuration_reverts() public {
+        _setParam(P_MAX_DURATION, 1 hours);
+        vm.prank(governor);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IParameters.ParameterOutOfBounds.selector, P_MIN_DURATION, 1 hours + 1, 1, 1 hours
+            )
+        );
+        tm.setParameter(P_MIN_DURATION, 1 hours + 1);
+    }
+
+    function test_setParameter_unknownName_reverts() public {
+        vm.prank(governor);
+        vm.expectRevert(abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("minStake")));
+        tm.setParameter("minStake", 1);
+    }
+
+    function test_setParameter_notGovernor_reverts() public {
+        _expectUnauthorized(stranger, tm.GOVERNOR_ROLE());
+        vm.prank(stranger);
+        tm.setParameter(P_WINDOW, 2 days);
+    }
+
+    function testFuzz_setParameter_challengeWindowBounds_succeeds(uint256 value) public {
+        value = bound(value, 0, 60 days);
+        bool ok = value >= 1 minutes && value <= 30 days;
+        if (!ok) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IParameters.ParameterOutOfBounds.selector, P_WINDOW, value, 1 minutes, 30 days
+                )
+            );
+        }
+        _setParam(P_WINDOW, value);
+        if (ok) assertEq(tm.getParameter(P_WINDOW), value);
+    }
+
+    function test_getParameter_unknownName_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("nope")));
+        tm.getParameter("nope");
+    }
+
+    function test_parameterBounds_unknownName_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(IParameters.UnknownParameter.selector, bytes32("nope")));
+        tm.parameterBounds("nope");
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // setTierFee / setTreasury
+    // ----------------------------------------------------------------------------------------------
+
+    function test_setTierFee_succeeds() public {
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TierFeeSet(Tier.Gold, 3000);
+        vm.prank(governor);
+        tm.setTierFee(Tier.Gold, 3000);
+        assertEq(tm.tierFeeBps(Tier.Gold), 3000);
+        assertEq(tm.tierFeeBps(Tier.Silver), 600);
+        assertEq(tm.tierFeeBps(Tier.Platinum), 250);
+    }
+
+    function test_setTierFee_aboveMax_reverts() public {
+        vm.prank(governor);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IParameters.ParameterOutOfBounds.selector, bytes32("tierFeeBps"), 3001, 0, 3000
+            )
+        );
+        tm.setTierFee(Tier.None, 3001);
+    }
+
+    function test_setTierFee_notGovernor_reverts() public {
+        _expectUnauthorized(stranger, tm.GOVERNOR_ROLE());
+        vm.prank(stranger);
+        tm.setTierFee(Tier.None, 0);
+    }
+
+    function test_setTreasury_succeeds() public {
+        address newTreasury = makeAddr("newTreasury");
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TreasurySet(treasury, newTreasury);
+        vm.prank(governor);
+        tm.setTreasury(newTreasury);
+        assertEq(tm.treasury(), newTreasury);
+    }
+
+    function test_setTreasury_zeroAddress_reverts() public {
+        vm.prank(governor);
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        tm.setTreasury(address(0));
+    }
+
+    function test_setTreasury_notGovernor_reverts() public {
+        _expectUnauthorized(stranger, tm.GOVERNOR_ROLE());
+        vm.prank(stranger);
+        tm.setTreasury(stranger);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------
+
+    function test_getTask_unknownTask_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 1));
+        tm.getTask(1);
+    }
+
+    function test_getShard_unknownTask_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 1));
+        tm.getShard(1, 0);
+    }
+
+    function test_getShard_outOfRange_reverts() public {
+        uint256 taskId = _post(2);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 2, 2));
+        tm.getShard(taskId, 2);
+    }
+
+    function test_quoteEscrow_invalidParams_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidShardCount.selector, 0, 1000));
+        tm.quoteEscrow(_params(0));
+    }
+
+    function test_isFinalizable_unknownShard_succeeds() public view {
+        assertFalse(tm.isFinalizable(1, 0));
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Lifecycles
+    // ----------------------------------------------------------------------------------------------
+
+    function test_lifecycle_postAssignSubmitFinalizeSweep_succeeds() public {
+        uint256 clientBefore = token.balanceOf(client);
+        uint256 taskId = _post(3);
+        uint256[] memory idx = new uint256[](3);
+        uint256[] memory nodes = new uint256[](3);
+        for (uint256 i; i < 3; ++i) {
+            idx[i] = i;
+        }
+        nodes[0] = node1;
+        nodes[1] = node2;
+        nodes[2] = node3;
+        _assignMany(taskId, idx, nodes);
+        for (uint256 i; i < 3; ++i) {
+            _submit(taskId, i, nodes[i]);
+        }
+        _afterWindow();
+        assertEq(tm.finalizeShards(_refs(taskId, 3)), 3);
+        tm.sweepFees();
+
+        assertEq(token.balanceOf(client), clientBefore - 3 * uint256(REWARD));
+        for (uint256 i; i < 3; ++i) {
+            assertEq(token.balanceOf(operatorOf[nodes[i]]), 1 ether + PAYOUT);
+            assertEq(_locked(nodes[i]), 0);
+        }
+        assertEq(token.balanceOf(treasury), 3 * FEE);
+        assertEq(token.balanceOf(address(tm)), 0);
+        assertEq(tm.totalOwed(), 0);
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Completed));
+    }
+
+    function test_lifecycle_auditRecordedAndUnusedBudgetRefunded_succeeds() public {
+        PostTaskParams memory p = _params(4);
+        p.auditRateBps = 5000; // budget 2
+        uint256 clientBefore = token.balanceOf(client);
+        uint256 taskId = _post(p);
+        for (uint256 i; i < 4; ++i) {
+            _assign(taskId, i, node1);
+            _submit(taskId, i, node1);
+        }
+        _assignAudit(taskId, 2, node2);
+        vm.prank(workerOf[node2]);
+        tm.recordAudit(taskId, 2);
+        _afterWindow();
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        tm.finalizeShards(_refs(taskId, 4));
+
+        // Paid: 4 rewards and one audit fee; refunded: the unused audit fee.
+        assertEq(token.balanceOf(client), clientBefore - 5 * uint256(REWARD));
+        assertEq(token.balanceOf(operatorOf[node2]), 1 ether + REWARD);
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + 4 * PAYOUT);
+        assertEq(_task(taskId).escrowRemaining, 0);
+        assertEq(tm.totalOwed(), 4 * FEE);
+    }
+
+    function test_lifecycle_cancelledPendingShardCannotBeAssigned_reverts() public {
+        uint256 taskId = _post(2);
+        _assign(taskId, 0, node1);
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        assertEq(uint8(_shard(taskId, 1).status), uint8(ShardStatus.Cancelled));
+        Assignment[] memory a = _one(taskId, 1, node2);
+        vm.prank(keeper);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.TaskNotActive.selector, taskId, TaskStatus.Cancelled)
+        );
+        tm.assignShards(a);
+        vm.prank(workerOf[node2]);
+        _expectStatus(taskId, 1, ShardStatus.Cancelled);
+        tm.submitResult(taskId, 1, MANIFEST, ROOT, 1);
+    }
+}
