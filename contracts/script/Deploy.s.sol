@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Script} from "forge-std/Script.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+import {DisputeManager} from "../src/DisputeManager.sol";
+import {ModelRegistry} from "../src/ModelRegistry.sol";
+import {NeuralToken} from "../src/NeuralToken.sol";
+import {NodeRegistry} from "../src/NodeRegistry.sol";
+import {TaskManager} from "../src/TaskManager.sol";
+import {IParameters} from "../src/interfaces/IParameters.sol";
+import {PrevrandaoRandomness} from "../src/randomness/PrevrandaoRandomness.sol";
+
+interface IGoverned is IAccessControl, IParameters {
+    // solhint-disable-next-line func-name-mixedcase
+    function DEFAULT_ADMIN_ROLE() external view returns (bytes32);
+    // solhint-disable-next-line func-name-mixedcase
+    function GOVERNOR_ROLE() external view returns (bytes32);
+}
+
+/// @title Deploys and wires the whole Neural protocol
+/// @notice forge script contracts/script/Deploy.s.sol:Deploy --rpc-url URL --private-key KEY --broadcast
+///         The broadcasting key is the deployer: it receives the whole NRL supply.
+///         Environment (all optional, each defaulting to the deployer or to the contract's default):
+///         NEURAL_GOVERNOR, NEURAL_KEEPER, NEURAL_TREASURY; NEURAL_CHALLENGE_WINDOW (TaskManager),
+///         NEURAL_COMMIT_PERIOD, NEURAL_REVEAL_PERIOD (DisputeManager), NEURAL_UNBONDING_PERIOD (NodeRegistry),
+///         in seconds, 0 or unset = keep the default.
+/// @dev The governed contracts are created with the deployer as their governor so that the script can grant
+///      the protocol roles and apply the parameter overrides; when NEURAL_GOVERNOR is another address, the
+///      admin and governor roles are then granted to it and renounced by the deployer, in the same broadcast.
+///      run() returns the role holders; scripts/deployments.mjs reads them from the broadcast file.
+contract Deploy is Script {
+    /// @notice Whole NRL supply, minted to the deployer.
+    uint256 public constant INITIAL_SUPPLY = 1_000_000_000 ether;
+
+    struct Config {
+        address deployer;
+        address governor;
+        address keeper;
+        address treasury;
+        uint256 challengeWindow; // 0 = TaskManager default
+        uint256 commitPeriod; // 0 = DisputeManager default
+        uint256 revealPeriod; // 0 = DisputeManager default
+        uint256 unbondingPeriod; // 0 = NodeRegistry default
+    }
+
+    struct Deployment {
+        NeuralToken token;
+        NodeRegistry registry;
+        TaskManager taskManager;
+        PrevrandaoRandomness randomness;
+        DisputeManager disputeManager;
+        ModelRegistry modelRegistry;
+    }
+
+    function run() external returns (address governor, address keeper, address treasury) {
+        Config memory cfg = configFromEnv(msg.sender);
+        deploy(cfg);
+        return (cfg.governor, cfg.keeper, cfg.treasury);
+    }
+
+    /// @notice The configuration the environment asks for, with `deployer` as the default role holder.
+    function configFromEnv(address deployer) public view returns (Config memory cfg) {
+        cfg.deployer = deployer;
+        cfg.governor = vm.envOr("NEURAL_GOVERNOR", deployer);
+        cfg.keeper = vm.envOr("NEURAL_KEEPER", deployer);
+        cfg.treasury = vm.envOr("NEURAL_TREASURY", deployer);
+        cfg.challengeWindow = vm.envOr("NEURAL_CHALLENGE_WINDOW", uint256(0));
+        cfg.commitPeriod = vm.envOr("NEURAL_COMMIT_PERIOD", uint256(0));
+        cfg.revealPeriod = vm.envOr("NEURAL_REVEAL_PERIOD", uint256(0));
+        cfg.unbondingPeriod = vm.envOr("NEURAL_UNBONDING_PERIOD", uint256(0));
+    }
+
+    /// @notice Deploys every contract from `cfg.deployer`, wires the roles, applies the overrides and hands
+    ///         governance to `cfg.governor`.
+    function deploy(Config memory cfg) public returns (Deployment memory d) {
+        vm.startBroadcast(cfg.deployer);
+
+        d.token = new NeuralToken(cfg.deployer, INITIAL_SUPPLY);
+        d.registry = new NodeRegistry(address(d.token), cfg.deployer);
+        d.taskManager = new TaskManager(address(d.token), address(d.registry), cfg.deployer, cfg.treasury);
+        d.randomness = new PrevrandaoRandomness();
+        d.disputeManager = new DisputeManager(
+            address(d.token),
+            address(d.registry),
+            address(d.taskManager),
+            address(d.randomness),
+            cfg.deployer,
+            cfg.treasury
+        );
+        d.modelRegistry = new ModelRegistry(address(d.token), address(d.taskManager));
+
+        d.registry.grantRole(d.registry.PROTOCOL_ROLE(), address(d.taskManager));
+        d.registry.grantRole(d.registry.PROTOCOL_ROLE(), address(d.disputeManager));
+        d.taskManager.grantRole(d.taskManager.DISPUTE_ROLE(), address(d.disputeManager));
+        d.taskManager.grantRole(d.taskManager.KEEPER_ROLE(), cfg.keeper);
+
+        _setIfNonZero(address(d.taskManager), "challengeWindow", cfg.challengeWindow);
+        _setIfNonZero(address(d.disputeManager), "commitPeriod", cfg.commitPeriod);
+        _setIfNonZero(address(d.disputeManager), "revealPeriod", cfg.revealPeriod);
+        _setIfNonZero(address(d.registry), "unbondingPeriod", cfg.unbondingPeriod);
+
+        if (cfg.governor != cfg.deployer) {
+            _handOver(address(d.registry), cfg.deployer, cfg.governor);
+            _handOver(address(d.taskManager), cfg.deployer, cfg.governor);
+            _handOver(address(d.disputeManager), cfg.deployer, cfg.governor);
+        }
+
+        vm.stopBroadcast();
+    }
+
+    function _setIfNonZero(address target, bytes32 name, uint256 value) private {
+        if (value != 0) IGoverned(target).setParameter(name, value);
+    }
+
+    function _handOver(address target, address deployer, address governor) private {
+        IGoverned c = IGoverned(target);
+        bytes32 adminRole = c.DEFAULT_ADMIN_ROLE();
+        bytes32 governorRole = c.GOVERNOR_ROLE();
+        c.grantRole(adminRole, governor);
+        c.grantRole(governorRole, governor);
+        c.renounceRole(governorRole, deployer);
+        c.renounceRole(adminRole, deployer);
+    }
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// `npm run devnet`: anvil on 127.0.0.1:8545 with every Neural contract deployed, the deployment written to
+// deployments/<chainId>.json and dev accounts 1..5 funded with 100,000 NRL each. Runs until Ctrl-C.
+//
+//   npm run devnet -- [--port 8545] [--host 127.0.0.1] [--once]
+//   env: NEURAL_DEVNET_PORT, and the deploy script's NEURAL_GOVERNOR, NEURAL_KEEPER, NEURAL_TREASURY,
+//        NEURAL_CHALLENGE_WINDOW, NEURAL_COMMIT_PERIOD, NEURAL_REVEAL_PERIOD, NEURAL_UNBONDING_PERIOD
+//   --once: deploy, print the table and exit (a smoke test for CI).
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { formatEther } from "viem";
+import { DEFAULT_HOST, DEFAULT_PORT, nrlBalances, startDevnet } from "./lib/devnet.mjs";
+import { repoRoot } from "./lib/tools.mjs";
+
+const usage = "usage: npm run devnet -- [--port N] [--host IP] [--once]";
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string", default: DEFAULT_HOST },
+      once: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const raw = values.port ?? process.env.NEURAL_DEVNET_PORT ?? String(DEFAULT_PORT);
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`invalid port "${raw}" (1..65535). ${usage}`);
+  }
+  return { port, host: values.host, once: values.once };
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const line = (r) =>
+    r
+      .map((cell, c) => String(cell).padEnd(widths[c]))
+      .join("  ")
+      .trimEnd();
+  return [line(rows[0]), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
+
+async function main() {
+  const opts = options();
+
+  // Signals are handled from the start: during startup they abort it (anvil and forge are stopped).
+  const abort = new AbortController();
+  let devnet;
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    if (signal) console.log(`\n[devnet] ${signal}: stopping anvil`);
+    if (!devnet) {
+      abort.abort();
+      return; // startDevnet rejects; main's catch exits 0
+    }
+    await devnet.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+
+  try {
+    devnet = await startDevnet({
+      port: opts.port,
+      host: opts.host,
+      isolated: false,
+      signal: abort.signal,
+      log: (l) => console.log(`[devnet] ${l}`),
+    });
+  } catch (err) {
+    if (abort.signal.aborted) process.exit(0);
+    throw err;
+  }
+
+  const { deployment } = devnet;
+  const contracts = Object.entries(deployment.contracts).map(([name, c]) => [name, c.address, c.startBlock]);
+  const shown = devnet.accounts.slice(0, 1 + devnet.funded.length);
+  const balances = await nrlBalances(
+    devnet.rpcUrl,
+    deployment.contracts.NeuralToken.address,
+    shown.map((a) => a.address),
+  );
+  const role = (a) => {
+    const names = Object.entries(deployment.roles)
+      .filter(([, holder]) => holder.toLowerCase() === a.address.toLowerCase())
+      .map(([r]) => r);
+    return names.length ? names.join(",") : "";
+  };
+  const accounts = shown.map((a, i) => [
+    `#${i}${i === 0 ? " deployer" : ""}`,
+    a.address,
+    a.privateKey,
+    formatEther(balances[i]),
+    role(a),
+  ]);
+
+  console.log(`\nNeural devnet  rpc ${devnet.rpcUrl}  chain ${devnet.chainId}`);
+  console.log(`deployment file ${relative(repoRoot, devnet.deploymentFile)}\n`);
+  console.log(table([["contract", "address", "start block"], ...contracts]));
+  console.log("");
+  console.log(table([["account", "address", "private key (anvil dev key)", "NRL", "roles"], ...accounts]));
+  console.log("");
+
+  if (opts.once) {
+    stopping = true;
+    await devnet.stop();
+    return;
+  }
+  console.log("[devnet] running; Ctrl-C stops it");
+}
+
+main().catch((err) => {
+  console.error(`[devnet] ${err.message}`);
+  process.exit(1);
+});
