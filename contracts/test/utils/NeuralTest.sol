@@ -3,6 +3,8 @@ pragma solidity 0.8.30;
 
 import {Test, Vm} from "forge-std/Test.sol";
 
+import {Deploy} from "../../script/Deploy.s.sol";
+
 import {DisputeManager} from "../../src/DisputeManager.sol";
 import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
@@ -25,10 +27,10 @@ import {
 } from "../../src/types/Types.sol";
 import {CheckpointTree} from "./CheckpointTree.sol";
 
-/// @notice The whole protocol as production deploys it: NeuralToken, NodeRegistry, TaskManager,
-///         PrevrandaoRandomness, DisputeManager and ModelRegistry, with the roles wired (registry PROTOCOL_ROLE ->
-///         TaskManager and DisputeManager, TaskManager DISPUTE_ROLE -> DisputeManager, KEEPER_ROLE -> keeper)
-///         and governance held by `governor`. Helpers drive the actors
+/// @notice The whole protocol as production deploys it: contracts/script/Deploy.s.sol creates NeuralToken,
+///         NodeRegistry, TaskManager, PrevrandaoRandomness, DisputeManager and ModelRegistry, wires the roles
+///         (registry PROTOCOL_ROLE -> TaskManager and DisputeManager, TaskManager DISPUTE_ROLE -> DisputeManager,
+///         KEEPER_ROLE -> keeper) and hands governance from the deployer to `governor`. Helpers drive the actors
 ///         (client, node operators and workers, keeper, challenger, committee members) through the real
 ///         contracts; checkpoint trees come from CheckpointTree (OpenZeppelin StandardMerkleTree encoding).
 abstract contract NeuralTest is Test {
@@ -96,27 +98,29 @@ abstract contract NeuralTest is Test {
         token.approve(address(disputeManager), type(uint256).max);
     }
 
-    /// @dev The production wiring (docs/protocol.md "Roles"): governor holds admin and governor roles, the
-    ///      TaskManager and DisputeManager hold the registry's PROTOCOL_ROLE, the DisputeManager the
-    ///      TaskManager's DISPUTE_ROLE, the keeper its KEEPER_ROLE. The whole supply goes to `deployer`.
+    /// @dev Runs the production deployment logic (contracts/script/Deploy.s.sol, `Deploy.deploy`) with a
+    ///      governor, keeper and treasury distinct from the deployer, which keeps the whole supply.
     function _deploy() internal virtual {
-        vm.startPrank(deployer);
-        token = new NeuralToken(deployer, INITIAL_SUPPLY);
-        registry = new NodeRegistry(address(token), governor);
-        taskManager = new TaskManager(address(token), address(registry), governor, treasury);
-        randomness = new PrevrandaoRandomness();
-        disputeManager = new DisputeManager(
-            address(token), address(registry), address(taskManager), address(randomness), governor, treasury
+        Deploy script = new Deploy();
+        Deploy.Deployment memory d = script.deploy(
+            Deploy.Config({
+                deployer: deployer,
+                governor: governor,
+                keeper: keeper,
+                treasury: treasury,
+                challengeWindow: 0,
+                commitPeriod: 0,
+                revealPeriod: 0,
+                unbondingPeriod: 0
+            })
         );
-        models = new ModelRegistry(address(token), address(taskManager));
-        vm.stopPrank();
-
-        vm.startPrank(governor);
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(taskManager));
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(disputeManager));
-        taskManager.grantRole(taskManager.DISPUTE_ROLE(), address(disputeManager));
-        taskManager.grantRole(taskManager.KEEPER_ROLE(), keeper);
-        vm.stopPrank();
+        token = d.token;
+        registry = d.registry;
+        taskManager = d.taskManager;
+        randomness = d.randomness;
+        disputeManager = d.disputeManager;
+        models = d.modelRegistry;
+        assertEq(token.totalSupply(), script.INITIAL_SUPPLY(), "supply");
     }
 
     // ----------------------------------------------------------------------------------------------
