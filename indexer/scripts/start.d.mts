@@ -7,6 +7,7 @@ export declare function resetIndexerData(options: {
   databaseUrl?: string;
   schema?: string;
   pgliteDir?: string;
+  chainId?: number;
 }): Promise<void>;
 export type StartIndexerOptions = {
   rpcUrl?: string;

@@ -57,17 +57,23 @@ export async function ensureSdkAbis() {
 /**
  * Forgets everything indexed before: for a chain that was started anew (anvil), whose block numbers and
  * chain id repeat with other contents. PGlite: removes the data directory. PostgreSQL: drops the app's
- * schema and Ponder's shared RPC cache schema `ponder_sync` (Ponder recreates it), so use a database of
- * its own for the devnet.
+ * schema and deletes this chain's rows from Ponder's RPC cache `ponder_sync` (shared by every app in the
+ * database; other chains' rows are left alone, so concurrent indexers of other chain ids are safe).
  */
-export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteDir }) {
+export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteDir, chainId = 31337 }) {
   if (databaseUrl) {
     const { default: pg } = await import("pg");
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
       await client.query(`DROP SCHEMA IF EXISTS "${schema.replaceAll('"', '""')}" CASCADE`);
-      await client.query("DROP SCHEMA IF EXISTS ponder_sync CASCADE");
+      const { rows } = await client.query(
+        `SELECT table_name FROM information_schema.columns
+         WHERE table_schema = 'ponder_sync' AND column_name = 'chain_id'`,
+      );
+      for (const { table_name } of rows) {
+        await client.query(`DELETE FROM ponder_sync."${table_name}" WHERE chain_id = $1`, [chainId]);
+      }
     } finally {
       await client.end();
     }
@@ -120,6 +126,7 @@ export async function startIndexer(options = {}) {
       databaseUrl: env.DATABASE_URL,
       schema,
       pgliteDir: env.NEURAL_PGLITE_DIR ?? ".ponder/pglite",
+      chainId: Number(env.NEURAL_CHAIN_ID ?? 31337),
     });
   }
 

@@ -5,7 +5,8 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { and, asc, client, count, desc, eq, graphql } from "ponder";
+import pg from "pg";
+import { and, asc, client, count, desc, eq, graphql, sql } from "ponder";
 import { z } from "zod";
 import { serviceEnv } from "../lib/config.js";
 import { jsonSafe, TIER_NAMES } from "../lib/format.js";
@@ -56,14 +57,110 @@ const costGuard = createMiddleware(async (c, next) => {
 
 // ---------------------------------------------------------------------------------------------------
 // Response cache: the dApp asks the same heavy queries again and again, and the answers only change when
-// new events are indexed. The key of the indexed state is the last protocol_event (its id and block hash:
-// every entity change comes from an event, and a reorg changes the hash or the id); on any change the
-// whole cache is dropped. An entry is served only under the state it was tagged with before it was
-// computed, so a response never predates the state a request saw.
+// new blocks are indexed. Ponder notifies the channel "<schema>_live_query" when it commits a checkpoint
+// (the mechanism behind @ponder/client's live queries); every notification drops the cache. The cache is
+// used only once the app is ready (the backfill commits without notifying) and while the listener is up.
+// An entry is tagged with the generation seen before it was computed and served only in that generation,
+// so a response never predates a commit the server had been told about. Without the listener (not set up
+// yet, or lost), the key of the indexed state is read per request instead: the last event's id and block
+// hash (every entity change comes from an event; a reorg changes the hash or the id).
 // ---------------------------------------------------------------------------------------------------
-type Cached = { state: string; body: string };
+type Cached = { tag: string; body: string };
 const responseCache = new Map<string, Cached>();
-let cacheState = "";
+let generation = 0;
+let listening = false;
+let ready = false;
+
+type PonderGlobals = {
+  PONDER_DATABASE?: {
+    driver:
+      | {
+          dialect: "pglite";
+          instance: {
+            query: (q: string) => Promise<unknown>;
+            onNotification: (cb: (channel: string) => void) => unknown;
+          };
+        }
+      | { dialect: "postgres" };
+  };
+  PONDER_NAMESPACE_BUILD?: { schema: string };
+  PONDER_COMMON?: { apiShutdown: { add: (fn: () => unknown) => void } };
+};
+
+const invalidate = () => {
+  generation++;
+  responseCache.clear();
+};
+
+async function listen(): Promise<void> {
+  const g = globalThis as unknown as PonderGlobals;
+  const database = g.PONDER_DATABASE;
+  const schemaName = g.PONDER_NAMESPACE_BUILD?.schema;
+  if (!database || !schemaName) return;
+  const channel = `${schemaName}_live_query`;
+  const driver = database.driver;
+  if (driver.dialect === "pglite") {
+    driver.instance.onNotification((ch) => {
+      if (ch === channel) invalidate();
+    });
+    await driver.instance.query(`LISTEN "${channel}"`);
+    listening = true;
+    return;
+  }
+  // A connection of its own: Ponder's internal pool has two, and @ponder/client's listener holds one.
+  const url = env.DATABASE_URL;
+  if (!url) return;
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, application_name: "neural_indexer_cache" });
+    try {
+      client.on("notification", (n) => {
+        if (n.channel === channel) invalidate();
+      });
+      client.on("error", () => {
+        listening = false;
+        invalidate();
+        client.end().catch(() => {});
+        setTimeout(() => void connect(), 1000);
+      });
+      await client.connect();
+      g.PONDER_COMMON?.apiShutdown.add(() => client.end());
+      await client.query(`LISTEN "${channel}"`);
+      invalidate();
+      listening = true;
+    } catch {
+      listening = false;
+      client.end().catch(() => {});
+      setTimeout(() => void connect(), 1000);
+    }
+  };
+  await connect();
+}
+
+async function waitUntilReady(): Promise<void> {
+  while (!ready) {
+    try {
+      const rows = (await db.execute(
+        sql`select (value->>'is_ready')::int as ready from _ponder_meta where key = 'app'`,
+      )) as unknown as { rows?: { ready: number }[] } | { ready: number }[];
+      const list = Array.isArray(rows) ? rows : (rows.rows ?? []);
+      if (list[0]?.ready === 1) {
+        invalidate();
+        ready = true;
+        return;
+      }
+    } catch {
+      // not created yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+if (env.NEURAL_GRAPHQL_CACHE_ENTRIES > 0) {
+  listen().catch(() => {
+    listening = false;
+  });
+  void waitUntilReady();
+}
 
 async function indexedState(): Promise<string> {
   const [last] = await db
@@ -75,15 +172,16 @@ async function indexedState(): Promise<string> {
 }
 
 const responseCacheMiddleware = createMiddleware(async (c, next) => {
-  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0) return next();
+  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0 || !ready) return next();
   const key = await c.req.raw.clone().text();
-  const state = await indexedState();
-  if (state !== cacheState) {
-    responseCache.clear();
-    cacheState = state;
+  let tag: string;
+  if (listening) {
+    tag = `g${generation}`;
+  } else {
+    tag = `s${await indexedState()}`;
   }
   const hit = responseCache.get(key);
-  if (hit && hit.state === state) {
+  if (hit && hit.tag === tag) {
     c.header("x-neural-cache", "hit");
     return c.body(hit.body, 200, { "content-type": "application/json; charset=utf-8" });
   }
@@ -96,11 +194,14 @@ const responseCacheMiddleware = createMiddleware(async (c, next) => {
   } catch {
     return;
   }
+  // Stored only if nothing was committed meanwhile (same tag as before the computation).
+  const now = listening ? `g${generation}` : tag;
+  if (now !== tag) return;
   if (responseCache.size >= env.NEURAL_GRAPHQL_CACHE_ENTRIES) {
     const oldest = responseCache.keys().next();
     if (!oldest.done) responseCache.delete(oldest.value);
   }
-  responseCache.set(key, { state, body });
+  responseCache.set(key, { tag, body });
 });
 
 const graphqlHandler = graphql(
@@ -111,8 +212,8 @@ const graphqlHandler = graphql(
     maxOperationTokens: env.NEURAL_GRAPHQL_MAX_TOKENS,
   },
 );
-app.use("/graphql", costGuard, responseCacheMiddleware, graphqlHandler);
-app.use("/", costGuard, responseCacheMiddleware, graphqlHandler);
+app.use("/graphql", responseCacheMiddleware, costGuard, graphqlHandler);
+app.use("/", responseCacheMiddleware, costGuard, graphqlHandler);
 
 // ---------------------------------------------------------------------------------------------------
 // SQL over HTTP (@ponder/client). Ponder parses every statement and allows only read-only SELECTs on

@@ -33,6 +33,7 @@ export type Devnet = {
 type DevnetModule = {
   startDevnet: (options: {
     port?: number;
+    chainId?: number;
     fundAccounts?: number;
     fundAmount?: bigint;
     env?: Record<string, string>;
@@ -67,6 +68,7 @@ export async function startTestIndexer(
       deployment: devnet.deploymentFile,
       pgliteDir: dir,
       schema: `test_${runId}`,
+      chainId: devnet.chainId,
       pollingIntervalMs: 100,
       databaseUrl: "",
       ...extra,
@@ -86,6 +88,7 @@ export async function startTestIndexer(
     rpcUrl: devnet.rpcUrl,
     deployment: devnet.deploymentFile,
     databaseUrl: TEST_DATABASE_URL,
+    chainId: devnet.chainId,
     schema,
     pollingIntervalMs: 100,
     fresh: true,
@@ -100,6 +103,8 @@ export async function startTestIndexer(
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await client.end();
+      const { resetIndexerData } = await import("../../scripts/start.mjs");
+      await resetIndexerData({ databaseUrl: TEST_DATABASE_URL, schema, chainId: devnet.chainId });
     },
   };
 }
