@@ -86,8 +86,11 @@ const snapshot = await run("forge snapshot --check", forge, [
 ]);
 step("gas snapshot (contracts/.gas-snapshot)", snapshot.code === 0);
 
-// 3. TypeScript suites: one Vitest run over every workspace project.
-if (existsSync(join(repoRoot, "vitest.config.ts"))) {
+// 3. TypeScript suites: one Vitest run over every workspace project, with the services they use
+//    (PostgreSQL for the indexer) installed and started first.
+const services = await run("ensure services", "bash", ["scripts/ensure-services.sh"]);
+step("ensure services (scripts/ensure-services.sh)", services.code === 0);
+if (services.code === 0 && existsSync(join(repoRoot, "vitest.config.ts"))) {
   const dir = mkdtempSync(join(tmpdir(), "neural-vitest-"));
   const report = join(dir, "report.json");
   const vitest = await run("vitest", "npx", [
