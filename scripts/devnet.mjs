@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // `npm run devnet`: anvil on 127.0.0.1:8545 with every Neural contract deployed, the deployment written to
-// deployments/<chainId>.json and dev accounts 1..5 funded with 100,000 NRL each. Runs until Ctrl-C.
+// deployments/<chainId>.json, dev accounts 1..5 funded with 100,000 NRL each, and the Ponder indexer serving
+// GraphQL / SQL / REST on 127.0.0.1:42069 (embedded PGlite, or PostgreSQL when DATABASE_URL is set).
+// Runs until Ctrl-C.
 //
-//   npm run devnet -- [--port 8545] [--host 127.0.0.1] [--once]
+//   npm run devnet -- [--port 8545] [--host 127.0.0.1] [--indexer-port 42069] [--no-indexer] [--once]
 //   env: NEURAL_DEVNET_PORT, and the deploy script's NEURAL_GOVERNOR, NEURAL_KEEPER, NEURAL_TREASURY,
 //        NEURAL_CHALLENGE_WINDOW, NEURAL_COMMIT_PERIOD, NEURAL_REVEAL_PERIOD, NEURAL_UNBONDING_PERIOD
 //   --once: deploy, print the table and exit (a smoke test for CI).
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther } from "viem";
+import { startIndexer } from "../indexer/scripts/start.mjs";
 import { DEFAULT_HOST, DEFAULT_PORT, nrlBalances, startDevnet } from "./lib/devnet.mjs";
 import { repoRoot } from "./lib/tools.mjs";
 
-const usage = "usage: npm run devnet -- [--port N] [--host IP] [--once]";
+const usage = "usage: npm run devnet -- [--port N] [--host IP] [--indexer-port N] [--no-indexer] [--once]";
 
 function options() {
   const { values } = parseArgs({
@@ -20,6 +23,8 @@ function options() {
       port: { type: "string" },
       host: { type: "string", default: DEFAULT_HOST },
       once: { type: "boolean", default: false },
+      "indexer-port": { type: "string", default: "42069" },
+      "no-indexer": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -32,7 +37,11 @@ function options() {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`invalid port "${raw}" (1..65535). ${usage}`);
   }
-  return { port, host: values.host, once: values.once };
+  const indexerPort = Number(values["indexer-port"]);
+  if (!Number.isInteger(indexerPort) || indexerPort < 1 || indexerPort > 65535) {
+    throw new Error(`invalid --indexer-port "${values["indexer-port"]}" (1..65535). ${usage}`);
+  }
+  return { port, host: values.host, once: values.once, indexer: !values["no-indexer"], indexerPort };
 }
 
 function table(rows) {
@@ -51,15 +60,17 @@ async function main() {
   // Signals are handled from the start: during startup they abort it (anvil and forge are stopped).
   const abort = new AbortController();
   let devnet;
+  let indexer;
   let stopping = false;
   const shutdown = async (signal) => {
     if (stopping) return;
     stopping = true;
-    if (signal) console.log(`\n[devnet] ${signal}: stopping anvil`);
+    if (signal) console.log(`\n[devnet] ${signal}: stopping${indexer ? " the indexer and" : ""} anvil`);
     if (!devnet) {
       abort.abort();
       return; // startDevnet rejects; main's catch exits 0
     }
+    await indexer?.stop();
     await devnet.stop();
     process.exit(0);
   };
@@ -108,8 +119,30 @@ async function main() {
   console.log(table([["account", "address", "private key (anvil dev key)", "NRL", "roles"], ...accounts]));
   console.log("");
 
+  if (opts.indexer && !stopping) {
+    console.log("[devnet] starting the indexer (Ponder) ...");
+    try {
+      indexer = await startIndexer({
+        rpcUrl: devnet.rpcUrl,
+        deployment: devnet.deploymentFile,
+        chainId: devnet.chainId,
+        port: opts.indexerPort,
+        fresh: true, // a new anvil chain: forget what was indexed from the last one
+      });
+    } catch (err) {
+      await devnet.stop();
+      throw new Error(
+        `the indexer did not start: ${err.message}\n(npm run devnet -- --no-indexer runs without it)`,
+      );
+    }
+    console.log(
+      `[devnet] indexer ready: GraphQL ${indexer.url}/graphql  SQL ${indexer.url}/sql  REST ${indexer.url}/network/summary`,
+    );
+  }
+
   if (opts.once) {
     stopping = true;
+    await indexer?.stop();
     await devnet.stop();
     return;
   }

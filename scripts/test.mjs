@@ -66,7 +66,7 @@ const build = await run("forge build --sizes", forge, [
 step("forge build (contract sizes)", build.code === 0);
 const forgeTest = await run("forge test", forge, ["test"], {
   capture: true,
-  env: { FORGE_SNAPSHOT_CHECK: "true", FOUNDRY_PROFILE: process.env.FOUNDRY_PROFILE ?? "default" },
+  env: { FOUNDRY_PROFILE: process.env.FOUNDRY_PROFILE ?? "default" },
 });
 const forgeSummary = [...forgeTest.out.matchAll(/(\d+) tests passed, (\d+) failed, (\d+) skipped/g)].pop();
 if (forgeSummary) {
@@ -75,9 +75,22 @@ if (forgeSummary) {
   totals.skipped += Number(forgeSummary[3]);
 }
 step("forge test", forgeTest.code === 0 && forgeSummary !== undefined);
+// The committed gas snapshot of the gas benchmarks: any change in gas is a diff someone must commit.
+// Regenerate with: forge snapshot --match-path 'contracts/test/unit/*Gas.t.sol' --snap contracts/.gas-snapshot
+const snapshot = await run("forge snapshot --check", forge, [
+  "snapshot",
+  "--check",
+  "contracts/.gas-snapshot",
+  "--match-path",
+  "contracts/test/unit/*Gas.t.sol",
+]);
+step("gas snapshot (contracts/.gas-snapshot)", snapshot.code === 0);
 
-// 3. TypeScript suites: one Vitest run over every workspace project.
-if (existsSync(join(repoRoot, "vitest.config.ts"))) {
+// 3. TypeScript suites: one Vitest run over every workspace project, with the services they use
+//    (PostgreSQL for the indexer) installed and started first.
+const services = await run("ensure services", "bash", ["scripts/ensure-services.sh"]);
+step("ensure services (scripts/ensure-services.sh)", services.code === 0);
+if (services.code === 0 && existsSync(join(repoRoot, "vitest.config.ts"))) {
   const dir = mkdtempSync(join(tmpdir(), "neural-vitest-"));
   const report = join(dir, "report.json");
   const vitest = await run("vitest", "npx", [

@@ -18,6 +18,7 @@ import {
     DisputeOutcome,
     DisputeStatus,
     DisputeView,
+    NodeView,
     PayoutKind,
     SlashReason,
     TaskView,
@@ -375,11 +376,14 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         _payOutSlash(disputeId, d, v, s);
     }
 
-    /// @dev Slashes collateral + disputeSlashBps of the bonded stake beyond the collateral, to this contract.
+    /// @dev Slashes collateral + disputeSlashBps of everything else the node holds (bonded beyond the
+    ///      collateral, plus unbonding), to this contract. Unbonding stake counts so that moving free stake
+    ///      out after submitting a wrong result does not shrink the penalty.
     function _slashSubmitter(uint256 submitter, uint256 collateral) internal returns (uint256 slashed) {
-        uint256 bonded = registry.getNode(submitter).stake;
+        NodeView memory node = registry.getNode(submitter);
+        uint256 held = uint256(node.stake) + node.unbonding;
         uint256 target = collateral;
-        if (bonded > collateral) target += (bonded - collateral) * _params.disputeSlashBps / BPS;
+        if (held > collateral) target += (held - collateral) * _params.disputeSlashBps / BPS;
         // INVARIANT: `slashed` is what the registry moved to this contract; all of it (plus the bond) is paid
         // out by `_payOutSlash`, so payouts of this dispute == slashed + bond.
         if (target != 0) slashed = registry.slash(submitter, target, address(this), SlashReason.DisputeLost);

@@ -362,24 +362,29 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc INodeRegistry
-    /// @dev A zero amount is a no-op. When a slash has clamped `locked`, the part of `amount` above `locked`
-    ///      is taken from the collateral that slash consumed; reverts InsufficientLockedCollateral (with
-    ///      locked + consumed collateral as the available amount) only when even that does not cover it.
+    /// @dev A zero amount is a no-op. When a slash has clamped `locked`, the collateral it cut away is still
+    ///      owed to the assignments it backed (`_slashedCollateral`). An unlock draws on that first and only
+    ///      then on `locked`: the registry cannot tell which assignment an unlock belongs to, and drawing on
+    ///      the slashed part first never frees stake that backs an assignment made after the slash.
+    ///      Reverts InsufficientLockedCollateral (with locked + slashed collateral as the available amount)
+    ///      when even both do not cover it.
     function unlockCollateral(uint256 nodeId, uint256 amount) external onlyRole(PROTOCOL_ROLE) {
         if (amount == 0) return;
         Node storage n = _nodes[nodeId];
         uint256 locked = n.locked;
-        if (amount <= locked) {
-            locked -= amount;
-        } else {
-            uint256 slashedCollateral = _slashedCollateral[nodeId];
-            uint256 shortfall = amount - locked;
-            if (shortfall > slashedCollateral) {
-                revert InsufficientLockedCollateral(nodeId, amount, locked + slashedCollateral);
-            }
-            _slashedCollateral[nodeId] = slashedCollateral - shortfall;
-            locked = 0;
+        uint256 slashedCollateral = _slashedCollateral[nodeId];
+        // INVARIANT: locked + slashed collateral == Σ collateral of live assignments, so an unlock never
+        // exceeds it, and locked stays ≥ the collateral of every assignment made after the last clamp.
+        if (amount > locked + slashedCollateral) {
+            revert InsufficientLockedCollateral(nodeId, amount, locked + slashedCollateral);
         }
+        uint256 fromLocked = amount;
+        if (slashedCollateral != 0) {
+            uint256 fromSlashed = amount < slashedCollateral ? amount : slashedCollateral;
+            _slashedCollateral[nodeId] = slashedCollateral - fromSlashed;
+            fromLocked -= fromSlashed;
+        }
+        locked -= fromLocked;
         // forge-lint: disable-next-line(unsafe-typecast): locked only decreased
         n.locked = uint96(locked);
         emit CollateralUnlocked(nodeId, amount, locked);

@@ -1237,9 +1237,9 @@ contract DisputeManagerTest is DisputeFixture {
         assertEq(dm.totalBonded(), 0);
     }
 
-    /// @dev protocol.md computes the extra slash on the bonded stake only: stake moved to unbonding after the
-    ///      submission escapes it (the collateral stays locked and is taken). Documented as a known gap.
-    function test_resolve_submitterWrong_extraSlashIgnoresUnbonding() public {
+    /// @dev Moving free stake to unbonding after submitting does not escape the extra slash: unbonding stake
+    ///      counts towards it and the registry takes it after the bonded stake.
+    function test_resolve_submitterWrong_extraSlashReachesUnbonding() public {
         _setParam("disputeSlashBps", 10_000);
         uint256 free = registry.freeStake(SUBMITTER);
         vm.prank(operators[SUBMITTER]);
@@ -1249,10 +1249,11 @@ contract DisputeManagerTest is DisputeFixture {
         vm.recordLogs();
         dm.resolve(id);
         (uint256 paid, uint256 slashed,) = _payoutSum(vm.getRecordedLogs(), id);
-        // Target = collateral + 100% of (bonded - collateral) = the collateral, as only it stayed bonded.
-        assertEq(slashed, COLLATERAL);
+        // Target = collateral + 100% of (bonded + unbonding - collateral) = everything the node held.
+        assertEq(slashed, COLLATERAL + free);
         assertEq(paid, slashed + BOND);
-        assertEq(registry.getNode(SUBMITTER).unbonding, free);
+        assertEq(registry.getNode(SUBMITTER).unbonding, 0);
+        assertEq(registry.getNode(SUBMITTER).stake, 0);
     }
 
     // ==============================================================================================

@@ -19,7 +19,7 @@ import {DisputeFixture} from "../utils/DisputeFixture.sol";
 ///      The bounds below are regression guards; see the report for the 600k target.
 contract DisputeManagerGasTest is DisputeFixture {
     uint256 internal constant TARGET = 600_000;
-    uint256 internal constant BOUND_ONE_TX = 645_000;
+    uint256 internal constant BOUND_ONE_TX = 650_000; // + unbonding stake read for the extra slash
     uint256 internal constant BOUND_COLD = 785_000;
 
     bool internal cold;

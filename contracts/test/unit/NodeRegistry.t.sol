@@ -1198,9 +1198,10 @@ contract NodeRegistryTest is RegistryFixture {
         registry.slash(nodeId, 600 ether, recipient, SlashReason.DisputeLost);
         assertEq(registry.getNode(nodeId).locked, 400 ether);
         vm.startPrank(protocol);
-        // Both assignments can still be closed: 500 from locked, then 500 from 0 locked + 100 slashed.
+        // Both assignments can still be closed. Unlocks draw on the 600 of slashed collateral first (so stake
+        // backing later assignments stays locked): 500 from slashed, then 100 slashed + 400 locked.
         vm.expectEmit(address(registry));
-        emit INodeRegistry.CollateralUnlocked(nodeId, 500 ether, 0);
+        emit INodeRegistry.CollateralUnlocked(nodeId, 500 ether, 400 ether);
         registry.unlockCollateral(nodeId, 500 ether);
         vm.expectRevert(
             abi.encodeWithSelector(

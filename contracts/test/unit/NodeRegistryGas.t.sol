@@ -48,7 +48,7 @@ contract NodeRegistryGasTest is RegistryFixture {
         assertLt(lockGas, 15_000, "lockCollateral");
         assertLt(unlockGas, 15_000, "unlockCollateral");
         assertLt(successGas, 25_000, "recordSuccess");
-        assertLt(unlockWarmGas, 5000, "unlockCollateral warm");
+        assertLt(unlockWarmGas, 6000, "unlockCollateral warm"); // reads the slashed-collateral slot too
         // Includes the active-set removal and a first-time (zero to non-zero) balance for the recipient.
         assertLt(slashGas, 95_000, "slash");
     }

@@ -10,11 +10,13 @@ contract CheckpointMerkleHarness {
         return CheckpointMerkle.leaf(index, step, checkpointHash);
     }
 
-    function verify(bytes32 root, uint256 index, uint256 step, bytes32 checkpointHash, bytes32[] calldata proof)
-        external
-        pure
-        returns (bool)
-    {
+    function verify(
+        bytes32 root,
+        uint256 index,
+        uint256 step,
+        bytes32 checkpointHash,
+        bytes32[] calldata proof
+    ) external pure returns (bool) {
         return CheckpointMerkle.verify(root, index, step, checkpointHash, proof);
     }
 }

@@ -1,5 +1,6 @@
 /** Archiving a model to a real local Arweave gateway (arlocal) started by the test. */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +32,9 @@ let dir: string;
 let arlocal: ArLocalInstance;
 let archive: Archive;
 let url: string;
+// arlocal appends a request log to ./logs in the working directory: remove it if this test made it
+const strayLog = join(process.cwd(), "logs");
+const hadLog = existsSync(strayLog);
 
 async function mine(): Promise<void> {
   await archive.arweave.api.get("mine");
@@ -52,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await arlocal?.stop();
   await rm(dir, { recursive: true, force: true });
+  if (!hadLog) await rm(strayLog, { force: true });
 });
 
 describe("Arweave archive (arlocal)", () => {

@@ -1,17 +1,21 @@
 /**
- * The SDK's contract helpers against the real contracts on a real anvil: post with permit, assign,
- * submit, finalize, publish, and reverts decoded into the contracts' custom errors.
+ * The SDK's contract helpers against the real protocol on the project's devnet (anvil + Deploy.s.sol):
+ * post with permit, assign, submit, finalize, challenge with a Merkle proof, commit/reveal, resolve,
+ * publish, and reverts decoded into the contracts' custom errors.
  */
 import {
   type Account,
   type Chain,
   createPublicClient,
   createWalletClient,
+  type Hex,
   http,
+  keccak256,
   type PublicClient,
   parseEther,
   stringToHex,
   type Transport,
+  toHex,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -22,30 +26,27 @@ import { ContractRevertError } from "../errors/errors.js";
 import { resultManifest } from "../formats/manifest.js";
 import { taskSpec } from "../formats/spec.js";
 import { CheckpointTree } from "../merkle/checkpoints.js";
-import { ANVIL_PRIVATE_KEYS, type Anvil, startAnvil } from "../testing/anvil.js";
-import { deployCore } from "../testing/deploy.js";
+import { type Devnet, startDevnet } from "../testing/devnet.js";
 import {
   EXAMPLE_DAG_PB_CID,
   exampleCheckpointLeaves,
   exampleManifest,
   exampleTaskSpec,
 } from "../testing/fixtures.js";
-import { neuralTokenAbi, nodeRegistryAbi } from "./abis.js";
-import { NeuralClient, type PostTaskParams } from "./client.js";
-import type { Deployment } from "./deployments.js";
-import { ShardStatus, Tier } from "./enums.js";
+import { disputeManagerAbi, neuralTokenAbi, nodeRegistryAbi } from "./abis.js";
+import { NeuralClient, type PostTaskParams, voteCommitment } from "./client.js";
+import { DisputeOutcome, ShardStatus, Tier, Vote } from "./enums.js";
 
 type Wallet = WalletClient<Transport, Chain, Account>;
-
-let anvil: Anvil;
-let publicClient: PublicClient;
-let deployment: Deployment;
-const wallets: Wallet[] = [];
-let client: NeuralClient; // task client (account 1)
-let keeper: NeuralClient; // governor + keeper (account 0)
-let worker: NeuralClient; // node worker key (account 3)
-
 type PostInput = Omit<PostTaskParams, "specCid"> & { specCid: string };
+
+let devnet: Devnet;
+let publicClient: PublicClient;
+let wallets: Wallet[];
+let client: NeuralClient; // task client and challenger (account 1)
+let keeper: NeuralClient; // deployer = governor = keeper (account 0)
+const workers = new Map<bigint, NeuralClient>(); // node id -> its worker key's client
+
 const params = (over: Partial<PostInput> = {}): PostInput => ({
   specCid: "",
   shardCount: 2,
@@ -57,71 +58,67 @@ const params = (over: Partial<PostInput> = {}): PostInput => ({
   ...over,
 });
 
+async function mined(hash: Hex): Promise<void> {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`setup transaction ${hash} reverted`);
+}
+
+async function increaseTime(seconds: bigint | number): Promise<void> {
+  await publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
+  await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+}
+
 beforeAll(async () => {
-  anvil = await startAnvil();
-  publicClient = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) }) as PublicClient;
-  for (const key of ANVIL_PRIVATE_KEYS) {
-    wallets.push(
-      createWalletClient({
-        account: privateKeyToAccount(key),
-        chain: foundry,
-        transport: http(anvil.rpcUrl),
-      }),
-    );
-  }
-  const [w0, w1, w2, w3, w4] = wallets as [Wallet, Wallet, Wallet, Wallet, Wallet];
-  deployment = await deployCore({
-    publicClient,
-    wallet: w0,
-    keeper: w0.account.address,
-    treasury: w4.account.address,
-  });
+  devnet = await startDevnet({ fundAccounts: 5 });
+  const transport = http(devnet.rpcUrl);
+  publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient;
+  wallets = devnet.accounts.map((a) =>
+    createWalletClient({ account: privateKeyToAccount(a.privateKey), chain: foundry, transport }),
+  );
+  const { deployment } = devnet;
   const token = deployment.contracts.NeuralToken.address;
   const registry = deployment.contracts.NodeRegistry.address;
-  for (const to of [w1.account.address, w2.account.address]) {
-    const hash = await w0.writeContract({
-      address: token,
-      abi: neuralTokenAbi,
-      functionName: "transfer",
-      args: [to, parseEther("10000")],
-    });
-    await publicClient.waitForTransactionReceipt({ hash });
+  // four nodes: operators are accounts 2..5 (funded), their worker keys accounts 6..9
+  for (let i = 0; i < 4; i++) {
+    const operator = wallets[2 + i] as Wallet;
+    const worker = wallets[6 + i] as Wallet;
+    await mined(
+      await operator.writeContract({
+        address: token,
+        abi: neuralTokenAbi,
+        functionName: "approve",
+        args: [registry, parseEther("1000")],
+      }),
+    );
+    await mined(
+      await operator.writeContract({
+        address: registry,
+        abi: nodeRegistryAbi,
+        functionName: "register",
+        args: [
+          worker.account.address,
+          {
+            gpuModel: stringToHex("NVIDIA H100 80GB", { size: 32 }),
+            gpuCount: 8,
+            vramMiB: 81_920,
+            cpuCores: 64,
+            memoryMiB: 512_000,
+            region: stringToHex("eu-west", { size: 16 }),
+          },
+          parseEther("1"),
+          `0x${"00".repeat(32)}`,
+          parseEther("1000"),
+        ],
+      }),
+    );
+    workers.set(BigInt(i + 1), new NeuralClient({ publicClient, walletClient: worker, deployment }));
   }
-  // the operator (account 2) registers a node whose worker key is account 3
-  const approve = await w2.writeContract({
-    address: token,
-    abi: neuralTokenAbi,
-    functionName: "approve",
-    args: [registry, parseEther("1000")],
-  });
-  await publicClient.waitForTransactionReceipt({ hash: approve });
-  const register = await w2.writeContract({
-    address: registry,
-    abi: nodeRegistryAbi,
-    functionName: "register",
-    args: [
-      w3.account.address,
-      {
-        gpuModel: stringToHex("NVIDIA H100 80GB", { size: 32 }),
-        gpuCount: 8,
-        vramMiB: 81_920,
-        cpuCores: 64,
-        memoryMiB: 512_000,
-        region: stringToHex("eu-west", { size: 16 }),
-      },
-      parseEther("1"),
-      `0x${"00".repeat(32)}`,
-      parseEther("1000"),
-    ],
-  });
-  await publicClient.waitForTransactionReceipt({ hash: register });
-  client = new NeuralClient({ publicClient, walletClient: w1, deployment });
-  keeper = new NeuralClient({ publicClient, walletClient: w0, deployment });
-  worker = new NeuralClient({ publicClient, walletClient: w3, deployment });
+  client = new NeuralClient({ publicClient, walletClient: wallets[1] as Wallet, deployment });
+  keeper = new NeuralClient({ publicClient, walletClient: wallets[0] as Wallet, deployment });
 });
 
 afterAll(async () => {
-  await anvil?.stop();
+  await devnet?.stop();
 });
 
 async function revertOf(promise: Promise<unknown>): Promise<ContractRevertError> {
@@ -133,12 +130,56 @@ async function revertOf(promise: Promise<unknown>): Promise<ContractRevertError>
   return error as ContractRevertError;
 }
 
-describe("contract helpers on anvil", () => {
+function worker(nodeId: bigint): NeuralClient {
+  const w = workers.get(nodeId);
+  if (!w) throw new Error(`no worker for node ${nodeId}`);
+  return w;
+}
+
+describe("contract helpers on the devnet", () => {
   const spec = exampleTaskSpec();
   let specCid: string;
   let taskId: bigint;
   const tree = CheckpointTree.build(exampleCheckpointLeaves(10));
   const manifest = exampleManifest();
+
+  it("verifies SDK Merkle proofs with DisputeManager.verifyCheckpoint", async () => {
+    for (const n of [1, 2, 3, 7, 100]) {
+      const t = CheckpointTree.build(exampleCheckpointLeaves(n, n));
+      for (const i of n <= 7 ? [...Array(n).keys()] : [0, 37, 99]) {
+        const { leaf, proof, leafHash } = t.proof(i);
+        const args = [t.root, BigInt(leaf.index), BigInt(leaf.step), leaf.hash, proof] as const;
+        const address = devnet.deployment.contracts.DisputeManager.address;
+        expect(
+          await publicClient.readContract({
+            address,
+            abi: disputeManagerAbi,
+            functionName: "verifyCheckpoint",
+            args,
+          }),
+        ).toBe(true);
+        expect(
+          await publicClient.readContract({
+            address,
+            abi: disputeManagerAbi,
+            functionName: "checkpointLeaf",
+            args: [BigInt(leaf.index), BigInt(leaf.step), leaf.hash],
+          }),
+        ).toBe(leafHash);
+        if (proof.length > 0) {
+          const tampered = [keccak256(toHex("tampered")), ...proof.slice(1)];
+          expect(
+            await publicClient.readContract({
+              address,
+              abi: disputeManagerAbi,
+              functionName: "verifyCheckpoint",
+              args: [t.root, BigInt(leaf.index), BigInt(leaf.step), leaf.hash, tampered],
+            }),
+          ).toBe(false);
+        }
+      }
+    }
+  });
 
   it("posts a task with a permit (no prior approve) and stores the spec CID", async () => {
     specCid = (await taskSpec.cid(spec)).toString();
@@ -148,20 +189,28 @@ describe("contract helpers on anvil", () => {
     expect(posted.escrow).toBe(parseEther("20"));
     const task = await client.getTask(taskId);
     expect(task.specCid).toBe(cidToBytes32(specCid));
-    expect(task.client).toBe(wallets[1]?.account.address);
+    expect(task.client).toBe(client.account);
   });
 
   it("assigns shards in a batch and lets the worker submit a result", async () => {
-    await keeper.assignShards([{ taskId, shardIndex: 0, nodeId: 1n }]);
+    await keeper.assignShards([
+      { taskId, shardIndex: 0, nodeId: 1n },
+      { taskId, shardIndex: 1, nodeId: 2n },
+    ]);
     expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Assigned);
     const manifestCid = await resultManifest.cid(manifest);
-    await worker.submitResult({
-      taskId,
-      shardIndex: 0n,
-      manifestCid,
-      checkpointRoot: tree.root,
-      checkpointCount: tree.count,
-    });
+    for (const [shard, node] of [
+      [0n, 1n],
+      [1n, 2n],
+    ] as const) {
+      await worker(node).submitResult({
+        taskId,
+        shardIndex: shard,
+        manifestCid,
+        checkpointRoot: tree.root,
+        checkpointCount: tree.count,
+      });
+    }
     const shard = await client.getShard(taskId, 0n);
     expect(shard.status).toBe(ShardStatus.Submitted);
     expect(shard.checkpointRoot).toBe(tree.root);
@@ -175,7 +224,7 @@ describe("contract helpers on anvil", () => {
     expect(early.retryable).toBe(false);
 
     const again = await revertOf(
-      worker.submitResult({
+      worker(1n).submitResult({
         taskId,
         shardIndex: 0n,
         manifestCid: specCid,
@@ -195,21 +244,89 @@ describe("contract helpers on anvil", () => {
     const badCount = await revertOf(client.postTaskWithPermit(params({ specCid, shardCount: 0 })));
     expect(badCount.errorName).toBe("InvalidShardCount");
     expect(badCount.message).toMatch(/InvalidShardCount\(shardCount=0, max=\d+\)/);
+
+    const { leaf, proof } = tree.proof(3);
+    const badProof = await revertOf(
+      client.challenge({
+        taskId,
+        shardIndex: 1,
+        checkpointIndex: 3,
+        step: BigInt(leaf.step) + 1n,
+        leafHash: leaf.hash,
+        challengerHash: `0x${"00".repeat(32)}`,
+        proof,
+      }),
+    );
+    expect(badProof.errorName).toBe("InvalidMerkleProof");
+  });
+
+  it("runs a dispute: challenge with a proof, commit and reveal votes, resolve", async () => {
+    const { leaf, proof } = tree.proof(3);
+    const { disputeId } = await client.challenge({
+      taskId,
+      shardIndex: 0,
+      checkpointIndex: 3,
+      step: BigInt(leaf.step),
+      leafHash: leaf.hash,
+      challengerHash: keccak256(toHex("what the challenger computed")),
+      proof,
+    });
+    expect(disputeId).toBe(1n);
+    expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Challenged);
+    const dispute = await client.getDispute(disputeId);
+    expect(dispute.committee).toHaveLength(3);
+    expect(dispute.committee).not.toContain(1n);
+
+    const salts = new Map<bigint, Hex>();
+    for (const member of dispute.committee) {
+      const salt = keccak256(toHex(`salt-${member}`));
+      salts.set(member, salt);
+      await worker(member).commitVote({ disputeId, nodeId: member, vote: Vote.SubmitterWrong, salt });
+      const [commitment] = await publicClient.readContract({
+        address: devnet.deployment.contracts.DisputeManager.address,
+        abi: disputeManagerAbi,
+        functionName: "voteOf",
+        args: [disputeId, member],
+      });
+      expect(commitment).toBe(voteCommitment(disputeId, member, Vote.SubmitterWrong, salt));
+    }
+    const early = await revertOf(
+      worker(dispute.committee[0] as bigint).revealVote({
+        disputeId,
+        nodeId: dispute.committee[0] as bigint,
+        vote: Vote.SubmitterWrong,
+        salt: salts.get(dispute.committee[0] as bigint) as Hex,
+      }),
+    );
+    expect(early.errorName).toBe("NotInRevealPhase");
+
+    await increaseTime(dispute.commitDeadline - dispute.openedAt + 1n);
+    for (const member of dispute.committee) {
+      await worker(member).revealVote({
+        disputeId,
+        nodeId: member,
+        vote: Vote.SubmitterWrong,
+        salt: salts.get(member) as Hex,
+      });
+    }
+    await increaseTime(dispute.revealDeadline - dispute.commitDeadline + 1n);
+    await keeper.resolveDispute(disputeId);
+    const resolved = await client.getDispute(disputeId);
+    expect(resolved.outcome).toBe(DisputeOutcome.SubmitterWrong);
+    const shard = await client.getShard(taskId, 0n);
+    expect(shard.status).toBe(ShardStatus.Pending);
+    expect(shard.resumeFrom).toBe(3);
   });
 
   it("finalizes after the challenge window", async () => {
     const window = await client.getParameter("TaskManager", "challengeWindow");
-    await publicClient.request({
-      method: "evm_increaseTime" as never,
-      params: [Number(window) + 1] as never,
-    });
-    await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    await increaseTime(window + 1n);
     const { finalized } = await keeper.finalizeShards([
       { taskId, shardIndex: 0 },
       { taskId, shardIndex: 1 },
     ]);
     expect(finalized).toBe(1);
-    expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Finalized);
+    expect((await client.getShard(taskId, 1n)).status).toBe(ShardStatus.Finalized);
   });
 
   it("publishes a model with verified provenance", async () => {
@@ -221,7 +338,7 @@ describe("contract helpers on anvil", () => {
       metadataCid: specCid,
       parentModelId: 0n,
       sourceTaskId: taskId,
-      sourceShard: 0n,
+      sourceShard: 1n,
       manifestCid,
     });
     expect(modelId).toBe(1n);
@@ -233,7 +350,7 @@ describe("contract helpers on anvil", () => {
         metadataCid: specCid,
         parentModelId: 0n,
         sourceTaskId: taskId,
-        sourceShard: 0n,
+        sourceShard: 1n,
         manifestCid: specCid,
       }),
     );

@@ -66,6 +66,11 @@ export function voteCommitment(disputeId: bigint, nodeId: bigint, vote: Vote, sa
   );
 }
 
+/** Extra gas granted to calls whose cost depends on on-chain randomness (committee sampling). */
+export const RANDOM_GAS_HEADROOM = 1_000_000n;
+const MAX_GAS = 15_000_000n;
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
 export interface NeuralClientConfig {
   publicClient: PublicClient;
   /** Needed for writes; its account signs. */
@@ -113,29 +118,72 @@ export class NeuralClient {
     return this.wallet().account.address;
   }
 
-  /** Simulates (typed against the ABI by the caller), sends and awaits a write; decodes reverts. */
+  /**
+   * Simulates (typed against the ABI by the caller), sends and awaits a write; decodes reverts. With
+   * `randomGas`, the gas limit gets headroom over the estimate: calls that sample a committee use an amount
+   * of gas that depends on the block's randomness, which the estimate (made against another block) cannot know.
+   */
   private async send(
     contract: string,
     functionName: string,
     simulate: (account: Account) => Promise<{ request: unknown }>,
+    options: { randomGas?: boolean } = {},
   ): Promise<WriteResult> {
     const wallet = this.wallet();
     try {
       const { request } = await simulate(wallet.account);
       // the request comes from simulateContract, so it matches what writeContract takes
-      const hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
-      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") {
-        throw new ContractRevertError(`${contract}.${functionName} reverted on-chain (tx ${hash})`, {
-          contract,
-          functionName,
-          details: { hash },
-        });
+      let write = request as Parameters<typeof wallet.writeContract>[0];
+      if (options.randomGas) {
+        const estimate = await this.publicClient.estimateContractGas(
+          request as Parameters<typeof this.publicClient.estimateContractGas>[0],
+        );
+        write = { ...write, gas: min(estimate * 2n + RANDOM_GAS_HEADROOM, MAX_GAS) };
       }
+      const hash = await wallet.writeContract(write);
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success")
+        throw await this.explainFailure(contract, functionName, hash, receipt);
       return { hash, receipt };
     } catch (error) {
       throw toNeuralError(error, { contract, functionName });
     }
+  }
+
+  /** Why a mined transaction failed: out of gas, or the revert replayed against the chain. */
+  private async explainFailure(
+    contract: string,
+    functionName: string,
+    hash: Hex,
+    receipt: TransactionReceipt,
+  ): Promise<Error> {
+    const tx = await this.publicClient.getTransaction({ hash });
+    if (receipt.gasUsed >= tx.gas) {
+      return new ContractRevertError(
+        `${contract}.${functionName} ran out of gas (limit ${tx.gas}, tx ${hash})`,
+        {
+          contract,
+          functionName,
+          details: { hash, gas: tx.gas, outOfGas: true },
+        },
+      );
+    }
+    try {
+      await this.publicClient.call({
+        account: tx.from,
+        to: tx.to ?? undefined,
+        data: tx.input,
+        blockNumber: receipt.blockNumber,
+      });
+    } catch (error) {
+      const decoded = toNeuralError(error, { contract, functionName });
+      if (decoded instanceof ContractRevertError) return decoded;
+    }
+    return new ContractRevertError(`${contract}.${functionName} reverted on-chain (tx ${hash})`, {
+      contract,
+      functionName,
+      details: { hash },
+    });
   }
 
   // ------------------------------------------------------------------ reads
@@ -339,14 +387,18 @@ export class NeuralClient {
   async challenge(params: ChallengeParams): Promise<WriteResult & { disputeId: bigint }> {
     const bond = await this.getParameter("DisputeManager", "challengeBond");
     await this.ensureAllowance(this.addresses.disputeManager, bond);
-    const result = await this.send("DisputeManager", "challenge", (account) =>
-      this.publicClient.simulateContract({
-        account,
-        address: this.addresses.disputeManager,
-        abi: disputeManagerAbi,
-        functionName: "challenge",
-        args: [params],
-      }),
+    const result = await this.send(
+      "DisputeManager",
+      "challenge",
+      (account) =>
+        this.publicClient.simulateContract({
+          account,
+          address: this.addresses.disputeManager,
+          abi: disputeManagerAbi,
+          functionName: "challenge",
+          args: [params],
+        }),
+      { randomGas: true },
     );
     const [opened] = parseEventLogs({
       abi: disputeManagerAbi,
@@ -394,6 +446,36 @@ export class NeuralClient {
         args: [input.disputeId, input.nodeId, input.vote, input.salt],
       }),
     );
+  }
+
+  /** Resolves a dispute after its reveal deadline (anyone). */
+  async resolveDispute(disputeId: bigint): Promise<WriteResult> {
+    return this.send(
+      "DisputeManager",
+      "resolve",
+      (account) =>
+        this.publicClient.simulateContract({
+          account,
+          address: this.addresses.disputeManager,
+          abi: disputeManagerAbi,
+          functionName: "resolve",
+          args: [disputeId],
+        }),
+      { randomGas: true },
+    );
+  }
+
+  async getDispute(disputeId: bigint) {
+    try {
+      return await this.publicClient.readContract({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "getDispute",
+        args: [disputeId],
+      });
+    } catch (error) {
+      throw toNeuralError(error, { contract: "DisputeManager", functionName: "getDispute" });
+    }
   }
 
   // ------------------------------------------------------------------ models

@@ -24,6 +24,7 @@ function example() {
       keeper: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
       treasury: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
     },
+    generatedAt: "2026-11-22T21:40:00.000Z",
   };
 }
 

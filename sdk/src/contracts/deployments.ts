@@ -45,6 +45,8 @@ export const deploymentSchema = z.strictObject({
     >,
   ),
   roles: z.strictObject({ governor: checksummed, keeper: checksummed, treasury: checksummed }),
+  /** When scripts/deployments.mjs wrote the file. */
+  generatedAt: z.iso.datetime().optional(),
 });
 
 export type Deployment = z.output<typeof deploymentSchema>;

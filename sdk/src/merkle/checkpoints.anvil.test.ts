@@ -17,7 +17,7 @@ let abi: Abi;
 let client: ReturnType<typeof createPublicClient>;
 
 beforeAll(async () => {
-  await forgeBuild();
+  await forgeBuild(["contracts/test/utils/CheckpointMerkleHarness.sol"]);
   const artifact = await readForgeArtifact("CheckpointMerkleHarness");
   abi = artifact.abi;
   anvil = await startAnvil();

@@ -43,12 +43,15 @@ export function repoRoot(): string {
   }
 }
 
-/** Runs `forge build` in the repository root with the native binary; rejects with its output on failure. */
-export function forgeBuild(root = repoRoot()): Promise<void> {
+/**
+ * Runs `forge build` in the repository root with the native binary (only `paths` when given, e.g. one
+ * test-only contract); rejects with forge's output on failure.
+ */
+export function forgeBuild(paths: readonly string[] = [], root = repoRoot()): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       foundryBinary("forge"),
-      ["build"],
+      ["build", ...paths],
       { cwd: root, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) reject(new ConfigError(`forge build failed:\n${stdout}\n${stderr}`, { cause: error }));

@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test, Vm} from "forge-std/Test.sol";
+
+import {DisputeManager} from "../../src/DisputeManager.sol";
+import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
+import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
+import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
+import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
+import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {NeuralToken} from "../../src/NeuralToken.sol";
+import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {TaskManager} from "../../src/TaskManager.sol";
+import {
+    Assignment,
+    AuditStatus,
+    Capabilities,
+    ChallengeParams,
+    DisputeStatus,
+    DisputeView,
+    NodeStatus,
+    NodeView,
+    PostTaskParams,
+    PublishParams,
+    ReleaseReason,
+    Resources,
+    ShardRef,
+    ShardStatus,
+    ShardView,
+    TaskStatus,
+    TaskView,
+    Tier,
+    Vote
+} from "../../src/types/Types.sol";
+import {CheckpointTree} from "../utils/CheckpointTree.sol";
+
+/// @notice Drives the whole deployed protocol with random but valid actions of every actor: node operators
+///         (register, stake, unstake, withdraw, pause, resume, exit, unjail), clients (post, post with permit,
+///         cancel, publish models), the keeper (assign shards and audits), workers (submit real checkpoint
+///         roots, release, record audits, vote), challengers (open disputes with valid Merkle proofs), anyone
+///         (timeout, finalize, resolve, sweep), the governor (task and dispute parameters) and time.
+///         Every action checks its preconditions first, so a call that still reverts is a protocol bug and
+///         is counted in `ghost_unexpectedReverts` (the only tolerated revert is CommitteeUnavailable when
+///         too few nodes are eligible). Events of every call are folded into ghost accounting that the
+///         invariants compare with the contracts' own books.
+contract ProtocolHandler is Test {
+    using CheckpointTree for CheckpointTree.Tree;
+
+    uint256 internal constant NRL = 1e18;
+    uint256 internal constant BPS = 10_000;
+    uint256 public constant MAX_NODES = 12;
+    uint256 public constant MAX_TASKS = 16;
+    uint256 public constant MAX_SHARDS = 5;
+    uint256 internal constant MAX_CKPTS = 6;
+    uint256 internal constant ASK = 1 * NRL;
+
+    NeuralToken public immutable token;
+    NodeRegistry public immutable registry;
+    TaskManager public immutable taskManager;
+    DisputeManager public immutable disputeManager;
+    ModelRegistry public immutable models;
+    address public immutable deployer;
+    address public immutable governor;
+    address public immutable keeper;
+    address public immutable treasury;
+    address public immutable anyone;
+
+    address[] public clients;
+    uint256[] internal clientKeys;
+    address[] public challengers;
+    uint256[] public nodeIds;
+    mapping(uint256 nodeId => address) public operatorOf;
+    mapping(uint256 nodeId => address) public workerOf;
+
+    // ---------------------------------------------------------------------------------------------
+    // Ghost accounting
+    // ---------------------------------------------------------------------------------------------
+    mapping(uint256 nodeId => uint256) public ghost_deposited;
+    mapping(uint256 nodeId => uint256) public ghost_withdrawn;
+    mapping(uint256 nodeId => uint256) public ghost_slashed;
+    mapping(uint256 taskId => uint256) public ghost_escrowIn;
+    mapping(uint256 taskId => uint256) public ghost_escrowOut;
+    mapping(uint256 taskId => mapping(uint256 shard => uint256)) public ghost_finalizedEvents;
+    /// @dev Order of events: when each shard was last assigned and each node last slashed.
+    mapping(uint256 taskId => mapping(uint256 shard => uint256)) public ghost_assignSeq;
+    mapping(uint256 nodeId => uint256) public ghost_slashSeq;
+    uint256 internal _seq;
+    uint256 public ghost_finalizedTotal;
+    uint256 public ghost_paidTwice;
+    uint256 public ghost_payoutNotReward;
+    mapping(uint256 disputeId => uint256) public ghost_disputePaid;
+    uint256 public ghost_disputesResolved;
+    uint256 public ghost_disputePayoutMismatch;
+    uint256 public ghost_unexpectedReverts;
+    bytes public ghost_lastRevert;
+    string public ghost_lastRevertAction;
+    uint256[] public verifiedModels;
+
+    /// @dev Checkpoint hashes of each shard's current submission, and of the manifest a re-run resumes from.
+    mapping(uint256 taskId => mapping(uint256 shard => bytes32[])) internal _hashes;
+    mapping(uint256 taskId => mapping(uint256 shard => bytes32[])) internal _resumeHashes;
+    mapping(uint256 taskId => mapping(uint256 shard => bytes32)) internal _manifest;
+    mapping(bytes32 key => Vote) internal _votes;
+    uint256 internal _nonce;
+
+    mapping(bytes32 action => uint256) public calls;
+    mapping(bytes32 action => uint256) public done;
+
+    constructor(
+        NeuralToken token_,
+        NodeRegistry registry_,
+        TaskManager taskManager_,
+        DisputeManager disputeManager_,
+        ModelRegistry models_,
+        address deployer_,
+        address governor_,
+        address keeper_,
+        address treasury_
+    ) {
+        token = token_;
+        registry = registry_;
+        taskManager = taskManager_;
+        disputeManager = disputeManager_;
+        models = models_;
+        deployer = deployer_;
+        governor = governor_;
+        keeper = keeper_;
+        treasury = treasury_;
+        anyone = makeAddr("anyone");
+        for (uint256 i; i < 3; ++i) {
+            (address c, uint256 k) = makeAddrAndKey(string.concat("client", vm.toString(i)));
+            clients.push(c);
+            clientKeys.push(k);
+            _fund(c, 1_000_000 * NRL);
+            if (i != 0) {
+                // client0 posts with permits only.
+                vm.prank(c);
+                token.approve(address(taskManager), type(uint256).max);
+            }
+            vm.prank(c);
+            token.approve(address(models), type(uint256).max);
+        }
+        for (uint256 i; i < 2; ++i) {
+            address c = makeAddr(string.concat("challenger", vm.toString(i)));
+            challengers.push(c);
+            _fund(c, 100_000 * NRL);
+            vm.prank(c);
+            token.approve(address(disputeManager), type(uint256).max);
+        }
+    }
+
+    modifier track(bytes32 action) {
+        calls[action]++;
+        vm.recordLogs();
+        _;
+        _process(vm.getRecordedLogs());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Views for the invariants
+    // ---------------------------------------------------------------------------------------------
+
+    function nodeCount() external view returns (uint256) {
+        return nodeIds.length;
+    }
+
+    function clientCount() external view returns (uint256) {
+        return clients.length;
+    }
+
+    function challengerCount() external view returns (uint256) {
+        return challengers.length;
+    }
+
+    function verifiedModelCount() external view returns (uint256) {
+        return verifiedModels.length;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Node operators
+    // ---------------------------------------------------------------------------------------------
+
+    function registerNode(uint256 amount) public track("registerNode") {
+        if (nodeIds.length >= MAX_NODES) return;
+        // Mostly small stakes, so collateral often takes all free stake and slashes clamp `locked`.
+        amount = amount % 4 == 0 ? bound(amount, 100 * NRL, 3000 * NRL) : bound(amount, 100 * NRL, 400 * NRL);
+        uint256 id = registry.nodeCount() + 1;
+        address op = makeAddr(string.concat("operator", vm.toString(id)));
+        address wk = makeAddr(string.concat("worker", vm.toString(id)));
+        _fund(op, amount);
+        vm.prank(op);
+        token.approve(address(registry), amount);
+        Capabilities memory caps = Capabilities({
+            gpuModel: bytes32("NVIDIA H100 80GB"),
+            gpuCount: 8,
+            vramMiB: 81_920,
+            cpuCores: 64,
+            memoryMiB: 512_000,
+            region: bytes16("eu-west")
+        });
+        vm.prank(op);
+        try registry.register(wk, caps, ASK, keccak256(abi.encode("meta", id)), amount) returns (
+            uint256 nodeId
+        ) {
+            nodeIds.push(nodeId);
+            operatorOf[nodeId] = op;
+            workerOf[nodeId] = wk;
+            ghost_deposited[nodeId] += amount;
+            done["registerNode"]++;
+        } catch (bytes memory err) {
+            _unexpected("registerNode", err);
+        }
+    }
+
+    function stake(uint256 nodeSeed, uint256 amount) public track("stake") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0 || n.status == NodeStatus.Exited) return;
+        amount = bound(amount, 1, 2000 * NRL);
+        _fund(n.operator, amount);
+        vm.prank(n.operator);
+        token.approve(address(registry), amount);
+        vm.prank(n.operator);
+        try registry.stake(id, amount) {
+            ghost_deposited[id] += amount;
+            done["stake"]++;
+        } catch (bytes memory err) {
+            _unexpected("stake", err);
+        }
+    }
+
+    function requestUnstake(uint256 nodeSeed, uint256 amount) public track("requestUnstake") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        uint256 free = uint256(n.stake) - n.locked;
+        if (id == 0 || free == 0) return;
+        amount = bound(amount, 1, free);
+        vm.prank(n.operator);
+        try registry.requestUnstake(id, amount) {
+            done["requestUnstake"]++;
+        } catch (bytes memory err) {
+            _unexpected("requestUnstake", err);
+        }
+    }
+
+    function withdraw(uint256 nodeSeed) public track("withdraw") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0 || n.unbonding == 0 || block.timestamp < n.unbondingReleaseAt) return;
+        vm.prank(anyone);
+        try registry.withdraw(id) {
+            done["withdraw"]++;
+        } catch (bytes memory err) {
+            _unexpected("withdraw", err);
+        }
+    }
+
+    function pauseOrResume(uint256 nodeSeed) public track("pauseOrResume") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0) return;
+        if (n.status == NodeStatus.Active) {
+            vm.prank(n.worker);
+            try registry.pause(id) {
+                done["pauseOrResume"]++;
+            } catch (bytes memory err) {
+                _unexpected("pause", err);
+            }
+        } else if (n.status == NodeStatus.Paused) {
+            vm.prank(n.operator);
+            try registry.resume(id) {
+                done["pauseOrResume"]++;
+            } catch (bytes memory err) {
+                _unexpected("resume", err);
+            }
+        }
+    }
+
+    /// @dev Rare on purpose: only when more than 8 nodes have not exited.
+    function exitNode(uint256 nodeSeed) public track("exitNode") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0 || n.status == NodeStatus.Exited || n.locked != 0) return;
+        uint256 live;
+        for (uint256 i; i < nodeIds.length; ++i) {
+            if (registry.getNode(nodeIds[i]).status != NodeStatus.Exited) ++live;
+        }
+        if (live <= 8) return;
+        vm.prank(n.operator);
+        try registry.exit(id) {
+            done["exitNode"]++;
+        } catch (bytes memory err) {
+            _unexpected("exit", err);
+        }
+    }
+
+    function unjail(uint256 nodeSeed) public track("unjail") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0 || n.jailedUntil == 0 || block.timestamp < n.jailedUntil) return;
+        vm.prank(n.worker);
+        try registry.unjail(id) {
+            done["unjail"]++;
+        } catch (bytes memory err) {
+            _unexpected("unjail", err);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Clients
+    // ---------------------------------------------------------------------------------------------
+
+    function postTask(uint256 clientSeed, uint256 shards, uint256 reward, uint256 auditRate, uint256 duration)
+        public
+        track("postTask")
+    {
+        if (taskManager.taskCount() >= MAX_TASKS) return;
+        uint256 ci = clientSeed % clients.length;
+        PostTaskParams memory p = PostTaskParams({
+            specCid: keccak256(abi.encode("spec", ++_nonce)),
+            shardCount: uint32(bound(shards, 1, MAX_SHARDS)),
+            rewardPerShard: uint128(bound(reward, ASK, 150 * NRL)),
+            minTier: (clientSeed >> 8) % 2 == 0 ? Tier.None : Tier.Bronze,
+            resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
+            maxDuration: uint64(bound(duration, 1 hours, 2 days)),
+            auditRateBps: uint16(bound(auditRate, 0, BPS))
+        });
+        uint256 escrow = taskManager.quoteEscrow(p);
+        uint256 taskId = _post(ci, p, escrow);
+        if (taskId == 0) return;
+        ghost_escrowIn[taskId] = escrow;
+        done["postTask"]++;
+    }
+
+    /// @dev client0 posts with a permit for exactly the escrow, the others with their standing approval.
+    function _post(uint256 ci, PostTaskParams memory p, uint256 escrow) internal returns (uint256) {
+        if (ci == 0) {
+            (uint8 v, bytes32 r, bytes32 s, uint256 deadline) = _permit(ci, escrow);
+            vm.prank(clients[ci]);
+            try taskManager.postTaskWithPermit(p, deadline, v, r, s) returns (uint256 id) {
+                return id;
+            } catch (bytes memory err) {
+                _unexpected("postTaskWithPermit", err);
+                return 0;
+            }
+        }
+        vm.prank(clients[ci]);
+        try taskManager.postTask(p) returns (uint256 id) {
+            return id;
+        } catch (bytes memory err) {
+            _unexpected("postTask", err);
+            return 0;
+        }
+    }
+
+    function cancelTask(uint256 taskSeed) public track("cancelTask") {
+        if ((taskSeed >> 128) % 2 == 0) return; // clients rarely cancel
+        (uint256 taskId, TaskView memory t) = _pickTask(taskSeed);
+        if (taskId == 0 || !_active(t.status)) return;
+        vm.prank(t.client);
+        try taskManager.cancelTask(taskId) {
+            done["cancelTask"]++;
+        } catch (bytes memory err) {
+            _unexpected("cancelTask", err);
+        }
+    }
+
+    /// @dev The client publishes a model from a finalized shard of its task, with that shard's manifest.
+    function publishModel(uint256 taskSeed, uint256 shardSeed) public track("publishModel") {
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Finalized);
+        if (taskId == 0) return;
+        PublishParams memory p = PublishParams({
+            name: "model",
+            license: "MIT",
+            weightsCid: keccak256(abi.encode("weights", taskId, shard)),
+            metadataCid: bytes32(0),
+            parentModelId: 0,
+            sourceTaskId: taskId,
+            sourceShard: shard,
+            manifestCid: taskManager.getShard(taskId, shard).manifestCid
+        });
+        vm.prank(taskManager.getTask(taskId).client);
+        try models.publish(p) returns (uint256 modelId) {
+            verifiedModels.push(modelId);
+            done["publishModel"]++;
+        } catch (bytes memory err) {
+            _unexpected("publish", err);
+            return;
+        }
+        // A tip from a client to the model's owner.
+        vm.prank(clients[(taskSeed >> 16) % clients.length]);
+        try models.tip(verifiedModels[verifiedModels.length - 1], 1 * NRL) {}
+        catch (bytes memory err) {
+            _unexpected("tip", err);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Keeper
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Assigns up to `howMany` pending shards of one task to the first eligible node from `nodeSeed`.
+    function assignShards(uint256 taskSeed, uint256 nodeSeed, uint256 howMany) public track("assignShards") {
+        (uint256 taskId, TaskView memory t) = _pickTask(taskSeed);
+        if (taskId == 0 || !_active(t.status)) return;
+        uint256[] memory pending = _pending(taskId, t.shardCount, bound(howMany, 1, 3));
+        if (pending.length == 0) return;
+        uint256 nodeId = _eligibleNode(nodeSeed, t, t.collateralPerShard * pending.length, 0);
+        if (nodeId == 0) return;
+        Assignment[] memory a = new Assignment[](pending.length);
+        for (uint256 i; i < pending.length; ++i) {
+            a[i] =
+                Assignment({taskId: uint64(taskId), shardIndex: uint32(pending[i]), nodeId: uint64(nodeId)});
+        }
+        vm.prank(keeper);
+        try taskManager.assignShards(a) {
+            done["assignShards"]++;
+        } catch (bytes memory err) {
+            _unexpected("assignShards", err);
+        }
+    }
+
+    /// @dev Up to `want` Pending shards of the task.
+    function _pending(uint256 taskId, uint256 shardCount, uint256 want)
+        internal
+        view
+        returns (uint256[] memory p)
+    {
+        uint256[] memory found = new uint256[](want);
+        uint256 n;
+        for (uint256 i; i < shardCount && n < want; ++i) {
+            if (taskManager.getShard(taskId, i).status == ShardStatus.Pending) found[n++] = i;
+        }
+        p = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            p[i] = found[i];
+        }
+    }
+
+    /// @dev Records a pending audit when there is one; otherwise samples a submitted shard for audit.
+    function audit(uint256 taskSeed, uint256 shardSeed, uint256 nodeSeed) public track("audit") {
+        (uint256 taskId, uint256 shard) = _findAuditToRecord(taskSeed);
+        if (taskId != 0) {
+            ShardView memory s = taskManager.getShard(taskId, shard);
+            vm.prank(workerOf[s.auditorNodeId]);
+            try taskManager.recordAudit(taskId, shard) {
+                done["recordAudit"]++;
+            } catch (bytes memory err) {
+                _unexpected("recordAudit", err);
+            }
+            return;
+        }
+        (taskId, shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted, true);
+        if (taskId == 0) return;
+        TaskView memory t = taskManager.getTask(taskId);
+        ShardView memory sv = taskManager.getShard(taskId, shard);
+        if (
+            block.timestamp > sv.deadline || sv.auditStatus != AuditStatus.None
+                || t.auditsUsed >= t.auditBudget
+        ) {
+            return;
+        }
+        uint256 verifier = _eligibleNode(nodeSeed, t, t.collateralPerShard, sv.nodeId);
+        if (verifier == 0) return;
+        vm.prank(keeper);
+        try taskManager.assignAudit(taskId, shard, verifier) {
+            done["assignAudit"]++;
+        } catch (bytes memory err) {
+            _unexpected("assignAudit", err);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Workers
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev The assigned node submits `count` checkpoints; a re-run repeats the undisputed prefix unchanged.
+    function submit(uint256 taskSeed, uint256 shardSeed, uint256 count) public track("submit") {
+        // Up to three assigned shards in one call: nodes usually deliver.
+        for (uint256 k; k < 3; ++k) {
+            (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Assigned, true);
+            if (taskId == 0) return;
+            _submit(taskId, shard, count >> (8 * k));
+        }
+    }
+
+    function _submit(uint256 taskId, uint256 shard, uint256 count) internal {
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        count = bound(count, s.resumeFrom == 0 ? 1 : s.resumeFrom, MAX_CKPTS);
+        (bytes32[] memory hashes, bytes32 root) = _run(taskId, shard, s.resumeFrom, count);
+        bytes32 manifest = keccak256(abi.encode("manifest", root));
+        vm.prank(workerOf[s.nodeId]);
+        try taskManager.submitResult(taskId, shard, manifest, root, uint32(count)) {
+            _hashes[taskId][shard] = hashes;
+            _manifest[taskId][shard] = manifest;
+            done["submit"]++;
+        } catch (bytes memory err) {
+            _unexpected("submit", err);
+        }
+    }
+
+    /// @dev Checkpoint hashes of a new run (0..resumeFrom-1 repeated from the losing run) and their root.
+    function _run(uint256 taskId, uint256 shard, uint256 resumeFrom, uint256 count)
+        internal
+        returns (bytes32[] memory hashes, bytes32 root)
+    {
+        hashes = new bytes32[](count);
+        bytes32[] memory leaves = new bytes32[](count);
+        bytes32[] storage prev = _resumeHashes[taskId][shard];
+        uint256 salt = ++_nonce;
+        for (uint256 i; i < count; ++i) {
+            hashes[i] = i < resumeFrom ? prev[i] : keccak256(abi.encode("ckpt", salt, i));
+            leaves[i] = CheckpointMerkle.leaf(i, _step(i), hashes[i]);
+        }
+        root = CheckpointTree.build(leaves).root();
+    }
+
+    function release(uint256 taskSeed, uint256 shardSeed, uint256 reason) public track("release") {
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Assigned, true);
+        if (taskId == 0) return;
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        if (block.timestamp > s.deadline) return;
+        vm.prank(workerOf[s.nodeId]);
+        try taskManager.releaseShard(taskId, shard, ReleaseReason(bound(reason, 1, 6)), keccak256("logs")) {
+            done["release"]++;
+        } catch (bytes memory err) {
+            _unexpected("release", err);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Anyone
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Times out an assigned shard, warping past its deadline when it is not yet late.
+    function timeout(uint256 taskSeed, uint256 shardSeed) public track("timeout") {
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Assigned);
+        if (taskId == 0) return;
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        if (block.timestamp <= s.deadline) {
+            if ((taskSeed >> 128) % 2 == 0) return; // half the time, only shards already late
+            vm.warp(uint256(s.deadline) + 1);
+        }
+        vm.prank(anyone);
+        try taskManager.timeoutShard(taskId, shard) {
+            done["timeout"]++;
+        } catch (bytes memory err) {
+            _unexpected("timeout", err);
+        }
+    }
+
+    /// @dev Finalizes every finalizable shard in one batch, warping past one window first if none is.
+    function finalize(uint256 taskSeed, uint256 shardSeed) public track("finalize") {
+        ShardRef[] memory refs = _finalizable();
+        if (refs.length == 0) {
+            (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted);
+            if (taskId == 0) return;
+            vm.warp(uint256(taskManager.getShard(taskId, shard).deadline) + 1);
+            refs = _finalizable();
+        }
+        vm.prank(anyone);
+        try taskManager.finalizeShards(refs) {
+            done["finalize"]++;
+        } catch (bytes memory err) {
+            _unexpected("finalize", err);
+        }
+    }
+
+    function sweepFees() public track("sweepFees") {
+        if (taskManager.accruedFees() == 0) return;
+        vm.prank(anyone);
+        try taskManager.sweepFees() {
+            done["sweepFees"]++;
+        } catch (bytes memory err) {
+            _unexpected("sweepFees", err);
+        }
+    }
+
+    function warp(uint256 secondsAhead) public track("warp") {
+        vm.warp(block.timestamp + bound(secondsAhead, 1 minutes, 2 days));
+        vm.roll(block.number + 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Disputes
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Challenges checkpoint d of a submitted shard with a valid proof, from a challenger account or the
+    ///      shard's auditor.
+    function challenge(uint256 taskSeed, uint256 shardSeed, uint256 who, uint256 d)
+        public
+        track("challenge")
+    {
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted, true);
+        if (taskId == 0) return;
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        if (block.timestamp > s.deadline) return;
+        address from = _challenger(s, who);
+        ChallengeParams memory p = _challengeParams(taskId, shard, bound(d, 0, s.checkpointCount - 1));
+        vm.prank(from);
+        try disputeManager.challenge(p) {
+            done["challenge"]++;
+        } catch (bytes memory err) {
+            if (bytes4(err) == IDisputeManager.CommitteeUnavailable.selector) {
+                vm.getRecordedLogs(); // drop the logs of the reverted call
+                done["challengeNoCommittee"]++;
+            } else {
+                _unexpected("challenge", err);
+            }
+        }
+    }
+
+    /// @dev One of the challenger accounts, or the shard's auditor (its worker key, funded for the bond).
+    function _challenger(ShardView memory s, uint256 who) internal returns (address from) {
+        from = challengers[who % challengers.length];
+        if (s.auditStatus == AuditStatus.Assigned && (who >> 8) % 2 == 0) {
+            from = workerOf[s.auditorNodeId];
+            uint256 bond = disputeManager.getParameter("challengeBond");
+            _fund(from, bond);
+            vm.prank(from);
+            token.approve(address(disputeManager), bond);
+        }
+    }
+
+    /// @dev Commits a vote for every member of an open dispute that has not committed (votes from
+    ///      `voteSeed`), then, in the reveal phase, reveals those selected by `revealMask`.
+    function vote(uint256 disputeSeed, uint256 voteSeed, uint256 revealMask) public track("vote") {
+        uint256 id = _pickOpenDispute(disputeSeed);
+        if (id == 0) return;
+        DisputeView memory dv = disputeManager.getDispute(id);
+        if (block.timestamp > dv.revealDeadline) return;
+        if (block.timestamp <= dv.commitDeadline) {
+            for (uint256 i; i < dv.committee.length; ++i) {
+                _commit(id, dv.round, dv.committee[i], voteSeed, i);
+            }
+            vm.warp(uint256(dv.commitDeadline) + 1);
+        }
+        for (uint256 i; i < dv.committee.length; ++i) {
+            if ((revealMask >> (2 * i)) % 4 == 0) continue; // a quarter of the members stay silent
+            _reveal(id, dv.round, dv.committee[i]);
+        }
+    }
+
+    /// @dev Mostly one-sided committees (the majority vote is bit 0 of the seed), sometimes split or silent.
+    function _commit(uint256 id, uint8 round, uint256 nodeId, uint256 voteSeed, uint256 seat) internal {
+        (bytes32 c,) = disputeManager.voteOf(id, nodeId);
+        if (c != bytes32(0)) return;
+        uint256 r = (voteSeed >> (8 * (seat + 1))) % 8;
+        if (r == 0) return; // abstains
+        Vote majority = voteSeed % 2 == 0 ? Vote.SubmitterRight : Vote.SubmitterWrong;
+        Vote v = r == 1 ? Vote.DataUnavailable : (r == 2 ? _other(majority) : majority);
+        bytes32 key = keccak256(abi.encode(id, round, nodeId));
+        _votes[key] = v;
+        bytes32 commitment = disputeManager.voteCommitment(id, nodeId, v, key);
+        vm.prank(workerOf[nodeId]);
+        try disputeManager.commitVote(id, nodeId, commitment) {
+            done["commitVote"]++;
+        } catch (bytes memory err) {
+            _unexpected("commitVote", err);
+        }
+    }
+
+    function _reveal(uint256 id, uint8 round, uint256 nodeId) internal {
+        (bytes32 c, Vote revealed) = disputeManager.voteOf(id, nodeId);
+        if (c == bytes32(0) || revealed != Vote.None) return;
+        bytes32 key = keccak256(abi.encode(id, round, nodeId));
+        vm.prank(workerOf[nodeId]);
+        try disputeManager.revealVote(id, nodeId, _votes[key], key) {
+            done["revealVote"]++;
+        } catch (bytes memory err) {
+            _unexpected("revealVote", err);
+        }
+    }
+
+    /// @dev Resolves an open dispute, warping past its reveal deadline when needed.
+    function resolve(uint256 disputeSeed) public track("resolve") {
+        uint256 id = _pickOpenDispute(disputeSeed);
+        if (id == 0) return;
+        _resolve(id);
+    }
+
+    function _resolve(uint256 id) internal {
+        DisputeView memory dv = disputeManager.getDispute(id);
+        if (block.timestamp <= dv.revealDeadline && dv.reveals < dv.committee.length) {
+            vm.warp(uint256(dv.revealDeadline) + 1);
+        }
+        vm.prank(anyone);
+        try disputeManager.resolve(id) {
+            done["resolve"]++;
+        } catch (bytes memory err) {
+            _unexpected("resolve", err);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Governor
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev Changes one task, dispute or registry parameter within its bounds (not minStake or tier thresholds:
+    ///      stored tiers and the active set follow those only on refreshTier); in-flight work keeps its terms.
+    function govern(uint256 which, uint256 value) public track("govern") {
+        which = which % 11;
+        address target =
+            which < 4 ? address(taskManager) : (which < 9 ? address(disputeManager) : address(registry));
+        bytes32 name;
+        if (which == 0) (name, value) = ("challengeWindow", bound(value, 1 hours, 2 days));
+        else if (which == 1) (name, value) = ("maxAttempts", bound(value, 1, 4));
+        else if (which == 2) (name, value) = ("collateralRatioBps", bound(value, 0, 20_000));
+        else if (which == 3) (name, value) = ("timeoutSlashBps", bound(value, 0, BPS));
+        else if (which == 4) (name, value) = ("committeeSize", 2 * bound(value, 0, 2) + 1);
+        else if (which == 5) (name, value) = ("challengeBond", bound(value, 0, 200 * NRL));
+        else if (which == 6) (name, value) = ("disputeSlashBps", bound(value, 0, BPS));
+        else if (which == 7) (name, value) = ("nonRevealSlash", bound(value, 0, 50 * NRL));
+        else if (which == 8) (name, value) = ("voterRewardBps", bound(value, 0, BPS));
+        else if (which == 9) (name, value) = ("jailPeriod", bound(value, 1 hours, 3 days));
+        else (name, value) = ("unbondingPeriod", bound(value, 1 hours, 7 days));
+        vm.prank(governor);
+        (bool ok, bytes memory err) =
+            target.call(abi.encodeWithSignature("setParameter(bytes32,uint256)", name, value));
+        if (ok) done["govern"]++;
+        else _unexpected("setParameter", err);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Weighted entry points: the fuzzer picks selectors uniformly, so the busy paths of a task's life get
+    // a second selector, and the node-operator and housekeeping actions share one each.
+    // ---------------------------------------------------------------------------------------------
+
+    function postTaskAgain(
+        uint256 clientSeed,
+        uint256 shards,
+        uint256 reward,
+        uint256 auditRate,
+        uint256 duration
+    ) external {
+        postTask(clientSeed, shards, reward, auditRate, duration);
+    }
+
+    function assignShardsAgain(uint256 taskSeed, uint256 nodeSeed, uint256 howMany) external {
+        assignShards(taskSeed, nodeSeed, howMany);
+    }
+
+    function submitAgain(uint256 taskSeed, uint256 shardSeed, uint256 count) external {
+        submit(taskSeed, shardSeed, count);
+    }
+
+    function challengeAgain(uint256 taskSeed, uint256 shardSeed, uint256 who, uint256 d) external {
+        challenge(taskSeed, shardSeed, who, d);
+    }
+
+    function voteAgain(uint256 disputeSeed, uint256 voteSeed, uint256 revealMask) external {
+        vote(disputeSeed, voteSeed, revealMask);
+    }
+
+    function finalizeAgain(uint256 taskSeed, uint256 shardSeed) external {
+        finalize(taskSeed, shardSeed);
+    }
+
+    /// @dev One node-operator action: register, stake, unstake, withdraw, pause/resume, exit or unjail.
+    function nodeAction(uint256 op, uint256 nodeSeed, uint256 amount) external {
+        op = op % 8;
+        if (op == 0) registerNode(amount);
+        else if (op == 1) stake(nodeSeed, amount);
+        else if (op == 2) requestUnstake(nodeSeed, amount);
+        else if (op == 3) withdraw(nodeSeed);
+        else if (op == 4) pauseOrResume(nodeSeed);
+        else if (op == 5) exitNode(nodeSeed);
+        else unjail(nodeSeed); // twice as likely: timeouts and lost disputes jail nodes
+    }
+
+    /// @dev Housekeeping: time passes, the governor changes a parameter, or fees are swept.
+    function housekeeping(uint256 op, uint256 a, uint256 b) external {
+        op = op % 3;
+        if (op == 0) warp(a);
+        else if (op == 1) govern(a, b);
+        else sweepFees();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Drain: drive every task and dispute to its end
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Cancels every active task, then resolves disputes, times out and finalizes until every shard
+    ///         is terminal. Every call must succeed: a revert here means funds could be stuck.
+    function drain() external {
+        vm.recordLogs();
+        uint256 tasks = taskManager.taskCount();
+        for (uint256 id = 1; id <= tasks; ++id) {
+            TaskView memory t = taskManager.getTask(id);
+            if (_active(t.status)) {
+                vm.prank(t.client);
+                taskManager.cancelTask(id);
+            }
+        }
+        for (uint256 round; round < 4; ++round) {
+            uint256 disputes = disputeManager.disputeCount();
+            for (uint256 id = 1; id <= disputes; ++id) {
+                DisputeView memory dv = disputeManager.getDispute(id);
+                if (dv.status != DisputeStatus.Voting) continue;
+                if (block.timestamp <= dv.revealDeadline) vm.warp(uint256(dv.revealDeadline) + 1);
+                vm.prank(anyone);
+                disputeManager.resolve(id);
+            }
+            vm.warp(block.timestamp + 3 days);
+            for (uint256 id = 1; id <= tasks; ++id) {
+                uint256 count = taskManager.getTask(id).shardCount;
+                for (uint256 i; i < count; ++i) {
+                    if (taskManager.getShard(id, i).status == ShardStatus.Assigned) {
+                        vm.prank(anyone);
+                        taskManager.timeoutShard(id, i);
+                    }
+                }
+            }
+            ShardRef[] memory refs = _finalizable();
+            if (refs.length != 0) {
+                vm.prank(anyone);
+                taskManager.finalizeShards(refs);
+            }
+        }
+        _process(vm.getRecordedLogs());
+    }
+
+    /// @notice After `drain`: every node leaves and withdraws everything (no stake can be stuck either).
+    function exitAll() external {
+        vm.recordLogs();
+        for (uint256 i; i < nodeIds.length; ++i) {
+            uint256 id = nodeIds[i];
+            NodeView memory n = registry.getNode(id);
+            if (n.status != NodeStatus.Exited) {
+                vm.prank(n.operator);
+                registry.exit(id);
+            }
+        }
+        vm.warp(block.timestamp + 91 days);
+        for (uint256 i; i < nodeIds.length; ++i) {
+            if (registry.getNode(nodeIds[i]).unbonding != 0) registry.withdraw(nodeIds[i]);
+        }
+        if (taskManager.accruedFees() != 0) taskManager.sweepFees();
+        _process(vm.getRecordedLogs());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internal: ghost accounting from events
+    // ---------------------------------------------------------------------------------------------
+
+    function _process(Vm.Log[] memory logs) internal {
+        uint256[] memory resolved = new uint256[](logs.length);
+        uint256[] memory slashedOf = new uint256[](logs.length);
+        uint256 nResolved;
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory l = logs[i];
+            if (l.topics.length == 0) continue;
+            if (l.emitter == address(taskManager)) {
+                _onTaskEvent(l);
+            } else if (l.emitter == address(registry)) {
+                if (l.topics[0] == INodeRegistry.Slashed.selector) {
+                    (uint256 amount,) = abi.decode(l.data, (uint256, uint8));
+                    ghost_slashed[uint256(l.topics[1])] += amount;
+                    ghost_slashSeq[uint256(l.topics[1])] = ++_seq;
+                } else if (l.topics[0] == INodeRegistry.Withdrawn.selector) {
+                    ghost_withdrawn[uint256(l.topics[1])] += abi.decode(l.data, (uint256));
+                }
+            } else if (l.emitter == address(disputeManager)) {
+                if (l.topics[0] == IDisputeManager.DisputePayout.selector) {
+                    (, uint256 amount) = abi.decode(l.data, (uint8, uint256));
+                    ghost_disputePaid[uint256(l.topics[1])] += amount;
+                } else if (l.topics[0] == IDisputeManager.DisputeResolved.selector) {
+                    (,,, uint256 slashed) = abi.decode(l.data, (uint8, uint8, uint8, uint256));
+                    resolved[nResolved] = uint256(l.topics[1]);
+                    slashedOf[nResolved++] = slashed;
+                }
+            }
+        }
+        for (uint256 i; i < nResolved; ++i) {
+            uint256 id = resolved[i];
+            ghost_disputesResolved++;
+            if (ghost_disputePaid[id] != slashedOf[i] + disputeManager.getDispute(id).bond) {
+                ghost_disputePayoutMismatch++;
+            }
+        }
+    }
+
+    function _onTaskEvent(Vm.Log memory l) internal {
+        bytes32 sig = l.topics[0];
+        if (sig == ITaskManager.ShardFinalized.selector) {
+            uint256 taskId = uint256(l.topics[1]);
+            uint256 shard = uint256(l.topics[2]);
+            (uint256 payout, uint256 fee) = abi.decode(l.data, (uint256, uint256));
+            if (++ghost_finalizedEvents[taskId][shard] > 1) ghost_paidTwice++;
+            ghost_finalizedTotal++;
+            if (payout + fee != taskManager.getTask(taskId).rewardPerShard) ghost_payoutNotReward++;
+            ghost_escrowOut[taskId] += payout + fee;
+        } else if (sig == ITaskManager.AuditRecorded.selector) {
+            (, uint256 fee) = abi.decode(l.data, (uint8, uint256));
+            ghost_escrowOut[uint256(l.topics[1])] += fee;
+        } else if (sig == ITaskManager.TaskRefunded.selector) {
+            ghost_escrowOut[uint256(l.topics[1])] += abi.decode(l.data, (uint256));
+        } else if (sig == ITaskManager.ShardAssigned.selector) {
+            ghost_assignSeq[uint256(l.topics[1])][uint256(l.topics[2])] = ++_seq;
+        } else if (sig == ITaskManager.ShardRequeued.selector) {
+            _onRequeued(uint256(l.topics[1]), uint256(l.topics[2]));
+        }
+    }
+
+    /// @dev A lost dispute re-queues the shard from checkpoint d: its next run repeats the losing
+    ///      submission's checkpoints 0..d-1.
+    function _onRequeued(uint256 taskId, uint256 shard) internal {
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        if (s.resumeFrom == 0 || s.resumeManifestCid != _manifest[taskId][shard]) return;
+        _resumeHashes[taskId][shard] = _hashes[taskId][shard];
+    }
+
+    function _unexpected(string memory action, bytes memory err) internal {
+        ghost_unexpectedReverts++;
+        ghost_lastRevert = err;
+        ghost_lastRevertAction = action;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internal: picking
+    // ---------------------------------------------------------------------------------------------
+
+    function _fund(address to, uint256 amount) internal {
+        vm.prank(deployer);
+        token.transfer(to, amount);
+    }
+
+    function _permit(uint256 ci, uint256 value)
+        internal
+        view
+        returns (uint8 v, bytes32 r, bytes32 s, uint256 dl)
+    {
+        dl = block.timestamp + 1 hours;
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256(
+                    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+                ),
+                clients[ci],
+                address(taskManager),
+                value,
+                token.nonces(clients[ci]),
+                dl
+            )
+        );
+        (v, r, s) = vm.sign(
+            clientKeys[ci], keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash))
+        );
+    }
+
+    function _pickNode(uint256 seed) internal view returns (uint256 id, NodeView memory n) {
+        if (nodeIds.length == 0) return (0, n);
+        id = nodeIds[seed % nodeIds.length];
+        n = registry.getNode(id);
+    }
+
+    function _pickTask(uint256 seed) internal view returns (uint256 taskId, TaskView memory t) {
+        uint256 count = taskManager.taskCount();
+        if (count == 0) return (0, t);
+        taskId = seed % count + 1;
+        t = taskManager.getTask(taskId);
+    }
+
+    function _active(TaskStatus status) internal pure returns (bool) {
+        return status == TaskStatus.Open || status == TaskStatus.Running;
+    }
+
+    /// @dev The first shard in `status`, scanning tasks from `taskSeed` and shards from `shardSeed`.
+    function _findShard(uint256 taskSeed, uint256 shardSeed, ShardStatus status)
+        internal
+        view
+        returns (uint256, uint256)
+    {
+        return _findShard(taskSeed, shardSeed, status, false);
+    }
+
+    /// @dev With `inTime`, only a shard whose deadline (assignment or window) has not passed.
+    function _findShard(uint256 taskSeed, uint256 shardSeed, ShardStatus status, bool inTime)
+        internal
+        view
+        returns (uint256, uint256)
+    {
+        uint256 count = taskManager.taskCount();
+        for (uint256 k; k < count; ++k) {
+            uint256 taskId = (taskSeed % count + k) % count + 1;
+            uint256 shards = taskManager.getTask(taskId).shardCount;
+            for (uint256 j; j < shards; ++j) {
+                uint256 shard = (shardSeed % shards + j) % shards;
+                ShardView memory s = taskManager.getShard(taskId, shard);
+                if (s.status != status || (inTime && block.timestamp > s.deadline)) continue;
+                return (taskId, shard);
+            }
+        }
+        return (0, 0);
+    }
+
+    function _findAuditToRecord(uint256 seed) internal view returns (uint256, uint256) {
+        uint256 count = taskManager.taskCount();
+        for (uint256 k; k < count; ++k) {
+            uint256 taskId = (seed % count + k) % count + 1;
+            uint256 shards = taskManager.getTask(taskId).shardCount;
+            for (uint256 shard; shard < shards; ++shard) {
+                ShardView memory s = taskManager.getShard(taskId, shard);
+                if (s.auditStatus != AuditStatus.Assigned || block.timestamp > s.deadline) continue;
+                if (s.status == ShardStatus.Submitted || s.status == ShardStatus.Challenged) {
+                    return (taskId, shard);
+                }
+            }
+        }
+        return (0, 0);
+    }
+
+    function _eligibleNode(uint256 seed, TaskView memory t, uint256 collateral, uint256 exclude)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 n = nodeIds.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 id = nodeIds[(seed % n + k) % n];
+            if (id == exclude) continue;
+            if (registry.isEligible(id, t.minTier, t.resources, t.rewardPerShard, collateral)) return id;
+        }
+        return 0;
+    }
+
+    function _finalizable() internal view returns (ShardRef[] memory refs) {
+        uint256 count = taskManager.taskCount();
+        ShardRef[] memory all = new ShardRef[](count * MAX_SHARDS);
+        uint256 n;
+        for (uint256 id = 1; id <= count; ++id) {
+            uint256 shards = taskManager.getTask(id).shardCount;
+            for (uint256 i; i < shards; ++i) {
+                if (taskManager.isFinalizable(id, i)) {
+                    all[n++] = ShardRef({taskId: uint64(id), shardIndex: uint32(i)});
+                }
+            }
+        }
+        refs = new ShardRef[](n);
+        for (uint256 i; i < n; ++i) {
+            refs[i] = all[i];
+        }
+    }
+
+    function _pickOpenDispute(uint256 seed) internal view returns (uint256) {
+        uint256 count = disputeManager.disputeCount();
+        for (uint256 k; k < count; ++k) {
+            uint256 id = (seed % count + k) % count + 1;
+            if (disputeManager.getDispute(id).status == DisputeStatus.Voting) return id;
+        }
+        return 0;
+    }
+
+    function _other(Vote v) internal pure returns (Vote) {
+        return v == Vote.SubmitterRight ? Vote.SubmitterWrong : Vote.SubmitterRight;
+    }
+
+    function _step(uint256 i) internal pure returns (uint256) {
+        return (i + 1) * 500;
+    }
+
+    function _challengeParams(uint256 taskId, uint256 shard, uint256 d)
+        internal
+        view
+        returns (ChallengeParams memory p)
+    {
+        bytes32[] storage hashes = _hashes[taskId][shard];
+        bytes32[] memory leaves = new bytes32[](hashes.length);
+        for (uint256 i; i < leaves.length; ++i) {
+            leaves[i] = CheckpointMerkle.leaf(i, _step(i), hashes[i]);
+        }
+        p = ChallengeParams({
+            taskId: uint64(taskId),
+            shardIndex: uint32(shard),
+            checkpointIndex: uint32(d),
+            step: uint64(_step(d)),
+            leafHash: hashes[d],
+            challengerHash: keccak256(abi.encode("recomputed", hashes[d])),
+            proof: CheckpointTree.build(leaves).proof(leaves[d])
+        });
+    }
+}

@@ -1,0 +1,552 @@
+// TaskManager handlers: the same entities and semantics as indexer/src/TaskManager.ts.
+import { BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
+import { Assignment, Dispute, ProtocolParameter, Shard, Task, TierFee } from "../generated/schema";
+import {
+  AuditAssigned,
+  AuditRecorded,
+  FeesSwept,
+  ParameterSet,
+  ResultSubmitted,
+  RoleAdminChanged,
+  RoleGranted,
+  RoleRevoked,
+  ShardAssigned,
+  ShardCancelled,
+  ShardChallenged,
+  ShardFailed,
+  ShardFinalized,
+  ShardReleased,
+  ShardRequeued,
+  ShardTimedOut,
+  TaskPosted,
+  TaskRefunded,
+  TaskStatusChanged,
+  TierFeeSet,
+  TreasurySet,
+} from "../generated/TaskManager/TaskManager";
+import { onAddressSet, onParameterSet, onRole, recordParameterChange } from "./governance";
+import { cidFromDigest, RAW_CODEC } from "./lib/cid";
+import {
+  AUDIT_STATUS,
+  enumName,
+  isTerminalTaskStatus,
+  RELEASE_REASON,
+  TASK_STATUS,
+  TIER_NAMES,
+  taskCounterField,
+} from "./lib/enums";
+import { auditBudget } from "./lib/format";
+import { assignmentId, pairId, shardId } from "./lib/ids";
+import { Aggregates, links, loadAggregates, logEvent, NodeUpdate, zero } from "./store";
+import {
+  currentAssignment,
+  endAttempt,
+  loadShard,
+  loadTask,
+  moveShard,
+  saveAssignment,
+  saveShard,
+  saveTask,
+} from "./tasks";
+
+const C = "TaskManager";
+
+function cidStr(digest: Bytes): string | null {
+  return cidFromDigest(digest, RAW_CODEC);
+}
+
+export function handleTaskPosted(event: TaskPosted): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const ts = event.block.timestamp;
+  const shardCount = p.shardCount.toI32();
+  const budget = auditBudget(shardCount, p.auditRateBps);
+  const rewards = BigInt.fromI32(shardCount).times(p.rewardPerShard);
+  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
+  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
+  const bps = BigInt.fromI32(10000);
+  const ratio = ProtocolParameter.load(pairId(C, "collateralRatioBps"));
+  const collateralPerShard = ratio == null ? zero() : p.rewardPerShard.times(ratio.value).div(bps);
+  const feeRate = ProtocolParameter.load(pairId(C, "auditFeeBps"));
+  let auditFeePerShard = zero();
+  if (feeRate != null) auditFeePerShard = p.rewardPerShard.times(feeRate.value).div(bps);
+  else if (budget > 0 && p.escrow.gt(rewards)) {
+    auditFeePerShard = p.escrow.minus(rewards).div(BigInt.fromI32(budget));
+  }
+
+  const t = new Task(p.taskId.toString());
+  t.client = p.client;
+  t.status = "Open";
+  t.specCid = p.specCid;
+  t.specCidStr = cidStr(p.specCid);
+  t.shardCount = shardCount;
+  t.rewardPerShard = p.rewardPerShard;
+  t.minTier = p.minTier;
+  t.gpus = p.gpus;
+  t.vramMiB = p.vramMiB.toI32();
+  t.cpus = p.cpus;
+  t.memoryMiB = p.memoryMiB.toI32();
+  t.maxDuration = p.maxDuration;
+  t.auditRateBps = p.auditRateBps;
+  t.auditBudget = budget;
+  t.auditFeePerShard = auditFeePerShard;
+  t.collateralPerShard = collateralPerShard;
+  t.escrow = p.escrow;
+  t.escrowRemaining = p.escrow;
+  t.paid = zero();
+  t.fees = zero();
+  t.auditFeesPaid = zero();
+  t.refunded = zero();
+  t.compensation = zero();
+  t.pendingShards = shardCount;
+  t.assignedShards = 0;
+  t.submittedShards = 0;
+  t.challengedShards = 0;
+  t.finalizedShards = 0;
+  t.failedShards = 0;
+  t.cancelledShards = 0;
+  t.assignmentCount = 0;
+  t.releaseCount = 0;
+  t.timeoutCount = 0;
+  t.auditsUsed = 0;
+  t.disputeCount = 0;
+  t.createdAt = ts;
+  t.createdBlock = event.block.number;
+  t.createdTx = event.transaction.hash;
+  t.updatedAt = ts;
+  t.save();
+
+  const taskId = p.taskId.toString();
+  for (let i = 0; i < shardCount; i++) {
+    const s = new Shard(shardId(taskId, i));
+    s.taskId = p.taskId;
+    s.shardIndex = i;
+    s.status = "Pending";
+    s.attempts = 0;
+    s.assignmentCount = 0;
+    s.checkpointCount = 0;
+    s.resumeFrom = 0;
+    s.auditStatus = "None";
+    saveShard(s, event);
+  }
+
+  const n = agg.network;
+  n.taskCount = n.taskCount + 1;
+  n.openTasks = n.openTasks + 1;
+  n.shardCount = n.shardCount + shardCount;
+  n.totalEscrowed = n.totalEscrowed.plus(p.escrow);
+  agg.daily.tasksPosted = agg.daily.tasksPosted + 1;
+  agg.daily.volume = agg.daily.volume.plus(p.escrow);
+  logEvent(event, C, "TaskPosted", links().task(p.taskId), agg);
+}
+
+function addTaskCounter(agg: Aggregates, status: string, delta: i32): void {
+  const field = taskCounterField(status);
+  if (field.length > 0) agg.network.setI32(field, agg.network.getI32(field) + delta);
+}
+
+export function handleTaskStatusChanged(event: TaskStatusChanged): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const next = enumName(TASK_STATUS, p.newStatus);
+  const t = loadTask(p.taskId);
+  if (t != null) {
+    const prev = t.status;
+    t.status = next;
+    if (next == "Running" && !t.startedAt) t.startedAt = event.block.timestamp;
+    if (isTerminalTaskStatus(next)) t.closedAt = event.block.timestamp;
+    saveTask(t, event);
+    if (prev != next) {
+      addTaskCounter(agg, prev, -1);
+      addTaskCounter(agg, next, 1);
+      const d = agg.daily;
+      if (next == "Completed") d.tasksCompleted = d.tasksCompleted + 1;
+      if (next == "Failed") d.tasksFailed = d.tasksFailed + 1;
+      if (next == "Cancelled") d.tasksCancelled = d.tasksCancelled + 1;
+    }
+  }
+  logEvent(event, C, "TaskStatusChanged", links().task(p.taskId), agg);
+}
+
+export function handleTaskRefunded(event: TaskRefunded): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const t = loadTask(p.taskId);
+  if (t != null) {
+    t.refunded = t.refunded.plus(p.amount);
+    t.escrowRemaining = t.escrowRemaining.minus(p.amount);
+    saveTask(t, event);
+  }
+  agg.network.totalRefunded = agg.network.totalRefunded.plus(p.amount);
+  agg.daily.refunds = agg.daily.refunds.plus(p.amount);
+  logEvent(event, C, "TaskRefunded", links().task(p.taskId), agg);
+}
+
+/** The task and shard of a shard event, both loaded (null when either is unknown). */
+class ShardUpdate {
+  task: Task;
+  shard: Shard;
+
+  constructor(task: Task, shard: Shard) {
+    this.task = task;
+    this.shard = shard;
+  }
+
+  save(event: ethereum.Event): void {
+    saveShard(this.shard, event);
+    saveTask(this.task, event);
+  }
+}
+
+function loadShardUpdate(taskId: BigInt, shardIndex: i32): ShardUpdate | null {
+  const t = loadTask(taskId);
+  const s = loadShard(taskId, shardIndex);
+  if (t == null || s == null) return null;
+  return new ShardUpdate(t, s);
+}
+
+function endAssignment(a: Assignment, outcome: string, event: ethereum.Event): void {
+  a.outcome = outcome;
+  a.endedAt = event.block.timestamp;
+  a.endedTx = event.transaction.hash;
+}
+
+export function handleShardAssigned(event: ShardAssigned): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const ts = event.block.timestamp;
+  const agg = loadAggregates(event);
+  const resumeManifestCidStr = cidStr(p.resumeManifestCid);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    moveShard(u.task, s, "Assigned");
+    s.nodeId = p.nodeId;
+    s.assignmentCount = s.assignmentCount + 1;
+    s.deadline = p.deadline;
+    s.assignedAt = ts;
+    s.resumeFrom = p.resumeFrom.toI32();
+    s.resumeManifestCid = p.resumeManifestCid;
+    s.resumeManifestCidStr = resumeManifestCidStr;
+    u.task.assignmentCount = u.task.assignmentCount + 1;
+    u.save(event);
+
+    const a = new Assignment(assignmentId(p.taskId.toString(), shardIndex, s.assignmentCount));
+    a.taskId = p.taskId;
+    a.shardIndex = shardIndex;
+    a.seq = s.assignmentCount;
+    a.nodeId = p.nodeId;
+    a.attempt = p.attempt;
+    a.outcome = "Active";
+    a.assignedAt = ts;
+    a.assignedBlock = event.block.number;
+    a.assignedTx = event.transaction.hash;
+    a.deadline = p.deadline;
+    a.resumeFrom = p.resumeFrom.toI32();
+    a.resumeManifestCid = p.resumeManifestCid;
+    a.resumeManifestCidStr = resumeManifestCidStr;
+    saveAssignment(a);
+  }
+  const nu = new NodeUpdate(p.nodeId, event);
+  nu.node.assignmentCount = nu.node.assignmentCount + 1;
+  nu.save(event, agg);
+  logEvent(event, C, "ShardAssigned", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+export function handleShardReleased(event: ShardReleased): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const reason = enumName(RELEASE_REASON, p.reason);
+  const logsCidStr = cidStr(p.logsCid);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    moveShard(u.task, s, "Pending");
+    s.lastReleaseReason = reason;
+    s.lastLogsCid = p.logsCid;
+    s.lastLogsCidStr = logsCidStr;
+    u.task.releaseCount = u.task.releaseCount + 1;
+    u.save(event);
+    const a = currentAssignment(s);
+    if (a != null) {
+      endAssignment(a, "Released", event);
+      a.releaseReason = reason;
+      a.logsCid = p.logsCid;
+      a.logsCidStr = logsCidStr;
+      saveAssignment(a);
+    }
+  }
+  const nu = new NodeUpdate(p.nodeId, event);
+  nu.node.releaseCount = nu.node.releaseCount + 1;
+  nu.save(event, agg);
+  logEvent(event, C, "ShardReleased", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+export function handleResultSubmitted(event: ResultSubmitted): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const manifestCidStr = cidStr(p.manifestCid);
+  const checkpointCount = p.checkpointCount.toI32();
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    moveShard(u.task, s, "Submitted");
+    s.manifestCid = p.manifestCid;
+    s.manifestCidStr = manifestCidStr;
+    s.checkpointRoot = p.checkpointRoot;
+    s.checkpointCount = checkpointCount;
+    s.submittedAt = event.block.timestamp;
+    s.challengeDeadline = p.challengeDeadline;
+    s.deadline = p.challengeDeadline;
+    u.save(event);
+    const a = currentAssignment(s);
+    if (a != null) {
+      a.outcome = "Submitted";
+      a.manifestCid = p.manifestCid;
+      a.manifestCidStr = manifestCidStr;
+      a.checkpointRoot = p.checkpointRoot;
+      a.checkpointCount = checkpointCount;
+      a.submittedAt = event.block.timestamp;
+      a.challengeDeadline = p.challengeDeadline;
+      saveAssignment(a);
+    }
+  }
+  logEvent(event, C, "ResultSubmitted", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+export function handleShardFinalized(event: ShardFinalized): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    const t = u.task;
+    moveShard(t, s, "Finalized");
+    s.payout = p.payout;
+    s.fee = p.fee;
+    s.finalizedAt = event.block.timestamp;
+    t.paid = t.paid.plus(p.payout);
+    t.fees = t.fees.plus(p.fee);
+    t.escrowRemaining = t.escrowRemaining.minus(p.payout).minus(p.fee);
+    u.save(event);
+    const a = currentAssignment(s);
+    if (a != null) {
+      endAssignment(a, "Finalized", event);
+      a.payout = p.payout;
+      a.fee = p.fee;
+      saveAssignment(a);
+    }
+  }
+  const nu = new NodeUpdate(p.nodeId, event);
+  nu.node.earned = nu.node.earned.plus(p.payout);
+  nu.save(event, agg);
+  const n = agg.network;
+  n.shardsFinalized = n.shardsFinalized + 1;
+  n.totalPaid = n.totalPaid.plus(p.payout);
+  n.totalFees = n.totalFees.plus(p.fee);
+  const d = agg.daily;
+  d.shardsFinalized = d.shardsFinalized + 1;
+  d.rewardsPaid = d.rewardsPaid.plus(p.payout);
+  d.fees = d.fees.plus(p.fee);
+  logEvent(event, C, "ShardFinalized", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+export function handleShardTimedOut(event: ShardTimedOut): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    // The attempt ends (attempts + 1); ShardRequeued / ShardFailed / ShardCancelled follow with the new status.
+    const s = u.shard;
+    endAttempt(s);
+    s.attempts = s.attempts + 1;
+    u.task.timeoutCount = u.task.timeoutCount + 1;
+    u.task.compensation = u.task.compensation.plus(p.slashed);
+    u.save(event);
+    const a = currentAssignment(s);
+    if (a != null) {
+      endAssignment(a, "TimedOut", event);
+      a.slashed = p.slashed;
+      saveAssignment(a);
+    }
+  }
+  const nu = new NodeUpdate(p.nodeId, event);
+  nu.node.timeoutCount = nu.node.timeoutCount + 1;
+  nu.save(event, agg);
+  agg.daily.shardsTimedOut = agg.daily.shardsTimedOut + 1;
+  logEvent(event, C, "ShardTimedOut", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+/**
+ * When a Challenged shard is re-queued, failed or cancelled, the submitter lost its dispute: that attempt
+ * ends here (the contract's onDisputeResolved) with attempts + 1, the auditor cleared and the losing
+ * manifest kept to resume from at the disputed checkpoint.
+ */
+function afterLostDispute(s: Shard): void {
+  if (s.status != "Challenged") return;
+  endAttempt(s);
+  s.attempts = s.attempts + 1;
+  s.auditorNodeId = null;
+  s.resumeManifestCid = s.manifestCid;
+  s.resumeManifestCidStr = s.manifestCidStr;
+  const disputeId = s.disputeId;
+  if (disputeId) {
+    const d = Dispute.load(disputeId.toString());
+    if (d != null) s.resumeFrom = d.checkpointIndex;
+  }
+}
+
+export function handleShardRequeued(event: ShardRequeued): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    afterLostDispute(s);
+    moveShard(u.task, s, "Pending");
+    s.attempts = p.attempts;
+    s.resumeFrom = p.resumeFrom.toI32();
+    s.resumeManifestCid = p.resumeManifestCid;
+    s.resumeManifestCidStr = cidStr(p.resumeManifestCid);
+    u.save(event);
+  }
+  logEvent(event, C, "ShardRequeued", links().shard(p.taskId, shardIndex), agg);
+}
+
+export function handleShardFailed(event: ShardFailed): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    afterLostDispute(u.shard);
+    moveShard(u.task, u.shard, "Failed");
+    u.shard.refund = p.refund;
+    u.save(event);
+  }
+  agg.daily.shardsFailed = agg.daily.shardsFailed + 1;
+  logEvent(event, C, "ShardFailed", links().shard(p.taskId, shardIndex), agg);
+}
+
+export function handleShardCancelled(event: ShardCancelled): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    afterLostDispute(u.shard);
+    moveShard(u.task, u.shard, "Cancelled");
+    u.save(event);
+  }
+  logEvent(event, C, "ShardCancelled", links().shard(p.taskId, shardIndex), agg);
+}
+
+export function handleShardChallenged(event: ShardChallenged): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    moveShard(u.task, u.shard, "Challenged");
+    u.shard.disputeId = p.disputeId;
+    u.task.disputeCount = u.task.disputeCount + 1;
+    u.save(event);
+    const a = currentAssignment(u.shard);
+    if (a != null) {
+      a.outcome = "Disputed";
+      a.disputeId = p.disputeId;
+      saveAssignment(a);
+    }
+  }
+  logEvent(event, C, "ShardChallenged", links().shard(p.taskId, shardIndex).dispute(p.disputeId), agg);
+}
+
+export function handleAuditAssigned(event: AuditAssigned): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    u.shard.auditStatus = "Assigned";
+    u.shard.auditorNodeId = p.verifierNodeId;
+    u.task.auditsUsed = u.task.auditsUsed + 1;
+    u.save(event);
+  }
+  logEvent(event, C, "AuditAssigned", links().shard(p.taskId, shardIndex).node(p.verifierNodeId), agg);
+}
+
+export function handleAuditRecorded(event: AuditRecorded): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    u.shard.auditStatus = enumName(AUDIT_STATUS, p.outcome);
+    u.shard.auditorNodeId = p.verifierNodeId;
+    u.shard.auditFee = p.fee;
+    u.task.auditFeesPaid = u.task.auditFeesPaid.plus(p.fee);
+    u.task.escrowRemaining = u.task.escrowRemaining.minus(p.fee);
+    u.save(event);
+  }
+  const nu = new NodeUpdate(p.verifierNodeId, event);
+  nu.node.earned = nu.node.earned.plus(p.fee);
+  nu.save(event, agg);
+  logEvent(event, C, "AuditRecorded", links().shard(p.taskId, shardIndex).node(p.verifierNodeId), agg);
+}
+
+export function handleTierFeeSet(event: TierFeeSet): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const id = p.tier.toString();
+  const old = TierFee.load(id);
+  const row = new TierFee(id);
+  row.tier = p.tier;
+  row.feeBps = p.feeBps;
+  row.updatedAt = event.block.timestamp;
+  row.save();
+  let oldValue: string | null = null;
+  if (old != null) oldValue = old.feeBps.toString();
+  const name = "tierFeeBps." + enumName(TIER_NAMES, p.tier);
+  recordParameterChange(event, C, name, oldValue, p.feeBps.toString(), 0);
+  logEvent(event, C, "TierFeeSet", links(), agg);
+}
+
+export function handleFeesSwept(event: FeesSwept): void {
+  const agg = loadAggregates(event);
+  agg.network.feesSwept = agg.network.feesSwept.plus(event.params.amount);
+  logEvent(event, C, "FeesSwept", links(), agg);
+}
+
+export function handleTreasurySet(event: TreasurySet): void {
+  const agg = loadAggregates(event);
+  onAddressSet(event, C, "treasury", event.params.oldTreasury, event.params.newTreasury);
+  logEvent(event, C, "TreasurySet", links(), agg);
+}
+
+export function handleParameterSet(event: ParameterSet): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  onParameterSet(event, C, p.name, p.oldValue, p.newValue);
+  logEvent(event, C, "ParameterSet", links(), agg);
+}
+
+export function handleRoleGranted(event: RoleGranted): void {
+  const agg = loadAggregates(event);
+  onRole(event, C, event.params.role, event.params.account, true);
+  logEvent(event, C, "RoleGranted", links(), agg);
+}
+
+export function handleRoleRevoked(event: RoleRevoked): void {
+  const agg = loadAggregates(event);
+  onRole(event, C, event.params.role, event.params.account, false);
+  logEvent(event, C, "RoleRevoked", links(), agg);
+}
+
+export function handleRoleAdminChanged(event: RoleAdminChanged): void {
+  logEvent(event, C, "RoleAdminChanged", links(), loadAggregates(event));
+}
