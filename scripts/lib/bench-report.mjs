@@ -12,11 +12,20 @@ export function machineLine() {
   return `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${cpus().length} cores, ${mem} GiB, Node ${process.version}`;
 }
 
-export function writeBenchSection(name, markdown) {
+/**
+ * @param {string} name section name (markers `<!-- name:start -->` / `<!-- name:end -->`)
+ * @param {string} markdown the section's body
+ * @param {{stamp?: boolean}} [options] stamp: prepend the date-and-machine line (default true; false when the
+ *   body already says when and on what it was measured)
+ * @returns {string} the path of docs/benchmarks.md
+ */
+export function writeBenchSection(name, markdown, { stamp = true } = {}) {
   const file = join(repoRoot, "docs", "benchmarks.md");
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
-  const body = `${start}\n_Measured ${machineLine()}._\n\n${markdown}\n${end}`;
+  const body = stamp
+    ? `${start}\n_Measured ${machineLine()}._\n\n${markdown}\n${end}`
+    : `${start}\n${markdown.trim()}\n${end}`;
   let doc = existsSync(file)
     ? readFileSync(file, "utf8")
     : "# Benchmarks\n\nWritten by `npm run bench`; each section says when and on what it was measured.\n";
@@ -25,4 +34,5 @@ export function writeBenchSection(name, markdown) {
   doc =
     i >= 0 && j > i ? doc.slice(0, i) + body + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${body}\n`;
   writeFileSync(file, doc);
+  return file;
 }

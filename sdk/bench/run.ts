@@ -3,7 +3,6 @@
  * docs/benchmarks.md between the sdk-bench markers. `--quick` skips the 500 MiB file (for development).
  */
 import { benchMerkle } from "./merkle.js";
-import { writeSection } from "./report.js";
 import { MiB, machine } from "./stats.js";
 import { benchStorage, type StorageResult } from "./storage.js";
 
@@ -41,6 +40,12 @@ Checkpoint Merkle tree (@openzeppelin/merkle-tree StandardMerkleTree, leaves (in
 ${merkle.leaves.toLocaleString("en-US")} checkpoints, medians of ${merkle.runs} runs: build ${fmt(merkle.buildMs)} ms,
 one proof ${fmt(merkle.proofMs, 2)} ms (${merkle.proofLength} hashes), verify ${fmt(merkle.verifyMs, 2)} ms.
 `;
-const file = writeSection(markdown);
+// The section writer every benchmark of the repository shares.
+const { writeBenchSection } = (await import(
+  new URL("../../scripts/lib/bench-report.mjs", import.meta.url).href
+)) as {
+  writeBenchSection: (name: string, markdown: string, options?: { stamp?: boolean }) => string;
+};
+const file = writeBenchSection("sdk-bench", markdown, { stamp: false });
 console.log(markdown);
 console.log(`written to ${file}`);
