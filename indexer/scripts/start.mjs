@@ -10,9 +10,11 @@
 //   node indexer/scripts/start.mjs [--port 42069] [--schema neural]
 import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../scripts/lib/devnet.mjs";
+
+export { freePort };
 
 export const indexerDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = resolve(indexerDir, "..");
@@ -24,19 +26,6 @@ export function ponderBin() {
     if (existsSync(bin)) return bin;
   }
   throw new Error("ponder is not installed: run `npm install` at the repository root");
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /**
