@@ -8,23 +8,20 @@ import { type AnyEvent, type Ctx, logEvent } from "./lib/store.js";
 const ZERO = "0x0000000000000000000000000000000000000000";
 
 async function move(ctx: Ctx, e: AnyEvent, address: Hex, delta: bigint, incoming: boolean) {
-  const row = await ctx.db.find(tokenAccount, { address });
-  if (row) {
-    await ctx.db.update(tokenAccount, { address }).set({
-      balance: row.balance + delta,
-      transfersIn: row.transfersIn + (incoming ? 1 : 0),
-      transfersOut: row.transfersOut + (incoming ? 0 : 1),
-      updatedAt: e.block.timestamp,
-    });
-  } else {
-    await ctx.db.insert(tokenAccount).values({
+  await ctx.db
+    .insert(tokenAccount)
+    .values({
       address,
       balance: delta,
       transfersIn: incoming ? 1 : 0,
       transfersOut: incoming ? 0 : 1,
       updatedAt: e.block.timestamp,
-    });
-  }
+    })
+    .onConflictDoUpdate((row) => ({
+      balance: row.balance + delta,
+      ...(incoming ? { transfersIn: row.transfersIn + 1 } : { transfersOut: row.transfersOut + 1 }),
+      updatedAt: e.block.timestamp,
+    }));
 }
 
 ponder.on("NeuralToken:Transfer", async ({ event, context }) => {

@@ -57,7 +57,7 @@ const networkDefaults = (e: AnyEvent): NetworkRow => ({
   updatedBlock: e.block.number,
 });
 
-const dailyDefaults = (id: string, dayStart: bigint, n: NetworkRow | null): DailyRow => ({
+const dailyDefaults = (id: string, dayStart: bigint, active: number[] | null): DailyRow => ({
   id,
   dayStart,
   tasksPosted: 0,
@@ -78,12 +78,12 @@ const dailyDefaults = (id: string, dayStart: bigint, n: NetworkRow | null): Dail
   nodesRegistered: 0,
   modelsPublished: 0,
   // A new day starts from the network's current active set.
-  activeNodes: n?.activeNodes ?? 0,
-  activeNodesTier0: n?.activeNodesTier0 ?? 0,
-  activeNodesTier1: n?.activeNodesTier1 ?? 0,
-  activeNodesTier2: n?.activeNodesTier2 ?? 0,
-  activeNodesTier3: n?.activeNodesTier3 ?? 0,
-  activeNodesTier4: n?.activeNodesTier4 ?? 0,
+  activeNodes: active?.[0] ?? 0,
+  activeNodesTier0: active?.[1] ?? 0,
+  activeNodesTier1: active?.[2] ?? 0,
+  activeNodesTier2: active?.[3] ?? 0,
+  activeNodesTier3: active?.[4] ?? 0,
+  activeNodesTier4: active?.[5] ?? 0,
 });
 
 export type Links = {
@@ -144,31 +144,42 @@ const ACTIVE_KEYS = [
 /**
  * Applies aggregate updates. The day's active-node columns follow the network's (end-of-day values), so
  * the daily row is written when `agg.daily` changes it or the active set moved.
+ *
+ * Rows found through the store are Ponder's copy-on-write proxies over its cached row, which `update`
+ * changes in place: old values needed after an update are read into locals first, and rows are never
+ * spread (spreading a proxy walks every column through its traps, the costliest step of a backfill).
  */
 export async function bumpAggregates(ctx: Ctx, e: AnyEvent, agg: Aggregates): Promise<void> {
-  // Copies: Ponder's cache may update the found object in place.
-  const found = await ctx.db.find(network, { id: NETWORK_ID });
-  const n0 = found ? { ...found } : null;
-  const base = n0 ?? networkDefaults(e);
-  const nPatch: Partial<NetworkRow> = {
-    ...(agg.network ? agg.network(base) : {}),
-    updatedAt: e.block.timestamp,
-    updatedBlock: e.block.number,
-  };
-  const n1 = { ...base, ...nPatch };
-  if (n0) await ctx.db.update(network, { id: NETWORK_ID }).set(nPatch);
-  else await ctx.db.insert(network).values(n1);
+  const n0 = await ctx.db.find(network, { id: NETWORK_ID });
+  let activeBefore: number[] | null = null;
+  let n1: NetworkRow;
+  if (n0) {
+    activeBefore = ACTIVE_KEYS.map((k) => n0[k]);
+    const patch = agg.network ? agg.network(n0) : {};
+    n1 = await ctx.db
+      .update(network, { id: NETWORK_ID })
+      .set({ ...patch, updatedAt: e.block.timestamp, updatedBlock: e.block.number });
+  } else {
+    const base = networkDefaults(e);
+    n1 = await ctx.db.insert(network).values({ ...base, ...(agg.network ? agg.network(base) : {}) });
+  }
 
-  const activeMoved = ACTIVE_KEYS.some((k) => n1[k] !== base[k]);
+  const activeMoved = ACTIVE_KEYS.some((k, i) => n1[k] !== (activeBefore ? activeBefore[i] : 0));
   if (!agg.daily && !activeMoved) return;
   const { id, dayStart } = utcDay(e.block.timestamp);
-  const dFound = await ctx.db.find(dailyStat, { id });
-  const d0 = dFound ? { ...dFound } : null;
-  const dBase = d0 ?? dailyDefaults(id, dayStart, n0);
-  const dPatch: Partial<DailyRow> = agg.daily ? agg.daily(dBase) : {};
-  for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
-  if (d0) await ctx.db.update(dailyStat, { id }).set(dPatch);
-  else await ctx.db.insert(dailyStat).values({ ...dBase, ...dPatch });
+  const d0 = await ctx.db.find(dailyStat, { id });
+  const dPatch: Partial<DailyRow> = {};
+  if (d0) {
+    if (agg.daily) Object.assign(dPatch, agg.daily(d0));
+    for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
+    await ctx.db.update(dailyStat, { id }).set(dPatch);
+  } else {
+    // A new day starts from the network's active set as it was before this event.
+    const dBase = dailyDefaults(id, dayStart, activeBefore);
+    if (agg.daily) Object.assign(dPatch, agg.daily(dBase));
+    for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
+    await ctx.db.insert(dailyStat).values({ ...dBase, ...dPatch });
+  }
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000" as Hex;
@@ -222,9 +233,9 @@ type TierKey =
 const tierKey = (tier: number) => `activeNodesTier${Math.min(Math.max(tier, 0), 4)}` as TierKey;
 
 /**
- * Reads a node (or its defaults), applies `patch`, writes it back, and keeps the network's derived
- * totals in step: active nodes per tier, total staked (bonded + unbonding) and total locked.
- * Returns the node as written.
+ * Reads a node (or its defaults), applies `patch`, writes the changed columns, and keeps the network's
+ * derived totals in step: active nodes per tier, total staked (bonded + unbonding) and total locked.
+ * `patch` sees the node as stored. Returns the node as written.
  */
 export async function updateNode(
   ctx: Ctx,
@@ -233,29 +244,32 @@ export async function updateNode(
   patch: (n: NodeRow) => Partial<NodeRow>,
   agg: Aggregates = {},
 ): Promise<NodeRow> {
-  // Copies: Ponder's cache may update the found object in place, and the deltas below need the old values.
-  const before = await ctx.db.find(node, { id: nodeId });
-  const base = before ? { ...before } : nodeDefaults(nodeId, e);
-  const after: NodeRow = { ...base, ...patch(base), updatedAt: e.block.timestamp };
-  after.successBps = successBps(after.completed, after.failed);
-  if (before) {
-    const { id: _id, ...set } = after;
-    await ctx.db.update(node, { id: nodeId }).set(set);
-  } else {
-    await ctx.db.insert(node).values(after);
+  const found = await ctx.db.find(node, { id: nodeId });
+  const base = found ?? nodeDefaults(nodeId, e);
+  // The cached row changes in place on update: keep what the deltas need.
+  const staked0 = base.stake + base.unbonding;
+  const locked0 = base.locked;
+  const active0 = base.active;
+  const tier0 = base.tier;
+  const set: Partial<NodeRow> = { ...patch(base), updatedAt: e.block.timestamp };
+  if (set.completed !== undefined || set.failed !== undefined) {
+    set.successBps = successBps(set.completed ?? base.completed, set.failed ?? base.failed);
   }
+  const after: NodeRow = found
+    ? await ctx.db.update(node, { id: nodeId }).set(set)
+    : await ctx.db.insert(node).values({ ...base, ...set });
 
-  const stakedDelta = after.stake + after.unbonding - (base.stake + base.unbonding);
-  const lockedDelta = after.locked - base.locked;
-  const activeMoved = base.active !== after.active || (after.active && base.tier !== after.tier);
+  const stakedDelta = after.stake + after.unbonding - staked0;
+  const lockedDelta = after.locked - locked0;
+  const activeMoved = active0 !== after.active || (after.active && tier0 !== after.tier);
   if (stakedDelta !== 0n || lockedDelta !== 0n || activeMoved || agg.network || agg.daily) {
+    const activeAfter = after.active;
+    const tierAfter = after.tier;
     await bumpAggregates(ctx, e, {
       network: (n) => {
-        const out: Partial<NetworkRow> = {
-          ...(agg.network ? agg.network(n) : {}),
-          totalStaked: n.totalStaked + stakedDelta,
-          totalLocked: n.totalLocked + lockedDelta,
-        };
+        const out: Partial<NetworkRow> = agg.network ? agg.network(n) : {};
+        if (stakedDelta !== 0n) out.totalStaked = n.totalStaked + stakedDelta;
+        if (lockedDelta !== 0n) out.totalLocked = n.totalLocked + lockedDelta;
         if (activeMoved) {
           const counts = {
             activeNodes: n.activeNodes,
@@ -265,13 +279,13 @@ export async function updateNode(
             activeNodesTier3: n.activeNodesTier3,
             activeNodesTier4: n.activeNodesTier4,
           };
-          if (base.active) {
+          if (active0) {
             counts.activeNodes--;
-            counts[tierKey(base.tier)]--;
+            counts[tierKey(tier0)]--;
           }
-          if (after.active) {
+          if (activeAfter) {
             counts.activeNodes++;
-            counts[tierKey(after.tier)]++;
+            counts[tierKey(tierAfter)]++;
           }
           Object.assign(out, counts);
         }

@@ -33,8 +33,10 @@ export const assignmentId = (taskId: bigint, shardIndex: number, seq: number) =>
 
 /**
  * Updates one shard and its task in one go. `shardPatch` sees the shard as stored; a status change
- * moves the task's counters. `taskPatch` sees the task after the counter move. Returns both as written,
- * or null when the shard is unknown (never the case for events of a deployed TaskManager).
+ * moves the task's per-status counters. `taskPatch` sees the task as stored and must not set those
+ * counters. Returns both as written, or null when the shard is unknown (never the case for events of a
+ * deployed TaskManager). Only changed columns are written, and found rows (Ponder's copy-on-write
+ * proxies, changed in place by `update`) are read field by field, never spread.
  */
 export async function updateShard(
   ctx: Ctx,
@@ -47,19 +49,18 @@ export async function updateShard(
   const s0 = await ctx.db.find(shard, { taskId, shardIndex });
   const t0 = await ctx.db.find(task, { id: taskId });
   if (!s0 || !t0) return null;
-  const s1: ShardRow = { ...s0, ...shardPatch(s0), updatedAt: e.block.timestamp };
-  const tMoved: TaskRow = { ...t0 };
-  if (s1.status !== s0.status) {
-    const from = counterOf[s0.status];
+  const status0 = s0.status;
+  const s1 = await ctx.db
+    .update(shard, { taskId, shardIndex })
+    .set({ ...shardPatch(s0), updatedAt: e.block.timestamp });
+  const tSet: Partial<TaskRow> = { ...taskPatch(t0, s1), updatedAt: e.block.timestamp };
+  if (s1.status !== status0) {
+    const from = counterOf[status0];
     const to = counterOf[s1.status];
-    (tMoved[from] as number) = (t0[from] as number) - 1;
-    (tMoved[to] as number) = (tMoved[to] as number) + 1;
+    (tSet[from] as number) = (t0[from] as number) - 1;
+    (tSet[to] as number) = (t0[to] as number) + 1;
   }
-  const t1: TaskRow = { ...tMoved, ...taskPatch(tMoved, s1), updatedAt: e.block.timestamp };
-  const { taskId: _a, shardIndex: _b, ...shardSet } = s1;
-  await ctx.db.update(shard, { taskId, shardIndex }).set(shardSet);
-  const { id: _c, ...taskSet } = t1;
-  await ctx.db.update(task, { id: taskId }).set(taskSet);
+  const t1 = await ctx.db.update(task, { id: taskId }).set(tSet);
   return { shard: s1, task: t1 };
 }
 
@@ -73,9 +74,7 @@ export async function updateCurrentAssignment(
   const id = assignmentId(s.taskId, s.shardIndex, s.assignmentCount);
   const a0 = await ctx.db.find(assignment, { id });
   if (!a0) return null;
-  const set = patch(a0);
-  await ctx.db.update(assignment, { id }).set(set);
-  return { ...a0, ...set };
+  return ctx.db.update(assignment, { id }).set(patch(a0));
 }
 
 export async function updateTask(
@@ -86,7 +85,5 @@ export async function updateTask(
 ): Promise<TaskRow | null> {
   const t0 = await ctx.db.find(task, { id: taskId });
   if (!t0) return null;
-  const set = { ...patch(t0), updatedAt: e.block.timestamp };
-  await ctx.db.update(task, { id: taskId }).set(set);
-  return { ...t0, ...set };
+  return ctx.db.update(task, { id: taskId }).set({ ...patch(t0), updatedAt: e.block.timestamp });
 }
