@@ -6,7 +6,7 @@ import {
   nodeRegistryAbi,
   taskManagerAbi,
 } from "./src/lib/abis.js";
-import { serviceConfig } from "./src/lib/config.js";
+import { ponderRpc, serviceConfig } from "./src/lib/config.js";
 
 const { env, deployment } = serviceConfig();
 const { contracts } = deployment;
@@ -24,7 +24,7 @@ export default createConfig({
   chains: {
     anvil: {
       id: env.NEURAL_CHAIN_ID,
-      rpc: env.NEURAL_RPC_URL,
+      rpc: ponderRpc(env),
       pollingInterval: env.NEURAL_POLLING_INTERVAL_MS,
     },
   },

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { estimateCost, estimateQueryCost } from "../src/api/cost.js";
-import { ConfigError, loadDeployment, parseEnv } from "../src/lib/config.js";
+import { ConfigError, loadDeployment, parseEnv, ponderRpc } from "../src/lib/config.js";
 import {
   cidFromDigest,
   DAG_PB_CODEC,
@@ -99,6 +99,18 @@ describe("configuration", () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.NEURAL_GRAPHQL_MAX_DEPTH).toBeGreaterThan(1);
   });
+  it("gives a local RPC several Ponder clients and a remote one a single client", () => {
+    const local = ponderRpc(parseEnv({ NEURAL_RPC_URL: "http://localhost:8545" }));
+    expect(local).toEqual(Array(10).fill("http://localhost:8545"));
+    expect(ponderRpc(parseEnv({ NEURAL_RPC_URL: "https://rpc.example.org/v1" }))).toBe(
+      "https://rpc.example.org/v1",
+    );
+    expect(ponderRpc(parseEnv({ NEURAL_RPC_CLIENTS: "1" }))).toBe("http://127.0.0.1:8545");
+    expect(
+      ponderRpc(parseEnv({ NEURAL_RPC_URL: "https://rpc.example.org", NEURAL_RPC_CLIENTS: "3" })),
+    ).toHaveLength(3);
+    expect(() => parseEnv({ NEURAL_RPC_CLIENTS: "0" })).toThrow(/NEURAL_RPC_CLIENTS/);
+  });
   it("names every bad variable in one error", () => {
     let error: unknown;
     try {
@@ -148,3 +160,4 @@ describe("configuration", () => {
     expect(() => loadDeployment(env)).toThrow(/is invalid:[\s\S]*chainId: is 1, expected 31337/);
   });
 });
+

@@ -18,6 +18,12 @@ export const envSchema = z.object({
     .url({ message: "must be an http(s) URL of the chain's JSON-RPC endpoint" })
     .default("http://127.0.0.1:8545"),
   NEURAL_CHAIN_ID: intFromEnv(1, 2 ** 53 - 1).default(31337),
+  /**
+   * Ponder RPC clients over NEURAL_RPC_URL. Ponder paces each client (20 requests/s at first, raised by
+   * 5% per successful request), which suits hosted providers but starves a backfill from a local node.
+   * Default: 10 when the URL is on this machine (127.0.0.1, localhost, ::1), else 1.
+   */
+  NEURAL_RPC_CLIENTS: intFromEnv(1, 50).optional(),
   /** Deployment file; default deployments/<chainId>.json at the repository root. */
   NEURAL_DEPLOYMENT: z.string().min(1).optional(),
   /** PostgreSQL connection string; when unset the embedded PGlite database is used. */
@@ -58,6 +64,17 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid indexer environment:\n${formatIssues(parsed.error)}`);
   }
   return parsed.data;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * The `rpc` value for Ponder's chain config: the URL alone, or listed once per client (Ponder gives
+ * every listed endpoint its own pacing and spreads requests over them).
+ */
+export function ponderRpc(env: Pick<Env, "NEURAL_RPC_URL" | "NEURAL_RPC_CLIENTS">): string | string[] {
+  const clients = env.NEURAL_RPC_CLIENTS ?? (LOOPBACK.has(new URL(env.NEURAL_RPC_URL).hostname) ? 10 : 1);
+  return clients === 1 ? env.NEURAL_RPC_URL : Array.from({ length: clients }, () => env.NEURAL_RPC_URL);
 }
 
 export const contractNames = [
