@@ -464,6 +464,28 @@ describe("API guards and bad input", () => {
     expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(4);
   });
 
+  it("answers a burst of identical GraphQL queries alike, computing the answer once", async () => {
+    // A fresh generation: the next answers cannot come from the cache of earlier tests.
+    await protocol.stake(6, 6n, 10n ** 18n);
+    await waitForBlock(url("pglite"), await chain.blockNumber());
+    const query =
+      "{ tasks(limit: 50) { items { id status shards(limit: 20) { items { shardIndex status } } } } }";
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${url("pglite")}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query }),
+        }),
+      ),
+    );
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0] as string).data.tasks.items.length).toBeGreaterThan(0);
+    const computed = responses.filter((r) => r.headers.get("x-neural-cache") === null).length;
+    expect(computed).toBe(1);
+  });
+
   it("serves repeated GraphQL queries from a cache that new events invalidate", async () => {
     const query = '{ node(id: "6") { stake } }';
     const ask = () =>

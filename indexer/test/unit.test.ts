@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { estimateCost, estimateQueryCost } from "../src/api/cost.js";
+import { ResponseCache } from "../src/api/response-cache.js";
 import { ConfigError, loadDeployment, parseEnv, ponderRpc } from "../src/lib/config.js";
 import {
   cidFromDigest,
@@ -161,3 +162,58 @@ describe("configuration", () => {
   });
 });
 
+describe("GraphQL response cache", () => {
+  const compute = (c: ResponseCache, key: string, tag: string) => {
+    const r = c.lookup(key, tag);
+    if (r.kind !== "compute") throw new Error(`expected compute, got ${r.kind}`);
+    return r.done;
+  };
+
+  it("serves a stored answer only in the state it was computed in", () => {
+    const c = new ResponseCache(10);
+    compute(c, "q", "g1")("A", () => true);
+    expect(c.lookup("q", "g1")).toEqual({ kind: "hit", body: "A" });
+    expect(c.lookup("q", "g2").kind).toBe("compute");
+  });
+
+  it("lets identical requests wait for the one being computed", async () => {
+    const c = new ResponseCache(10);
+    const done = compute(c, "q", "g1");
+    const waiting = c.lookup("q", "g1");
+    expect(waiting.kind).toBe("wait");
+    expect(c.lookup("other", "g1").kind).toBe("compute");
+    expect(c.lookup("q", "g2").kind).toBe("compute"); // a newer state never waits for an older answer
+    done("A", () => true);
+    expect(await (waiting as { body: Promise<string | null> }).body).toBe("A");
+  });
+
+  it("sends waiters to compute for themselves when the answer is not shareable", async () => {
+    const c = new ResponseCache(10);
+    const done = compute(c, "q", "g1");
+    const waiting = c.lookup("q", "g1") as { body: Promise<string | null> };
+    done(null, () => true);
+    expect(await waiting.body).toBeNull();
+    expect(c.lookup("q", "g1").kind).toBe("compute");
+  });
+
+  it("shares but does not store an answer when the data changed during the computation", async () => {
+    const c = new ResponseCache(10);
+    const done = compute(c, "q", "g1");
+    const waiting = c.lookup("q", "g1") as { body: Promise<string | null> };
+    done("A", () => false);
+    expect(await waiting.body).toBe("A");
+    expect(c.size).toBe(0);
+  });
+
+  it("evicts the oldest entry when full and ignores a second done", () => {
+    const c = new ResponseCache(2);
+    for (const key of ["a", "b", "c"]) compute(c, key, "g")(key.toUpperCase(), () => true);
+    expect(c.size).toBe(2);
+    expect(c.lookup("a", "g").kind).toBe("compute");
+    expect(c.lookup("c", "g")).toEqual({ kind: "hit", body: "C" });
+    const done = compute(c, "d", "g");
+    done("D", () => true);
+    done("X", () => true);
+    expect(c.lookup("d", "g")).toEqual({ kind: "hit", body: "D" });
+  });
+});

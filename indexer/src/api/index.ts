@@ -11,6 +11,7 @@ import { z } from "zod";
 import { serviceEnv } from "../lib/config.js";
 import { jsonSafe, TIER_NAMES } from "../lib/format.js";
 import { estimateQueryCost } from "./cost.js";
+import { ResponseCache } from "./response-cache.js";
 
 const env = serviceEnv();
 const app = new Hono();
@@ -63,10 +64,11 @@ const costGuard = createMiddleware(async (c, next) => {
 // An entry is tagged with the generation seen before it was computed and served only in that generation,
 // so a response never predates a commit the server had been told about. Without the listener (not set up
 // yet, or lost), the key of the indexed state is read per request instead: the last event's id and block
-// hash (every entity change comes from an event; a reorg changes the hash or the id).
+// hash (every entity change comes from an event; a reorg changes the hash or the id). Identical requests
+// that arrive while one of them is computed wait for its answer (single flight, src/api/response-cache.ts):
+// after each commit a popular query runs once, not once per waiting client.
 // ---------------------------------------------------------------------------------------------------
-type Cached = { tag: string; body: string };
-const responseCache = new Map<string, Cached>();
+const responseCache = new ResponseCache(env.NEURAL_GRAPHQL_CACHE_ENTRIES);
 let generation = 0;
 let listening = false;
 let ready = false;
@@ -171,37 +173,38 @@ async function indexedState(): Promise<string> {
   return last ? `${last.id}:${last.blockHash}` : "empty";
 }
 
+const json = { "content-type": "application/json; charset=utf-8" };
+
 const responseCacheMiddleware = createMiddleware(async (c, next) => {
   if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0 || !ready) return next();
   const key = await c.req.raw.clone().text();
-  let tag: string;
-  if (listening) {
-    tag = `g${generation}`;
-  } else {
-    tag = `s${await indexedState()}`;
-  }
-  const hit = responseCache.get(key);
-  if (hit && hit.tag === tag) {
+  const tag = listening ? `g${generation}` : `s${await indexedState()}`;
+  const found = responseCache.lookup(key, tag);
+  if (found.kind === "hit") {
     c.header("x-neural-cache", "hit");
-    return c.body(hit.body, 200, { "content-type": "application/json; charset=utf-8" });
+    return c.body(found.body, 200, json);
   }
-  await next();
-  if (c.res.status !== 200) return;
-  const body = await c.res.clone().text();
-  if (body.length > 2_000_000) return;
+  if (found.kind === "wait") {
+    const body = await found.body;
+    if (body === null) return next();
+    c.header("x-neural-cache", "shared");
+    return c.body(body, 200, json);
+  }
+  let body: string | null = null;
   try {
-    if ((JSON.parse(body) as { errors?: unknown }).errors) return;
-  } catch {
-    return;
+    await next();
+    if (c.res.status === 200) {
+      const text = await c.res.clone().text();
+      try {
+        if (text.length <= 2_000_000 && !(JSON.parse(text) as { errors?: unknown }).errors) body = text;
+      } catch {
+        // not JSON: not shared
+      }
+    }
+  } finally {
+    // Cached only if nothing was committed meanwhile (same tag as before the computation).
+    found.done(body, () => (listening ? `g${generation}` : tag) === tag);
   }
-  // Stored only if nothing was committed meanwhile (same tag as before the computation).
-  const now = listening ? `g${generation}` : tag;
-  if (now !== tag) return;
-  if (responseCache.size >= env.NEURAL_GRAPHQL_CACHE_ENTRIES) {
-    const oldest = responseCache.keys().next();
-    if (!oldest.done) responseCache.delete(oldest.value);
-  }
-  responseCache.set(key, { tag, body });
 });
 
 const graphqlHandler = graphql(
