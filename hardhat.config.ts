@@ -1,7 +1,7 @@
 // Hardhat 2 drives forge (@foundry-rs/hardhat-forge): `npx hardhat compile` runs `forge build`, `npx hardhat test`
 // runs `forge test` (the plugin ignores forge's exit code: CI calls forge directly, see scripts/test.mjs).
 // Operator tasks (hardhat/tasks): deploy, params:get, params:set, roles:grant, roles:revoke, roles:check,
-// tier:set, tier:get, tierfee:set. They read addresses from deployments/<chainId>.json and ABIs from forge's
+// tier:set, tier:get, tierfee:set, task:post. They read addresses from deployments/<chainId>.json and ABIs from forge's
 // artifacts. Network: `localhost` (the default) = NEURAL_RPC_URL or http://127.0.0.1:8545, signing with
 // NEURAL_PRIVATE_KEY when set, else with the node's unlocked accounts (anvil's dev accounts).
 // The project is ESM ("type": "module"); tsconfig.json's ts-node moduleTypes load these files as CommonJS.
@@ -11,6 +11,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 import { foundryBinDir } from "./hardhat/lib/neural";
 import "./hardhat/tasks/deploy";
 import "./hardhat/tasks/params";
+import "./hardhat/tasks/post";
 import "./hardhat/tasks/roles";
 import "./hardhat/tasks/tiers";
 

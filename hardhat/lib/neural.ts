@@ -20,6 +20,26 @@ export function fail(message: string): never {
   throw new HardhatPluginError(PLUGIN, message);
 }
 
+/**
+ * Wraps a task action: a user mistake (`fail`) prints one line and exits with 1. Without it hardhat adds
+ * the stack trace, which it does on CI and on any Linux without a display.
+ */
+export function userErrors<A>(
+  action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown>,
+): (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown> {
+  return async (args, hre) => {
+    try {
+      return await action(args, hre);
+    } catch (err) {
+      if (HardhatPluginError.isHardhatPluginError(err) && err.pluginName === PLUGIN) {
+        console.error(`Error: ${err.message}`);
+        process.exit(1);
+      }
+      throw err;
+    }
+  };
+}
+
 /** Governed parameters per contract (docs/protocol.md); names are right-padded to bytes32 on-chain. */
 export const PARAMETERS: Record<string, readonly string[]> = {
   NodeRegistry: ["minStake", "unbondingPeriod", "jailPeriod"],
