@@ -6,9 +6,15 @@
 //    automine off.
 // 2. Backfill: times a fresh `ponder start` from block 0 until /ready (the load is buried under 32 empty
 //    blocks, so all of it is backfilled, none live), on PGlite and on PostgreSQL (fresh schema and RPC cache
-//    each run), BENCH_RUNS times each (default 3), and checks every event was indexed.
+//    each run), BENCH_RUNS times each (default 3), and checks every event was indexed. The baseline, run
+//    alternately with it: the same Ponder project with handlers that do nothing (bench/floor), i.e. what
+//    Ponder itself costs to fetch, store and decode these events on this machine.
 // 3. GraphQL latency: the dApp's heaviest queries at 200 requests/s for 20 s each (autocannon, loopback).
+// 4. Freshness: with 1 s blocks, tasks posted one by one; how many blocks after the task's own block it
+//    first shows in GraphQL (the indexer polls every NEURAL_POLLING_INTERVAL_MS, default 1000 ms).
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { encodeFunctionData, type Hex, maxUint256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -34,6 +40,8 @@ const MIN_EVENTS = Number(process.env.BENCH_MIN_EVENTS ?? 50_000);
 const OPERATORS = 10;
 const CLIENT = 11;
 const RATE = 200;
+const FRESH_TASKS = Number(process.env.BENCH_FRESH_TASKS ?? 20);
+const FLOOR_ROOT = resolve(import.meta.dirname, "floor");
 const DURATION_S = 20;
 
 const median = (xs: number[]) => {
@@ -46,7 +54,7 @@ const log = (msg: string) => console.log(`[indexer-bench] ${msg}`);
 // -------------------------------------------------------------------------------------------------
 // Event generation
 // -------------------------------------------------------------------------------------------------
-async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigint; txs: number }> {
+export async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigint; txs: number }> {
   const chain = new TestChain(devnet);
   const p = new Protocol(chain);
   const bytes32 = (t: string) => stringToHex(t, { size: 32 });
@@ -200,29 +208,40 @@ async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigin
 // Backfill timing
 // -------------------------------------------------------------------------------------------------
 type Run = { total: number; backfill: number };
+type Variant = "neural" | "floor";
 
-async function backfill(devnet: Devnet, kind: "pglite" | "postgres", events: number, keep: boolean) {
+async function backfill(
+  devnet: Devnet,
+  kind: "pglite" | "postgres",
+  variant: Variant,
+  events: number,
+  keep: boolean,
+) {
   const t0 = performance.now();
   let tBackfill = 0;
   const indexer = await startTestIndexer(devnet, kind, {
+    pollingIntervalMs: 1000,
+    ...(variant === "floor" ? { root: FLOOR_ROOT } : {}),
     onLine: (line) => {
       if (process.env.BENCH_VERBOSE) console.log(`  [ponder] ${line}`);
       if (!tBackfill && line.includes("Started backfill indexing")) tBackfill = performance.now();
     },
   });
   const tReady = performance.now();
-  await waitForBlock(indexer.url, await new TestChain(devnet).blockNumber());
-  const { protocolEvents } = await gql<{ protocolEvents: { totalCount: number } }>(
-    indexer.url,
-    "{ protocolEvents { totalCount } }",
-  );
-  if (protocolEvents.totalCount !== events) {
-    await indexer.cleanup();
-    throw new Error(`${kind}: indexed ${protocolEvents.totalCount} events, the chain has ${events}`);
+  if (variant === "neural") {
+    await waitForBlock(indexer.url, await new TestChain(devnet).blockNumber());
+    const { protocolEvents } = await gql<{ protocolEvents: { totalCount: number } }>(
+      indexer.url,
+      "{ protocolEvents { totalCount } }",
+    );
+    if (protocolEvents.totalCount !== events) {
+      await indexer.cleanup();
+      throw new Error(`${kind}: indexed ${protocolEvents.totalCount} events, the chain has ${events}`);
+    }
   }
   const run: Run = { total: (tReady - t0) / 1000, backfill: (tReady - (tBackfill || t0)) / 1000 };
   log(
-    `${kind}: ${events} events, ready after ${run.total.toFixed(1)} s (backfill ${run.backfill.toFixed(1)} s)`,
+    `${kind} ${variant}: ${events} events, ready after ${run.total.toFixed(1)} s (backfill ${run.backfill.toFixed(1)} s)`,
   );
   if (!keep) {
     await indexer.cleanup();
@@ -234,7 +253,7 @@ async function backfill(devnet: Devnet, kind: "pglite" | "postgres", events: num
 // -------------------------------------------------------------------------------------------------
 // GraphQL latency
 // -------------------------------------------------------------------------------------------------
-const QUERIES = (taskId: string) => ({
+export const QUERIES = (taskId: string) => ({
   "task list with shards": `{ tasks(limit: 20, orderBy: "createdAt", orderDirection: "desc") { items { id client status
       shardCount finalizedShards escrow escrowRemaining createdAt
       shards(limit: 100) { items { shardIndex status nodeId attempts deadline manifestCidStr } } } } }`,
@@ -246,7 +265,7 @@ const QUERIES = (taskId: string) => ({
 
 type Latency = { p50: number; p99: number; requests: number; errors: number };
 
-async function latency(url: string, query: string): Promise<Latency> {
+export async function latency(url: string, query: string): Promise<Latency> {
   const body = JSON.stringify({ query });
   const check = (await (
     await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body })
@@ -270,6 +289,64 @@ async function latency(url: string, query: string): Promise<Latency> {
 }
 
 // -------------------------------------------------------------------------------------------------
+// Freshness: blocks between a task's block and the first GraphQL answer that has it
+// -------------------------------------------------------------------------------------------------
+type Freshness = { blocks: number[]; seconds: number[] };
+
+/** Posts FRESH_TASKS tasks one at a time and watches every indexer (by kind) for each of them. */
+async function freshness(devnet: Devnet, urls: Record<string, string>): Promise<Record<string, Freshness>> {
+  const chain = new TestChain(devnet);
+  const p = new Protocol(chain);
+  await chain.rpc("evm_setIntervalMining", [1]);
+  const out: Record<string, Freshness> = {};
+  for (const kind of Object.keys(urls)) out[kind] = { blocks: [], seconds: [] };
+  try {
+    for (let i = 0; i < FRESH_TASKS; i++) {
+      const receipt = await chain.send(CLIENT, p.tasks, p.abi.tasks, "postTask", [
+        {
+          specCid: cid(`bench/fresh/${i}`),
+          shardCount: 1,
+          rewardPerShard: parseEther("1"),
+          minTier: 1,
+          resources: { gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024 },
+          maxDuration: 3600n,
+          auditRateBps: 0,
+        },
+      ]);
+      const t0 = performance.now();
+      const taskId = await chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
+      await Promise.all(
+        Object.entries(urls).map(async ([kind, url]) => {
+          for (;;) {
+            const { task } = await gql<{ task: { id: string } | null }>(
+              url,
+              `{ task(id: "${taskId}") { id } }`,
+            );
+            if (task) break;
+            if (performance.now() - t0 > 60_000)
+              throw new Error(`${kind}: task ${taskId} not in GraphQL after 60 s`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          const head = await chain.blockNumber();
+          out[kind]?.blocks.push(Number(head - receipt.blockNumber));
+          out[kind]?.seconds.push((performance.now() - t0) / 1000);
+        }),
+      );
+    }
+  } finally {
+    await chain.rpc("evm_setIntervalMining", [0]);
+    await chain.rpc("evm_setAutomine", [true]);
+  }
+  return out;
+}
+
+// -------------------------------------------------------------------------------------------------
+type KindResult = {
+  runs: Record<Variant, Run[]>;
+  latency: Record<string, Latency>;
+  fresh?: Freshness;
+};
+
 async function main() {
   log("starting devnet");
   const devnet = await startDevnet({ fundAccounts: 12 });
@@ -281,35 +358,48 @@ async function main() {
     );
     if (gen.events < MIN_EVENTS) throw new Error(`only ${gen.events} events generated (< ${MIN_EVENTS})`);
 
-    const results: Record<string, { runs: Run[]; latency: Record<string, Latency> }> = {};
-    for (const kind of KINDS) {
-      const runs: Run[] = [];
-      let live: Awaited<ReturnType<typeof startTestIndexer>> | undefined;
-      for (let i = 0; i < RUNS; i++) {
-        const r = await backfill(devnet, kind, gen.events, i === RUNS - 1);
-        runs.push(r.run);
-        live = r.indexer;
-      }
-      const lat: Record<string, Latency> = {};
-      if (live && !LATENCY) await live.cleanup();
-      else if (live) {
-        try {
+    const results: Record<string, KindResult> = {};
+    const live: Record<string, Awaited<ReturnType<typeof startTestIndexer>>> = {};
+    try {
+      for (const kind of KINDS) {
+        const r: KindResult = { runs: { neural: [], floor: [] }, latency: {} };
+        results[kind] = r;
+        // Alternate the indexer and its floor so that drift in the machine's load hits both alike.
+        for (let i = 0; i < RUNS; i++) {
+          r.runs.floor.push((await backfill(devnet, kind, "floor", gen.events, false)).run);
+          const last = i === RUNS - 1;
+          const b = await backfill(devnet, kind, "neural", gen.events, last);
+          r.runs.neural.push(b.run);
+          if (b.indexer) live[kind] = b.indexer;
+        }
+        const url = live[kind]?.url;
+        if (LATENCY && url) {
           const firstTask = await gql<{ tasks: { items: { id: string }[] } }>(
-            live.url,
+            url,
             '{ tasks(limit: 1, orderBy: "id", orderDirection: "asc") { items { id } } }',
           );
           const taskId = firstTask.tasks.items[0]?.id ?? "1";
           for (const [name, query] of Object.entries(QUERIES(taskId))) {
-            lat[name] = await latency(live.url, query);
-            log(
-              `${kind} ${name}: p50 ${lat[name].p50} ms, p99 ${lat[name].p99} ms, ${lat[name].requests} requests`,
-            );
+            const l = await latency(url, query);
+            r.latency[name] = l;
+            log(`${kind} ${name}: p50 ${l.p50} ms, p99 ${l.p99} ms, ${l.requests} requests`);
           }
-        } finally {
-          await live.cleanup();
         }
       }
-      results[kind] = { runs, latency: lat };
+      // Last: it adds events to the chain the backfills above count.
+      if (FRESH_TASKS > 0 && Object.keys(live).length > 0) {
+        const fresh = await freshness(
+          devnet,
+          Object.fromEntries(Object.entries(live).map(([kind, l]) => [kind, l.url])),
+        );
+        for (const [kind, f] of Object.entries(fresh)) {
+          const r = results[kind];
+          if (r) r.fresh = f;
+          log(`${kind} freshness: blocks ${f.blocks.join(",")}`);
+        }
+      }
+    } finally {
+      for (const l of Object.values(live)) await l.cleanup();
     }
     await report(gen, results);
   } finally {
@@ -319,7 +409,7 @@ async function main() {
 
 async function report(
   gen: { events: number; blocks: bigint; txs: number },
-  results: Record<string, { runs: Run[]; latency: Record<string, Latency> }>,
+  results: Record<string, KindResult>,
 ) {
   const rate = (events: number, s: number) => Math.round(events / s).toLocaleString("en-US");
   const target: Record<string, number> = { pglite: 3000, postgres: 5000 };
@@ -328,32 +418,64 @@ async function report(
   md += `(${gen.txs.toLocaleString("en-US")} transactions in ${gen.blocks} blocks: ${TASKS} tasks of ${SHARDS} shards, `;
   md += `batched assignShards, ${UPDATES} updateNode and ${STAKES} stake calls), from block 0 to \`/ready\`, `;
   md += `median of ${RUNS} runs, fresh database each run. "Backfill" counts from Ponder's "Started backfill indexing" `;
-  md += `log line (after its build and database setup); "start to ready" includes them.\n\n`;
+  md += `log line (after its build and database setup); "start to ready" includes them. The baseline, run `;
   md +=
-    "| database | start to ready (s) | events/s (start to ready) | backfill (s) | events/s (backfill) | target |\n";
+    "alternately with the indexer, is Ponder's floor: the same project and events with handlers that do nothing ";
+  md +=
+    "(`indexer/bench/floor`), i.e. what Ponder alone needs to fetch, store and decode them on this machine.\n\n";
+  md += "| database | indexer | start to ready (s) | backfill (s) | events/s (backfill) | target |\n";
   md += "|---|---|---|---|---|---|\n";
   for (const [kind, r] of Object.entries(results)) {
-    const total = median(r.runs.map((x) => x.total));
-    const bf = median(r.runs.map((x) => x.backfill));
-    md += `| ${label[kind]} | ${total.toFixed(1)} | ${rate(gen.events, total)} | ${bf.toFixed(1)} | ${rate(gen.events, bf)} | ≥ ${target[kind]?.toLocaleString("en-US")} |\n`;
-  }
-  md += `\nGraphQL latency at ${RATE} requests/s for ${DURATION_S} s per query (autocannon, 20 connections, loopback), `;
-  md += "on the indexed devnet above; target p99 < 50 ms.\n\n";
-  md += "| database | query | p50 (ms) | p99 (ms) | requests | errors |\n|---|---|---|---|---|---|\n";
-  for (const [kind, r] of Object.entries(results)) {
-    for (const [name, l] of Object.entries(r.latency)) {
-      md += `| ${label[kind]} | ${name} | ${l.p50} | ${l.p99} | ${l.requests} | ${l.errors} |\n`;
+    for (const variant of ["neural", "floor"] as const) {
+      const runs = r.runs[variant];
+      if (runs.length === 0) continue;
+      const total = median(runs.map((x) => x.total));
+      const bf = median(runs.map((x) => x.backfill));
+      const name = variant === "neural" ? "Neural handlers" : "Ponder floor (no-op handlers)";
+      const goal = variant === "neural" ? `≥ ${target[kind]?.toLocaleString("en-US")}` : "—";
+      md += `| ${label[kind]} | ${name} | ${total.toFixed(1)} | ${bf.toFixed(1)} | ${rate(gen.events, bf)} | ${goal} |\n`;
     }
   }
-  md +=
-    "\nRuns: " +
-    Object.entries(results)
-      .map(
-        ([kind, r]) =>
-          `${kind} ${r.runs.map((x) => `${x.total.toFixed(1)}/${x.backfill.toFixed(1)} s`).join(", ")}`,
-      )
-      .join("; ");
-  md += " (start to ready / backfill).\n";
+  md += "\nBackfill time of the indexer over its floor (median of the per-run ratios): ";
+  md += Object.entries(results)
+    .map(([kind, r]) => {
+      const ratios = r.runs.neural.map((x, i) => x.backfill / (r.runs.floor[i]?.backfill ?? Number.NaN));
+      return `${label[kind]} ×${median(ratios).toFixed(2)}`;
+    })
+    .join(", ");
+  md += ".\n";
+  if (Object.values(results).some((r) => Object.keys(r.latency).length > 0)) {
+    md += `\nGraphQL latency at ${RATE} requests/s for ${DURATION_S} s per query (autocannon, 20 connections, loopback), `;
+    md += "on the indexed devnet above; target p99 < 50 ms.\n\n";
+    md += "| database | query | p50 (ms) | p99 (ms) | requests | errors |\n|---|---|---|---|---|---|\n";
+    for (const [kind, r] of Object.entries(results)) {
+      for (const [name, l] of Object.entries(r.latency)) {
+        md += `| ${label[kind]} | ${name} | ${l.p50} | ${l.p99} | ${l.requests} | ${l.errors} |\n`;
+      }
+    }
+  }
+  if (Object.values(results).some((r) => r.fresh)) {
+    md += `\nFreshness: with anvil mining a block every second and the indexer polling every 1000 ms (the default), `;
+    md += `${FRESH_TASKS} tasks posted one at a time; blocks mined after the task's own block until GraphQL first `;
+    md += "returns it (target: within two blocks).\n\n";
+    md +=
+      "| database | blocks, median | blocks, max | within 2 blocks | seconds after receipt, median |\n|---|---|---|---|---|\n";
+    for (const [kind, r] of Object.entries(results)) {
+      if (!r.fresh) continue;
+      const within = r.fresh.blocks.filter((b) => b <= 2).length;
+      md += `| ${label[kind]} | ${median(r.fresh.blocks)} | ${Math.max(...r.fresh.blocks)} | ${within} of ${r.fresh.blocks.length} | ${median(r.fresh.seconds).toFixed(2)} |\n`;
+    }
+  }
+  md += "\nRuns (start to ready / backfill, s): ";
+  md += Object.entries(results)
+    .flatMap(([kind, r]) =>
+      (["neural", "floor"] as const).map(
+        (v) =>
+          `${kind} ${v} ${r.runs[v].map((x) => `${x.total.toFixed(1)}/${x.backfill.toFixed(1)}`).join(", ")}`,
+      ),
+    )
+    .join("; ");
+  md += ".\n";
   const { writeBenchSection } = (await import(
     new URL("../../scripts/lib/bench-report.mjs", import.meta.url).href
   )) as {
@@ -363,7 +485,9 @@ async function report(
   log("wrote docs/benchmarks.md (indexer-bench)");
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

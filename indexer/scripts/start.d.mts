@@ -23,6 +23,8 @@ export type StartIndexerOptions = {
   stdio?: "inherit" | "pipe" | "ignore";
   fresh?: boolean;
   onLine?: (line: string) => void;
+  root?: string;
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 };
 export type RunningIndexer = {

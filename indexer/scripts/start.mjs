@@ -87,6 +87,8 @@ export async function resetIndexerData({ databaseUrl, schema = "neural", pgliteD
  * @param {"inherit"|"pipe"|"ignore"} [options.stdio] child output: inherit, or keep the tail in memory (pipe)
  * @param {boolean} [options.fresh] forget previously indexed data first (see resetIndexerData): for a new anvil
  * @param {(line: string) => void} [options.onLine] called with each output line (stdio "pipe")
+ * @param {string} [options.root] Ponder project directory (default indexer/; the benchmark's floor uses another)
+ * @param {string[]} [options.nodeArgs] extra arguments to node before Ponder's CLI (e.g. --cpu-prof)
  * @param {number} [options.readyTimeoutMs] give up waiting for /ready after this long (default 10 min)
  * @returns {Promise<{url: string, port: number, schema: string, pid: number, logs: () => string,
  *   exited: Promise<number|null>, stop: () => Promise<void>}>}
@@ -123,6 +125,7 @@ export async function startIndexer(options = {}) {
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       ponderBin(),
       "start",
       "--schema",
@@ -134,7 +137,7 @@ export async function startIndexer(options = {}) {
       "--log-format",
       "pretty",
     ],
-    { cwd: indexerDir, env, stdio: ["ignore", stdio, stdio] },
+    { cwd: options.root ?? indexerDir, env, stdio: ["ignore", stdio, stdio] },
   );
   let tail = "";
   let partial = "";
