@@ -146,6 +146,11 @@ async function main() {
     await devnet.stop();
     return;
   }
+  const client = shown[1]?.address;
+  if (client) {
+    const rpc = devnet.rpcUrl === "http://127.0.0.1:8545" ? "" : `NEURAL_RPC_URL=${devnet.rpcUrl} `;
+    console.log(`[devnet] post a task: ${rpc}npx hardhat task:post --shards 2 --from ${client}`);
+  }
   console.log("[devnet] running; Ctrl-C stops it");
 }
 
