@@ -14,7 +14,6 @@
 //    first shows in GraphQL (the indexer polls every NEURAL_POLLING_INTERVAL_MS, default 1000 ms).
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { encodeFunctionData, type Hex, maxUint256, parseEther, stringToHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -54,7 +53,7 @@ const log = (msg: string) => console.log(`[indexer-bench] ${msg}`);
 // -------------------------------------------------------------------------------------------------
 // Event generation
 // -------------------------------------------------------------------------------------------------
-export async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigint; txs: number }> {
+async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigint; txs: number }> {
   const chain = new TestChain(devnet);
   const p = new Protocol(chain);
   const bytes32 = (t: string) => stringToHex(t, { size: 32 });
@@ -253,7 +252,7 @@ async function backfill(
 // -------------------------------------------------------------------------------------------------
 // GraphQL latency
 // -------------------------------------------------------------------------------------------------
-export const QUERIES = (taskId: string) => ({
+const QUERIES = (taskId: string) => ({
   "task list with shards": `{ tasks(limit: 20, orderBy: "createdAt", orderDirection: "desc") { items { id client status
       shardCount finalizedShards escrow escrowRemaining createdAt
       shards(limit: 100) { items { shardIndex status nodeId attempts deadline manifestCidStr } } } } }`,
@@ -286,7 +285,7 @@ async function graphqlHistogram(url: string): Promise<Map<string, number>> {
   return out;
 }
 
-export async function latency(url: string, query: string): Promise<Latency> {
+async function latency(url: string, query: string): Promise<Latency> {
   const body = JSON.stringify({ query });
   const check = (await (
     await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body })
@@ -517,9 +516,7 @@ async function report(
   log("wrote docs/benchmarks.md (indexer-bench)");
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -57,6 +57,22 @@ const networkDefaults = (e: AnyEvent): NetworkRow => ({
   updatedBlock: e.block.number,
 });
 
+const ACTIVE_KEYS = [
+  "activeNodes",
+  "activeNodesTier0",
+  "activeNodesTier1",
+  "activeNodesTier2",
+  "activeNodesTier3",
+  "activeNodesTier4",
+] as const;
+
+/** The active-node columns from values in ACTIVE_KEYS order (null: none yet). */
+const activeCounts = (active: number[] | null) =>
+  Object.fromEntries(ACTIVE_KEYS.map((k, i) => [k, active?.[i] ?? 0])) as Pick<
+    DailyRow,
+    (typeof ACTIVE_KEYS)[number]
+  >;
+
 const dailyDefaults = (id: string, dayStart: bigint, active: number[] | null): DailyRow => ({
   id,
   dayStart,
@@ -78,12 +94,7 @@ const dailyDefaults = (id: string, dayStart: bigint, active: number[] | null): D
   nodesRegistered: 0,
   modelsPublished: 0,
   // A new day starts from the network's current active set.
-  activeNodes: active?.[0] ?? 0,
-  activeNodesTier0: active?.[1] ?? 0,
-  activeNodesTier1: active?.[2] ?? 0,
-  activeNodesTier2: active?.[3] ?? 0,
-  activeNodesTier3: active?.[4] ?? 0,
-  activeNodesTier4: active?.[5] ?? 0,
+  ...activeCounts(active),
 });
 
 export type Links = {
@@ -131,15 +142,6 @@ export async function logEvent(
   });
   if (agg.network || agg.daily) await bumpAggregates(ctx, e, agg);
 }
-
-const ACTIVE_KEYS = [
-  "activeNodes",
-  "activeNodesTier0",
-  "activeNodesTier1",
-  "activeNodesTier2",
-  "activeNodesTier3",
-  "activeNodesTier4",
-] as const;
 
 /**
  * Applies aggregate updates. The day's active-node columns follow the network's (end-of-day values), so
