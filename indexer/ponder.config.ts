@@ -4,7 +4,9 @@ import {
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
+  sortitionAbi,
   taskManagerAbi,
+  taskManagerExtensionAbi,
 } from "./src/lib/abis.js";
 import { ponderRpc, serviceConfig } from "./src/lib/config.js";
 
@@ -31,7 +33,9 @@ export default createConfig({
   contracts: {
     NeuralToken: { abi: neuralTokenAbi, ...at("NeuralToken") },
     NodeRegistry: { abi: nodeRegistryAbi, ...at("NodeRegistry") },
+    TaskManagerExtension: { abi: taskManagerExtensionAbi, ...at("TaskManagerExtension") },
     TaskManager: { abi: taskManagerAbi, ...at("TaskManager") },
+    Sortition: { abi: sortitionAbi, ...at("Sortition") },
     DisputeManager: { abi: disputeManagerAbi, ...at("DisputeManager") },
     ModelRegistry: { abi: modelRegistryAbi, ...at("ModelRegistry") },
   },

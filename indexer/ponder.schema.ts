@@ -41,12 +41,21 @@ export const releaseReason = onchainEnum("release_reason", [
 ]);
 export const slashReason = onchainEnum("slash_reason", ["Timeout", "DisputeLost", "NonReveal"]);
 export const vote = onchainEnum("vote", ["None", "SubmitterRight", "SubmitterWrong", "DataUnavailable"]);
-export const disputeStatus = onchainEnum("dispute_status", ["None", "Voting", "Resolved"]);
+/** Drawing: waiting for the committee's seed block (drawCommittee); Voting: commit and reveal. */
+export const disputeStatus = onchainEnum("dispute_status", ["None", "Drawing", "Voting", "Resolved"]);
 export const disputeOutcome = onchainEnum("dispute_outcome", [
   "None",
   "SubmitterWrong",
   "SubmitterRight",
   "NoQuorumSubmitterPresumedRight",
+  "NoCommittee",
+]);
+/** A challenge commitment: Committed (bond held) -> Revealed (dispute opened) | Closed (never revealed). */
+export const challengeCommitStatus = onchainEnum("challenge_commit_status", [
+  "None",
+  "Committed",
+  "Revealed",
+  "Closed",
 ]);
 export const payoutKind = onchainEnum("payout_kind", [
   "ClientCompensation",
@@ -63,8 +72,9 @@ export const assignmentOutcome = onchainEnum("assignment_outcome", [
   "TimedOut", // deadline passed, node slashed
   "Submitted", // result committed, challenge window running
   "Disputed", // result challenged, dispute running
-  "Finalized", // paid (after the window, or the dispute found the submitter right)
-  "DisputeLost", // the dispute found the submitter wrong
+  "Finalized", // paid after the window (and the reveal period), no dispute open or lost
+  "DisputeLost", // a dispute of this attempt found the submitter wrong
+  "HandedBack", // ended without fault: an earlier checkpoint it resumed from lost its dispute (ShardResumeLowered)
 ]);
 /** Indexer-side: what moved a node's stake. */
 export const stakeEventKind = onchainEnum("stake_event_kind", [
@@ -278,6 +288,14 @@ export const shard = onchainTable(
     status: shardStatus("status").notNull(),
     /** Node of the current attempt (as the contract's ShardView): null while Pending, after a timeout or a lost dispute. */
     nodeId: t.bigint(),
+    /** Assignment counter: every assignment starts a new epoch (ShardAssigned.epoch); disputes name the epoch. */
+    epoch: t.integer().notNull(),
+    /** Disputes of this shard (any epoch) not resolved yet; finalization waits for zero. */
+    openDisputes: t.integer().notNull(),
+    /** A challenge was committed against the current epoch: payment waits for the reveal period. */
+    challengeCommitted: t.boolean().notNull(),
+    /** Until when a challenge committed against the current epoch may be revealed. */
+    revealDeadline: t.bigint(),
     /** Assignments that counted as attempts (the contract's `attempts`). */
     attempts: t.integer().notNull(),
     /** All assignments, releases included; the current one is assignment `${taskId}-${shardIndex}-${assignmentCount}`. */
@@ -291,6 +309,8 @@ export const shard = onchainTable(
     checkpointRoot: t.hex(),
     checkpointCount: t.integer().notNull(),
     submittedAt: t.bigint(),
+    /** Block of submitResult (ShardView.submittedBlock); block submittedBlock + 1 seeds the audit draw. */
+    submittedBlock: t.bigint(),
     challengeDeadline: t.bigint(),
     // resume information (after a lost dispute)
     resumeFrom: t.integer().notNull(),
@@ -333,6 +353,8 @@ export const assignment = onchainTable(
     nodeId: t.bigint().notNull(),
     /** The contract's attempt number from ShardAssigned. */
     attempt: t.integer().notNull(),
+    /** The shard epoch this assignment started (ShardAssigned.epoch). */
+    epoch: t.integer().notNull(),
     outcome: assignmentOutcome("outcome").notNull(),
     assignedAt: t.bigint().notNull(),
     assignedBlock: t.bigint().notNull(),
@@ -351,13 +373,14 @@ export const assignment = onchainTable(
     checkpointRoot: t.hex(),
     checkpointCount: t.integer(),
     submittedAt: t.bigint(),
+    submittedBlock: t.bigint(),
     challengeDeadline: t.bigint(),
     // TimedOut
     slashed: t.bigint(),
     // Finalized
     payout: t.bigint(),
     fee: t.bigint(),
-    // Disputed / DisputeLost
+    // Disputed / DisputeLost: the latest dispute of this attempt
     disputeId: t.bigint(),
     endedAt: t.bigint(),
     endedTx: t.hex(),
@@ -368,9 +391,76 @@ export const assignment = onchainTable(
   }),
 );
 
+/**
+ * Every checkpoint a result committed (ResultSubmitted.checkpoints): leaf `index` of the tree whose root is
+ * the result's checkpointRoot (OpenZeppelin StandardMerkleTree, leaves unsorted). The last one of a result is
+ * its final weights. Enough to rebuild the tree and a proof for any leaf (challenges, weights proofs).
+ */
+export const checkpoint = onchainTable(
+  "checkpoint",
+  (t) => ({
+    /** `${taskId}-${shardIndex}-${epoch}-${index}` */
+    id: t.text().primaryKey(),
+    taskId: t.bigint().notNull(),
+    shardIndex: t.integer().notNull(),
+    epoch: t.integer().notNull(),
+    /** Leaf index (position in the submitted list). */
+    index: t.integer().notNull(),
+    step: t.bigint().notNull(),
+    /** sha256 of the checkpoint file. */
+    hash: t.hex().notNull(),
+    /** True for the last checkpoint of its result (the final weights). */
+    isFinal: t.boolean().notNull(),
+    /** The assignment that submitted it (`assignment.id`). */
+    assignmentId: t.text(),
+    nodeId: t.bigint().notNull(),
+    checkpointRoot: t.hex().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    resultIdx: index().on(table.taskId, table.shardIndex, table.epoch, table.index),
+    assignmentIdx: index().on(table.assignmentId),
+    hashIdx: index().on(table.hash),
+  }),
+);
+
 // -------------------------------------------------------------------------------------------------
 // Disputes
 // -------------------------------------------------------------------------------------------------
+/** A challenge committed (with its bond) before its claim is revealed; one per commitChallenge. */
+export const challengeCommit = onchainTable(
+  "challenge_commit",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    taskId: t.bigint().notNull(),
+    shardIndex: t.integer().notNull(),
+    challenger: t.hex().notNull(),
+    /** The shard epoch (attempt) the commitment targets. */
+    epoch: t.integer().notNull(),
+    commitment: t.hex().notNull(),
+    bond: t.bigint().notNull(),
+    revealDeadline: t.bigint().notNull(),
+    status: challengeCommitStatus("status").notNull(),
+    /** Set once revealed (DisputeOpened.commitId). */
+    disputeId: t.bigint(),
+    /** Closed: who got the bond, whether it was forfeited to the treasury, how much. */
+    closedTo: t.hex(),
+    forfeited: t.boolean(),
+    closedAmount: t.bigint(),
+    committedAt: t.bigint().notNull(),
+    committedBlock: t.bigint().notNull(),
+    committedTx: t.hex().notNull(),
+    closedAt: t.bigint(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    shardIdx: index().on(table.taskId, table.shardIndex),
+    challengerIdx: index().on(table.challenger),
+  }),
+);
+
 export const dispute = onchainTable(
   "dispute",
   (t) => ({
@@ -379,6 +469,10 @@ export const dispute = onchainTable(
     shardIndex: t.integer().notNull(),
     challenger: t.hex().notNull(),
     submitterNodeId: t.bigint().notNull(),
+    /** The challenge commitment this dispute revealed (`challengeCommit.id`). */
+    commitId: t.bigint().notNull(),
+    /** The shard epoch (attempt) judged. */
+    epoch: t.integer().notNull(),
     /** The challenged assignment (`assignment.id`). */
     assignmentId: t.text(),
     checkpointIndex: t.integer().notNull(),
@@ -389,6 +483,8 @@ export const dispute = onchainTable(
     outcome: disputeOutcome("outcome").notNull(),
     /** Committee round: 0, or 1 after a redraw. */
     round: t.integer().notNull(),
+    /** Block whose randomness draws the current round's committee (CommitteeSeedScheduled). */
+    seedBlock: t.bigint().notNull(),
     /** Node ids of the current round's committee. */
     committee: t.bigint().array().notNull(),
     commitDeadline: t.bigint().notNull(),
@@ -399,6 +495,8 @@ export const dispute = onchainTable(
     votesRight: t.integer().notNull(),
     /** Stake slashed from the submitter at resolution. */
     slashed: t.bigint().notNull(),
+    /** At resolution: whether the judged attempt was still the shard's live result (null until resolved). */
+    live: t.boolean(),
     /** Slashed from committee members that did not reveal. */
     nonRevealSlashed: t.bigint().notNull(),
     totalPaidOut: t.bigint().notNull(),
@@ -500,7 +598,9 @@ export const modelVersion = onchainTable(
     metadataCidStr: t.text(),
     manifestCid: t.hex().notNull(),
     manifestCidStr: t.text(),
-    /** Provenance verified on-chain: the source shard is Finalized with this manifest. */
+    /** sha256 of the weights file; when verified, the source shard's last committed checkpoint. */
+    weightsHash: t.hex().notNull(),
+    /** Provenance verified on-chain: the source shard is Finalized with this manifest and final weights. */
     verified: t.boolean().notNull(),
     arweaveTxId: t.hex(),
     archivedAt: t.bigint(),
@@ -547,7 +647,7 @@ export const modelTip = onchainTable(
 export const protocolParameter = onchainTable(
   "protocol_parameter",
   (t) => ({
-    contract: t.text().notNull(), // "NodeRegistry" | "TaskManager" | "DisputeManager"
+    contract: t.text().notNull(), // "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition"
     name: t.text().notNull(), // decoded, e.g. "challengeWindow"
     nameRaw: t.hex().notNull(),
     value: t.bigint().notNull(),
@@ -588,7 +688,7 @@ export const tierFee = onchainTable("tier_fee", (t) => ({
   updatedAt: t.bigint().notNull(),
 }));
 
-/** Governed addresses: treasury (TaskManager, DisputeManager), randomness source (DisputeManager). */
+/** Governed addresses: treasury (TaskManager, DisputeManager), randomness source (Sortition). */
 export const governedAddress = onchainTable(
   "governed_address",
   (t) => ({
@@ -717,6 +817,7 @@ export const taskRelations = relations(task, ({ many }) => ({
   shards: many(shard),
   assignments: many(assignment),
   disputes: many(dispute),
+  challengeCommits: many(challengeCommit),
   events: many(protocolEvent),
 }));
 
@@ -726,15 +827,35 @@ export const shardRelations = relations(shard, ({ one, many }) => ({
   auditor: one(node, { fields: [shard.auditorNodeId], references: [node.id] }),
   dispute: one(dispute, { fields: [shard.disputeId], references: [dispute.id] }),
   assignments: many(assignment),
+  checkpoints: many(checkpoint),
+  challengeCommits: many(challengeCommit),
 }));
 
-export const assignmentRelations = relations(assignment, ({ one }) => ({
+export const assignmentRelations = relations(assignment, ({ one, many }) => ({
   task: one(task, { fields: [assignment.taskId], references: [task.id] }),
   shard: one(shard, {
     fields: [assignment.taskId, assignment.shardIndex],
     references: [shard.taskId, shard.shardIndex],
   }),
   node: one(node, { fields: [assignment.nodeId], references: [node.id] }),
+  checkpoints: many(checkpoint),
+}));
+
+export const checkpointRelations = relations(checkpoint, ({ one }) => ({
+  shard: one(shard, {
+    fields: [checkpoint.taskId, checkpoint.shardIndex],
+    references: [shard.taskId, shard.shardIndex],
+  }),
+  assignment: one(assignment, { fields: [checkpoint.assignmentId], references: [assignment.id] }),
+}));
+
+export const challengeCommitRelations = relations(challengeCommit, ({ one }) => ({
+  task: one(task, { fields: [challengeCommit.taskId], references: [task.id] }),
+  shard: one(shard, {
+    fields: [challengeCommit.taskId, challengeCommit.shardIndex],
+    references: [shard.taskId, shard.shardIndex],
+  }),
+  dispute: one(dispute, { fields: [challengeCommit.disputeId], references: [dispute.id] }),
 }));
 
 export const disputeRelations = relations(dispute, ({ one, many }) => ({
@@ -744,6 +865,7 @@ export const disputeRelations = relations(dispute, ({ one, many }) => ({
     references: [shard.taskId, shard.shardIndex],
   }),
   submitter: one(node, { fields: [dispute.submitterNodeId], references: [node.id] }),
+  commit: one(challengeCommit, { fields: [dispute.commitId], references: [challengeCommit.id] }),
   votes: many(disputeVote),
   payouts: many(disputePayout),
 }));

@@ -15,8 +15,10 @@ import { repoRoot } from "./lib/tools.mjs";
 export const CONTRACTS = [
   "NeuralToken",
   "NodeRegistry",
+  "TaskManagerExtension",
   "TaskManager",
-  "PrevrandaoRandomness",
+  "BlockhashRandomness",
+  "Sortition",
   "DisputeManager",
   "ModelRegistry",
 ];

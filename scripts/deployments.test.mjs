@@ -61,7 +61,13 @@ describe("deploymentFromBroadcast", () => {
     expect(d.chainId).toBe(31337);
     expect(Object.keys(d.contracts)).toEqual(CONTRACTS);
     expect(d.contracts.NeuralToken).toEqual({ address: addr(0x100), startBlock: 1, txHash: hash(1) });
-    expect(d.contracts.ModelRegistry).toEqual({ address: addr(0x105), startBlock: 6, txHash: hash(6) });
+    const last = CONTRACTS.length - 1;
+    expect(CONTRACTS[last]).toBe("ModelRegistry");
+    expect(d.contracts.ModelRegistry).toEqual({
+      address: addr(0x100 + last),
+      startBlock: last + 1,
+      txHash: hash(last + 1),
+    });
     expect(d.roles).toEqual({ governor: addr(0xa), keeper: addr(0xb), treasury: addr(0xc) });
     expect(d.generatedAt).toBe("2026-01-01T00:00:00.000Z");
   });
@@ -72,7 +78,8 @@ describe("deploymentFromBroadcast", () => {
 
   it("fails when a receipt is missing or failed", () => {
     const b = broadcast();
-    b.receipts = b.receipts.filter((r) => r.transactionHash !== hash(3));
+    const tm = CONTRACTS.indexOf("TaskManager");
+    b.receipts = b.receipts.filter((r) => r.transactionHash !== hash(tm + 1));
     expect(() => deploymentFromBroadcast(b)).toThrow(/no receipt for the TaskManager deployment at 0x/);
     const c = broadcast();
     c.receipts[0].status = "0x0";

@@ -12,7 +12,11 @@ export default function setup(): void {
   const root = join(sdk, "..");
   const require = createRequire(import.meta.url);
   const forge = join(dirname(require.resolve("@foundry-rs/forge-linux-amd64/package.json")), "bin", "forge");
-  execFileSync(forge, ["build", "--skip", "test", "--skip", "script"], { cwd: root, stdio: "inherit" });
+  // Only contracts/src matters for the ABIs: test helpers under contracts/test never block the SDK.
+  execFileSync(forge, ["build", "--skip", "test", "--skip", "script", "--skip", "contracts/test/**"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   const wagmi = join(dirname(require.resolve("@wagmi/cli/package.json")), "dist", "esm", "cli.js");
   execFileSync(process.execPath, [wagmi, "generate"], { cwd: sdk, stdio: "inherit" });
 }

@@ -17,8 +17,15 @@ export const DEPLOYABLE = [
   "TaskManager",
   "DisputeManager",
   "ModelRegistry",
-  "PrevrandaoRandomness",
+  "BlockhashRandomness",
+  "Sortition",
 ] as const;
+
+/**
+ * Contracts generated for their errors only: TaskManagerExtension runs inside TaskManager by DELEGATECALL
+ * (TaskManager's ABI covers its functions and events), but its own guard `NotDelegated` is in no other ABI.
+ */
+export const INTERNAL = ["TaskManagerExtension"] as const;
 
 /** Interface standing in for a contract whose implementation is not there yet. */
 const INTERFACES: Record<(typeof DEPLOYABLE)[number], string> = {
@@ -27,16 +34,20 @@ const INTERFACES: Record<(typeof DEPLOYABLE)[number], string> = {
   TaskManager: "ITaskManager",
   DisputeManager: "IDisputeManager",
   ModelRegistry: "IModelRegistry",
-  PrevrandaoRandomness: "IRandomnessSource",
+  BlockhashRandomness: "IRandomnessSource",
+  Sortition: "ISortition",
 };
 
 const root = join(import.meta.dirname ?? __dirname, "..");
 const out = join(root, "contracts", "out");
 
-const chosen = DEPLOYABLE.map((name) => {
-  const impl = existsSync(join(out, `${name}.sol`, `${name}.json`));
-  return { name, artifact: impl ? name : INTERFACES[name], implementation: impl };
-});
+const chosen = [
+  ...DEPLOYABLE.map((name) => {
+    const impl = existsSync(join(out, `${name}.sol`, `${name}.json`));
+    return { name: name as string, artifact: impl ? name : INTERFACES[name], implementation: impl };
+  }),
+  ...INTERNAL.map((name) => ({ name: name as string, artifact: name as string, implementation: true })),
+];
 
 const base = foundry({
   project: root,

@@ -10,7 +10,9 @@ import {NeuralToken} from "../src/NeuralToken.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {TaskManager} from "../src/TaskManager.sol";
 import {IParameters} from "../src/interfaces/IParameters.sol";
-import {PrevrandaoRandomness} from "../src/randomness/PrevrandaoRandomness.sol";
+import {BlockhashRandomness} from "../src/randomness/BlockhashRandomness.sol";
+import {Sortition} from "../src/Sortition.sol";
+import {TaskManagerExtension} from "../src/TaskManagerExtension.sol";
 
 interface IGoverned is IAccessControl, IParameters {
     // solhint-disable-next-line func-name-mixedcase
@@ -48,8 +50,10 @@ contract Deploy is Script {
     struct Deployment {
         NeuralToken token;
         NodeRegistry registry;
+        TaskManagerExtension taskManagerExtension;
         TaskManager taskManager;
-        PrevrandaoRandomness randomness;
+        BlockhashRandomness randomness;
+        Sortition sortition;
         DisputeManager disputeManager;
         ModelRegistry modelRegistry;
     }
@@ -79,13 +83,18 @@ contract Deploy is Script {
 
         d.token = new NeuralToken(cfg.deployer, INITIAL_SUPPLY);
         d.registry = new NodeRegistry(address(d.token), cfg.deployer);
-        d.taskManager = new TaskManager(address(d.token), address(d.registry), cfg.deployer, cfg.treasury);
-        d.randomness = new PrevrandaoRandomness();
+        d.taskManagerExtension = new TaskManagerExtension(address(d.token), address(d.registry), cfg.governor);
+        d.taskManager = new TaskManager(
+            address(d.token), address(d.registry), cfg.deployer, cfg.treasury, address(d.taskManagerExtension)
+        );
+        d.randomness = new BlockhashRandomness();
+        d.sortition =
+            new Sortition(address(d.registry), address(d.taskManager), address(d.randomness), cfg.deployer);
         d.disputeManager = new DisputeManager(
             address(d.token),
             address(d.registry),
             address(d.taskManager),
-            address(d.randomness),
+            address(d.sortition),
             cfg.deployer,
             cfg.treasury
         );
@@ -94,6 +103,7 @@ contract Deploy is Script {
         d.registry.grantRole(d.registry.PROTOCOL_ROLE(), address(d.taskManager));
         d.registry.grantRole(d.registry.PROTOCOL_ROLE(), address(d.disputeManager));
         d.taskManager.grantRole(d.taskManager.DISPUTE_ROLE(), address(d.disputeManager));
+        d.taskManager.grantRole(d.taskManager.AUDIT_ROLE(), address(d.sortition));
         d.taskManager.grantRole(d.taskManager.KEEPER_ROLE(), cfg.keeper);
 
         _setIfNonZero(address(d.taskManager), "challengeWindow", cfg.challengeWindow);
@@ -105,6 +115,7 @@ contract Deploy is Script {
             _handOver(address(d.registry), cfg.deployer, cfg.governor);
             _handOver(address(d.taskManager), cfg.deployer, cfg.governor);
             _handOver(address(d.disputeManager), cfg.deployer, cfg.governor);
+            _handOver(address(d.sortition), cfg.deployer, cfg.governor);
         }
 
         vm.stopBroadcast();

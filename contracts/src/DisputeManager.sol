@@ -3,23 +3,27 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {Governed} from "./base/Governed.sol";
 import {IDisputeManager} from "./interfaces/IDisputeManager.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
-import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
+import {ISortition} from "./interfaces/ISortition.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "./libraries/CheckpointMerkle.sol";
 import {
+    ChallengeCommitStatus,
+    ChallengeCommitView,
     ChallengedResult,
     ChallengeParams,
+    CommitteeRules,
     DisputeOutcome,
     DisputeStatus,
     DisputeView,
     NodeView,
     PayoutKind,
+    ShardStatus,
+    ShardView,
     SlashReason,
     TaskView,
     Tier,
@@ -27,14 +31,17 @@ import {
 } from "./types/Types.sol";
 
 /// @title DisputeManager
-/// @notice Pinpointed challenges of submitted shards, decided by a committee sampled on-chain from the
-///         active node set, voting by commit-reveal. See docs/protocol.md ("DisputeManager").
+/// @notice Committed-then-revealed pinpointed challenges of submitted shards, decided by a committee drawn
+///         stake-weighted from the active node set with randomness fixed before anyone can know it, voting by
+///         commit-reveal. Committee draws and seeds come from the Sortition. See docs/protocol.md ("Disputes").
 /// @dev Trust model: the token, NodeRegistry, TaskManager and randomness source are protocol contracts set at
 ///      deployment (randomness by the governor). Every state-changing entry point that moves tokens is
-///      nonReentrant; `challenge` must call `taskManager.onChallenged` before its own writes because the
+///      nonReentrant; `revealChallenge` must call `taskManager.onChallenged` before its own writes because the
 ///      checkpoint root it verifies against comes from that call.
 ///      Governance parameters are read when used: a change applies to disputes already open (the bond is fixed
-///      per dispute; the collateral is the task's, fixed when the task was posted).
+///      per commitment; the collateral is the task's, fixed when the task was posted).
+///      Money: totalBonded == Σ bonds of Committed commitments + Σ bonds of unresolved disputes; every bond
+///      leaves it exactly when it is paid out or forfeited.
 contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -50,6 +57,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
 
     bytes32 internal constant P_COMMITTEE_SIZE = "committeeSize";
     bytes32 internal constant P_COMMITTEE_MIN_TIER = "committeeMinTier";
+    bytes32 internal constant P_COMMITTEE_MIN_STAKE = "committeeMinStake";
+    bytes32 internal constant P_COMMITTEE_MIN_AGE = "committeeMinAge";
     bytes32 internal constant P_CHALLENGE_BOND = "challengeBond";
     bytes32 internal constant P_COMMIT_PERIOD = "commitPeriod";
     bytes32 internal constant P_REVEAL_PERIOD = "revealPeriod";
@@ -60,7 +69,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     bytes32 internal constant P_NON_REVEAL_SLASH = "nonRevealSlash";
     bytes32 internal constant P_MAX_SAMPLE_TRIES = "maxSampleTries";
 
-    /// @dev All numeric parameters but nonRevealSlash, packed in one slot (read once per challenge / resolve).
+    /// @dev The numeric parameters read by every challenge / resolve, packed in one slot.
     struct Params {
         uint96 challengeBond; // <= 1e9 NRL < 2^96
         uint8 committeeSize;
@@ -72,6 +81,13 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         uint16 challengerRewardBps;
         uint16 voterRewardBps;
         uint16 submitterBondShareBps;
+    }
+
+    /// @dev Per-seat minimums beyond the tier, and the non-reveal penalty.
+    struct SeatRules {
+        uint96 committeeMinStake;
+        uint32 committeeMinAge;
+        uint128 nonRevealSlash;
     }
 
     /// @dev Money of a lost dispute, gathered to keep the stack shallow.
@@ -105,54 +121,73 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         uint64 openedAt;
         address challenger; // slot 2
         uint96 bond;
-        bytes32 leafHash; // slot 3
-        bytes32 challengerHash; // slot 4
-        uint256[4] committee; // slots 5..8: seat j is bits [64 * (j % 4), 64 * (j % 4) + 64) of word j / 4
+        uint16 epoch; // slot 3
+        uint64 seedBlock;
+        uint64 commitId;
+        bytes32 leafHash; // slot 4
+        bytes32 challengerHash; // slot 5
+        uint256[4] committee; // slots 6..9: seat j is bits [64 * (j % 4), 64 * (j % 4) + 64) of word j / 4
+    }
+
+    struct ChallengeCommit {
+        address challenger; // slot 0
+        uint96 bond;
+        uint64 taskId; // slot 1
+        uint32 shardIndex;
+        uint16 epoch;
+        ChallengeCommitStatus status;
+        uint64 committedBlock;
+        uint64 revealDeadline;
+        bytes32 commitment; // slot 2
+        uint256 disputeId; // slot 3
     }
 
     /// @notice The NRL token (bonds, slashes and payouts).
     IERC20 public immutable token;
-    /// @notice The NodeRegistry (active set, tiers, slashing).
+    /// @notice The NodeRegistry (active set, stake-weighted draws, slashing).
     INodeRegistry public immutable registry;
     /// @notice The TaskManager (challenged shards).
     ITaskManager public immutable taskManager;
+    /// @notice Seeds and stake-weighted committee draws.
+    ISortition public immutable sortition;
 
     Params internal _params;
-    // One slot, read (seed source) and bumped (counter) by every challenge.
-    address internal _randomness;
-    uint64 internal _disputeCount;
-    // One slot: the treasury, read by every resolve, and the bonds held. The address keeps the slot non-zero,
-    // so a bond coming in never pays for a zero-to-non-zero write. NRL amounts fit 96 bits (see NeuralToken);
-    // the sum of open bonds is below the token supply.
+    SeatRules internal _seatRules;
+    uint256 internal _disputeCount;
+    // One slot: the treasury, read by every resolve, and the bonds held. NRL amounts fit 96 bits (see
+    // NeuralToken); the sum of open bonds is below the token supply.
     address internal _treasury;
     uint96 internal _totalBonded;
-    uint256 internal _nonRevealSlash; // read only when a member did not reveal
+    uint256 internal _commitCount;
 
     mapping(uint256 disputeId => Dispute) internal _disputes;
     /// @dev Commitments by dispute and `round * 16 + seat`.
     mapping(uint256 disputeId => mapping(uint256 roundSeat => bytes32)) internal _commitments;
+    mapping(uint256 commitId => ChallengeCommit) internal _challengeCommits;
 
     constructor(
         address token_,
         address registry_,
         address taskManager_,
-        address randomness_,
+        address sortition_,
         address governor,
         address treasury_
     ) Governed(governor) {
         if (
             token_ == address(0) || registry_ == address(0) || taskManager_ == address(0)
-                || randomness_ == address(0) || governor == address(0) || treasury_ == address(0)
+                || sortition_ == address(0) || governor == address(0) || treasury_ == address(0)
         ) revert ZeroAddress();
         token = IERC20(token_);
         registry = INodeRegistry(registry_);
         taskManager = ITaskManager(taskManager_);
-        _randomness = randomness_;
+        sortition = ISortition(sortition_);
         _treasury = treasury_;
         // Defaults (docs/protocol.md). maxSampleTries before committeeSize: each bounds the other.
         _initParameter(P_MAX_SAMPLE_TRIES, 64);
         _initParameter(P_COMMITTEE_SIZE, 3);
         _initParameter(P_COMMITTEE_MIN_TIER, uint256(Tier.Bronze));
+        _initParameter(P_COMMITTEE_MIN_STAKE, 100 * NRL);
+        _initParameter(P_COMMITTEE_MIN_AGE, 1 days);
         _initParameter(P_CHALLENGE_BOND, 50 * NRL);
         _initParameter(P_COMMIT_PERIOD, 1 hours);
         _initParameter(P_REVEAL_PERIOD, 1 hours);
@@ -162,22 +197,63 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         _initParameter(P_SUBMITTER_BOND_SHARE_BPS, 5000);
         _initParameter(P_NON_REVEAL_SLASH, 5 * NRL);
         emit TreasurySet(address(0), treasury_);
-        emit RandomnessSourceSet(address(0), randomness_);
     }
 
     // ----------------------------------------------------------------------------------------------
-    // Challenge
+    // Challenge: commit, reveal, close
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc IDisputeManager
-    function challenge(ChallengeParams calldata params) external nonReentrant returns (uint256 disputeId) {
-        Params memory p = _params;
-        disputeId = ++_disputeCount;
+    /// @dev The TaskManager checks the shard holds a result inside its window and marks the epoch so payment
+    ///      waits for the reveal period; it reverts (and so does this) otherwise.
+    function commitChallenge(uint64 taskId, uint32 shardIndex, bytes32 commitment)
+        external
+        nonReentrant
+        returns (uint256 commitId)
+    {
+        (uint16 epoch, uint64 revealDeadline) = taskManager.onChallengeCommitted(taskId, shardIndex);
+        uint96 bond = _params.challengeBond;
+        commitId = ++_commitCount;
+        ChallengeCommit storage c = _challengeCommits[commitId];
+        c.challenger = msg.sender;
+        c.bond = bond;
+        c.taskId = taskId;
+        c.shardIndex = shardIndex;
+        c.epoch = epoch;
+        c.status = ChallengeCommitStatus.Committed;
+        c.committedBlock = uint64(block.number);
+        c.revealDeadline = revealDeadline;
+        c.commitment = commitment;
+        // INVARIANT: totalBonded grows by exactly the bond pulled below.
+        _totalBonded += bond;
+        emit ChallengeCommitted(
+            commitId, taskId, shardIndex, msg.sender, epoch, commitment, bond, revealDeadline
+        );
+        if (bond != 0) token.safeTransferFrom(msg.sender, address(this), bond);
+    }
 
-        // The TaskManager checks the shard is Submitted and inside its window, moves it to Challenged and
-        // returns the committed root; it reverts (and so does this) otherwise.
+    /// @inheritdoc IDisputeManager
+    /// @dev Reverts UnknownChallengeCommit, ChallengeCommitNotOpen, NotChallenger, ChallengeCommitmentMismatch,
+    ///      CheckpointIndexOutOfRange, InvalidMerkleProof, ChallengerIsSubmitter, and the TaskManager's
+    ///      StaleEpoch / RevealPeriodOver / InvalidShardStatus.
+    function revealChallenge(uint256 commitId, ChallengeParams calldata params, bytes32 salt)
+        external
+        nonReentrant
+        returns (uint256 disputeId)
+    {
+        ChallengeCommit storage c = _challengeCommits[commitId];
+        ChallengeCommitStatus cs = c.status;
+        if (cs == ChallengeCommitStatus.None) revert UnknownChallengeCommit(commitId);
+        if (cs != ChallengeCommitStatus.Committed) revert ChallengeCommitNotOpen(commitId);
+        if (msg.sender != c.challenger) revert NotChallenger(commitId, msg.sender);
+        if (
+            params.taskId != c.taskId || params.shardIndex != c.shardIndex
+                || _challengeCommitment(msg.sender, params, salt) != c.commitment
+        ) revert ChallengeCommitmentMismatch(commitId);
+
+        disputeId = ++_disputeCount;
         ChallengedResult memory r =
-            taskManager.onChallenged(params.taskId, params.shardIndex, disputeId, msg.sender);
+            taskManager.onChallenged(params.taskId, params.shardIndex, c.epoch, disputeId, msg.sender);
         if (params.checkpointIndex >= r.checkpointCount) {
             revert CheckpointIndexOutOfRange(params.checkpointIndex, r.checkpointCount);
         }
@@ -188,33 +264,18 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
             revert ChallengerIsSubmitter(msg.sender);
         }
 
-        (uint256[4] memory words, uint256 filled) =
-            _drawCommittee(disputeId, 0, r.submitterNodeId, msg.sender, p);
-        if (filled < p.committeeSize) revert CommitteeUnavailable(filled, p.committeeSize);
-
-        emit DisputeOpened(
-            disputeId,
-            params.taskId,
-            params.shardIndex,
-            msg.sender,
-            r.submitterNodeId,
-            params.checkpointIndex,
-            params.leafHash,
-            params.challengerHash,
-            p.challengeBond
-        );
-        _openDispute(disputeId, params, r, p, words);
-
-        if (p.challengeBond != 0) token.safeTransferFrom(msg.sender, address(this), p.challengeBond);
+        c.status = ChallengeCommitStatus.Revealed;
+        c.disputeId = disputeId;
+        _openDispute(disputeId, commitId, c, params, r);
     }
 
-    /// @dev Stores a new dispute with its round-0 committee and emits CommitteeDrawn.
+    /// @dev Stores a revealed dispute, emits DisputeOpened and draws its committee if the seed block is readable.
     function _openDispute(
         uint256 disputeId,
+        uint256 commitId,
+        ChallengeCommit storage c,
         ChallengeParams calldata params,
-        ChallengedResult memory r,
-        Params memory p,
-        uint256[4] memory words
+        ChallengedResult memory r
     ) internal {
         Dispute storage d = _disputes[disputeId];
         d.taskId = params.taskId;
@@ -223,19 +284,107 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         d.submitterNodeId = r.submitterNodeId;
         d.openedAt = uint64(block.timestamp);
         d.challenger = msg.sender;
-        d.bond = p.challengeBond;
+        d.bond = c.bond;
+        d.epoch = r.epoch;
+        d.commitId = uint64(commitId);
         d.leafHash = params.leafHash;
         if (params.challengerHash != bytes32(0)) d.challengerHash = params.challengerHash;
-        _startRound(disputeId, d, 0, p, words);
-        // INVARIANT: totalBonded grows by exactly the bond pulled at the end of `challenge`, so
-        // balance >= totalBonded holds.
-        _totalBonded += p.challengeBond;
+        // The seed block is the one after the commitment: fixed before the claim was public.
+        d.seedBlock = c.committedBlock + 1;
+        d.voting.status = DisputeStatus.Drawing;
+        emit DisputeOpened(
+            disputeId,
+            params.taskId,
+            params.shardIndex,
+            commitId,
+            msg.sender,
+            r.submitterNodeId,
+            r.epoch,
+            params.checkpointIndex,
+            params.leafHash,
+            params.challengerHash,
+            d.bond
+        );
+        _tryDraw(disputeId, d, false);
+    }
+
+    /// @inheritdoc IDisputeManager
+    function closeChallengeCommit(uint256 commitId) external nonReentrant {
+        ChallengeCommit storage c = _challengeCommits[commitId];
+        ChallengeCommitStatus cs = c.status;
+        if (cs == ChallengeCommitStatus.None) revert UnknownChallengeCommit(commitId);
+        if (cs != ChallengeCommitStatus.Committed) revert ChallengeCommitNotOpen(commitId);
+        ShardView memory sv = taskManager.getShard(c.taskId, c.shardIndex);
+        ShardStatus st = sv.status;
+        bool stillTargeted = sv.epoch == c.epoch
+            && (st == ShardStatus.Submitted || st == ShardStatus.Challenged || st == ShardStatus.Finalized);
+        // forge-lint: disable-next-line(block-timestamp): reveal periods are minutes to days long
+        if (stillTargeted && block.timestamp <= c.revealDeadline) {
+            revert ChallengeRevealOpen(commitId, c.revealDeadline);
+        }
+
+        c.status = ChallengeCommitStatus.Closed;
+        uint256 bond = c.bond;
+        // INVARIANT: the bond leaves totalBonded exactly when it is paid below.
+        _totalBonded -= uint96(bond);
+        address to = stillTargeted ? _treasury : c.challenger;
+        emit ChallengeCommitClosed(commitId, to, stillTargeted, bond);
+        if (bond != 0) token.safeTransfer(to, bond);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Committee draw
+    // ----------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDisputeManager
+    function drawCommittee(uint256 disputeId) external nonReentrant {
+        Dispute storage d = _disputes[disputeId];
+        DisputeStatus status = d.voting.status;
+        if (status == DisputeStatus.None) revert UnknownDispute(disputeId);
+        if (status != DisputeStatus.Drawing) revert NotDrawing(disputeId);
+        _tryDraw(disputeId, d, true);
+    }
+
+    /// @dev Draws the committee of the current round if its seed block is readable; re-targets a seed block that
+    ///      is too old; reverts SeedNotReady when `strict` and the seed block is still in the future. A round that
+    ///      cannot be filled ends the dispute (round 0: NoCommittee; round 1: submitter presumed right).
+    function _tryDraw(uint256 disputeId, Dispute storage d, bool strict) internal {
+        uint8 round = d.voting.round;
+        uint64 seedBlock = d.seedBlock;
+        (bytes32 seed, bool available) = sortition.seedAt(seedBlock, _seedKey(disputeId, round));
+        if (!available) {
+            if (seedBlock >= block.number) {
+                if (strict) revert SeedNotReady(disputeId, seedBlock);
+                emit CommitteeSeedScheduled(disputeId, round, seedBlock);
+                return;
+            }
+            // Unread for too long: move to a future block nobody can know yet.
+            seedBlock = uint64(sortition.retarget(seedBlock));
+            d.seedBlock = seedBlock;
+            emit CommitteeSeedScheduled(disputeId, round, seedBlock);
+            return;
+        }
+        Params memory p = _params;
+        uint64[] memory members = sortition.drawCommittee(seed, _committeeRules(d, p));
+        if (members.length < p.committeeSize) {
+            _finish(
+                disputeId,
+                d,
+                round == 0 ? DisputeOutcome.NoCommittee : DisputeOutcome.NoQuorumSubmitterPresumedRight
+            );
+            return;
+        }
+        uint256[4] memory words;
+        for (uint256 j; j < members.length; ++j) {
+            words[j >> 2] |= uint256(members[j]) << ((j & 3) * 64);
+        }
+        _startRound(d, disputeId, round, p, words);
     }
 
     /// @dev Seats `words` as the committee of `round`, opens its commit and reveal phases, emits CommitteeDrawn.
     function _startRound(
-        uint256 disputeId,
         Dispute storage d,
+        uint256 disputeId,
         uint8 round,
         Params memory p,
         uint256[4] memory words
@@ -316,8 +465,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
 
     /// @inheritdoc IDisputeManager
     /// @dev Without quorum in round 0 the silent members are slashed first (which jails them, so they cannot be
-    ///      redrawn), then a new committee is drawn. If no full committee can be drawn, the dispute resolves as
-    ///      NoQuorumSubmitterPresumedRight instead of reverting, so a dispute can never get stuck.
+    ///      redrawn), then round 1 is scheduled on the block after this call: a block nobody can know yet, whoever
+    ///      calls and whenever.
     function resolve(uint256 disputeId) external nonReentrant {
         Dispute storage d = _disputes[disputeId];
         Voting memory v = d.voting;
@@ -327,20 +476,28 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
             revert DisputeNotResolvable(disputeId, v.revealDeadline);
         }
 
+        _penalizeNonRevealers(disputeId, d, v);
         bool quorum = v.reveals > v.size / 2;
-        bool penalized;
         if (!quorum && v.round == 0) {
-            _penalizeNonRevealers(disputeId, d, v);
-            penalized = true;
-            if (_redraw(disputeId, d)) return;
+            d.voting.round = 1;
+            d.voting.status = DisputeStatus.Drawing;
+            uint64 seedBlock = uint64(block.number) + 1;
+            d.seedBlock = seedBlock;
+            emit CommitteeSeedScheduled(disputeId, 1, seedBlock);
+            return;
         }
 
         DisputeOutcome outcome;
         if (!quorum) outcome = DisputeOutcome.NoQuorumSubmitterPresumedRight;
         else if (v.votesWrong > v.votesRight) outcome = DisputeOutcome.SubmitterWrong;
         else outcome = DisputeOutcome.SubmitterRight; // a tie keeps the submitter right
+        _finish(disputeId, d, outcome);
+    }
 
-        // Effects before any payout.
+    /// @dev Ends the dispute with `outcome`: tells the TaskManager (which says whether the judged attempt was still
+    ///      live), then pays out. Effects before any payout.
+    function _finish(uint256 disputeId, Dispute storage d, DisputeOutcome outcome) internal {
+        Voting memory v = d.voting;
         d.voting.status = DisputeStatus.Resolved;
         d.voting.outcome = outcome;
         uint256 bond = d.bond;
@@ -348,31 +505,38 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         // forge-lint: disable-next-line(unsafe-typecast): `bond` was read from a uint96 field
         _totalBonded -= uint96(bond);
 
-        if (!penalized) _penalizeNonRevealers(disputeId, d, v);
+        bool wrong = outcome == DisputeOutcome.SubmitterWrong;
+        // INVARIANT: a verdict covers only checkpoint d of epoch `epoch`; the TaskManager re-queues the shard only
+        // for a live loss, and pays nothing here.
+        bool live = taskManager.onDisputeResolved(
+            d.taskId, d.shardIndex, d.epoch, disputeId, wrong, d.checkpointIndex
+        );
 
-        if (outcome == DisputeOutcome.SubmitterWrong) {
+        if (outcome == DisputeOutcome.NoCommittee || (wrong && !live)) {
+            // Nobody judged it, or the attempt already lost: the challenger gets its bond back, nobody is slashed.
+            emit DisputeResolved(disputeId, outcome, v.votesWrong, v.votesRight, 0, live);
+            _pay(disputeId, d.challenger, PayoutKind.BondReturn, bond);
+        } else if (wrong) {
             _resolveSubmitterWrong(disputeId, d, v, bond);
         } else {
-            taskManager.onDisputeResolved(d.taskId, d.shardIndex, false, 0);
-            emit DisputeResolved(disputeId, outcome, v.votesWrong, v.votesRight, 0);
-            _payBondToSubmitterSide(disputeId, d, v, bond, quorum);
+            emit DisputeResolved(disputeId, outcome, v.votesWrong, v.votesRight, 0, live);
+            _payBondToSubmitterSide(disputeId, d, v, bond, outcome == DisputeOutcome.SubmitterRight);
         }
     }
 
-    /// @dev Shard re-queued from checkpoint d, submitter slashed, slash plus bond paid out in protocol order.
+    /// @dev Submitter slashed, slash plus bond paid out in protocol order (the shard was already re-queued).
     function _resolveSubmitterWrong(uint256 disputeId, Dispute storage d, Voting memory v, uint256 bond)
         internal
     {
-        uint256 taskId = d.taskId;
-        // Unlocks the assignment's collateral first, so the slash below can take it.
-        taskManager.onDisputeResolved(taskId, d.shardIndex, true, d.checkpointIndex);
         // The client and the per-shard collateral are fixed when the task is posted (the collateral equals
         // ChallengedResult.collateral); reading them here saves a storage slot per dispute.
-        TaskView memory t = taskManager.getTask(taskId);
+        TaskView memory t = taskManager.getTask(d.taskId);
         Settlement memory s =
             Settlement({bond: bond, slashed: 0, client: t.client, collateral: t.collateralPerShard});
         s.slashed = _slashSubmitter(d.submitterNodeId, s.collateral);
-        emit DisputeResolved(disputeId, DisputeOutcome.SubmitterWrong, v.votesWrong, v.votesRight, s.slashed);
+        emit DisputeResolved(
+            disputeId, DisputeOutcome.SubmitterWrong, v.votesWrong, v.votesRight, s.slashed, true
+        );
         _payOutSlash(disputeId, d, v, s);
     }
 
@@ -457,7 +621,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     /// @dev Slashes `nonRevealSlash` from every member of the current round that did not reveal, to the treasury.
     function _penalizeNonRevealers(uint256 disputeId, Dispute storage d, Voting memory v) internal {
         if (v.reveals == v.size) return;
-        uint256 amount = _nonRevealSlash;
+        uint256 amount = _seatRules.nonRevealSlash;
         if (amount == 0) return;
         address treasury_ = _treasury;
         uint256 size = v.size;
@@ -473,16 +637,6 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Draws the round-1 committee; returns false (state untouched) when it cannot be filled.
-    function _redraw(uint256 disputeId, Dispute storage d) internal returns (bool) {
-        Params memory p = _params;
-        (uint256[4] memory words, uint256 filled) =
-            _drawCommittee(disputeId, 1, d.submitterNodeId, d.challenger, p);
-        if (filled < p.committeeSize) return false;
-        _startRound(disputeId, d, 1, p, words);
-        return true;
-    }
-
     function _pay(uint256 disputeId, address to, PayoutKind kind, uint256 amount) internal {
         if (amount == 0) return;
         emit DisputePayout(disputeId, to, kind, amount);
@@ -493,47 +647,25 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     // Sampling
     // ----------------------------------------------------------------------------------------------
 
-    /// @dev protocol.md "Sampling": draw i picks `activeNodeAt(uint256(keccak256(abi.encode(seed, i))) % n)`,
-    ///      with i counting every draw of the round from 0. A candidate is skipped when it is already seated,
-    ///      is the submitter, has the challenger as operator or worker, or is below committeeMinTier. At most
-    ///      maxSampleTries draws per seat. Returns the packed committee and how many seats were filled.
-    function _drawCommittee(
-        uint256 disputeId,
-        uint256 round,
-        uint256 submitter,
-        address challenger,
-        Params memory p
-    ) internal view returns (uint256[4] memory words, uint256 filled) {
-        uint256 n = registry.activeNodeCount();
-        if (n == 0) return (words, 0);
-        bytes32 seed = IRandomnessSource(_randomness).seed(disputeId, round);
-        uint256 k = p.committeeSize;
-        uint256 maxTries = p.maxSampleTries;
-        Tier minTier = Tier(p.committeeMinTier);
-        uint256 i;
-        while (filled < k) {
-            bool found;
-            for (uint256 tries; tries < maxTries; ++tries) {
-                uint256 nodeId =
-                    registry.activeNodeAt(uint256(Hashes.efficientKeccak256(seed, bytes32(i))) % n);
-                ++i;
-                if (nodeId == submitter || _isSeated(words, filled, nodeId)) continue;
-                if (registry.tierOf(nodeId) < minTier) continue;
-                if (registry.isOperatorOrWorker(nodeId, challenger)) continue;
-                words[filled >> 2] |= nodeId << ((filled & 3) * 64);
-                found = true;
-                break;
-            }
-            if (!found) return (words, filled);
-            ++filled;
-        }
+    function _seedKey(uint256 disputeId, uint256 round) internal pure returns (bytes32) {
+        return keccak256(abi.encode("committee", disputeId, round));
     }
 
-    function _isSeated(uint256[4] memory words, uint256 filled, uint256 nodeId) internal pure returns (bool) {
-        for (uint256 j; j < filled; ++j) {
-            if (_lane(words[j >> 2], j) == nodeId) return true;
-        }
-        return false;
+    function _committeeRules(Dispute storage d, Params memory p)
+        internal
+        view
+        returns (CommitteeRules memory r)
+    {
+        SeatRules memory rules = _seatRules;
+        uint256 minAge = rules.committeeMinAge;
+        r.submitterOperator = registry.operatorOf(d.submitterNodeId);
+        r.challenger = d.challenger;
+        r.client = taskManager.getTask(d.taskId).client;
+        r.size = p.committeeSize;
+        r.maxTries = p.maxSampleTries;
+        r.minTier = Tier(p.committeeMinTier);
+        r.minStake = rules.committeeMinStake;
+        r.registeredBefore = block.timestamp > minAge ? uint64(block.timestamp - minAge) : 0;
     }
 
     function _members(uint256[4] memory words, uint256 size) internal pure returns (uint64[] memory members) {
@@ -565,6 +697,26 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     function _requireVoting(uint256 disputeId, DisputeStatus status) internal pure {
         if (status == DisputeStatus.None) revert UnknownDispute(disputeId);
         if (status == DisputeStatus.Resolved) revert DisputeAlreadyResolved(disputeId);
+        if (status == DisputeStatus.Drawing) revert CommitteeNotDrawn(disputeId);
+    }
+
+    function _challengeCommitment(address challenger, ChallengeParams calldata params, bytes32 salt)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(
+                challenger,
+                params.taskId,
+                params.shardIndex,
+                params.checkpointIndex,
+                params.step,
+                params.leafHash,
+                params.challengerHash,
+                salt
+            )
+        );
     }
 
     function _requireOperatorOrWorker(uint256 nodeId) internal view {
@@ -590,13 +742,6 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         if (newTreasury == address(0)) revert ZeroAddress();
         emit TreasurySet(_treasury, newTreasury);
         _treasury = newTreasury;
-    }
-
-    /// @inheritdoc IDisputeManager
-    function setRandomnessSource(address newSource) external onlyRole(GOVERNOR_ROLE) {
-        if (newSource == address(0)) revert ZeroAddress();
-        emit RandomnessSourceSet(_randomness, newSource);
-        _randomness = newSource;
     }
 
     /// @inheritdoc Governed
@@ -629,7 +774,11 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         } else if (name == P_SUBMITTER_BOND_SHARE_BPS) {
             p.submitterBondShareBps = uint16(value);
         } else if (name == P_NON_REVEAL_SLASH) {
-            _nonRevealSlash = value;
+            _seatRules.nonRevealSlash = uint128(value);
+        } else if (name == P_COMMITTEE_MIN_STAKE) {
+            _seatRules.committeeMinStake = uint96(value);
+        } else if (name == P_COMMITTEE_MIN_AGE) {
+            _seatRules.committeeMinAge = uint32(value);
         } else {
             p.maxSampleTries = uint16(value); // P_MAX_SAMPLE_TRIES, the only known name left
         }
@@ -648,7 +797,9 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         if (name == P_CHALLENGER_REWARD_BPS) return p.challengerRewardBps;
         if (name == P_VOTER_REWARD_BPS) return p.voterRewardBps;
         if (name == P_SUBMITTER_BOND_SHARE_BPS) return p.submitterBondShareBps;
-        if (name == P_NON_REVEAL_SLASH) return _nonRevealSlash;
+        if (name == P_NON_REVEAL_SLASH) return _seatRules.nonRevealSlash;
+        if (name == P_COMMITTEE_MIN_STAKE) return _seatRules.committeeMinStake;
+        if (name == P_COMMITTEE_MIN_AGE) return _seatRules.committeeMinAge;
         if (name == P_MAX_SAMPLE_TRIES) return p.maxSampleTries;
         revert UnknownParameter(name);
     }
@@ -669,6 +820,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
                 || name == P_SUBMITTER_BOND_SHARE_BPS
         ) return (0, BPS);
         if (name == P_NON_REVEAL_SLASH) return (0, 1e6 * NRL);
+        if (name == P_COMMITTEE_MIN_STAKE) return (0, 1e9 * NRL);
+        if (name == P_COMMITTEE_MIN_AGE) return (0, 90 days);
         if (name == P_MAX_SAMPLE_TRIES) return (_params.committeeSize, MAX_SAMPLE_TRIES);
         revert UnknownParameter(name);
     }
@@ -683,6 +836,36 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDisputeManager
+    function challengeCommitCount() external view returns (uint256) {
+        return _commitCount;
+    }
+
+    /// @inheritdoc IDisputeManager
+    function getChallengeCommit(uint256 commitId) external view returns (ChallengeCommitView memory cv) {
+        ChallengeCommit storage c = _challengeCommits[commitId];
+        if (c.status == ChallengeCommitStatus.None) revert UnknownChallengeCommit(commitId);
+        cv.status = c.status;
+        cv.challenger = c.challenger;
+        cv.taskId = c.taskId;
+        cv.shardIndex = c.shardIndex;
+        cv.epoch = c.epoch;
+        cv.committedBlock = c.committedBlock;
+        cv.revealDeadline = c.revealDeadline;
+        cv.bond = c.bond;
+        cv.commitment = c.commitment;
+        cv.disputeId = c.disputeId;
+    }
+
+    /// @inheritdoc IDisputeManager
+    function challengeCommitment(address challenger, ChallengeParams calldata params, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _challengeCommitment(challenger, params, salt);
+    }
+
+    /// @inheritdoc IDisputeManager
     function getDispute(uint256 disputeId) external view returns (DisputeView memory dv) {
         Dispute storage d = _disputes[disputeId];
         Voting memory v = d.voting;
@@ -690,6 +873,9 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         dv.status = v.status;
         dv.outcome = v.outcome;
         dv.round = v.round;
+        dv.epoch = d.epoch;
+        dv.seedBlock = d.seedBlock;
+        dv.commitId = d.commitId;
         dv.votesWrong = v.votesWrong;
         dv.votesRight = v.votesRight;
         dv.reveals = v.reveals;
@@ -761,11 +947,6 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     /// @inheritdoc IDisputeManager
     function treasury() external view returns (address) {
         return _treasury;
-    }
-
-    /// @inheritdoc IDisputeManager
-    function randomness() external view returns (address) {
-        return _randomness;
     }
 
     /// @inheritdoc IDisputeManager

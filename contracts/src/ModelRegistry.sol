@@ -3,9 +3,11 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
+import {CheckpointMerkle} from "./libraries/CheckpointMerkle.sol";
 import {
     ModelVersionView,
     ModelView,
@@ -13,13 +15,15 @@ import {
     ShardStatus,
     ShardView,
     TaskView,
-    VersionParams
+    VersionParams,
+    WeightsProof
 } from "./types/Types.sol";
 
 /// @title ModelRegistry
 /// @notice Community model library. Each model has an owner, a name, an SPDX license, an optional parent
 ///         (lineage) and numbered versions (from 1). A version linked to a task shard is verified on-chain:
-///         only the task's client may link it, the shard must be Finalized and the manifest CID must match.
+///         only the task's client may link it, the shard must be Finalized, the manifest CID must match, and the
+///         weights hash must be the shard's committed final checkpoint (the last leaf, proven under its root).
 /// @dev Model ids and version numbers start at 1. A version without a source task (`sourceTaskId == 0`) is
 ///      stored as given and is never verified. A deprecated model takes no new versions and cannot be
 ///      deprecated again; it can still be transferred, starred, tipped and archived.
@@ -106,7 +110,8 @@ contract ModelRegistry is IModelRegistry {
                 metadataCid: params.metadataCid,
                 sourceTaskId: params.sourceTaskId,
                 sourceShard: params.sourceShard,
-                manifestCid: params.manifestCid
+                manifestCid: params.manifestCid,
+                weights: params.weights
             })
         );
     }
@@ -246,9 +251,11 @@ contract ModelRegistry is IModelRegistry {
     {
         if (params.weightsCid == bytes32(0)) revert InvalidWeightsCid();
         bool verified = false;
+        bytes32 weightsHash;
         if (params.sourceTaskId != 0) {
-            _checkProvenance(params.sourceTaskId, params.sourceShard, params.manifestCid);
+            _checkProvenance(params.sourceTaskId, params.sourceShard, params.manifestCid, params.weights);
             verified = true;
+            weightsHash = params.weights.hash;
         }
 
         version = ++model.versionCount;
@@ -260,6 +267,7 @@ contract ModelRegistry is IModelRegistry {
             weightsCid: params.weightsCid,
             metadataCid: params.metadataCid,
             manifestCid: params.manifestCid,
+            weightsHash: weightsHash,
             arweaveTxId: bytes32(0)
         });
         emit ModelVersionAdded(
@@ -270,13 +278,20 @@ contract ModelRegistry is IModelRegistry {
             params.weightsCid,
             params.metadataCid,
             params.manifestCid,
+            weightsHash,
             verified
         );
     }
 
     /// @dev An unknown task has no client, so it reverts NotTaskClient; a shard index past the task's
-    ///      shard count, a shard that is not Finalized or a different manifest revert ProvenanceMismatch.
-    function _checkProvenance(uint256 taskId, uint256 shardIndex, bytes32 manifestCid) private view {
+    ///      shard count, a shard that is not Finalized or a different manifest revert ProvenanceMismatch; weights
+    ///      that are not the shard's last committed checkpoint revert WeightsNotCommitted.
+    function _checkProvenance(
+        uint256 taskId,
+        uint256 shardIndex,
+        bytes32 manifestCid,
+        WeightsProof memory weights
+    ) private view {
         if (taskId > _taskManager.taskCount()) revert NotTaskClient(taskId, msg.sender);
         TaskView memory task = _taskManager.getTask(taskId);
         if (task.client != msg.sender) revert NotTaskClient(taskId, msg.sender);
@@ -284,6 +299,11 @@ contract ModelRegistry is IModelRegistry {
         ShardView memory shard = _taskManager.getShard(taskId, shardIndex);
         if (shard.status != ShardStatus.Finalized || shard.manifestCid != manifestCid) {
             revert ProvenanceMismatch(taskId, shardIndex);
+        }
+        // INVARIANT: a verified version's weights are the final checkpoint the finalized result committed to.
+        bytes32 leaf = CheckpointMerkle.leaf(shard.checkpointCount - 1, weights.step, weights.hash);
+        if (!MerkleProof.verify(weights.proof, shard.checkpointRoot, leaf)) {
+            revert WeightsNotCommitted(taskId, shardIndex, weights.hash);
         }
     }
 }

@@ -4,6 +4,8 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
@@ -15,6 +17,7 @@ import {
     NodeStatus,
     NodeView,
     Resources,
+    SeatInfo,
     SlashReason,
     Tier,
     TierThreshold
@@ -30,8 +33,12 @@ import {
 ///      - a node is jailed from a slash until `unjail` (allowed once `jailedUntil` has passed).
 ///      - collateral that a slash takes from `locked` (the clamp to remaining stake) is remembered per node,
 ///        so the live assignments it backed can still be unlocked without reverting.
+///      - the draw weight of a node is its bonded stake while it is in the active set, else zero; the weights
+///        live in a Fenwick tree over node ids (`_fenwick`, size nodeCount) kept in step by `_syncActive`.
+///      - keys and unbonding stake are frozen while liveCollateral != 0 (a live assignment always locks at
+///        least the TaskManager's minCollateral, which is never zero).
 ///      Amounts are stored in 96 bits (SafeCast on every write), timestamps in 48 bits.
-contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
+contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using EnumerableSet for EnumerableSet.UintSet;
@@ -46,6 +53,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant TIER_COUNT = 4; // Bronze..Platinum
     uint256 internal constant PERF_BITS = 48; // per tier in _tierPerf: minCompleted (32) | minSuccessBps (16)
+    bytes32 internal constant WORKER_CONSENT_TYPEHASH = keccak256(
+        "WorkerConsent(address operator,uint256 nodeId,address worker,uint256 nonce,uint256 deadline)"
+    );
 
     /// @dev Field order is the storage layout; keep the slot comments true.
     struct Node {
@@ -92,8 +102,13 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
     /// @dev Collateral of live assignments that a slash took (clamp of `locked`); consumed by unlocks.
     mapping(uint256 nodeId => uint256) internal _slashedCollateral;
     EnumerableSet.UintSet internal _activeSet;
+    /// @dev Fenwick tree of draw weights: _fenwick[i] = Σ weight of nodes (i - lowbit(i), i].
+    mapping(uint256 index => uint256) internal _fenwick;
+    mapping(uint256 nodeId => uint256) internal _weightOf;
+    uint256 internal _totalActiveStake;
+    mapping(address worker => uint256) internal _workerNonces;
 
-    constructor(address token_, address governor) Governed(governor) {
+    constructor(address token_, address governor) Governed(governor) EIP712("Neural NodeRegistry", "1") {
         if (token_ == address(0) || governor == address(0)) revert ZeroAddress();
         _token = IERC20(token_);
 
@@ -127,7 +142,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         Capabilities calldata capabilities,
         uint256 askPrice,
         bytes32 metadataCid,
-        uint256 stakeAmount
+        uint256 stakeAmount,
+        uint256 consentDeadline,
+        bytes calldata consentSignature
     ) external nonReentrant returns (uint256 nodeId) {
         if (worker == address(0)) revert ZeroAddress();
         uint256 holder = _nodeIdOfWorker[worker];
@@ -135,8 +152,10 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         _validateCapabilities(capabilities);
         uint256 minStake = _minStake;
         if (stakeAmount < minStake) revert StakeBelowMinimum(stakeAmount, minStake);
+        _useWorkerConsent(0, worker, consentDeadline, consentSignature);
 
         nodeId = ++_nodeCount;
+        _fenwickAppend(nodeId);
         Node storage n = _nodes[nodeId];
         n.stake = stakeAmount.toUint96();
         n.status = NodeStatus.Active;
@@ -176,11 +195,20 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
 
     /// @inheritdoc INodeRegistry
     /// @dev Allowed in every status (an exited node can free its key). The old key is released.
-    function setWorker(uint256 nodeId, address worker) external {
+    function setWorker(
+        uint256 nodeId,
+        address worker,
+        uint256 consentDeadline,
+        bytes calldata consentSignature
+    ) external {
         Node storage n = _operatorNode(nodeId);
         if (worker == address(0)) revert ZeroAddress();
         uint256 holder = _nodeIdOfWorker[worker];
         if (holder != 0) revert WorkerKeyInUse(worker, holder);
+        // INVARIANT: the keys recorded when a result was submitted stay the node's keys until that result is
+        // settled, so dispute exclusions (submitter, challenger) cannot be dodged by a key change.
+        _requireNoLiveShards(nodeId, n);
+        _useWorkerConsent(nodeId, worker, consentDeadline, consentSignature);
         address oldWorker = n.worker;
         delete _nodeIdOfWorker[oldWorker];
         _nodeIdOfWorker[worker] = nodeId;
@@ -236,6 +264,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         Node storage n = _existingNode(nodeId);
         amount = n.unbonding;
         if (amount == 0) revert NothingToWithdraw(nodeId);
+        // INVARIANT: stake never leaves while a result of the node can still be disputed (or a shard of it is
+        // still assigned), so a dispute slash always finds the unbonding stake.
+        _requireNoLiveShards(nodeId, n);
         uint48 releaseAt = n.unbondingReleaseAt;
         // forge-lint: disable-next-line(block-timestamp): time locks are days long; seconds of drift do not matter
         if (block.timestamp < releaseAt) revert StillUnbonding(nodeId, releaseAt);
@@ -587,6 +618,66 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         return _totalStaked;
     }
 
+    /// @inheritdoc INodeRegistry
+    function totalActiveStake() external view returns (uint256) {
+        return _totalActiveStake;
+    }
+
+    /// @inheritdoc INodeRegistry
+    /// @dev Fenwick descent: the largest prefix of node ids whose weight sum is <= point, plus one.
+    function drawActiveNode(uint256 point) external view returns (uint256 nodeId) {
+        uint256 total = _totalActiveStake;
+        if (point >= total) revert DrawOutOfRange(point, total);
+        uint256 n = _nodeCount;
+        uint256 step = 1;
+        while (step << 1 <= n) step <<= 1;
+        uint256 pos;
+        for (; step != 0; step >>= 1) {
+            uint256 next = pos + step;
+            if (next > n) continue;
+            uint256 w = _fenwick[next];
+            if (w <= point) {
+                pos = next;
+                point -= w;
+            }
+        }
+        return pos + 1;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function seatInfo(uint256 nodeId) external view returns (SeatInfo memory info) {
+        Node storage n = _nodes[nodeId];
+        info.operator = n.operator;
+        info.worker = n.worker;
+        info.tier = n.tier;
+        info.active = n.active;
+        info.registeredAt = n.registeredAt;
+        info.stake = n.stake;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function liveCollateral(uint256 nodeId) external view returns (uint256) {
+        return uint256(_nodes[nodeId].locked) + _slashedCollateral[nodeId];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function workerNonce(address worker) external view returns (uint256) {
+        return _workerNonces[worker];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function workerConsentDigest(
+        address operator,
+        uint256 nodeId,
+        address worker,
+        uint256 nonce,
+        uint256 deadline
+    ) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(WORKER_CONSENT_TYPEHASH, operator, nodeId, worker, nonce, deadline))
+        );
+    }
+
     // ----------------------------------------------------------------------------------------------
     // Parameters (Governed hooks)
     // ----------------------------------------------------------------------------------------------
@@ -655,15 +746,71 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Enters or leaves the active set so that membership == (Active && not jailed && stake ≥ minStake).
+    /// @dev Enters or leaves the active set so that membership == (Active && not jailed && stake ≥ minStake),
+    ///      then sets the node's draw weight to its bonded stake while active, zero otherwise.
     function _syncActive(uint256 nodeId, Node storage n) internal {
         // INVARIANT: active set membership == (status Active && not jailed && stake ≥ minStake).
         bool shouldBeActive = n.status == NodeStatus.Active && n.jailedUntil == 0 && n.stake >= _minStake;
-        if (shouldBeActive == n.active) return;
-        n.active = shouldBeActive;
-        if (shouldBeActive) _activeSet.add(nodeId);
-        else _activeSet.remove(nodeId);
-        emit ActiveSetChanged(nodeId, shouldBeActive, _activeSet.length());
+        if (shouldBeActive != n.active) {
+            n.active = shouldBeActive;
+            if (shouldBeActive) _activeSet.add(nodeId);
+            else _activeSet.remove(nodeId);
+            emit ActiveSetChanged(nodeId, shouldBeActive, _activeSet.length());
+        }
+        // INVARIANT: weight(node) == (active ? stake : 0) and totalActiveStake == Σ weight.
+        uint256 weight = shouldBeActive ? n.stake : 0;
+        uint256 old = _weightOf[nodeId];
+        if (weight == old) return;
+        _weightOf[nodeId] = weight;
+        uint256 count = _nodeCount;
+        if (weight > old) {
+            uint256 delta = weight - old;
+            _totalActiveStake += delta;
+            for (uint256 i = nodeId; i <= count; i += i & (~i + 1)) {
+                _fenwick[i] += delta;
+            }
+        } else {
+            uint256 delta = old - weight;
+            _totalActiveStake -= delta;
+            for (uint256 i = nodeId; i <= count; i += i & (~i + 1)) {
+                _fenwick[i] -= delta;
+            }
+        }
+    }
+
+    /// @dev Grows the Fenwick tree to `index` (the new nodeCount): its cell covers (index - lowbit, index], whose
+    ///      older members' weights are the difference of two prefix sums.
+    function _fenwickAppend(uint256 index) internal {
+        uint256 low = index & (~index + 1);
+        if (low == 1) return; // covers only itself, weight still zero
+        uint256 sum = _prefix(index - 1) - _prefix(index - low);
+        if (sum != 0) _fenwick[index] = sum;
+    }
+
+    function _prefix(uint256 index) internal view returns (uint256 sum) {
+        for (uint256 i = index; i != 0; i &= i - 1) {
+            sum += _fenwick[i];
+        }
+    }
+
+    function _requireNoLiveShards(uint256 nodeId, Node storage n) internal view {
+        uint256 live = uint256(n.locked) + _slashedCollateral[nodeId];
+        if (live != 0) revert NodeHasLiveShards(nodeId, live);
+    }
+
+    /// @dev Checks and consumes the worker's consent to serve `nodeId` (0: a registration) for msg.sender.
+    function _useWorkerConsent(uint256 nodeId, address worker, uint256 deadline, bytes calldata signature)
+        internal
+    {
+        if (worker == msg.sender) return;
+        // forge-lint: disable-next-line(block-timestamp): consent deadlines are minutes to days long
+        if (block.timestamp > deadline) revert WorkerConsentExpired(deadline);
+        uint256 nonce = _workerNonces[worker];
+        bytes32 digest = workerConsentDigest(msg.sender, nodeId, worker, nonce, deadline);
+        if (!SignatureChecker.isValidSignatureNow(worker, digest, signature)) {
+            revert InvalidWorkerConsent(worker);
+        }
+        _workerNonces[worker] = nonce + 1;
     }
 
     /// @dev Highest tier whose three thresholds are met. Thresholds never decrease with tier, so the first

@@ -4,16 +4,15 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-import {Governed} from "./base/Governed.sol";
-import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {TaskManagerBase} from "./base/TaskManagerBase.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
+import {CheckpointMerkle} from "./libraries/CheckpointMerkle.sol";
 import {PackedShard} from "./libraries/PackedShard.sol";
 import {
     Assignment,
-    AuditStatus,
     ChallengedResult,
+    Checkpoint,
     PostTaskParams,
     ReleaseReason,
     Resources,
@@ -45,88 +44,13 @@ import {
 ///      The window length is the `challengeWindow` in force when the shard was assigned.
 ///      Cancelling a task does not write its Pending shards: a stored Pending shard of a Cancelled task is
 ///      Cancelled (getShard reports it so); a shard in flight that would go back to Pending becomes Cancelled.
-contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
+///      Split: cancellation, audits and the dispute hooks run in the TaskManagerExtension by DELEGATECALL in this
+///      contract's storage (TaskManagerBase holds the shared layout and logic); this contract keeps the hot paths.
+contract TaskManager is TaskManagerBase, ITaskManager {
     using SafeERC20 for IERC20;
 
-    /// @notice Keeper bots: assignShards, assignAudit.
-    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
-    /// @notice The DisputeManager: onChallenged, onDisputeResolved.
-    bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
-
-    bytes32 internal constant CHALLENGE_WINDOW = "challengeWindow";
-    bytes32 internal constant MAX_ATTEMPTS = "maxAttempts";
-    bytes32 internal constant COLLATERAL_RATIO_BPS = "collateralRatioBps";
-    bytes32 internal constant AUDIT_FEE_BPS = "auditFeeBps";
-    bytes32 internal constant TIMEOUT_SLASH_BPS = "timeoutSlashBps";
-    bytes32 internal constant MAX_SHARDS_PER_TASK = "maxShardsPerTask";
-    bytes32 internal constant MIN_MAX_DURATION = "minMaxDuration";
-    bytes32 internal constant MAX_MAX_DURATION = "maxMaxDuration";
-    /// @dev Name used in ParameterOutOfBounds when a tier fee is above MAX_TIER_FEE_BPS.
-    bytes32 internal constant TIER_FEE_BPS = "tierFeeBps";
-
-    uint256 internal constant BPS = 10_000;
-    uint256 internal constant MAX_TIER_FEE_BPS = 3000;
-    /// @dev Upper bound of maxShardsPerTask. Per-task shard counters are uint16, so it must stay < 65536.
-    uint256 internal constant SHARD_COUNT_CAP = 10_000;
-    /// @dev Upper bound of challengeWindow; it must fit the 24-bit window field of PackedShard.
-    uint256 internal constant MAX_CHALLENGE_WINDOW = 30 days;
-
-    /// @dev All parameters and the five tier fees (16 bits each, index = tier) in one slot.
-    struct Config {
-        uint32 challengeWindow;
-        uint8 maxAttempts;
-        uint16 collateralRatioBps;
-        uint16 auditFeeBps;
-        uint16 timeoutSlashBps;
-        uint16 maxShardsPerTask;
-        uint32 minMaxDuration;
-        uint32 maxMaxDuration;
-        uint80 tierFees;
-    }
-
-    /// @dev Four slots; field order is the layout.
-    struct Task {
-        // slot 0: identity, status and the counters that decide when the task closes
-        address client;
-        TaskStatus status;
-        Tier minTier;
-        uint16 auditRateBps;
-        uint16 shardCount;
-        uint16 finalizedShards;
-        uint16 failedShards;
-        uint16 cancelledShards;
-        // slot 1: what assignments and audits need
-        uint16 auditBudget;
-        uint16 auditsUsed;
-        uint16 collateralRatioBps;
-        uint16 auditFeeBps;
-        uint16 gpus;
-        uint32 vramMiB;
-        uint16 cpus;
-        uint32 memoryMiB;
-        uint40 createdAt;
-        uint40 maxDuration;
-        // slot 2: money
-        uint128 rewardPerShard;
-        uint128 escrowRemaining;
-        // slot 3
-        bytes32 specCid;
-    }
-
-    /// @dev Written at submit, audit and challenge time only.
-    struct ShardData {
-        bytes32 manifestCid;
-        bytes32 checkpointRoot;
-        bytes32 resumeManifestCid;
-        uint64 auditorNodeId;
-        uint256 disputeId;
-    }
-
-    /// @dev Both halves of totalOwed() in one slot.
-    struct Totals {
-        uint128 accruedFees;
-        uint128 escrowHeld; // Σ escrowRemaining over all tasks
-    }
+    /// @notice The TaskManagerExtension this contract forwards its cold functions to.
+    address public immutable extension;
 
     /// @dev What assignShards needs of the task of the current run (cached across runs of one task).
     struct AssignContext {
@@ -157,28 +81,16 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         uint256 fees;
     }
 
-    IERC20 internal immutable _token;
-    INodeRegistry internal immutable _registry;
-
-    address internal _treasury;
-    Config internal _config;
-    Totals internal _totals;
-    uint256 internal _taskCount;
-    mapping(uint256 taskId => Task) internal _tasks;
-    mapping(uint256 taskId => mapping(uint256 shardIndex => PackedShard)) internal _shards;
-    mapping(uint256 taskId => mapping(uint256 shardIndex => ShardData)) internal _shardData;
-
     /// @param token_ NRL (ERC20 with EIP-2612 permit).
     /// @param registry_ The NodeRegistry; this contract needs its PROTOCOL_ROLE.
     /// @param governor Receives DEFAULT_ADMIN_ROLE and GOVERNOR_ROLE.
     /// @param treasury_ Receives swept protocol fees.
-    constructor(address token_, address registry_, address governor, address treasury_) Governed(governor) {
-        if (
-            token_ == address(0) || registry_ == address(0) || governor == address(0)
-                || treasury_ == address(0)
-        ) revert ZeroAddress();
-        _token = IERC20(token_);
-        _registry = INodeRegistry(registry_);
+    /// @param extension_ A TaskManagerExtension built with the same token, registry and governor.
+    constructor(address token_, address registry_, address governor, address treasury_, address extension_)
+        TaskManagerBase(token_, registry_, governor)
+    {
+        if (treasury_ == address(0) || extension_ == address(0)) revert ZeroAddress();
+        extension = extension_;
         _treasury = treasury_;
         emit TreasurySet(address(0), treasury_);
 
@@ -190,6 +102,8 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         _initParameter(MAX_SHARDS_PER_TASK, 1000);
         _initParameter(MIN_MAX_DURATION, 60);
         _initParameter(MAX_MAX_DURATION, 30 days);
+        _initParameter(CHALLENGE_REVEAL_PERIOD, 1 hours);
+        _initParameter(MIN_COLLATERAL, 1e15);
 
         _setTierFee(Tier.None, 1000);
         _setTierFee(Tier.Bronze, 800);
@@ -224,51 +138,6 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), escrow, deadline, v, r, s) {}
             catch {}
         return _postTask(params, escrow, auditBudget);
-    }
-
-    /// @inheritdoc ITaskManager
-    /// @dev Open or Running tasks only. O(shardCount): emits ShardCancelled for every Pending shard (reading
-    ///      each shard unless the task is still Open). Their rewards are refunded now; when no shard is in
-    ///      flight the task is closed at once and its whole remaining escrow (unused audit fees included) is
-    ///      refunded.
-    function cancelTask(uint256 taskId) external nonReentrant {
-        Task storage t = _tasks[taskId];
-        address client = t.client;
-        if (client == address(0)) revert UnknownTask(taskId);
-        if (msg.sender != client) revert NotTaskClient(taskId, msg.sender);
-        TaskStatus old = t.status;
-        if (old != TaskStatus.Open && old != TaskStatus.Running) revert TaskNotActive(taskId, old);
-
-        uint256 shardCount = t.shardCount;
-        uint256 cancelled;
-        if (old == TaskStatus.Open) {
-            // Nothing was ever assigned: every shard is Pending.
-            for (uint256 i; i < shardCount; ++i) {
-                emit ShardCancelled(taskId, i);
-            }
-            cancelled = shardCount;
-        } else {
-            mapping(uint256 => PackedShard) storage shards = _shards[taskId];
-            for (uint256 i; i < shardCount; ++i) {
-                if (shards[i].status() == ShardStatus.Pending) {
-                    emit ShardCancelled(taskId, i);
-                    ++cancelled;
-                }
-            }
-        }
-        t.status = TaskStatus.Cancelled;
-        t.cancelledShards = uint16(t.cancelledShards + cancelled);
-        emit TaskStatusChanged(taskId, old, TaskStatus.Cancelled);
-
-        uint256 refund = _isDone(t) ? t.escrowRemaining : cancelled * t.rewardPerShard;
-        if (refund != 0) {
-            // INVARIANT: escrow solvency — the refund leaves this task's escrow (checked subtraction) and the
-            // sum of escrows before any token moves, so balance ≥ totalOwed() holds after the transfer.
-            t.escrowRemaining -= uint128(refund);
-            _totals.escrowHeld -= uint128(refund);
-            emit TaskRefunded(taskId, client, refund);
-            _token.safeTransfer(client, refund);
-        }
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -308,34 +177,6 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         }
     }
 
-    /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidShardStatus (not Submitted), ChallengeWindowClosed, AuditAlreadyAssigned,
-    ///      AuditBudgetExhausted, VerifierIsSubmitter, NodeNotEligible. The verifier must be eligible for the
-    ///      task exactly as an assignee is (active, tier ≥ minTier, resources, ask ≤ reward, free stake ≥
-    ///      collateral; nothing is locked). The budget is used at assignment; a fee that is never earned is
-    ///      refunded when the task closes.
-    function assignAudit(uint256 taskId, uint256 shardIndex, uint256 verifierNodeId)
-        external
-        onlyRole(KEEPER_ROLE)
-    {
-        PackedShard w = _shards[taskId][shardIndex];
-        if (w.status() != ShardStatus.Submitted) _revertShardStatus(taskId, shardIndex, w);
-        if (block.timestamp > w.deadline()) revert ChallengeWindowClosed(taskId, shardIndex, w.deadline());
-        if (w.auditStatus() != AuditStatus.None) revert AuditAlreadyAssigned(taskId, shardIndex);
-        Task storage t = _tasks[taskId];
-        if (t.auditsUsed >= t.auditBudget) revert AuditBudgetExhausted(taskId);
-        if (verifierNodeId == w.nodeId()) revert VerifierIsSubmitter(verifierNodeId);
-        uint256 reward = t.rewardPerShard;
-        if (!_registry.isEligible(verifierNodeId, t.minTier, _resources(t), reward, _collateral(t))) {
-            revert NodeNotEligible(verifierNodeId, taskId);
-        }
-
-        t.auditsUsed += 1;
-        _shards[taskId][shardIndex] = w.setAuditStatus(AuditStatus.Assigned);
-        _shardData[taskId][shardIndex].auditorNodeId = uint64(verifierNodeId);
-        emit AuditAssigned(taskId, shardIndex, verifierNodeId);
-    }
-
     // ----------------------------------------------------------------------------------------------
     // Node
     // ----------------------------------------------------------------------------------------------
@@ -367,55 +208,60 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
 
     /// @inheritdoc ITaskManager
     /// @dev Reverts InvalidShardStatus (not Assigned), NotAssignedNode, DeadlinePassed, InvalidManifest (a
-    ///      zero CID or root), InvalidCheckpointCount (below max(1, resumeFrom)). Opens the challenge window.
+    ///      zero CID), InvalidCheckpointCount (below max(1, resumeFrom) or above 1024). Opens the challenge window.
+    ///      A result submitted while disputes of an earlier epoch are still open starts Challenged: it is not paid
+    ///      before they end, since a lost one can invalidate the checkpoints it resumed from.
     function submitResult(
         uint256 taskId,
         uint256 shardIndex,
         bytes32 manifestCid,
-        bytes32 checkpointRoot,
-        uint32 checkpointCount
+        Checkpoint[] calldata checkpoints
     ) external {
         PackedShard w = _shards[taskId][shardIndex];
         if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
-        uint256 nodeId = w.nodeId();
-        _checkNode(taskId, shardIndex, nodeId);
+        _checkNode(taskId, shardIndex, w.nodeId());
         if (block.timestamp > w.deadline()) revert DeadlinePassed(taskId, shardIndex, w.deadline());
-        if (manifestCid == bytes32(0) || checkpointRoot == bytes32(0)) revert InvalidManifest();
-        uint32 resumeFrom = w.resumeFrom();
-        if (checkpointCount == 0 || checkpointCount < resumeFrom) {
-            revert InvalidCheckpointCount(checkpointCount, resumeFrom);
+        if (manifestCid == bytes32(0)) revert InvalidManifest();
+        uint256 count = checkpoints.length;
+        if (count == 0 || count < w.resumeFrom() || count > MAX_CHECKPOINTS) {
+            revert InvalidCheckpointCount(count, w.resumeFrom(), MAX_CHECKPOINTS);
         }
+        // INVARIANT: the stored root is computed from the checkpoints emitted below, so every committed leaf is
+        // public and provable, and checkpointCount is the tree's true leaf count.
+        bytes32 root = CheckpointMerkle.root(checkpoints);
 
         uint40 windowEnd = uint40(block.timestamp) + w.window();
-        _shards[taskId][shardIndex] = w.setStatus(ShardStatus.Submitted).setDeadline(windowEnd)
-            .setSubmittedAt(uint40(block.timestamp)).setCheckpointCount(checkpointCount);
+        ShardStatus next = w.openDisputes() == 0 ? ShardStatus.Submitted : ShardStatus.Challenged;
+        // forge-lint: disable-next-line(unsafe-typecast): count ≤ MAX_CHECKPOINTS fits 16 bits
+        _shards[taskId][shardIndex] = w.setStatus(next).setDeadline(windowEnd)
+            .setSubmittedBlock(uint40(block.number)).setCheckpointCount(uint16(count));
         ShardData storage d = _shardData[taskId][shardIndex];
         d.manifestCid = manifestCid;
-        d.checkpointRoot = checkpointRoot;
-        emit ResultSubmitted(
-            taskId, shardIndex, nodeId, manifestCid, checkpointRoot, checkpointCount, windowEnd
-        );
+        d.checkpointRoot = root;
+        _emitSubmitted(taskId, shardIndex, w, manifestCid, root, windowEnd, checkpoints);
     }
 
-    /// @inheritdoc ITaskManager
-    /// @dev The auditor's operator or worker, while the shard is Submitted (or Challenged by someone else)
-    ///      and its window is open. Reverts InvalidShardStatus, NotAuditor (no audit pending, or the caller is
-    ///      not the auditor), ChallengeWindowClosed. The fee goes to the auditor's operator.
-    function recordAudit(uint256 taskId, uint256 shardIndex) external nonReentrant {
-        PackedShard w = _shards[taskId][shardIndex];
-        ShardStatus status = w.status();
-        if (status != ShardStatus.Submitted && status != ShardStatus.Challenged) {
-            _revertShardStatus(taskId, shardIndex, w);
-        }
-        if (w.auditStatus() != AuditStatus.Assigned) revert NotAuditor(taskId, shardIndex, msg.sender);
-        uint256 auditor = _shardData[taskId][shardIndex].auditorNodeId;
-        if (!_registry.isOperatorOrWorker(auditor, msg.sender)) {
-            revert NotAuditor(taskId, shardIndex, msg.sender);
-        }
-        if (block.timestamp > w.deadline()) revert ChallengeWindowClosed(taskId, shardIndex, w.deadline());
-
-        _shards[taskId][shardIndex] = w.setAuditStatus(AuditStatus.Attested);
-        _payAudit(taskId, shardIndex, auditor, AuditStatus.Attested);
+    function _emitSubmitted(
+        uint256 taskId,
+        uint256 shardIndex,
+        PackedShard w,
+        bytes32 manifestCid,
+        bytes32 root,
+        uint40 windowEnd,
+        Checkpoint[] calldata checkpoints
+    ) internal {
+        // forge-lint: disable-next-line(unsafe-typecast): length ≤ MAX_CHECKPOINTS
+        emit ResultSubmitted(
+            taskId,
+            shardIndex,
+            w.nodeId(),
+            w.epoch(),
+            manifestCid,
+            root,
+            uint32(checkpoints.length),
+            windowEnd,
+            checkpoints
+        );
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -423,7 +269,7 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc ITaskManager
-    /// @dev Skips (without reverting) refs that are not Submitted with an ended window, including unknown
+    /// @dev Skips (without reverting) refs that are not finalizable (isFinalizable), including unknown
     ///      tasks, out-of-range indexes and repeats; reverts EmptyBatch / NothingFinalized. Consecutive shards
     ///      of one node form a run: its tier fee is read once at the start of the run, and after the run's
     ///      effects the registry records its successes, unlocks its collateral and its operator is paid once.
@@ -437,7 +283,7 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
             uint256 taskId = refs[i].taskId;
             uint256 shardIndex = refs[i].shardIndex;
             PackedShard w = _shards[taskId][shardIndex];
-            if (w.status() != ShardStatus.Submitted || block.timestamp <= w.deadline()) continue;
+            if (!_finalizable(w)) continue;
             uint256 nodeId = w.nodeId();
             if (nodeId != payee.nodeId) {
                 // Effects first: the task's escrow is written before the previous node is paid.
@@ -493,87 +339,6 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         address to = _treasury;
         emit FeesSwept(to, amount);
         _token.safeTransfer(to, amount);
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // DisputeManager
-    // ----------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidShardStatus (not Submitted) and ChallengeWindowClosed. `challenger` counts as the
-    ///      auditor when it is the assigned auditor node's operator or worker key.
-    function onChallenged(uint256 taskId, uint256 shardIndex, uint256 disputeId, address challenger)
-        external
-        onlyRole(DISPUTE_ROLE)
-        nonReentrant
-        returns (ChallengedResult memory result)
-    {
-        PackedShard w = _shards[taskId][shardIndex];
-        if (w.status() != ShardStatus.Submitted) _revertShardStatus(taskId, shardIndex, w);
-        if (block.timestamp > w.deadline()) revert ChallengeWindowClosed(taskId, shardIndex, w.deadline());
-
-        ShardData storage d = _shardData[taskId][shardIndex];
-        uint256 auditor;
-        if (w.auditStatus() == AuditStatus.Assigned) {
-            uint256 candidate = d.auditorNodeId;
-            if (_registry.isOperatorOrWorker(candidate, challenger)) {
-                auditor = candidate;
-                w = w.setAuditStatus(AuditStatus.Challenged);
-            }
-        }
-        _shards[taskId][shardIndex] = w.setStatus(ShardStatus.Challenged);
-        d.disputeId = disputeId;
-
-        Task storage t = _tasks[taskId];
-        result = ChallengedResult({
-            client: t.client,
-            submitterNodeId: w.nodeId(),
-            checkpointCount: w.checkpointCount(),
-            checkpointRoot: d.checkpointRoot,
-            collateral: uint128(_collateral(t)),
-            rewardPerShard: t.rewardPerShard
-        });
-        emit ShardChallenged(taskId, shardIndex, disputeId);
-        if (auditor != 0) _payAudit(taskId, shardIndex, auditor, AuditStatus.Challenged);
-    }
-
-    /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidShardStatus (not Challenged). Submitter right: finalized and paid like
-    ///      finalizeShards, whatever the time. Submitter wrong: `resumeFrom` (the disputed index d) must be
-    ///      below checkpointCount (InvalidResumeIndex); resumeManifestCid becomes the losing manifest and the
-    ///      audit state is cleared for the next attempt.
-    function onDisputeResolved(uint256 taskId, uint256 shardIndex, bool submitterWrong, uint32 resumeFrom)
-        external
-        onlyRole(DISPUTE_ROLE)
-        nonReentrant
-    {
-        PackedShard w = _shards[taskId][shardIndex];
-        if (w.status() != ShardStatus.Challenged) _revertShardStatus(taskId, shardIndex, w);
-        uint256 nodeId = w.nodeId();
-
-        if (!submitterWrong) {
-            Payee memory payee;
-            TaskRun memory run;
-            _startRun(payee, nodeId, _config.tierFees);
-            _startTask(run, taskId);
-            _finalizeShard(shardIndex, w, run, payee);
-            _flushTask(run);
-            _settle(payee);
-            return;
-        }
-
-        if (resumeFrom >= w.checkpointCount()) revert InvalidResumeIndex(resumeFrom, w.checkpointCount());
-        ShardData storage d = _shardData[taskId][shardIndex];
-        d.resumeManifestCid = d.manifestCid;
-        if (d.auditorNodeId != 0) d.auditorNodeId = 0;
-        Task storage t = _tasks[taskId];
-        (PackedShard next, ShardStatus status) = _endAttempt(t, w.setResumeFrom(resumeFrom));
-        _shards[taskId][shardIndex] = next;
-
-        _registry.unlockCollateral(nodeId, _collateral(t));
-        _registry.recordFailure(nodeId);
-        _emitEndAttempt(taskId, shardIndex, next, status, t.rewardPerShard);
-        _closeIfDone(taskId, t);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -656,10 +421,13 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         v.status = _effectiveStatus(w.status(), t.status);
         v.auditStatus = w.auditStatus();
         v.attempts = w.attempts();
+        v.epoch = w.epoch();
+        v.openDisputes = w.openDisputes();
+        v.challengeCommitted = w.challengeCommitted();
         v.nodeId = w.nodeId();
         v.auditorNodeId = d.auditorNodeId;
         v.deadline = w.deadline();
-        v.submittedAt = w.submittedAt();
+        v.submittedBlock = w.submittedBlock();
         v.checkpointCount = w.checkpointCount();
         v.resumeFrom = w.resumeFrom();
         v.manifestCid = d.manifestCid;
@@ -693,52 +461,13 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
     /// @inheritdoc ITaskManager
     /// @dev False (no revert) for unknown tasks and out-of-range indexes.
     function isFinalizable(uint256 taskId, uint256 shardIndex) external view returns (bool) {
-        PackedShard w = _shards[taskId][shardIndex];
-        return w.status() == ShardStatus.Submitted && block.timestamp > w.deadline();
+        return _finalizable(_shards[taskId][shardIndex]);
     }
 
-    // ----------------------------------------------------------------------------------------------
-    // Parameters (Governed hooks)
-    // ----------------------------------------------------------------------------------------------
-
-    /// @dev Fixed bounds of docs/protocol.md; minMaxDuration is further capped by maxMaxDuration and
-    ///      maxMaxDuration floored by minMaxDuration, so a valid maxDuration always exists.
-    function _parameterBounds(bytes32 name) internal view override returns (uint256 min, uint256 max) {
-        if (name == CHALLENGE_WINDOW) return (1 minutes, MAX_CHALLENGE_WINDOW);
-        if (name == MAX_ATTEMPTS) return (1, 10);
-        if (name == COLLATERAL_RATIO_BPS) return (0, 50_000);
-        if (name == AUDIT_FEE_BPS) return (0, 20_000);
-        if (name == TIMEOUT_SLASH_BPS) return (0, BPS);
-        if (name == MAX_SHARDS_PER_TASK) return (1, SHARD_COUNT_CAP);
-        if (name == MIN_MAX_DURATION) return (1, _config.maxMaxDuration);
-        if (name == MAX_MAX_DURATION) return (_config.minMaxDuration, 365 days);
-        revert UnknownParameter(name);
-    }
-
-    function _getParameter(bytes32 name) internal view override returns (uint256) {
-        Config memory c = _config;
-        if (name == CHALLENGE_WINDOW) return c.challengeWindow;
-        if (name == MAX_ATTEMPTS) return c.maxAttempts;
-        if (name == COLLATERAL_RATIO_BPS) return c.collateralRatioBps;
-        if (name == AUDIT_FEE_BPS) return c.auditFeeBps;
-        if (name == TIMEOUT_SLASH_BPS) return c.timeoutSlashBps;
-        if (name == MAX_SHARDS_PER_TASK) return c.maxShardsPerTask;
-        if (name == MIN_MAX_DURATION) return c.minMaxDuration;
-        if (name == MAX_MAX_DURATION) return c.maxMaxDuration;
-        revert UnknownParameter(name);
-    }
-
-    /// @dev Values are inside the bounds (each fits its field), so the casts are safe.
-    function _setParameter(bytes32 name, uint256 value) internal override {
-        if (name == CHALLENGE_WINDOW) _config.challengeWindow = uint32(value);
-        else if (name == MAX_ATTEMPTS) _config.maxAttempts = uint8(value);
-        else if (name == COLLATERAL_RATIO_BPS) _config.collateralRatioBps = uint16(value);
-        else if (name == AUDIT_FEE_BPS) _config.auditFeeBps = uint16(value);
-        else if (name == TIMEOUT_SLASH_BPS) _config.timeoutSlashBps = uint16(value);
-        else if (name == MAX_SHARDS_PER_TASK) _config.maxShardsPerTask = uint16(value);
-        else if (name == MIN_MAX_DURATION) _config.minMaxDuration = uint32(value);
-        else if (name == MAX_MAX_DURATION) _config.maxMaxDuration = uint32(value);
-        else revert UnknownParameter(name);
+    /// @inheritdoc ITaskManager
+    function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32) {
+        if (checkpoints.length == 0) revert InvalidCheckpointCount(0, 0, MAX_CHECKPOINTS);
+        return CheckpointMerkle.root(checkpoints);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -771,6 +500,11 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
             revert InvalidTier(rawTier > type(uint8).max ? type(uint8).max : uint8(rawTier));
         }
 
+        // INVARIANT: every live assignment locks a non-zero collateral (the registry freezes keys and withdrawals
+        // on it), and dust tasks cannot farm reputation with zero-cost shards.
+        uint256 collateral = reward * c.collateralRatioBps / BPS;
+        uint256 minCollateral = _extra.minCollateral;
+        if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         auditBudget = (shardCount * auditRate + BPS - 1) / BPS;
         escrow = shardCount * reward + auditBudget * (reward * c.auditFeeBps / BPS);
         if (escrow > type(uint128).max) revert InvalidReward();
@@ -814,6 +548,8 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
     }
 
     function _emitPosted(uint256 taskId, PostTaskParams calldata p, uint256 escrow) internal {
+        Config memory c = _config;
+        uint256 reward = p.rewardPerShard;
         emit TaskPosted(
             taskId,
             msg.sender,
@@ -821,13 +557,12 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
             p.shardCount,
             p.rewardPerShard,
             p.minTier,
-            p.resources.gpus,
-            p.resources.vramMiB,
-            p.resources.cpus,
-            p.resources.memoryMiB,
+            p.resources,
             p.maxDuration,
             p.auditRateBps,
-            escrow
+            escrow,
+            reward * c.collateralRatioBps / BPS,
+            reward * c.auditFeeBps / BPS
         );
     }
 
@@ -867,14 +602,15 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         PackedShard w = shards[shardIndex];
         if (w.status() != ShardStatus.Pending) revert InvalidShardStatus(taskId, shardIndex, w.status());
         uint40 deadline = ctx.deadline;
+        uint16 epoch = w.epoch() + 1;
         shards[shardIndex] = w.setStatus(ShardStatus.Assigned).setNodeId(uint64(nodeId)).setDeadline(deadline)
-            .setWindow(window);
+            .setWindow(window).setEpoch(epoch);
         uint8 attempts = w.attempts();
-        // resumeManifestCid is only ever set together with attempts++ (a lost dispute).
+        // resumeManifestCid is only ever set together with a non-zero resumeFrom (a lost dispute).
         bytes32 resumeManifestCid =
-            attempts == 0 ? bytes32(0) : _shardData[taskId][shardIndex].resumeManifestCid;
+            w.resumeFrom() == 0 ? bytes32(0) : _shardData[taskId][shardIndex].resumeManifestCid;
         emit ShardAssigned(
-            taskId, shardIndex, nodeId, attempts + 1, deadline, w.resumeFrom(), resumeManifestCid
+            taskId, shardIndex, nodeId, epoch, attempts + 1, deadline, w.resumeFrom(), resumeManifestCid
         );
     }
 
@@ -949,140 +685,54 @@ contract TaskManager is ITaskManager, Governed, ReentrancyGuardTransient {
         if (payee.payout != 0) _token.safeTransfer(_registry.operatorOf(nodeId), payee.payout);
     }
 
-    /// @dev Pays the audit fee of a shard to the auditor's operator.
-    function _payAudit(uint256 taskId, uint256 shardIndex, uint256 auditor, AuditStatus outcome) internal {
-        Task storage t = _tasks[taskId];
-        uint256 fee = uint256(t.rewardPerShard) * t.auditFeeBps / BPS;
-        // INVARIANT: escrow solvency — the fee leaves this task's escrow (checked subtraction) and the sum of
-        // escrows before the transfer; auditsUsed ≤ auditBudget bounds how many fees a task pays.
-        t.escrowRemaining -= uint128(fee);
-        _totals.escrowHeld -= uint128(fee);
-        emit AuditRecorded(taskId, shardIndex, auditor, outcome, fee);
-        if (fee != 0) _token.safeTransfer(_registry.operatorOf(auditor), fee);
+    // ----------------------------------------------------------------------------------------------
+    // Forwarded to the TaskManagerExtension (same storage, by DELEGATECALL)
+    // ----------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITaskManager
+    function cancelTask(uint256) external {
+        _delegate();
     }
 
-    /// @dev The word of a shard after its node let go of it: attempts and resume info kept, rest cleared.
-    function _clearAttempt(PackedShard w) internal pure returns (PackedShard) {
-        return PackedShard.wrap(0).setAttempts(w.attempts()).setResumeFrom(w.resumeFrom());
+    /// @inheritdoc ITaskManager
+    function recordAudit(uint256, uint256) external {
+        _delegate();
     }
 
-    /// @dev Ends a failed attempt: attempts + 1, then Failed when attempts reach maxAttempts, else Cancelled
-    ///      when the task was cancelled, else Pending (resume info kept). Effects on the task only.
-    function _endAttempt(Task storage t, PackedShard w)
-        internal
-        returns (PackedShard next, ShardStatus status)
+    /// @inheritdoc ITaskManager
+    function onChallengeCommitted(uint256, uint256) external returns (uint16, uint64) {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function onChallenged(uint256, uint256, uint16, uint256, address)
+        external
+        returns (ChallengedResult memory)
     {
-        uint8 attempts = w.attempts() + 1;
-        if (attempts >= _config.maxAttempts) {
-            status = ShardStatus.Failed;
-            t.failedShards += 1;
-        } else if (t.status == TaskStatus.Cancelled) {
-            status = ShardStatus.Cancelled;
-            t.cancelledShards += 1;
-        } else {
-            status = ShardStatus.Pending;
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function onDisputeResolved(uint256, uint256, uint16, uint256, bool, uint32) external returns (bool) {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function onAuditAssigned(uint256, uint256, uint16, uint256) external {
+        _delegate();
+    }
+
+    /// @dev Runs the same call in the extension with this contract's storage and returns or reverts with its
+    ///      result. Never returns to the caller function.
+    function _delegate() internal {
+        address target = extension;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            let ok := delegatecall(gas(), target, ptr, calldatasize(), 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
         }
-        next = _clearAttempt(w).setAttempts(attempts).setStatus(status);
-    }
-
-    function _emitEndAttempt(
-        uint256 taskId,
-        uint256 shardIndex,
-        PackedShard next,
-        ShardStatus status,
-        uint256 reward
-    ) internal {
-        if (status == ShardStatus.Failed) {
-            emit ShardFailed(taskId, shardIndex, reward);
-        } else if (status == ShardStatus.Cancelled) {
-            emit ShardCancelled(taskId, shardIndex);
-        } else {
-            emit ShardRequeued(
-                taskId,
-                shardIndex,
-                next.attempts(),
-                next.resumeFrom(),
-                _shardData[taskId][shardIndex].resumeManifestCid
-            );
-        }
-    }
-
-    function _isDone(Task storage t) internal view returns (bool) {
-        return uint256(t.finalizedShards) + t.failedShards + t.cancelledShards == t.shardCount;
-    }
-
-    /// @dev Closes the task once every shard is terminal: Completed (no shard failed), Failed, or stays
-    ///      Cancelled; refunds the whole remaining escrow to the client.
-    function _closeIfDone(uint256 taskId, Task storage t) internal {
-        if (!_isDone(t)) return;
-        TaskStatus old = t.status;
-        if (old != TaskStatus.Cancelled) {
-            TaskStatus next = t.failedShards == 0 ? TaskStatus.Completed : TaskStatus.Failed;
-            t.status = next;
-            emit TaskStatusChanged(taskId, old, next);
-        }
-        uint256 refund = t.escrowRemaining;
-        if (refund != 0) {
-            // INVARIANT: escrow solvency — a closed task holds nothing: its remaining escrow leaves the sum of
-            // escrows before it is transferred back, so no funds stay stuck.
-            t.escrowRemaining = 0;
-            _totals.escrowHeld -= uint128(refund);
-            address client = t.client;
-            emit TaskRefunded(taskId, client, refund);
-            _token.safeTransfer(client, refund);
-        }
-    }
-
-    // ----------------------------------------------------------------------------------------------
-    // Internal: helpers
-    // ----------------------------------------------------------------------------------------------
-
-    /// @dev The caller must be the node's operator or worker key. The worker key (the usual caller) is
-    ///      recognised by its one-slot reverse lookup; anything else falls back to isOperatorOrWorker.
-    function _checkNode(uint256 taskId, uint256 shardIndex, uint256 nodeId) internal view {
-        uint256 workerOf = _registry.nodeIdOfWorker(msg.sender);
-        if (workerOf != 0 && workerOf == nodeId) return;
-        if (!_registry.isOperatorOrWorker(nodeId, msg.sender)) {
-            revert NotAssignedNode(taskId, shardIndex, msg.sender);
-        }
-    }
-
-    /// @dev Always reverts, with the most precise error for a shard that is not in the expected status.
-    function _revertShardStatus(uint256 taskId, uint256 shardIndex, PackedShard w) internal view {
-        Task storage t = _existingTask(taskId);
-        uint256 shardCount = t.shardCount;
-        if (shardIndex >= shardCount) revert ShardOutOfRange(taskId, shardIndex, shardCount);
-        revert InvalidShardStatus(taskId, shardIndex, _effectiveStatus(w.status(), t.status));
-    }
-
-    function _existingTask(uint256 taskId) internal view returns (Task storage t) {
-        t = _tasks[taskId];
-        if (t.status == TaskStatus.None) revert UnknownTask(taskId);
-    }
-
-    function _effectiveStatus(ShardStatus stored, TaskStatus taskStatus) internal pure returns (ShardStatus) {
-        return
-            stored == ShardStatus.Pending && taskStatus == TaskStatus.Cancelled
-                ? ShardStatus.Cancelled
-                : stored;
-    }
-
-    function _collateral(Task storage t) internal view returns (uint256) {
-        return uint256(t.rewardPerShard) * t.collateralRatioBps / BPS;
-    }
-
-    function _resources(Task storage t) internal view returns (Resources memory) {
-        return Resources({gpus: t.gpus, vramMiB: t.vramMiB, cpus: t.cpus, memoryMiB: t.memoryMiB});
-    }
-
-    function _tierFee(uint80 tierFees, Tier tier) internal pure returns (uint16) {
-        return uint16(tierFees >> (16 * uint256(tier)));
-    }
-
-    function _setTierFee(Tier tier, uint16 feeBps) internal {
-        uint256 shift = 16 * uint256(tier);
-        uint256 cleared = uint256(_config.tierFees) & ~(uint256(type(uint16).max) << shift);
-        _config.tierFees = uint80(cleared | (uint256(feeBps) << shift));
-        emit TierFeeSet(tier, feeBps);
     }
 }

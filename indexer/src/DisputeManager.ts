@@ -1,10 +1,10 @@
 import { ponder } from "ponder:registry";
-import { assignment, dispute, disputePayout, disputeVote, shard } from "ponder:schema";
+import { assignment, challengeCommit, dispute, disputePayout, disputeVote, shard } from "ponder:schema";
 import { disputeManagerAbi } from "./lib/abis.js";
 import { DISPUTE_OUTCOME, enumName, PAYOUT_KIND, VOTE } from "./lib/format.js";
 import { registerGeneric } from "./lib/governance.js";
 import { type AnyEvent, type Ctx, logEvent } from "./lib/store.js";
-import { assignmentId } from "./lib/tasks.js";
+import { assignmentId, updateShard } from "./lib/tasks.js";
 
 const C = "DisputeManager";
 type DisputeRow = typeof dispute.$inferSelect;
@@ -18,14 +18,17 @@ const disputeDefaults = (id: bigint, e: AnyEvent): DisputeRow => ({
   shardIndex: 0,
   challenger: "0x0000000000000000000000000000000000000000",
   submitterNodeId: 0n,
+  commitId: 0n,
+  epoch: 0,
   assignmentId: null,
   checkpointIndex: 0,
   leafHash: `0x${"0".repeat(64)}`,
   challengerHash: `0x${"0".repeat(64)}`,
   bond: 0n,
-  status: "Voting",
+  status: "Drawing",
   outcome: "None",
   round: 0,
+  seedBlock: 0n,
   committee: [],
   commitDeadline: 0n,
   revealDeadline: 0n,
@@ -34,6 +37,7 @@ const disputeDefaults = (id: bigint, e: AnyEvent): DisputeRow => ({
   votesWrong: 0,
   votesRight: 0,
   slashed: 0n,
+  live: null,
   nonRevealSlashed: 0n,
   totalPaidOut: 0n,
   openedAt: e.block.timestamp,
@@ -90,16 +94,68 @@ async function upsertVote(
   else await ctx.db.insert(disputeVote).values({ ...base, ...set });
 }
 
+ponder.on("DisputeManager:ChallengeCommitted", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  await context.db.insert(challengeCommit).values({
+    id: a.commitId,
+    taskId: a.taskId,
+    shardIndex,
+    challenger: a.challenger,
+    epoch: Number(a.epoch),
+    commitment: a.commitment,
+    bond: a.bond,
+    revealDeadline: a.revealDeadline,
+    status: "Committed",
+    disputeId: null,
+    closedTo: null,
+    forfeited: null,
+    closedAmount: null,
+    committedAt: event.block.timestamp,
+    committedBlock: event.block.number,
+    committedTx: event.transaction.hash,
+    closedAt: null,
+    updatedAt: event.block.timestamp,
+  });
+  await logEvent(context, event, C, "ChallengeCommitted", { taskId: a.taskId, shardIndex });
+});
+
+ponder.on("DisputeManager:ChallengeCommitClosed", async ({ event, context }) => {
+  const a = event.args;
+  const c = await context.db.find(challengeCommit, { id: a.commitId });
+  if (c) {
+    await context.db.update(challengeCommit, { id: a.commitId }).set({
+      status: "Closed",
+      closedTo: a.to,
+      forfeited: a.forfeited,
+      closedAmount: a.amount,
+      closedAt: event.block.timestamp,
+      updatedAt: event.block.timestamp,
+    });
+  }
+  await logEvent(context, event, C, "ChallengeCommitClosed", {
+    taskId: c?.taskId ?? null,
+    shardIndex: c?.shardIndex ?? null,
+  });
+});
+
 ponder.on("DisputeManager:DisputeOpened", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  const s = await context.db.find(shard, { taskId: a.taskId, shardIndex });
+  const epoch = Number(a.epoch);
+  // The committee seed is the block after the commitment (CommitteeSeedScheduled only when it must wait).
+  const commit = await context.db.find(challengeCommit, { id: a.commitId });
+  const seedBlock = commit ? commit.committedBlock + 1n : 0n;
   const d = await upsertDispute(context, event, a.disputeId, () => ({
+    seedBlock,
     taskId: a.taskId,
     shardIndex,
     challenger: a.challenger,
     submitterNodeId: a.submitterNodeId,
-    assignmentId: s && s.assignmentCount > 0 ? assignmentId(a.taskId, shardIndex, s.assignmentCount) : null,
+    commitId: a.commitId,
+    epoch,
+    // every assignment starts an epoch: the judged attempt is assignment number `epoch`
+    assignmentId: epoch > 0 ? assignmentId(a.taskId, shardIndex, epoch) : null,
     checkpointIndex: Number(a.checkpointIndex),
     leafHash: a.leafHash,
     challengerHash: a.challengerHash,
@@ -108,10 +164,28 @@ ponder.on("DisputeManager:DisputeOpened", async ({ event, context }) => {
     openedBlock: event.block.number,
     openedTx: event.transaction.hash,
   }));
+  if (commit) {
+    await context.db.update(challengeCommit, { id: a.commitId }).set({
+      status: "Revealed",
+      disputeId: a.disputeId,
+      updatedAt: event.block.timestamp,
+    });
+  }
   await logEvent(context, event, C, "DisputeOpened", links(d, a.submitterNodeId), {
     network: (n) => ({ disputeCount: n.disputeCount + 1, openDisputes: n.openDisputes + 1 }),
     daily: (x) => ({ disputesOpened: x.disputesOpened + 1 }),
   });
+});
+
+/** Round `round`'s committee waits for the randomness of block `seedBlock` (status Drawing). */
+ponder.on("DisputeManager:CommitteeSeedScheduled", async ({ event, context }) => {
+  const a = event.args;
+  const d = await upsertDispute(context, event, a.disputeId, () => ({
+    status: "Drawing",
+    round: Number(a.round),
+    seedBlock: a.seedBlock,
+  }));
+  await logEvent(context, event, C, "CommitteeSeedScheduled", links(d));
 });
 
 ponder.on("DisputeManager:CommitteeDrawn", async ({ event, context }) => {
@@ -119,6 +193,7 @@ ponder.on("DisputeManager:CommitteeDrawn", async ({ event, context }) => {
   const round = Number(a.round);
   const members = a.members.map((m) => BigInt(m));
   const d = await upsertDispute(context, event, a.disputeId, () => ({
+    status: "Voting",
     round,
     committee: members,
     commitDeadline: a.commitDeadline,
@@ -177,18 +252,28 @@ ponder.on("DisputeManager:DisputeResolved", async ({ event, context }) => {
       votesWrong: Number(a.votesWrong),
       votesRight: Number(a.votesRight),
       slashed: a.slashed,
+      live: a.live,
       resolvedAt: event.block.timestamp,
     };
   });
-  if (outcome === "SubmitterWrong" && d.assignmentId) {
-    const id = d.assignmentId;
-    if (await context.db.find(assignment, { id })) {
-      await context.db.update(assignment, { id }).set({
-        outcome: "DisputeLost",
-        slashed: a.slashed,
-        endedAt: event.block.timestamp,
-        endedTx: event.transaction.hash,
-      });
+  // Only a live attempt loses (and is slashed); a verdict on an attempt that already ended changes nothing.
+  if (outcome === "SubmitterWrong" && a.live) {
+    if (d.assignmentId) {
+      const id = d.assignmentId;
+      if (await context.db.find(assignment, { id })) {
+        await context.db.update(assignment, { id }).set({
+          outcome: "DisputeLost",
+          disputeId: d.id,
+          slashed: a.slashed,
+          endedAt: event.block.timestamp,
+          endedTx: event.transaction.hash,
+        });
+      }
+    }
+    // The shard resumes from the lost checkpoint (ShardRequeued said so too; ShardFailed / Cancelled did not).
+    const s = await context.db.find(shard, { taskId: d.taskId, shardIndex: d.shardIndex });
+    if (s && s.resumeFrom !== d.checkpointIndex) {
+      await updateShard(context, event, d.taskId, d.shardIndex, () => ({ resumeFrom: d.checkpointIndex }));
     }
   }
   await logEvent(context, event, C, "DisputeResolved", links(d, d.submitterNodeId), {
@@ -216,7 +301,10 @@ ponder.on("DisputeManager:DisputePayout", async ({ event, context }) => {
 });
 
 registerGeneric(C, disputeManagerAbi, [
+  "ChallengeCommitted",
+  "ChallengeCommitClosed",
   "DisputeOpened",
+  "CommitteeSeedScheduled",
   "CommitteeDrawn",
   "VoteCommitted",
   "VoteRevealed",

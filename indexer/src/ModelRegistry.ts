@@ -75,6 +75,7 @@ ponder.on("ModelRegistry:ModelVersionAdded", async ({ event, context }) => {
     metadataCidStr: cidFromDigest(a.metadataCid),
     manifestCid: a.manifestCid,
     manifestCidStr: cidFromDigest(a.manifestCid),
+    weightsHash: a.weightsHash,
     verified: a.verified,
     createdAt: event.block.timestamp,
     createdBlock: event.block.number,

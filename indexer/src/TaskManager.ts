@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { assignment, dispute, protocolParameter, shard, task, tierFee } from "ponder:schema";
+import { assignment, checkpoint, dispute, shard, task, tierFee } from "ponder:schema";
 import { taskManagerAbi } from "./lib/abis.js";
 import {
   AUDIT_STATUS,
@@ -13,6 +13,7 @@ import { registerGeneric, setParameter } from "./lib/governance.js";
 import { logEvent, type NetworkRow, updateNode } from "./lib/store.js";
 import {
   assignmentId,
+  checkpointId,
   endedAttempt,
   type ShardRow,
   type TaskRow,
@@ -28,18 +29,9 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
   const shardCount = Number(a.shardCount);
   const auditRateBps = Number(a.auditRateBps);
   const auditBudget = Math.ceil((shardCount * auditRateBps) / 10_000);
-  const rewards = BigInt(shardCount) * a.rewardPerShard;
   const ts = event.block.timestamp;
-  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
-  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
-  const ratio = await context.db.find(protocolParameter, { contract: C, name: "collateralRatioBps" });
-  const collateralPerShard = ratio ? (a.rewardPerShard * ratio.value) / 10_000n : 0n;
-  const feeRate = await context.db.find(protocolParameter, { contract: C, name: "auditFeeBps" });
-  const auditFeePerShard = feeRate
-    ? (a.rewardPerShard * feeRate.value) / 10_000n
-    : auditBudget > 0 && a.escrow > rewards
-      ? (a.escrow - rewards) / BigInt(auditBudget)
-      : 0n;
+  // The contract fixes collateral and audit fee per shard at post time and emits them.
+  const { collateralPerShard, auditFeePerShard, resources } = a;
   await context.db.insert(task).values({
     id: a.taskId,
     client: a.client,
@@ -49,10 +41,10 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     shardCount,
     rewardPerShard: a.rewardPerShard,
     minTier: Number(a.minTier),
-    gpus: Number(a.gpus),
-    vramMiB: Number(a.vramMiB),
-    cpus: Number(a.cpus),
-    memoryMiB: Number(a.memoryMiB),
+    gpus: Number(resources.gpus),
+    vramMiB: Number(resources.vramMiB),
+    cpus: Number(resources.cpus),
+    memoryMiB: Number(resources.memoryMiB),
     maxDuration: a.maxDuration,
     auditRateBps,
     auditBudget,
@@ -90,6 +82,9 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
       taskId: a.taskId,
       shardIndex: i,
       status: "Pending",
+      epoch: 0,
+      openDisputes: 0,
+      challengeCommitted: false,
       attempts: 0,
       assignmentCount: 0,
       checkpointCount: 0,
@@ -196,6 +191,9 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
     (s) => ({
       status: "Assigned",
       nodeId: a.nodeId,
+      epoch: Number(a.epoch),
+      challengeCommitted: false,
+      revealDeadline: null,
       assignmentCount: s.assignmentCount + 1,
       deadline: a.deadline,
       assignedAt: ts,
@@ -213,6 +211,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
       seq: res.shard.assignmentCount,
       nodeId: a.nodeId,
       attempt: Number(a.attempt),
+      epoch: Number(a.epoch),
       outcome: "Active",
       assignedAt: ts,
       assignedBlock: event.block.number,
@@ -262,6 +261,7 @@ ponder.on("TaskManager:ShardReleased", async ({ event, context }) => {
 ponder.on("TaskManager:ResultSubmitted", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
+  const epoch = Number(a.epoch);
   const manifestCidStr = cidFromDigest(a.manifestCid);
   const result = {
     manifestCid: a.manifestCid,
@@ -269,14 +269,36 @@ ponder.on("TaskManager:ResultSubmitted", async ({ event, context }) => {
     checkpointRoot: a.checkpointRoot,
     checkpointCount: Number(a.checkpointCount),
     submittedAt: event.block.timestamp,
+    submittedBlock: event.block.number,
     challengeDeadline: a.challengeDeadline,
   };
-  const res = await updateShard(context, event, a.taskId, shardIndex, () => ({
-    status: "Submitted",
+  // Disputes of earlier epochs may still be open: the result is then Challenged at once.
+  const res = await updateShard(context, event, a.taskId, shardIndex, (s) => ({
+    status: s.openDisputes > 0 ? "Challenged" : "Submitted",
     ...result,
     deadline: a.challengeDeadline,
   }));
   if (res) await updateCurrentAssignment(context, res.shard, () => ({ outcome: "Submitted", ...result }));
+  // Every committed checkpoint: leaf i of the result's tree.
+  const assignment = assignmentId(a.taskId, shardIndex, epoch);
+  const last = a.checkpoints.length - 1;
+  const rows = a.checkpoints.map((c, index) => ({
+    id: checkpointId(a.taskId, shardIndex, epoch, index),
+    taskId: a.taskId,
+    shardIndex,
+    epoch,
+    index,
+    step: BigInt(c.step),
+    hash: c.hash,
+    isFinal: index === last,
+    assignmentId: assignment,
+    nodeId: a.nodeId,
+    checkpointRoot: a.checkpointRoot,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  }));
+  if (rows.length > 0) await context.db.insert(checkpoint).values(rows);
   await logEvent(context, event, C, "ResultSubmitted", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
 });
 
@@ -363,18 +385,21 @@ ponder.on("TaskManager:ShardTimedOut", async ({ event, context }) => {
  * manifest kept to resume from at the disputed checkpoint.
  */
 async function afterLostDispute(
-  context: Parameters<typeof updateShard>[0],
+  _context: Parameters<typeof updateShard>[0],
   s: ShardRow,
 ): Promise<Partial<ShardRow>> {
+  // ShardResumeLowered ends a handed-back attempt before its ShardRequeued / ShardCancelled (status Pending).
   if (s.status !== "Challenged") return {};
-  const d = s.disputeId === null ? null : await context.db.find(dispute, { id: s.disputeId });
+  // resumeFrom: ShardRequeued carries it; otherwise DisputeResolved (same transaction, right after) sets it
+  // from the dispute that lost (several disputes may be open on one shard).
+  // The lost dispute is no longer open (the contract emits no ShardDisputeCleared for it).
   return {
     ...endedAttempt,
     attempts: s.attempts + 1,
+    openDisputes: Math.max(0, s.openDisputes - 1),
     auditorNodeId: null,
     resumeManifestCid: s.manifestCid,
     resumeManifestCidStr: s.manifestCidStr,
-    ...(d ? { resumeFrom: d.checkpointIndex } : {}),
   };
 }
 
@@ -423,27 +448,92 @@ ponder.on("TaskManager:ShardCancelled", async ({ event, context }) => {
   await logEvent(context, event, C, "ShardCancelled", { taskId: a.taskId, shardIndex });
 });
 
+ponder.on("TaskManager:ShardChallengeCommitted", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  await updateShard(context, event, a.taskId, shardIndex, (s) =>
+    s.epoch === Number(a.epoch) ? { challengeCommitted: true, revealDeadline: a.revealDeadline } : {},
+  );
+  await logEvent(context, event, C, "ShardChallengeCommitted", { taskId: a.taskId, shardIndex });
+});
+
 ponder.on("TaskManager:ShardChallenged", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  const res = await updateShard(
+  await updateShard(
     context,
     event,
     a.taskId,
     shardIndex,
-    () => ({ status: "Challenged", disputeId: a.disputeId }),
+    () => ({ status: "Challenged", disputeId: a.disputeId, openDisputes: Number(a.openDisputes) }),
     (t) => ({ disputeCount: t.disputeCount + 1 }),
   );
-  if (res)
-    await updateCurrentAssignment(context, res.shard, () => ({
-      outcome: "Disputed",
-      disputeId: a.disputeId,
-    }));
+  // The dispute judges the attempt of its epoch (always the current one when it opens).
+  const id = assignmentId(a.taskId, shardIndex, Number(a.epoch));
+  if (await context.db.find(assignment, { id })) {
+    await context.db.update(assignment, { id }).set({ outcome: "Disputed", disputeId: a.disputeId });
+  }
   await logEvent(context, event, C, "ShardChallenged", {
     taskId: a.taskId,
     shardIndex,
     disputeId: a.disputeId,
   });
+});
+
+/** A dispute ended for the submitter (or was moot): one open dispute fewer; Submitted again at zero. */
+ponder.on("TaskManager:ShardDisputeCleared", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const open = Number(a.openDisputes);
+  const res = await updateShard(context, event, a.taskId, shardIndex, (s) => ({
+    openDisputes: open,
+    ...(s.status === "Challenged" || s.status === "Submitted"
+      ? { status: open === 0 ? ("Submitted" as const) : ("Challenged" as const) }
+      : {}),
+  }));
+  // The attempt of the cleared dispute is back to waiting for its window, unless another dispute holds it.
+  const d = await context.db.find(dispute, { id: a.disputeId });
+  if (res && d) {
+    const id = assignmentId(a.taskId, shardIndex, d.epoch);
+    const row = await context.db.find(assignment, { id });
+    if (row && row.outcome === "Disputed" && (open === 0 || d.epoch !== res.shard.epoch)) {
+      await context.db.update(assignment, { id }).set({ outcome: "Submitted" });
+    }
+  }
+  await logEvent(context, event, C, "ShardDisputeCleared", {
+    taskId: a.taskId,
+    shardIndex,
+    disputeId: a.disputeId,
+  });
+});
+
+/**
+ * A checkpoint an earlier attempt committed lost its dispute after the shard moved on: new attempts resume
+ * from it, and the attempt in flight (Assigned, Submitted or Challenged) is handed back without fault;
+ * ShardRequeued / ShardCancelled follow with the new status.
+ */
+ponder.on("TaskManager:ShardResumeLowered", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  const inFlight = new Set<ShardRow["status"]>(["Assigned", "Submitted", "Challenged"]);
+  let handedBack = false;
+  const res = await updateShard(context, event, a.taskId, shardIndex, (s) => {
+    handedBack = inFlight.has(s.status);
+    return {
+      resumeFrom: Number(a.resumeFrom),
+      // the dispute that lost is no longer open (no ShardDisputeCleared on this path)
+      openDisputes: Math.max(0, s.openDisputes - 1),
+      ...(handedBack ? { ...endedAttempt, auditorNodeId: null, status: "Pending" as const } : {}),
+    };
+  });
+  if (res && handedBack) {
+    await updateCurrentAssignment(context, res.shard, () => ({
+      outcome: "HandedBack",
+      endedAt: event.block.timestamp,
+      endedTx: event.transaction.hash,
+    }));
+  }
+  await logEvent(context, event, C, "ShardResumeLowered", { taskId: a.taskId, shardIndex });
 });
 
 ponder.on("TaskManager:AuditAssigned", async ({ event, context }) => {
@@ -530,7 +620,10 @@ registerGeneric(C, taskManagerAbi, [
   "ShardRequeued",
   "ShardFailed",
   "ShardCancelled",
+  "ShardChallengeCommitted",
   "ShardChallenged",
+  "ShardDisputeCleared",
+  "ShardResumeLowered",
   "AuditAssigned",
   "AuditRecorded",
   "TierFeeSet",

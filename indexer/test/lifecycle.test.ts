@@ -3,16 +3,20 @@
 // - PGlite, started before the scenario: indexes every block live, as it is mined;
 // - PostgreSQL (fresh schema), started after it: backfills the whole chain.
 // Then the API's guards: GraphQL limits, read-only SQL, REST validation and unknown ids.
+
+import { CheckpointTree } from "@neural/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { successBps, TIER_NAMES } from "../src/lib/format.js";
 import {
   type ChainEvent,
+  chainCommits,
   chainDisputes,
   chainEvents,
   chainModels,
   chainNodes,
   chainShards,
   chainTasks,
+  indexedCommits,
   indexedDisputes,
   indexedModels,
   indexedNodes,
@@ -93,17 +97,30 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "ShardTimedOut",
       "ShardRequeued",
       "ShardFinalized",
+      "AuditAssigned",
       "AuditRecorded",
+      "ShardChallengeCommitted",
+      "ShardChallenged",
+      "ShardDisputeCleared",
+      "ChallengeCommitted",
+      "ChallengeCommitClosed",
       "DisputeOpened",
+      "CommitteeSeedScheduled",
       "CommitteeDrawn",
       "VoteRevealed",
       "DisputeResolved",
       "DisputePayout",
       "ModelVersionAdded",
       "ParameterSet",
+      "RandomnessSourceSet",
+      "WorkerChanged",
     ]) {
       expect(names, name).toContain(name);
     }
+    // Sortition and the TaskManagerExtension are indexed too.
+    const contracts = new Set(rows.map((r) => r.contract));
+    expect(contracts).toContain("Sortition");
+    expect(contracts).toContain("TaskManagerExtension");
   });
 
   it("nodes equal NodeRegistry.getNode", async () => {
@@ -119,8 +136,9 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
 
   it("disputes equal DisputeManager.getDispute, with votes and payouts", async () => {
     const onChain = await chainDisputes(protocol);
-    expect(onChain).toHaveLength(1);
+    expect(onChain).toHaveLength(2);
     expect(await indexedDisputes(url(kind))).toEqual(onChain);
+    expect(onChain.map((d) => d.outcome)).toEqual(["SubmitterWrong", "SubmitterRight"]);
     const data = await gql<{
       dispute: {
         votes: { items: { nodeId: string; vote: string; round: number; commitment: string | null }[] };
@@ -136,15 +154,76 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       { id: scenario.disputeId.toString() },
     );
     const d = data.dispute;
-    const revealed = events.filter((e) => e.name === "VoteRevealed");
+    const revealed = events.filter(
+      (e) => e.name === "VoteRevealed" && e.args.disputeId === scenario.disputeId,
+    );
     expect(d.votes.items.filter((v) => v.vote !== "None")).toHaveLength(revealed.length);
     expect(d.votes.items.every((v) => v.commitment !== null)).toBe(true);
-    const payouts = events.filter((e) => e.name === "DisputePayout");
+    const payouts = events.filter(
+      (e) => e.name === "DisputePayout" && e.args.disputeId === scenario.disputeId,
+    );
     expect(d.payouts.items.map((x) => x.amount).sort()).toEqual(
       payouts.map((e) => String(e.args.amount)).sort(),
     );
     // Payouts of a lost dispute add up to the slash plus the bond.
     expect(BigInt(d.totalPaidOut)).toBe(BigInt(d.slashed) + BigInt(d.bond));
+  });
+
+  it("challenge commitments equal DisputeManager.getChallengeCommit, with how each ended", async () => {
+    const onChain = await chainCommits(protocol);
+    expect(onChain.map((c) => c.status)).toEqual(["Revealed", "Closed", "Revealed"]);
+    expect(await indexedCommits(url(kind))).toEqual(onChain);
+    const data = await gql<{
+      challengeCommit: { forfeited: boolean; closedAmount: string; closedTo: string; dispute: null };
+      dispute: { live: boolean; commit: { id: string; status: string } };
+    }>(
+      url(kind),
+      `query ($c: BigInt!, $d: BigInt!) {
+         challengeCommit(id: $c) { forfeited closedAmount closedTo dispute { id } }
+         dispute(id: $d) { live commit { id status } } }`,
+      { c: scenario.closedCommitId.toString(), d: scenario.disputeId.toString() },
+    );
+    const closed = events.find((e) => e.name === "ChallengeCommitClosed");
+    expect(data.challengeCommit.forfeited).toBe(true);
+    expect(data.challengeCommit.closedAmount).toBe(String(closed?.args.amount));
+    expect(data.challengeCommit.dispute).toBeNull();
+    expect(data.dispute.live).toBe(true);
+    expect(data.dispute.commit.status).toBe("Revealed");
+  });
+
+  it("stores every committed checkpoint: the tree (unsorted leaves) rebuilds each result's root", async () => {
+    const rows = await gqlAll<{
+      taskId: string;
+      shardIndex: number;
+      epoch: number;
+      index: number;
+      step: string;
+      hash: string;
+      isFinal: boolean;
+      checkpointRoot: string;
+    }>(url(kind), "checkpoints", "taskId shardIndex epoch index step hash isFinal checkpointRoot");
+    const submitted = events.filter((e) => e.name === "ResultSubmitted");
+    expect(rows).toHaveLength(submitted.reduce((n, e) => n + (e.args.checkpoints as unknown[]).length, 0));
+    for (const e of submitted) {
+      const mine = rows
+        .filter(
+          (r) =>
+            r.taskId === String(e.args.taskId) &&
+            r.shardIndex === Number(e.args.shardIndex) &&
+            r.epoch === Number(e.args.epoch),
+        )
+        .sort((a, b) => a.index - b.index);
+      const committed = e.args.checkpoints as { step: bigint; hash: string }[];
+      expect(mine.map((r) => `${r.step}:${r.hash.toLowerCase()}`)).toEqual(
+        committed.map((c) => `${c.step}:${c.hash.toLowerCase()}`),
+      );
+      expect(mine.map((r) => r.isFinal)).toEqual(committed.map((_, i) => i === committed.length - 1));
+      const tree = CheckpointTree.fromCheckpoints(
+        mine.map((r) => ({ step: BigInt(r.step), hash: r.hash as `0x${string}` })),
+        { strictSteps: false },
+      );
+      expect(tree.root).toBe(String(e.args.checkpointRoot).toLowerCase());
+    }
   });
 
   it("models and versions equal ModelRegistry, with verified provenance and CIDs", async () => {
@@ -194,6 +273,8 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(of(scenario.tasks.lifecycle, 2)).toEqual([`${n3}:Finalized`]);
     expect(of(scenario.tasks.timeout, 0)).toEqual([`${n5}:TimedOut`, `${n6}:Finalized`]);
     expect(of(scenario.tasks.dispute, 0)).toEqual([`${n1}:DisputeLost`, `${n2}:Finalized`]);
+    // a dispute won by the submitter does not end its attempt: paid after the window
+    expect(of(scenario.tasks.dispute, 1)).toEqual([`${n3}:Finalized`]);
     expect(rows).toHaveLength(events.filter((e) => e.name === "ShardAssigned").length);
   });
 
@@ -223,11 +304,13 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       NodeRegistry: protocol.registry,
       TaskManager: protocol.tasks,
       DisputeManager: protocol.disputes,
+      Sortition: protocol.sortition,
     };
     const abi = {
       NodeRegistry: protocol.abi.registry,
       TaskManager: protocol.abi.tasks,
       DisputeManager: protocol.abi.disputes,
+      Sortition: protocol.abi.sortition,
     };
     expect(params.length).toBeGreaterThanOrEqual(3 + 8 + 11);
     for (const row of params) {
@@ -380,11 +463,17 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
         .filter((e) => e.name === "DisputeOpened" && e.args.taskId === taskId)
         .map((e) => String(e.args.disputeId)),
     );
+    const commitIds = new Set(
+      events
+        .filter((e) => e.name === "ChallengeCommitted" && e.args.taskId === taskId)
+        .map((e) => String(e.args.commitId)),
+    );
     const expectedTimeline = events
       .filter(
         (e) =>
           (e.contract === "TaskManager" && e.args.taskId === taskId) ||
-          (e.contract === "DisputeManager" && disputeIds.has(String(e.args.disputeId))),
+          (e.contract === "DisputeManager" &&
+            (disputeIds.has(String(e.args.disputeId)) || commitIds.has(String(e.args.commitId)))),
       )
       .map((e) => `${e.blockNumber}:${e.logIndex}:${e.name}`);
     const res = await fetch(`${url(kind)}/tasks/${taskId}/timeline`);

@@ -148,10 +148,12 @@ describe("configuration", () => {
       contracts: {
         NeuralToken: ok(1),
         NodeRegistry: ok(2),
+        TaskManagerExtension: ok(3),
         TaskManager: ok(3),
+        BlockhashRandomness: ok(4),
+        Sortition: ok(4),
         DisputeManager: ok(4),
         ModelRegistry: ok(5),
-        PrevrandaoRandomness: ok(6),
       },
       roles: { governor: account, keeper: account, treasury: account },
     };

@@ -24,7 +24,10 @@ const repoRoot = resolve(subgraphDir, "..");
 export const SOURCES = {
   NeuralToken: { implementation: "NeuralToken", fallback: ["INeuralToken", "IERC5267"] },
   NodeRegistry: { implementation: "NodeRegistry", fallback: ["INodeRegistry", "Governed"] },
+  // TaskManager's DELEGATECALL extension: at its own address it emits only its AccessControl setup.
+  TaskManagerExtension: { implementation: "TaskManagerExtension", fallback: ["Governed"] },
   TaskManager: { implementation: "TaskManager", fallback: ["ITaskManager", "Governed"] },
+  Sortition: { implementation: "Sortition", fallback: ["ISortition", "Governed"] },
   DisputeManager: { implementation: "DisputeManager", fallback: ["IDisputeManager", "Governed"] },
   ModelRegistry: { implementation: "ModelRegistry", fallback: ["IModelRegistry"] },
 };
@@ -67,7 +70,10 @@ export function writeAbis({ outDir, artifactsDir, build = true }) {
   const missing = () => Object.keys(SOURCES).filter((ds) => !sourceArtifacts(ds, artifactsDir));
   if (missing().length > 0 && build) {
     const forge = join(repoRoot, "node_modules", "@foundry-rs", "forge-linux-amd64", "bin", "forge");
-    execFileSync(forge, ["build", "--skip", "test", "--skip", "script"], { cwd: repoRoot, stdio: "inherit" });
+    execFileSync(forge, ["build", "--skip", "test", "--skip", "script", "--skip", "contracts/test/**"], {
+      cwd: repoRoot,
+      stdio: "inherit",
+    });
   }
   const still = missing();
   if (still.length > 0) {

@@ -16,7 +16,15 @@ const subgraphDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = resolve(subgraphDir, "..");
 
 /** The manifest's data sources; each is named after its contract in the deployment file. */
-export const DATA_SOURCES = ["NeuralToken", "NodeRegistry", "TaskManager", "DisputeManager", "ModelRegistry"];
+export const DATA_SOURCES = [
+  "NeuralToken",
+  "NodeRegistry",
+  "TaskManagerExtension",
+  "TaskManager",
+  "Sortition",
+  "DisputeManager",
+  "ModelRegistry",
+];
 export const DEFAULT_NETWORK = "neural-devnet";
 export const DEFAULT_CHAIN_ID = 31337;
 

@@ -1,13 +1,15 @@
 // DisputeManager handlers: the same entities and semantics as indexer/src/DisputeManager.ts.
 import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
+  ChallengeCommitClosed,
+  ChallengeCommitted,
   CommitteeDrawn,
+  CommitteeSeedScheduled,
   DisputeOpened,
   DisputePayout as DisputePayoutEvent,
   DisputeResolved,
   NonRevealPenalized,
   ParameterSet,
-  RandomnessSourceSet,
   RoleAdminChanged,
   RoleGranted,
   RoleRevoked,
@@ -15,11 +17,12 @@ import {
   VoteCommitted,
   VoteRevealed,
 } from "../generated/DisputeManager/DisputeManager";
-import { Assignment, Dispute, DisputePayout, DisputeVote, Shard } from "../generated/schema";
+import { Assignment, ChallengeCommit, Dispute, DisputePayout, DisputeVote } from "../generated/schema";
 import { onAddressSet, onParameterSet, onRole } from "./governance";
 import { DISPUTE_OUTCOME, enumName, PAYOUT_KIND, VOTE, votesAgainstSubmitter } from "./lib/enums";
 import { assignmentId, shardId, voteId } from "./lib/ids";
 import { idOf, Links, links, loadAggregates, logEvent, ZERO_32, zero } from "./store";
+import { loadShard, loadTask, saveShard, saveTask } from "./tasks";
 
 const C = "DisputeManager";
 
@@ -32,13 +35,16 @@ function loadDispute(disputeId: BigInt, event: ethereum.Event): Dispute {
   d.shardIndex = 0;
   d.challenger = Address.zero();
   d.submitterNodeId = zero();
+  d.commitId = zero();
+  d.epoch = 0;
   d.checkpointIndex = 0;
   d.leafHash = ZERO_32;
   d.challengerHash = ZERO_32;
   d.bond = zero();
-  d.status = "Voting";
+  d.status = "Drawing";
   d.outcome = "None";
   d.round = 0;
+  d.seedBlock = zero();
   d.committee = new Array<BigInt>(0);
   d.commitDeadline = zero();
   d.revealDeadline = zero();
@@ -66,8 +72,56 @@ function saveDispute(d: Dispute, event: ethereum.Event): void {
     d.shard = shardId(d.taskId.toString(), d.shardIndex);
   }
   d.submitter = d.submitterNodeId.isZero() ? null : d.submitterNodeId.toString();
+  d.commit = d.commitId.isZero() ? null : d.commitId.toString();
   d.updatedAt = event.block.timestamp;
   d.save();
+}
+
+/** Saves a challenge commitment with its reference fields (task, shard, dispute). */
+function saveCommit(c: ChallengeCommit, event: ethereum.Event): void {
+  c.task = c.taskId.toString();
+  c.shard = shardId(c.taskId.toString(), c.shardIndex);
+  const disputeId = c.disputeId;
+  c.dispute = disputeId ? disputeId.toString() : null;
+  c.updatedAt = event.block.timestamp;
+  c.save();
+}
+
+export function handleChallengeCommitted(event: ChallengeCommitted): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const shardIndex = p.shardIndex.toI32();
+  const c = new ChallengeCommit(p.commitId.toString());
+  c.taskId = p.taskId;
+  c.shardIndex = shardIndex;
+  c.challenger = p.challenger;
+  c.epoch = p.epoch;
+  c.commitment = p.commitment;
+  c.bond = p.bond;
+  c.revealDeadline = p.revealDeadline;
+  c.status = "Committed";
+  c.committedAt = event.block.timestamp;
+  c.committedBlock = event.block.number;
+  c.committedTx = event.transaction.hash;
+  saveCommit(c, event);
+  logEvent(event, C, "ChallengeCommitted", links().shard(p.taskId, shardIndex), agg);
+}
+
+export function handleChallengeCommitClosed(event: ChallengeCommitClosed): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const c = ChallengeCommit.load(p.commitId.toString());
+  const l = links();
+  if (c != null) {
+    c.status = "Closed";
+    c.closedTo = p.to;
+    c.forfeited = p.forfeited;
+    c.closedAmount = p.amount;
+    c.closedAt = event.block.timestamp;
+    saveCommit(c, event);
+    l.shard(c.taskId, c.shardIndex);
+  }
+  logEvent(event, C, "ChallengeCommitClosed", l, agg);
 }
 
 /** ProtocolEvent links of a dispute event: the dispute, its shard once known, and a node. */
@@ -104,9 +158,17 @@ export function handleDisputeOpened(event: DisputeOpened): void {
   d.shardIndex = shardIndex;
   d.challenger = p.challenger;
   d.submitterNodeId = p.submitterNodeId;
-  const s = Shard.load(shardId(p.taskId.toString(), shardIndex));
-  if (s != null && s.assignmentCount > 0) {
-    d.assignmentId = assignmentId(p.taskId.toString(), shardIndex, s.assignmentCount);
+  d.commitId = p.commitId;
+  d.epoch = p.epoch;
+  // every assignment starts an epoch: the judged attempt is assignment number `epoch`
+  if (p.epoch > 0) d.assignmentId = assignmentId(p.taskId.toString(), shardIndex, p.epoch);
+  // The committee seed is the block after the commitment (CommitteeSeedScheduled only when it must wait).
+  const c = ChallengeCommit.load(p.commitId.toString());
+  if (c != null) {
+    d.seedBlock = c.committedBlock.plus(BigInt.fromI32(1));
+    c.status = "Revealed";
+    c.disputeId = p.disputeId;
+    saveCommit(c, event);
   }
   d.checkpointIndex = p.checkpointIndex.toI32();
   d.leafHash = p.leafHash;
@@ -122,11 +184,24 @@ export function handleDisputeOpened(event: DisputeOpened): void {
   logEvent(event, C, "DisputeOpened", disputeLinks(d, p.submitterNodeId), agg);
 }
 
+/** Round `round`'s committee waits for the randomness of block `seedBlock` (status Drawing). */
+export function handleCommitteeSeedScheduled(event: CommitteeSeedScheduled): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const d = loadDispute(p.disputeId, event);
+  d.status = "Drawing";
+  d.round = p.round;
+  d.seedBlock = p.seedBlock;
+  saveDispute(d, event);
+  logEvent(event, C, "CommitteeSeedScheduled", disputeLinks(d, null), agg);
+}
+
 export function handleCommitteeDrawn(event: CommitteeDrawn): void {
   const p = event.params;
   const agg = loadAggregates(event);
   const d = loadDispute(p.disputeId, event);
   const members = p.members;
+  d.status = "Voting";
   d.round = p.round;
   d.committee = members;
   d.commitDeadline = p.commitDeadline;
@@ -194,17 +269,30 @@ export function handleDisputeResolved(event: DisputeResolved): void {
   d.votesWrong = p.votesWrong;
   d.votesRight = p.votesRight;
   d.slashed = p.slashed;
+  d.live = p.live;
   d.resolvedAt = event.block.timestamp;
   saveDispute(d, event);
+  // Only a live attempt loses (and is slashed); a verdict on an attempt that already ended changes nothing.
   const challenged = d.assignmentId;
-  if (outcome == "SubmitterWrong" && challenged) {
-    const a = Assignment.load(challenged);
-    if (a != null) {
-      a.outcome = "DisputeLost";
-      a.slashed = p.slashed;
-      a.endedAt = event.block.timestamp;
-      a.endedTx = event.transaction.hash;
-      a.save();
+  if (outcome == "SubmitterWrong" && p.live) {
+    if (challenged) {
+      const a = Assignment.load(challenged);
+      if (a != null) {
+        a.outcome = "DisputeLost";
+        a.disputeId = p.disputeId;
+        a.slashed = p.slashed;
+        a.endedAt = event.block.timestamp;
+        a.endedTx = event.transaction.hash;
+        a.save();
+      }
+    }
+    // The shard resumes from the lost checkpoint (ShardRequeued said so too; ShardFailed / Cancelled did not).
+    const s = loadShard(d.taskId, d.shardIndex);
+    const t = loadTask(d.taskId);
+    if (s != null && t != null && s.resumeFrom != d.checkpointIndex) {
+      s.resumeFrom = d.checkpointIndex;
+      saveShard(s, event);
+      saveTask(t, event);
     }
   }
   if (wasOpen) agg.network.openDisputes = agg.network.openDisputes - 1;
@@ -235,12 +323,6 @@ export function handleTreasurySet(event: TreasurySet): void {
   const agg = loadAggregates(event);
   onAddressSet(event, C, "treasury", event.params.oldTreasury, event.params.newTreasury);
   logEvent(event, C, "TreasurySet", links(), agg);
-}
-
-export function handleRandomnessSourceSet(event: RandomnessSourceSet): void {
-  const agg = loadAggregates(event);
-  onAddressSet(event, C, "randomness", event.params.oldSource, event.params.newSource);
-  logEvent(event, C, "RandomnessSourceSet", links(), agg);
 }
 
 export function handleParameterSet(event: ParameterSet): void {

@@ -86,6 +86,7 @@ export function handleModelVersionAdded(event: ModelVersionAdded): void {
   v.metadataCidStr = cidFromDigest(p.metadataCid, RAW_CODEC);
   v.manifestCid = p.manifestCid;
   v.manifestCidStr = cidFromDigest(p.manifestCid, RAW_CODEC);
+  v.weightsHash = p.weightsHash;
   v.verified = p.verified;
   v.createdAt = event.block.timestamp;
   v.createdBlock = event.block.number;

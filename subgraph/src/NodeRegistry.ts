@@ -4,6 +4,7 @@ import {
   ActiveSetChanged,
   CollateralLocked,
   CollateralUnlocked,
+  EIP712DomainChanged,
   Jailed,
   NodeExited,
   NodePaused,
@@ -322,4 +323,8 @@ export function handleRoleRevoked(event: RoleRevoked): void {
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {
   logEvent(event, C, "RoleAdminChanged", links(), loadAggregates(event));
+}
+
+export function handleEIP712DomainChanged(event: EIP712DomainChanged): void {
+  logEvent(event, C, "EIP712DomainChanged", links(), loadAggregates(event));
 }

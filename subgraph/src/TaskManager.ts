@@ -1,6 +1,6 @@
 // TaskManager handlers: the same entities and semantics as indexer/src/TaskManager.ts.
 import { BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
-import { Assignment, Dispute, ProtocolParameter, Shard, Task, TierFee } from "../generated/schema";
+import { Assignment, Checkpoint, Dispute, Shard, Task, TierFee } from "../generated/schema";
 import {
   AuditAssigned,
   AuditRecorded,
@@ -12,11 +12,14 @@ import {
   RoleRevoked,
   ShardAssigned,
   ShardCancelled,
+  ShardChallengeCommitted,
   ShardChallenged,
+  ShardDisputeCleared,
   ShardFailed,
   ShardFinalized,
   ShardReleased,
   ShardRequeued,
+  ShardResumeLowered,
   ShardTimedOut,
   TaskPosted,
   TaskRefunded,
@@ -36,11 +39,12 @@ import {
   taskCounterField,
 } from "./lib/enums";
 import { auditBudget } from "./lib/format";
-import { assignmentId, pairId, shardId } from "./lib/ids";
+import { assignmentId, checkpointId, shardId } from "./lib/ids";
 import { Aggregates, links, loadAggregates, logEvent, NodeUpdate, zero } from "./store";
 import {
   currentAssignment,
   endAttempt,
+  epochAssignment,
   loadShard,
   loadTask,
   moveShard,
@@ -61,18 +65,8 @@ export function handleTaskPosted(event: TaskPosted): void {
   const ts = event.block.timestamp;
   const shardCount = p.shardCount.toI32();
   const budget = auditBudget(shardCount, p.auditRateBps);
-  const rewards = BigInt.fromI32(shardCount).times(p.rewardPerShard);
-  // The contract fixes the collateral ratio and audit fee rate at post time; ParameterSet (emitted from the
-  // constructor on) tracks them. Without a parameter row (never the case), fall back to the escrow.
-  const bps = BigInt.fromI32(10000);
-  const ratio = ProtocolParameter.load(pairId(C, "collateralRatioBps"));
-  const collateralPerShard = ratio == null ? zero() : p.rewardPerShard.times(ratio.value).div(bps);
-  const feeRate = ProtocolParameter.load(pairId(C, "auditFeeBps"));
-  let auditFeePerShard = zero();
-  if (feeRate != null) auditFeePerShard = p.rewardPerShard.times(feeRate.value).div(bps);
-  else if (budget > 0 && p.escrow.gt(rewards)) {
-    auditFeePerShard = p.escrow.minus(rewards).div(BigInt.fromI32(budget));
-  }
+  // The contract fixes collateral and audit fee per shard at post time and emits them.
+  const resources = p.resources;
 
   const t = new Task(p.taskId.toString());
   t.client = p.client;
@@ -82,15 +76,15 @@ export function handleTaskPosted(event: TaskPosted): void {
   t.shardCount = shardCount;
   t.rewardPerShard = p.rewardPerShard;
   t.minTier = p.minTier;
-  t.gpus = p.gpus;
-  t.vramMiB = p.vramMiB.toI32();
-  t.cpus = p.cpus;
-  t.memoryMiB = p.memoryMiB.toI32();
+  t.gpus = resources.gpus;
+  t.vramMiB = resources.vramMiB.toI32();
+  t.cpus = resources.cpus;
+  t.memoryMiB = resources.memoryMiB.toI32();
   t.maxDuration = p.maxDuration;
   t.auditRateBps = p.auditRateBps;
   t.auditBudget = budget;
-  t.auditFeePerShard = auditFeePerShard;
-  t.collateralPerShard = collateralPerShard;
+  t.auditFeePerShard = p.auditFeePerShard;
+  t.collateralPerShard = p.collateralPerShard;
   t.escrow = p.escrow;
   t.escrowRemaining = p.escrow;
   t.paid = zero();
@@ -122,6 +116,9 @@ export function handleTaskPosted(event: TaskPosted): void {
     s.taskId = p.taskId;
     s.shardIndex = i;
     s.status = "Pending";
+    s.epoch = 0;
+    s.openDisputes = 0;
+    s.challengeCommitted = false;
     s.attempts = 0;
     s.assignmentCount = 0;
     s.checkpointCount = 0;
@@ -222,6 +219,9 @@ export function handleShardAssigned(event: ShardAssigned): void {
     const s = u.shard;
     moveShard(u.task, s, "Assigned");
     s.nodeId = p.nodeId;
+    s.epoch = p.epoch;
+    s.challengeCommitted = false;
+    s.revealDeadline = null;
     s.assignmentCount = s.assignmentCount + 1;
     s.deadline = p.deadline;
     s.assignedAt = ts;
@@ -237,6 +237,7 @@ export function handleShardAssigned(event: ShardAssigned): void {
     a.seq = s.assignmentCount;
     a.nodeId = p.nodeId;
     a.attempt = p.attempt;
+    a.epoch = p.epoch;
     a.outcome = "Active";
     a.assignedAt = ts;
     a.assignedBlock = event.block.number;
@@ -289,15 +290,18 @@ export function handleResultSubmitted(event: ResultSubmitted): void {
   const agg = loadAggregates(event);
   const manifestCidStr = cidStr(p.manifestCid);
   const checkpointCount = p.checkpointCount.toI32();
+  const epoch = p.epoch;
   const u = loadShardUpdate(p.taskId, shardIndex);
   if (u != null) {
     const s = u.shard;
-    moveShard(u.task, s, "Submitted");
+    // Disputes of earlier epochs may still be open: the result is then Challenged at once.
+    moveShard(u.task, s, s.openDisputes > 0 ? "Challenged" : "Submitted");
     s.manifestCid = p.manifestCid;
     s.manifestCidStr = manifestCidStr;
     s.checkpointRoot = p.checkpointRoot;
     s.checkpointCount = checkpointCount;
     s.submittedAt = event.block.timestamp;
+    s.submittedBlock = event.block.number;
     s.challengeDeadline = p.challengeDeadline;
     s.deadline = p.challengeDeadline;
     u.save(event);
@@ -309,9 +313,33 @@ export function handleResultSubmitted(event: ResultSubmitted): void {
       a.checkpointRoot = p.checkpointRoot;
       a.checkpointCount = checkpointCount;
       a.submittedAt = event.block.timestamp;
+      a.submittedBlock = event.block.number;
       a.challengeDeadline = p.challengeDeadline;
       saveAssignment(a);
     }
+  }
+  // Every committed checkpoint: leaf i of the result's tree.
+  const taskId = p.taskId.toString();
+  const assignment = assignmentId(taskId, shardIndex, epoch);
+  const checkpoints = p.checkpoints;
+  for (let i = 0; i < checkpoints.length; i++) {
+    const c = new Checkpoint(checkpointId(taskId, shardIndex, epoch, i));
+    c.taskId = p.taskId;
+    c.shardIndex = shardIndex;
+    c.epoch = epoch;
+    c.index = i;
+    c.step = checkpoints[i].step;
+    c.hash = checkpoints[i].hash;
+    c.isFinal = i == checkpoints.length - 1;
+    c.assignmentId = assignment;
+    c.nodeId = p.nodeId;
+    c.checkpointRoot = p.checkpointRoot;
+    c.blockNumber = event.block.number;
+    c.timestamp = event.block.timestamp;
+    c.transactionHash = event.transaction.hash;
+    c.shard = shardId(taskId, shardIndex);
+    c.assignment = assignment;
+    c.save();
   }
   logEvent(event, C, "ResultSubmitted", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
 }
@@ -382,22 +410,19 @@ export function handleShardTimedOut(event: ShardTimedOut): void {
 }
 
 /**
- * When a Challenged shard is re-queued, failed or cancelled, the submitter lost its dispute: that attempt
- * ends here (the contract's onDisputeResolved) with attempts + 1, the auditor cleared and the losing
- * manifest kept to resume from at the disputed checkpoint.
+ * When a Challenged shard is re-queued, failed or cancelled, the live attempt lost a dispute: it ends here
+ * (the contract's onDisputeResolved) with attempts + 1, one open dispute fewer (no ShardDisputeCleared on this
+ * path), the auditor cleared and the losing manifest kept to resume from. resumeFrom: ShardRequeued carries
+ * it; otherwise DisputeResolved (same transaction) sets it from the dispute that lost.
  */
 function afterLostDispute(s: Shard): void {
   if (s.status != "Challenged") return;
   endAttempt(s);
   s.attempts = s.attempts + 1;
+  s.openDisputes = s.openDisputes > 0 ? s.openDisputes - 1 : 0;
   s.auditorNodeId = null;
   s.resumeManifestCid = s.manifestCid;
   s.resumeManifestCidStr = s.manifestCidStr;
-  const disputeId = s.disputeId;
-  if (disputeId) {
-    const d = Dispute.load(disputeId.toString());
-    if (d != null) s.resumeFrom = d.checkpointIndex;
-  }
 }
 
 export function handleShardRequeued(event: ShardRequeued): void {
@@ -446,6 +471,19 @@ export function handleShardCancelled(event: ShardCancelled): void {
   logEvent(event, C, "ShardCancelled", links().shard(p.taskId, shardIndex), agg);
 }
 
+export function handleShardChallengeCommitted(event: ShardChallengeCommitted): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null && u.shard.epoch == p.epoch) {
+    u.shard.challengeCommitted = true;
+    u.shard.revealDeadline = p.revealDeadline;
+    u.save(event);
+  }
+  logEvent(event, C, "ShardChallengeCommitted", links().shard(p.taskId, shardIndex), agg);
+}
+
 export function handleShardChallenged(event: ShardChallenged): void {
   const p = event.params;
   const shardIndex = p.shardIndex.toI32();
@@ -454,9 +492,11 @@ export function handleShardChallenged(event: ShardChallenged): void {
   if (u != null) {
     moveShard(u.task, u.shard, "Challenged");
     u.shard.disputeId = p.disputeId;
+    u.shard.openDisputes = p.openDisputes;
     u.task.disputeCount = u.task.disputeCount + 1;
     u.save(event);
-    const a = currentAssignment(u.shard);
+    // The dispute judges the attempt of its epoch (always the current one when it opens).
+    const a = epochAssignment(p.taskId, shardIndex, p.epoch);
     if (a != null) {
       a.outcome = "Disputed";
       a.disputeId = p.disputeId;
@@ -464,6 +504,65 @@ export function handleShardChallenged(event: ShardChallenged): void {
     }
   }
   logEvent(event, C, "ShardChallenged", links().shard(p.taskId, shardIndex).dispute(p.disputeId), agg);
+}
+
+/** A dispute ended for the submitter (or was moot): one open dispute fewer; Submitted again at zero. */
+export function handleShardDisputeCleared(event: ShardDisputeCleared): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const open = p.openDisputes;
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    s.openDisputes = open;
+    if (s.status == "Challenged" || s.status == "Submitted") {
+      moveShard(u.task, s, open == 0 ? "Submitted" : "Challenged");
+    }
+    u.save(event);
+    // The attempt of the cleared dispute waits for its window again, unless another dispute holds it.
+    const d = Dispute.load(p.disputeId.toString());
+    if (d != null) {
+      const a = epochAssignment(p.taskId, shardIndex, d.epoch);
+      if (a != null && a.outcome == "Disputed" && (open == 0 || d.epoch != s.epoch)) {
+        a.outcome = "Submitted";
+        saveAssignment(a);
+      }
+    }
+  }
+  logEvent(event, C, "ShardDisputeCleared", links().shard(p.taskId, shardIndex).dispute(p.disputeId), agg);
+}
+
+/**
+ * A checkpoint an earlier attempt committed lost its dispute after the shard moved on: new attempts resume
+ * from it, and the attempt in flight is handed back without fault (ShardRequeued / ShardCancelled follow).
+ */
+export function handleShardResumeLowered(event: ShardResumeLowered): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null) {
+    const s = u.shard;
+    s.resumeFrom = p.resumeFrom.toI32();
+    // the dispute that lost is no longer open (no ShardDisputeCleared on this path)
+    s.openDisputes = s.openDisputes > 0 ? s.openDisputes - 1 : 0;
+    const inFlight = s.status == "Assigned" || s.status == "Submitted" || s.status == "Challenged";
+    if (inFlight) {
+      endAttempt(s);
+      s.auditorNodeId = null;
+      moveShard(u.task, s, "Pending");
+    }
+    u.save(event);
+    if (inFlight) {
+      const a = currentAssignment(s);
+      if (a != null) {
+        endAssignment(a, "HandedBack", event);
+        saveAssignment(a);
+      }
+    }
+  }
+  logEvent(event, C, "ShardResumeLowered", links().shard(p.taskId, shardIndex), agg);
 }
 
 export function handleAuditAssigned(event: AuditAssigned): void {

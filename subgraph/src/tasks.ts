@@ -29,9 +29,12 @@ export function endAttempt(shard: Shard): void {
   shard.deadline = null;
   shard.assignedAt = null;
   shard.submittedAt = null;
+  shard.submittedBlock = null;
   shard.challengeDeadline = null;
   shard.checkpointCount = 0;
   shard.auditStatus = "None";
+  shard.challengeCommitted = false;
+  shard.revealDeadline = null;
 }
 
 /** Saves a shard with its reference fields (task, node, auditor, dispute) following the id columns. */
@@ -58,6 +61,12 @@ export function saveAssignment(a: Assignment): void {
   a.shard = shardId(a.taskId.toString(), a.shardIndex);
   a.node = a.nodeId.toString();
   a.save();
+}
+
+/** The assignment that started shard epoch `epoch` (every assignment starts one: seq = epoch). */
+export function epochAssignment(taskId: BigInt, shardIndex: i32, epoch: i32): Assignment | null {
+  if (epoch == 0) return null;
+  return Assignment.load(assignmentId(taskId.toString(), shardIndex, epoch));
 }
 
 /** The shard's current assignment (seq = shard.assignmentCount), if any. */

@@ -22,7 +22,7 @@ describe("networks.mjs", () => {
       startBlock: deployment.contracts.NodeRegistry.startBlock,
     });
     // The randomness source emits nothing: it is not a data source.
-    expect(config).not.toHaveProperty("PrevrandaoRandomness");
+    expect(config).not.toHaveProperty("BlockhashRandomness");
   });
 
   it("rejects a deployment without a contract, or with a bad address or start block", () => {
@@ -62,7 +62,9 @@ describe("networks.mjs", () => {
     expect(stdout).toMatch(/network anvil/);
     const written = JSON.parse(readFileSync(out, "utf8"));
     expect(Object.keys(written)).toEqual(["other", "anvil"]);
-    expect(written.anvil.DisputeManager.startBlock).toBe(5);
+    expect(written.anvil.DisputeManager.startBlock).toBe(7);
+    expect(written.anvil.Sortition.startBlock).toBe(6);
+    expect(written.anvil.TaskManagerExtension.startBlock).toBe(3);
     expect(() =>
       writeNetworks({ deploymentFile: join(tmp, "missing.json"), outFile: join(tmp, "n.json") }),
     ).toThrow(/no deployment file/);

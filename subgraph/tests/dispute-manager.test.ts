@@ -30,8 +30,10 @@ import {
   DAY_1,
   digest,
   fixed,
+  flag,
   mockEvent,
   nrl,
+  resources,
   small,
   uint,
   ZERO_DIGEST,
@@ -46,25 +48,31 @@ function challengedShard(): void {
   post.push(uint("shardCount", 1));
   post.push(big("rewardPerShard", nrl(10)));
   post.push(small("minTier", 0));
-  post.push(small("gpus", 1));
-  post.push(uint("vramMiB", 1024));
-  post.push(small("cpus", 1));
-  post.push(uint("memoryMiB", 1024));
+  post.push(resources(1, 1024, 1, 1024));
   post.push(uint("maxDuration", 3600));
   post.push(small("auditRateBps", 0));
   post.push(big("escrow", nrl(10)));
+  post.push(big("collateralPerShard", nrl(5)));
+  post.push(big("auditFeePerShard", nrl(0)));
   handleTaskPosted(changetype<TaskPosted>(mockEvent(post, DAY_1, 20)));
   const assign = [
     uint("taskId", 1),
     uint("shardIndex", 0),
     uint("nodeId", 7),
+    small("epoch", 1),
     small("attempt", 1),
     uint("deadline", DAY_1 + 3600),
     uint("resumeFrom", 0),
     fixed("resumeManifestCid", ZERO_DIGEST),
   ];
   handleShardAssigned(changetype<ShardAssigned>(mockEvent(assign, DAY_1, 21)));
-  const challenged = [uint("taskId", 1), uint("shardIndex", 0), uint("disputeId", 1)];
+  const challenged = [
+    uint("taskId", 1),
+    uint("shardIndex", 0),
+    uint("disputeId", 1),
+    small("epoch", 1),
+    small("openDisputes", 1),
+  ];
   handleShardChallenged(changetype<ShardChallenged>(mockEvent(challenged, DAY_1, 22)));
 }
 
@@ -73,8 +81,10 @@ function opened(): DisputeOpened {
     uint("disputeId", 1),
     uint("taskId", 1),
     uint("shardIndex", 0),
+    uint("commitId", 1),
     addr("challenger", CHALLENGER),
     uint("submitterNodeId", 7),
+    small("epoch", 1),
     uint("checkpointIndex", 3),
     fixed("leafHash", digest("aa")),
     fixed("challengerHash", digest("bb")),
@@ -153,6 +163,7 @@ describe("a dispute", () => {
       small("votesWrong", 2),
       small("votesRight", 0),
       big("slashed", nrl(5)),
+      flag("live", true),
     ];
     handleDisputeResolved(changetype<DisputeResolved>(mockEvent(resolved, DAY_1 + 1300, 25)));
     assert.fieldEquals("Dispute", "1", "status", "Resolved");

@@ -27,12 +27,14 @@ import {
   ascii32,
   big,
   CLIENT,
+  checkpoints,
   DAY_1,
   DAY_2,
   digest,
   fixed,
   mockEvent,
   nrl,
+  resources,
   small,
   uint,
   ZERO_DIGEST,
@@ -46,14 +48,13 @@ function posted(taskId: i64, shardCount: i64, auditRateBps: i32): TaskPosted {
   params.push(uint("shardCount", shardCount));
   params.push(big("rewardPerShard", nrl(10)));
   params.push(small("minTier", 1));
-  params.push(small("gpus", 1));
-  params.push(uint("vramMiB", 24576));
-  params.push(small("cpus", 8));
-  params.push(uint("memoryMiB", 65536));
+  params.push(resources(1, 24576, 8, 65536));
   params.push(uint("maxDuration", 3600));
   params.push(small("auditRateBps", auditRateBps));
   // 4 shards * 10 NRL + 1 audit * 1 NRL
   params.push(big("escrow", nrl(41)));
+  params.push(big("collateralPerShard", nrl(5)));
+  params.push(big("auditFeePerShard", nrl(1)));
   return changetype<TaskPosted>(mockEvent(params, DAY_1, 20));
 }
 
@@ -62,6 +63,7 @@ function assigned(taskId: i64, shardIndex: i64, nodeId: i64, attempt: i32): Shar
     uint("taskId", taskId),
     uint("shardIndex", shardIndex),
     uint("nodeId", nodeId),
+    small("epoch", 1),
     small("attempt", attempt),
     uint("deadline", DAY_1 + 3600),
     uint("resumeFrom", 0),
@@ -123,14 +125,21 @@ describe("shard lifecycle", () => {
       uint("taskId", 1),
       uint("shardIndex", 0),
       uint("nodeId", 7),
+      small("epoch", 1),
       fixed("manifestCid", digest("4d")),
       fixed("checkpointRoot", digest("77")),
       uint("checkpointCount", 12),
       uint("challengeDeadline", DAY_1 + 7200),
+      checkpoints(12),
     ];
     handleResultSubmitted(changetype<ResultSubmitted>(mockEvent(submit, DAY_1, 22)));
     assert.fieldEquals("Shard", "1-0", "status", "Submitted");
     assert.fieldEquals("Shard", "1-0", "checkpointCount", "12");
+    assert.fieldEquals("Shard", "1-0", "epoch", "1");
+    assert.entityCount("Checkpoint", 12);
+    assert.fieldEquals("Checkpoint", "1-0-1-11", "isFinal", "true");
+    assert.fieldEquals("Checkpoint", "1-0-1-0", "step", "100");
+    assert.fieldEquals("Checkpoint", "1-0-1-0", "assignment", "1-0-1");
     assert.fieldEquals("Shard", "1-0", "deadline", (DAY_1 + 7200).toString());
     assert.fieldEquals("Assignment", "1-0-1", "outcome", "Submitted");
 

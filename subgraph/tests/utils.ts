@@ -81,3 +81,26 @@ export const WORKER = "0x00000000000000000000000000000000000000b2";
 export const CLIENT = "0x00000000000000000000000000000000000000c3";
 export const CHALLENGER = "0x00000000000000000000000000000000000000d4";
 export const TREASURY = "0x00000000000000000000000000000000000000e5";
+
+/** The Resources tuple (gpus, vramMiB, cpus, memoryMiB) of TaskPosted. */
+export function resources(gpus: i32, vramMiB: i64, cpus: i32, memoryMiB: i64): ethereum.EventParam {
+  const t = new ethereum.Tuple();
+  t.push(ethereum.Value.fromI32(gpus));
+  t.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromI64(vramMiB)));
+  t.push(ethereum.Value.fromI32(cpus));
+  t.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromI64(memoryMiB)));
+  return new ethereum.EventParam("resources", ethereum.Value.fromTuple(t));
+}
+
+/** ResultSubmitted's Checkpoint[] (step, hash): `count` checkpoints at steps 100, 200, ... */
+export function checkpoints(count: i32): ethereum.EventParam {
+  const list = new Array<ethereum.Tuple>();
+  for (let i = 0; i < count; i++) {
+    const t = new ethereum.Tuple();
+    t.push(ethereum.Value.fromUnsignedBigInt(BigInt.fromI32((i + 1) * 100)));
+    const nibble = "0123456789abcdef".charAt(i % 16);
+    t.push(ethereum.Value.fromFixedBytes(Bytes.fromHexString(digest(nibble + nibble))));
+    list.push(t);
+  }
+  return new ethereum.EventParam("checkpoints", ethereum.Value.fromTupleArray(list));
+}

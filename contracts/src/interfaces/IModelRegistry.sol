@@ -18,6 +18,8 @@ interface IModelRegistry {
     error ZeroAmount();
     error NotTaskClient(uint256 taskId, address caller);
     error ProvenanceMismatch(uint256 taskId, uint256 shardIndex);
+    /// @notice `weightsHash` with its step and proof is not the last checkpoint leaf the shard committed to.
+    error WeightsNotCommitted(uint256 taskId, uint256 shardIndex, bytes32 weightsHash);
     error ModelDeprecated(uint256 modelId);
     error AlreadyStarred(uint256 modelId, address user);
     error NotStarred(uint256 modelId, address user);
@@ -39,6 +41,7 @@ interface IModelRegistry {
         bytes32 weightsCid,
         bytes32 metadataCid,
         bytes32 manifestCid,
+        bytes32 weightsHash,
         bool verified
     );
     event ModelTransferred(uint256 indexed modelId, address indexed from, address indexed to);

@@ -1,13 +1,29 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Capabilities, NodeView, Resources, SlashReason, Tier, TierThreshold} from "../types/Types.sol";
+import {
+    Capabilities,
+    NodeView,
+    Resources,
+    SeatInfo,
+    SlashReason,
+    Tier,
+    TierThreshold
+} from "../types/Types.sol";
 import {IParameters} from "./IParameters.sol";
 
 /// @title Node registry: staking, collateral, reputation, tiers, slashing and the active set
 /// @notice An operator (cold wallet) registers a node with a worker (hot) key that signs day-to-day calls.
 ///         Bonded stake backs assignments (collateral is locked per assignment); unbonding stake stays
 ///         slashable until withdrawn. A slash jails the node and drops it from the active set.
+///         A worker key consents to serving a node with an EIP-712 signature (domain name "Neural NodeRegistry",
+///         version "1", this chain and contract) over
+///         WorkerConsent(address operator,uint256 nodeId,address worker,uint256 nonce,uint256 deadline), nodeId 0 for
+///         a registration; the nonce is the worker's `workerNonce`. No signature is needed when the worker is the
+///         operator itself. While a node holds live assignments (collateral locked: assigned, submitted, or
+///         challenged shards) its keys are frozen and its unbonding stake cannot be withdrawn.
+///         Committee and audit draws are stake-weighted over the active set through a Fenwick (sum) tree:
+///         `drawActiveNode(point)` is O(log n).
 /// @dev Parameters (IParameters): "minStake", "unbondingPeriod", "jailPeriod".
 ///      Roles: GOVERNOR_ROLE (parameters, tier thresholds), PROTOCOL_ROLE (TaskManager, DisputeManager).
 interface INodeRegistry is IParameters {
@@ -33,6 +49,14 @@ interface INodeRegistry is IParameters {
     error InvalidCapabilities();
     error InvalidTierThresholds(Tier tier);
     error IndexOutOfBounds(uint256 index, uint256 length);
+    /// @notice The worker key did not sign WorkerConsent for this operator, node and nonce (or signed another).
+    error InvalidWorkerConsent(address worker);
+    error WorkerConsentExpired(uint256 deadline);
+    /// @notice The node holds live assignments (`liveCollateral` locked or owed to them): its keys are frozen and
+    ///         its stake cannot leave until they settle.
+    error NodeHasLiveShards(uint256 nodeId, uint256 liveCollateral);
+    /// @notice `point` must be below totalActiveStake.
+    error DrawOutOfRange(uint256 point, uint256 totalActiveStake);
 
     // ----------------------------------------------------------------------------------------------
     // Events
@@ -73,12 +97,16 @@ interface INodeRegistry is IParameters {
     // ----------------------------------------------------------------------------------------------
 
     /// @notice Registers a node and bonds `stakeAmount` NRL (approve first). Returns the new node id (from 1).
+    ///         `consentSignature` is the worker's WorkerConsent for (msg.sender, 0, worker, workerNonce(worker),
+    ///         consentDeadline); empty when `worker == msg.sender`.
     function register(
         address worker,
         Capabilities calldata capabilities,
         uint256 askPrice,
         bytes32 metadataCid,
-        uint256 stakeAmount
+        uint256 stakeAmount,
+        uint256 consentDeadline,
+        bytes calldata consentSignature
     ) external returns (uint256 nodeId);
 
     /// @notice Updates what the node offers. Operator only.
@@ -89,8 +117,15 @@ interface INodeRegistry is IParameters {
         bytes32 metadataCid
     ) external;
 
-    /// @notice Rotates the worker (hot) key. Operator only.
-    function setWorker(uint256 nodeId, address worker) external;
+    /// @notice Rotates the worker (hot) key with the new key's WorkerConsent for (operator, nodeId, worker,
+    ///         workerNonce(worker), consentDeadline) (empty when the worker is the operator). Operator only;
+    ///         reverts NodeHasLiveShards while the node holds live assignments.
+    function setWorker(
+        uint256 nodeId,
+        address worker,
+        uint256 consentDeadline,
+        bytes calldata consentSignature
+    ) external;
 
     /// @notice Adds bonded stake. Anyone may top up a node; tokens come from the caller.
     function stake(uint256 nodeId, uint256 amount) external;
@@ -98,7 +133,8 @@ interface INodeRegistry is IParameters {
     /// @notice Moves free (unlocked) bonded stake into unbonding; restarts the unbonding timer. Operator only.
     function requestUnstake(uint256 nodeId, uint256 amount) external;
 
-    /// @notice Pays out the unbonding amount to the operator once the unbonding period has passed.
+    /// @notice Pays out the unbonding amount to the operator once the unbonding period has passed and the node
+    ///         holds no live assignments (NodeHasLiveShards otherwise).
     function withdraw(uint256 nodeId) external returns (uint256 amount);
 
     /// @notice Leaves the active set; live assignments continue. Operator or worker.
@@ -171,4 +207,23 @@ interface INodeRegistry is IParameters {
     function activeNodeAt(uint256 index) external view returns (uint256 nodeId);
     /// @notice Sum of bonded plus unbonding stake of all nodes; equals the registry's token balance.
     function totalStaked() external view returns (uint256);
+    /// @notice Sum of the bonded stake of the active set: the weight committee and audit draws sample from.
+    function totalActiveStake() external view returns (uint256);
+    /// @notice The active node whose stake interval holds `point` (0 <= point < totalActiveStake), nodes laid out
+    ///         by id: node i owns [Σ stake of active nodes < i, that + stake of i). O(log n).
+    function drawActiveNode(uint256 point) external view returns (uint256 nodeId);
+    /// @notice What a committee or audit draw checks of a candidate, in one call. Zeroes for unknown nodes.
+    function seatInfo(uint256 nodeId) external view returns (SeatInfo memory);
+    /// @notice Collateral of the node's live assignments (locked, plus any a slash cut away and still owed).
+    function liveCollateral(uint256 nodeId) external view returns (uint256);
+    /// @notice The nonce a worker's next WorkerConsent must carry.
+    function workerNonce(address worker) external view returns (uint256);
+    /// @notice The EIP-712 digest a worker signs to consent (see the contract notice).
+    function workerConsentDigest(
+        address operator,
+        uint256 nodeId,
+        address worker,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
 }

@@ -5,8 +5,10 @@ import {
     Assignment,
     AuditStatus,
     ChallengedResult,
+    Checkpoint,
     PostTaskParams,
     ReleaseReason,
+    Resources,
     ShardRef,
     ShardStatus,
     ShardView,
@@ -18,14 +20,18 @@ import {IParameters} from "./IParameters.sol";
 
 /// @title Task escrow and the task / shard state machines
 /// @notice Task:  Open -> Running -> Completed | Cancelled | Failed.
-///         Shard: Pending -> Assigned -> Submitted -> Finalized;  Submitted -> Challenged -> Finalized | Pending;
+///         Shard: Pending -> Assigned -> Submitted -> Finalized;  Submitted <-> Challenged (while disputes are open);
+///                Challenged -> Pending (a dispute lost: re-queued to resume) | Failed (attempts exhausted);
 ///                Assigned -> Pending (release, or timeout with attempts left) | Failed (attempts exhausted).
+///         A submitted result commits its checkpoints on-chain (the root is computed from them). It is paid only
+///         once its challenge window has ended (plus the reveal period when a challenge was committed) with no
+///         dispute open and none lost. A verdict for the submitter covers only the disputed checkpoint.
 ///         The client escrows shardCount * rewardPerShard plus the audit fees of the expected number of audited
 ///         shards. A finalized shard pays its node the reward minus a tier-dependent protocol fee.
-/// @dev Parameters (IParameters): "challengeWindow", "maxAttempts", "collateralRatioBps", "auditFeeBps",
-///      "timeoutSlashBps", "maxShardsPerTask", "minMaxDuration", "maxMaxDuration".
-///      Roles: GOVERNOR_ROLE (parameters, tier fees, treasury), KEEPER_ROLE (assignShards, assignAudit),
-///      DISPUTE_ROLE (the DisputeManager: onChallenged, onDisputeResolved).
+/// @dev Parameters (IParameters): "challengeWindow", "challengeRevealPeriod", "maxAttempts", "collateralRatioBps",
+///      "minCollateral", "auditFeeBps", "timeoutSlashBps", "maxShardsPerTask", "minMaxDuration", "maxMaxDuration".
+///      Roles: GOVERNOR_ROLE (parameters, tier fees, treasury), KEEPER_ROLE (assignShards),
+///      DISPUTE_ROLE (the DisputeManager: challenge commitments and disputes), AUDIT_ROLE (the Sortition: audit draws).
 interface ITaskManager is IParameters {
     // ----------------------------------------------------------------------------------------------
     // Errors
@@ -49,14 +55,17 @@ interface ITaskManager is IParameters {
     error ChallengeWindowOpen(uint256 taskId, uint256 shardIndex, uint64 endsAt);
     error ChallengeWindowClosed(uint256 taskId, uint256 shardIndex, uint64 endedAt);
     error InvalidManifest();
-    error InvalidCheckpointCount(uint32 checkpointCount, uint32 resumeFrom);
+    error InvalidCheckpointCount(uint256 checkpointCount, uint256 resumeFrom, uint256 max);
+    error CollateralBelowMinimum(uint256 collateral, uint256 minCollateral);
+    error StaleEpoch(uint256 taskId, uint256 shardIndex, uint16 epoch, uint16 currentEpoch);
+    error RevealPeriodOver(uint256 taskId, uint256 shardIndex, uint64 revealDeadline);
+    error TooManyDisputes(uint256 taskId, uint256 shardIndex);
     error EmptyBatch();
     error NothingFinalized();
     error AuditBudgetExhausted(uint256 taskId);
     error AuditAlreadyAssigned(uint256 taskId, uint256 shardIndex);
     error NotAuditor(uint256 taskId, uint256 shardIndex, address caller);
     error VerifierIsSubmitter(uint256 nodeId);
-    error InvalidResumeIndex(uint32 resumeFrom, uint32 checkpointCount);
     error NoFeesToSweep();
 
     // ----------------------------------------------------------------------------------------------
@@ -69,13 +78,12 @@ interface ITaskManager is IParameters {
         uint32 shardCount,
         uint256 rewardPerShard,
         Tier minTier,
-        uint16 gpus,
-        uint32 vramMiB,
-        uint16 cpus,
-        uint32 memoryMiB,
+        Resources resources,
         uint64 maxDuration,
         uint16 auditRateBps,
-        uint256 escrow
+        uint256 escrow,
+        uint256 collateralPerShard,
+        uint256 auditFeePerShard
     );
     event TaskStatusChanged(uint256 indexed taskId, TaskStatus oldStatus, TaskStatus newStatus);
     /// @notice Unused escrow (rewards of cancelled/failed shards, unused audit fees) went back to the client.
@@ -84,6 +92,7 @@ interface ITaskManager is IParameters {
         uint256 indexed taskId,
         uint256 indexed shardIndex,
         uint256 indexed nodeId,
+        uint16 epoch,
         uint8 attempt,
         uint64 deadline,
         uint32 resumeFrom,
@@ -96,14 +105,18 @@ interface ITaskManager is IParameters {
         ReleaseReason reason,
         bytes32 logsCid
     );
+    /// @notice `checkpoints` are the committed leaves in order (leaf i = checkpoints[i]); anyone can rebuild the
+    ///         tree and a proof for any leaf from this event alone.
     event ResultSubmitted(
         uint256 indexed taskId,
         uint256 indexed shardIndex,
         uint256 indexed nodeId,
+        uint16 epoch,
         bytes32 manifestCid,
         bytes32 checkpointRoot,
         uint32 checkpointCount,
-        uint64 challengeDeadline
+        uint64 challengeDeadline,
+        Checkpoint[] checkpoints
     );
     event ShardFinalized(
         uint256 indexed taskId,
@@ -124,7 +137,26 @@ interface ITaskManager is IParameters {
     );
     event ShardFailed(uint256 indexed taskId, uint256 indexed shardIndex, uint256 refund);
     event ShardCancelled(uint256 indexed taskId, uint256 indexed shardIndex);
-    event ShardChallenged(uint256 indexed taskId, uint256 indexed shardIndex, uint256 indexed disputeId);
+    /// @notice A challenge was committed against the shard's current epoch: payment now waits for the reveal period.
+    event ShardChallengeCommitted(
+        uint256 indexed taskId, uint256 indexed shardIndex, uint16 epoch, uint64 revealDeadline
+    );
+    event ShardChallenged(
+        uint256 indexed taskId,
+        uint256 indexed shardIndex,
+        uint256 indexed disputeId,
+        uint16 epoch,
+        uint8 openDisputes
+    );
+    /// @notice A dispute ended for the submitter (or was moot); `openDisputes` are still open on the shard.
+    event ShardDisputeCleared(
+        uint256 indexed taskId, uint256 indexed shardIndex, uint256 indexed disputeId, uint8 openDisputes
+    );
+    /// @notice A checkpoint of an earlier attempt lost its dispute after the shard moved on: new attempts resume
+    ///         from `resumeFrom`, and the attempt in flight (if any) was handed back without fault.
+    event ShardResumeLowered(
+        uint256 indexed taskId, uint256 indexed shardIndex, uint32 resumeFrom, uint16 epoch
+    );
     event AuditAssigned(uint256 indexed taskId, uint256 indexed shardIndex, uint256 indexed verifierNodeId);
     event AuditRecorded(
         uint256 indexed taskId,
@@ -164,9 +196,6 @@ interface ITaskManager is IParameters {
     /// @notice Assigns pending shards to eligible nodes and locks each node's collateral, in one batch.
     function assignShards(Assignment[] calldata assignments) external;
 
-    /// @notice Samples a submitted shard for audit by `verifierNodeId` (not the submitter) within the window.
-    function assignAudit(uint256 taskId, uint256 shardIndex, uint256 verifierNodeId) external;
-
     // ----------------------------------------------------------------------------------------------
     // Node (operator or worker key of the assigned node)
     // ----------------------------------------------------------------------------------------------
@@ -174,13 +203,14 @@ interface ITaskManager is IParameters {
     /// @notice Hands an assigned shard back (before the deadline) with a reason and logs so the client sees why.
     function releaseShard(uint256 taskId, uint256 shardIndex, ReleaseReason reason, bytes32 logsCid) external;
 
-    /// @notice Commits a result: manifest CID, Merkle root over checkpoint leaves, number of checkpoints.
+    /// @notice Commits a result: the manifest CID and every checkpoint (step, sha256) in order, the last one being the
+    ///         final weights. The Merkle root is computed on-chain (CheckpointMerkle.root) and stored; the
+    ///         checkpoints are emitted in ResultSubmitted. At least max(1, resumeFrom) and at most 1024 checkpoints.
     function submitResult(
         uint256 taskId,
         uint256 shardIndex,
         bytes32 manifestCid,
-        bytes32 checkpointRoot,
-        uint32 checkpointCount
+        Checkpoint[] calldata checkpoints
     ) external;
 
     /// @notice The assigned verifier records that its re-execution matched; pays the audit fee.
@@ -204,17 +234,43 @@ interface ITaskManager is IParameters {
     // DisputeManager (DISPUTE_ROLE)
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Moves a Submitted shard inside its window to Challenged. If `challenger` is the shard's
-    ///         assigned auditor, its audit is recorded as Challenged and paid.
-    function onChallenged(uint256 taskId, uint256 shardIndex, uint256 disputeId, address challenger)
+    /// @notice A challenge was committed on a Submitted or Challenged shard inside its window. Marks the epoch so
+    ///         payment waits for the reveal period. Returns the epoch and the reveal deadline.
+    function onChallengeCommitted(uint256 taskId, uint256 shardIndex)
         external
-        returns (ChallengedResult memory result);
+        returns (uint16 epoch, uint64 revealDeadline);
 
-    /// @notice Ends a challenge. Submitter right: the shard is finalized and paid. Submitter wrong: the
-    ///         assignment's collateral is unlocked (for the dispute to slash), the node's failure recorded,
-    ///         and the shard re-queued to resume after checkpoint `resumeFrom - 1` of the old manifest
-    ///         (or failed and refunded when attempts are exhausted).
-    function onDisputeResolved(uint256 taskId, uint256 shardIndex, bool submitterWrong, uint32 resumeFrom)
+    /// @notice Opens a dispute on epoch `epoch` of the shard (still current, Submitted or Challenged, before the
+    ///         reveal deadline): one more open dispute, status Challenged. If `challenger` is the shard's assigned
+    ///         auditor, its audit is recorded as Challenged and paid.
+    function onChallenged(
+        uint256 taskId,
+        uint256 shardIndex,
+        uint16 epoch,
+        uint256 disputeId,
+        address challenger
+    ) external returns (ChallengedResult memory result);
+
+    /// @notice Ends a dispute of epoch `epoch` about checkpoint `checkpointIndex`. Returns whether that epoch was
+    ///         still the shard's live result. Live and submitter wrong: the assignment's collateral is unlocked (for
+    ///         the dispute to slash), the failure recorded, and the shard re-queued to resume from the checkpoint
+    ///         (or failed when attempts are exhausted). Live and submitter right: one dispute fewer; the shard is
+    ///         Submitted again when none is left (paid by finalizeShards after its window). Submitter wrong on a
+    ///         checkpoint below the shard's resumeFrom (inherited by the current attempt, or judged in an earlier
+    ///         attempt): resumeFrom drops to it, the attempt in flight is handed back without fault
+    ///         (ShardResumeLowered) and `live` is false, so nobody in flight is slashed for it.
+    function onDisputeResolved(
+        uint256 taskId,
+        uint256 shardIndex,
+        uint16 epoch,
+        uint256 disputeId,
+        bool submitterWrong,
+        uint32 checkpointIndex
+    ) external returns (bool live);
+
+    /// @notice Records the Sortition's audit draw (AUDIT_ROLE): `verifierNodeId` audits epoch `epoch` (Submitted or
+    ///         Challenged, window open, budget left). The verifier is paid when it attests or challenges in time.
+    function onAuditAssigned(uint256 taskId, uint256 shardIndex, uint16 epoch, uint256 verifierNodeId)
         external;
 
     // ----------------------------------------------------------------------------------------------
@@ -244,5 +300,8 @@ interface ITaskManager is IParameters {
     function accruedFees() external view returns (uint256);
     /// @notice Sum of escrowRemaining over all tasks plus accrued fees; the contract's balance covers it.
     function totalOwed() external view returns (uint256);
+    /// @notice Submitted (no dispute open), window ended, and the reveal period too when a challenge was committed.
     function isFinalizable(uint256 taskId, uint256 shardIndex) external view returns (bool);
+    /// @notice Root of `checkpoints` exactly as submitResult computes it.
+    function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32);
 }

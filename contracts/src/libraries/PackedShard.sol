@@ -6,16 +6,19 @@ import {AuditStatus, ShardStatus} from "../types/Types.sol";
 /// @notice The hot fields of one task shard packed in a single storage word. The zero word is a Pending shard
 ///         that was never assigned, so posting a task writes nothing per shard.
 /// @dev Layout, low bits first:
-///      | bits    | field           | width |
-///      | 0-7     | status          | 8     |
-///      | 8-15    | auditStatus     | 8     |
-///      | 16-23   | attempts        | 8     |
-///      | 24-87   | nodeId          | 64    |
-///      | 88-127  | deadline        | 40    |  assignment deadline, or end of the challenge window
-///      | 128-167 | submittedAt     | 40    |
-///      | 168-199 | checkpointCount | 32    |
-///      | 200-231 | resumeFrom      | 32    |
-///      | 232-255 | window          | 24    |  challenge window length fixed at assignment (≤ 30 days)
+///      | bits    | field              | width |
+///      | 0-7     | status             | 8     |
+///      | 8-15    | auditStatus        | 8     |
+///      | 16-23   | attempts           | 8     |  failed attempts
+///      | 24-87   | nodeId             | 64    |
+///      | 88-127  | deadline           | 40    |  assignment deadline, or end of the challenge window
+///      | 128-167 | submittedBlock     | 40    |
+///      | 168-183 | checkpointCount    | 16    |  ≤ 1024
+///      | 184-199 | resumeFrom         | 16    |
+///      | 200-223 | window             | 24    |  challenge window length fixed at assignment (≤ 30 days)
+///      | 224-231 | openDisputes       | 8     |  unresolved disputes of any epoch
+///      | 232-247 | epoch              | 16    |  assignments so far
+///      | 248     | challengeCommitted | 1     |  a challenge was committed against this epoch
 type PackedShard is uint256;
 
 using PackedShardLib for PackedShard global;
@@ -30,8 +33,11 @@ library PackedShardLib {
     uint256 private constant DEADLINE_SHIFT = 88;
     uint256 private constant SUBMITTED_SHIFT = 128;
     uint256 private constant COUNT_SHIFT = 168;
-    uint256 private constant RESUME_SHIFT = 200;
-    uint256 private constant WINDOW_SHIFT = 232;
+    uint256 private constant RESUME_SHIFT = 184;
+    uint256 private constant WINDOW_SHIFT = 200;
+    uint256 private constant DISPUTES_SHIFT = 224;
+    uint256 private constant EPOCH_SHIFT = 232;
+    uint256 private constant COMMITTED_SHIFT = 248;
 
     function status(PackedShard w) internal pure returns (ShardStatus) {
         return ShardStatus(uint8(PackedShard.unwrap(w)));
@@ -53,20 +59,32 @@ library PackedShardLib {
         return uint40(PackedShard.unwrap(w) >> DEADLINE_SHIFT);
     }
 
-    function submittedAt(PackedShard w) internal pure returns (uint40) {
+    function submittedBlock(PackedShard w) internal pure returns (uint40) {
         return uint40(PackedShard.unwrap(w) >> SUBMITTED_SHIFT);
     }
 
-    function checkpointCount(PackedShard w) internal pure returns (uint32) {
-        return uint32(PackedShard.unwrap(w) >> COUNT_SHIFT);
+    function checkpointCount(PackedShard w) internal pure returns (uint16) {
+        return uint16(PackedShard.unwrap(w) >> COUNT_SHIFT);
     }
 
-    function resumeFrom(PackedShard w) internal pure returns (uint32) {
-        return uint32(PackedShard.unwrap(w) >> RESUME_SHIFT);
+    function resumeFrom(PackedShard w) internal pure returns (uint16) {
+        return uint16(PackedShard.unwrap(w) >> RESUME_SHIFT);
     }
 
     function window(PackedShard w) internal pure returns (uint24) {
         return uint24(PackedShard.unwrap(w) >> WINDOW_SHIFT);
+    }
+
+    function openDisputes(PackedShard w) internal pure returns (uint8) {
+        return uint8(PackedShard.unwrap(w) >> DISPUTES_SHIFT);
+    }
+
+    function epoch(PackedShard w) internal pure returns (uint16) {
+        return uint16(PackedShard.unwrap(w) >> EPOCH_SHIFT);
+    }
+
+    function challengeCommitted(PackedShard w) internal pure returns (bool) {
+        return (PackedShard.unwrap(w) >> COMMITTED_SHIFT) & 1 == 1;
     }
 
     function setStatus(PackedShard w, ShardStatus v) internal pure returns (PackedShard) {
@@ -89,20 +107,32 @@ library PackedShardLib {
         return _set(w, DEADLINE_SHIFT, type(uint40).max, v);
     }
 
-    function setSubmittedAt(PackedShard w, uint40 v) internal pure returns (PackedShard) {
+    function setSubmittedBlock(PackedShard w, uint40 v) internal pure returns (PackedShard) {
         return _set(w, SUBMITTED_SHIFT, type(uint40).max, v);
     }
 
-    function setCheckpointCount(PackedShard w, uint32 v) internal pure returns (PackedShard) {
-        return _set(w, COUNT_SHIFT, type(uint32).max, v);
+    function setCheckpointCount(PackedShard w, uint16 v) internal pure returns (PackedShard) {
+        return _set(w, COUNT_SHIFT, type(uint16).max, v);
     }
 
-    function setResumeFrom(PackedShard w, uint32 v) internal pure returns (PackedShard) {
-        return _set(w, RESUME_SHIFT, type(uint32).max, v);
+    function setResumeFrom(PackedShard w, uint16 v) internal pure returns (PackedShard) {
+        return _set(w, RESUME_SHIFT, type(uint16).max, v);
     }
 
     function setWindow(PackedShard w, uint24 v) internal pure returns (PackedShard) {
         return _set(w, WINDOW_SHIFT, type(uint24).max, v);
+    }
+
+    function setOpenDisputes(PackedShard w, uint8 v) internal pure returns (PackedShard) {
+        return _set(w, DISPUTES_SHIFT, type(uint8).max, v);
+    }
+
+    function setEpoch(PackedShard w, uint16 v) internal pure returns (PackedShard) {
+        return _set(w, EPOCH_SHIFT, type(uint16).max, v);
+    }
+
+    function setChallengeCommitted(PackedShard w, bool v) internal pure returns (PackedShard) {
+        return _set(w, COMMITTED_SHIFT, 1, v ? 1 : 0);
     }
 
     function _set(PackedShard w, uint256 shift, uint256 mask, uint256 v) private pure returns (PackedShard) {

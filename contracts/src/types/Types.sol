@@ -73,17 +73,31 @@ enum Vote {
     DataUnavailable
 }
 
+/// @notice Drawing: the committee waits for its seed block (call `drawCommittee`); Voting: commit and reveal.
 enum DisputeStatus {
     None,
+    Drawing,
     Voting,
     Resolved
 }
 
+/// @notice Life of a challenge commitment: Committed (bond held, claim hidden) -> Revealed (a dispute opened)
+///         | Closed (never revealed: bond forfeited, or returned when the attempt it targeted already lost).
+enum ChallengeCommitStatus {
+    None,
+    Committed,
+    Revealed,
+    Closed
+}
+
+/// @notice NoCommittee: no committee could be drawn (too few eligible nodes); the bond goes back to the challenger
+///         and the checkpoint stands.
 enum DisputeOutcome {
     None,
     SubmitterWrong,
     SubmitterRight,
-    NoQuorumSubmitterPresumedRight
+    NoQuorumSubmitterPresumedRight,
+    NoCommittee
 }
 
 enum PayoutKind {
@@ -173,17 +187,27 @@ struct TaskView {
 struct ShardView {
     ShardStatus status;
     AuditStatus auditStatus;
-    uint8 attempts;
+    uint8 attempts; // failed attempts so far (timeouts, lost disputes)
+    uint16 epoch; // assignment counter: every assignment starts a new epoch; disputes name the epoch they judge
+    uint8 openDisputes; // disputes of this shard (any epoch) not yet resolved; finalization waits for zero
+    bool challengeCommitted; // a challenge was committed in this epoch: payment waits for the reveal period
     uint64 nodeId;
     uint64 auditorNodeId;
-    uint64 deadline; // assignment deadline (Assigned) or end of challenge window (Submitted)
-    uint64 submittedAt;
+    uint64 deadline; // assignment deadline (Assigned) or end of challenge window (Submitted, Challenged)
+    uint64 submittedBlock; // block of submitResult; block submittedBlock + 1 seeds the audit draw
     uint32 checkpointCount;
     uint32 resumeFrom; // number of undisputed checkpoints a new attempt starts after
     bytes32 manifestCid;
-    bytes32 checkpointRoot;
+    bytes32 checkpointRoot; // computed on-chain from the submitted checkpoints
     bytes32 resumeManifestCid; // manifest holding the checkpoints to resume from
-    uint256 disputeId;
+    uint256 disputeId; // latest dispute opened on the shard
+}
+
+/// @notice One training checkpoint as committed by `submitResult`: its leaf index is its position.
+///         `hash` is the sha256 of the checkpoint file; the last checkpoint is the final weights.
+struct Checkpoint {
+    uint64 step;
+    bytes32 hash;
 }
 
 struct Assignment {
@@ -201,6 +225,7 @@ struct ShardRef {
 struct ChallengedResult {
     address client;
     uint64 submitterNodeId;
+    uint16 epoch;
     uint32 checkpointCount;
     bytes32 checkpointRoot;
     uint128 collateral;
@@ -221,6 +246,9 @@ struct DisputeView {
     DisputeStatus status;
     DisputeOutcome outcome;
     uint8 round;
+    uint16 epoch; // shard epoch (attempt) the dispute judges
+    uint64 seedBlock; // block whose hash seeds the current round's committee
+    uint256 commitId; // the challenge commitment this dispute revealed
     uint8 votesWrong; // SubmitterWrong + DataUnavailable
     uint8 votesRight;
     uint8 reveals;
@@ -238,6 +266,41 @@ struct DisputeView {
     uint64[] committee;
 }
 
+struct ChallengeCommitView {
+    ChallengeCommitStatus status;
+    address challenger;
+    uint64 taskId;
+    uint32 shardIndex;
+    uint16 epoch;
+    uint64 committedBlock; // the committee seed is the randomness of the block after it
+    uint64 revealDeadline;
+    uint128 bond;
+    bytes32 commitment;
+    uint256 disputeId; // set once revealed
+}
+
+/// @notice Who a committee draw leaves out, and the per-seat minimums.
+struct CommitteeRules {
+    address submitterOperator; // every node of this operator is excluded
+    address challenger; // nodes with the challenger as operator or worker are excluded
+    address client; // nodes with the client as operator or worker are excluded
+    uint8 size; // seats to fill
+    uint16 maxTries; // draws per seat before giving up
+    Tier minTier;
+    uint128 minStake;
+    uint64 registeredBefore; // a member must have registered at or before this time (age minimum)
+}
+
+/// @notice What a committee draw needs to know of one node, in one call.
+struct SeatInfo {
+    address operator;
+    address worker;
+    Tier tier;
+    bool active;
+    uint64 registeredAt;
+    uint128 stake;
+}
+
 struct PublishParams {
     string name;
     string license; // SPDX identifier, e.g. "Apache-2.0"
@@ -247,6 +310,15 @@ struct PublishParams {
     uint256 sourceTaskId; // 0 = none
     uint256 sourceShard;
     bytes32 manifestCid; // must equal the finalized shard's manifest for verified provenance
+    WeightsProof weights; // the final-weights leaf of that shard (ignored without a source task)
+}
+
+/// @notice Opens the last checkpoint leaf of a shard's commitment: the final weights. `hash` is the sha256 of
+///         the weights file, `step` its training step, `proof` the Merkle proof under the shard's checkpointRoot.
+struct WeightsProof {
+    uint64 step;
+    bytes32 hash;
+    bytes32[] proof;
 }
 
 struct VersionParams {
@@ -255,6 +327,7 @@ struct VersionParams {
     uint256 sourceTaskId;
     uint256 sourceShard;
     bytes32 manifestCid;
+    WeightsProof weights;
 }
 
 struct ModelView {
@@ -278,5 +351,6 @@ struct ModelVersionView {
     bytes32 weightsCid;
     bytes32 metadataCid;
     bytes32 manifestCid;
+    bytes32 weightsHash; // sha256 of the weights file, bound to the shard's final checkpoint when verified
     bytes32 arweaveTxId;
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {PostTaskParams, Vote} from "../../src/types/Types.sol";
+import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 import {NeuralTest} from "../utils/NeuralTest.sol";
 
 /// @notice Collateral of live assignments across a slash that clamps `locked` (NodeRegistry keeps the cut part
@@ -71,12 +72,14 @@ contract CollateralAfterSlashTest is NeuralTest {
         _finalizeAll(t1);
         assertGe(_node(X).locked, COLLATERAL, "T3's collateral must stay locked"); // fails: 40 NRL locked
 
-        // Impact (reached once fixed): X unstakes all free stake, waits out the unbonding, withdraws, then
-        // submits a bad T3 result and loses: the client must still get the full collateral.
+        // Impact (reached once fixed): X unstakes all free stake and waits out the unbonding; the withdrawal is
+        // refused while T3 is live (NodeHasLiveShards), and a bad T3 result that loses still compensates the
+        // client with the full collateral.
         uint256 free = registry.freeStake(X);
         vm.prank(operatorOf[X]);
         registry.requestUnstake(X, free);
         vm.warp(block.timestamp + UNBONDING_PERIOD);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, X, COLLATERAL));
         registry.withdraw(X);
         _submit(t3, 0, keccak256("m3"), _leaves(BAD, 4));
         uint256 clientBefore = token.balanceOf(client);

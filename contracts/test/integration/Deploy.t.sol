@@ -41,7 +41,11 @@ contract DeployTest is Test {
         assertEq(d.taskManager.registry(), address(d.registry));
         assertEq(d.taskManager.treasury(), treasury);
         assertEq(d.disputeManager.treasury(), treasury);
-        assertEq(d.disputeManager.randomness(), address(d.randomness));
+        assertEq(address(d.disputeManager.sortition()), address(d.sortition));
+        assertEq(d.sortition.randomness(), address(d.randomness));
+        assertEq(d.sortition.registry(), address(d.registry));
+        assertEq(d.sortition.taskManager(), address(d.taskManager));
+        assertEq(d.taskManager.extension(), address(d.taskManagerExtension));
         assertEq(d.modelRegistry.token(), address(d.token));
         assertEq(d.modelRegistry.taskManager(), address(d.taskManager));
 
@@ -55,12 +59,15 @@ contract DeployTest is Test {
         assertTrue(d.registry.hasRole(protocolRole, address(d.disputeManager)));
         assertFalse(d.registry.hasRole(protocolRole, deployer));
         assertTrue(d.taskManager.hasRole(d.taskManager.DISPUTE_ROLE(), address(d.disputeManager)));
+        assertTrue(d.taskManager.hasRole(d.taskManager.AUDIT_ROLE(), address(d.sortition)));
+        assertFalse(d.taskManager.hasRole(d.taskManager.AUDIT_ROLE(), keeper));
         assertTrue(d.taskManager.hasRole(d.taskManager.KEEPER_ROLE(), keeper));
         assertFalse(d.taskManager.hasRole(d.taskManager.KEEPER_ROLE(), deployer));
     }
 
     function _checkGovernor(Deploy.Deployment memory d, address gov, address other) internal view {
-        address[3] memory governed = [address(d.registry), address(d.taskManager), address(d.disputeManager)];
+        address[4] memory governed =
+            [address(d.registry), address(d.taskManager), address(d.disputeManager), address(d.sortition)];
         for (uint256 i = 0; i < governed.length; ++i) {
             GovernedLike c = GovernedLike(governed[i]);
             assertTrue(c.hasRole(bytes32(0), gov), "admin");

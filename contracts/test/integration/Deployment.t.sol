@@ -25,7 +25,8 @@ contract DeploymentTest is NeuralTest {
         assertEq(address(disputeManager.token()), address(token));
         assertEq(address(disputeManager.registry()), address(registry));
         assertEq(address(disputeManager.taskManager()), address(taskManager));
-        assertEq(disputeManager.randomness(), address(randomness));
+        assertEq(address(disputeManager.sortition()), address(sortition));
+        assertEq(sortition.randomness(), address(randomness));
         assertEq(disputeManager.treasury(), treasury);
         assertEq(models.token(), address(token));
         assertEq(models.taskManager(), address(taskManager));
@@ -37,18 +38,20 @@ contract DeploymentTest is NeuralTest {
         assertTrue(registry.hasRole(protocolRole, address(disputeManager)), "registry PROTOCOL -> disputes");
         assertTrue(taskManager.hasRole(taskManager.DISPUTE_ROLE(), address(disputeManager)), "DISPUTE_ROLE");
         assertTrue(taskManager.hasRole(taskManager.KEEPER_ROLE(), keeper), "KEEPER_ROLE");
+        assertTrue(taskManager.hasRole(taskManager.AUDIT_ROLE(), address(sortition)), "AUDIT_ROLE");
         assertFalse(registry.hasRole(protocolRole, keeper));
         assertFalse(registry.hasRole(protocolRole, deployer));
         assertFalse(taskManager.hasRole(taskManager.DISPUTE_ROLE(), deployer));
         assertFalse(taskManager.hasRole(taskManager.KEEPER_ROLE(), deployer));
 
-        IAccessControl[3] memory governed = [
+        IAccessControl[4] memory governed = [
             IAccessControl(address(registry)),
             IAccessControl(address(taskManager)),
-            IAccessControl(address(disputeManager))
+            IAccessControl(address(disputeManager)),
+            IAccessControl(address(sortition))
         ];
         bytes32 governorRole = registry.GOVERNOR_ROLE();
-        for (uint256 i; i < 3; ++i) {
+        for (uint256 i; i < 4; ++i) {
             assertTrue(governed[i].hasRole(bytes32(0), governor), "governor is admin");
             assertTrue(governed[i].hasRole(governorRole, governor), "governor role");
             assertFalse(governed[i].hasRole(bytes32(0), deployer), "deployer renounced admin");
@@ -68,6 +71,11 @@ contract DeploymentTest is NeuralTest {
         assertEq(taskManager.getParameter("maxShardsPerTask"), 1000);
         assertEq(taskManager.getParameter("minMaxDuration"), 60);
         assertEq(taskManager.getParameter("maxMaxDuration"), 30 days);
+        assertEq(taskManager.getParameter("challengeRevealPeriod"), CHALLENGE_REVEAL_PERIOD);
+        assertEq(taskManager.getParameter("minCollateral"), 1e15);
+        assertEq(disputeManager.getParameter("committeeMinStake"), 100 * NRL);
+        assertEq(disputeManager.getParameter("committeeMinAge"), COMMITTEE_MIN_AGE);
+        assertEq(sortition.getParameter("auditSampleTries"), 64);
         assertEq(disputeManager.getParameter("committeeSize"), COMMITTEE_SIZE);
         assertEq(disputeManager.getParameter("committeeMinTier"), uint256(Tier.Bronze));
         assertEq(disputeManager.getParameter("challengeBond"), CHALLENGE_BOND);
@@ -112,6 +120,7 @@ contract DeploymentTest is NeuralTest {
         bytes32 governorRole = registry.GOVERNOR_ROLE();
         bytes32 keeperRole = taskManager.KEEPER_ROLE();
         bytes32 disputeRole = taskManager.DISPUTE_ROLE();
+        bytes32 auditRole = taskManager.AUDIT_ROLE();
 
         vm.startPrank(caller);
         _expectUnauthorized(caller, protocolRole);
@@ -135,12 +144,14 @@ contract DeploymentTest is NeuralTest {
         a[0] = Assignment({taskId: uint64(taskId), shardIndex: 0, nodeId: uint64(nodeId)});
         _expectUnauthorized(caller, keeperRole);
         taskManager.assignShards(a);
-        _expectUnauthorized(caller, keeperRole);
-        taskManager.assignAudit(taskId, 0, nodeId);
+        _expectUnauthorized(caller, auditRole);
+        taskManager.onAuditAssigned(taskId, 0, 1, nodeId);
         _expectUnauthorized(caller, disputeRole);
-        taskManager.onChallenged(taskId, 0, 1, caller);
+        taskManager.onChallengeCommitted(taskId, 0);
         _expectUnauthorized(caller, disputeRole);
-        taskManager.onDisputeResolved(taskId, 0, true, 0);
+        taskManager.onChallenged(taskId, 0, 1, 1, caller);
+        _expectUnauthorized(caller, disputeRole);
+        taskManager.onDisputeResolved(taskId, 0, 1, 1, true, 0);
         _expectUnauthorized(caller, governorRole);
         taskManager.setParameter("challengeWindow", 2 days);
         _expectUnauthorized(caller, governorRole);
@@ -153,7 +164,9 @@ contract DeploymentTest is NeuralTest {
         _expectUnauthorized(caller, governorRole);
         disputeManager.setTreasury(caller == address(0) ? stranger : caller);
         _expectUnauthorized(caller, governorRole);
-        disputeManager.setRandomnessSource(caller == address(0) ? stranger : caller);
+        sortition.setRandomnessSource(caller == address(0) ? stranger : caller);
+        _expectUnauthorized(caller, governorRole);
+        sortition.setParameter("auditSampleTries", 1);
         vm.stopPrank();
 
         // Nothing moved.
@@ -170,7 +183,7 @@ contract DeploymentTest is NeuralTest {
         _expectUnauthorized(keeper, registry.PROTOCOL_ROLE());
         registry.slash(nodeId, 1, keeper, SlashReason.Timeout);
         _expectUnauthorized(keeper, taskManager.DISPUTE_ROLE());
-        taskManager.onDisputeResolved(taskId, 0, false, 0);
+        taskManager.onDisputeResolved(taskId, 0, 1, 1, false, 0);
         _expectUnauthorized(keeper, taskManager.GOVERNOR_ROLE());
         taskManager.setParameter("maxAttempts", 1);
         vm.stopPrank();

@@ -9,6 +9,7 @@ import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
 import {
     AuditStatus,
     ChallengeParams,
+    Checkpoint,
     DisputeOutcome,
     DisputeStatus,
     DisputeView,
@@ -150,21 +151,27 @@ contract DisputesTest is NeuralTest {
         _assertDrained();
     }
 
-    /// @dev A forged leaf and a challenge by the submitter itself are refused.
+    /// @dev A forged leaf and a challenge by the submitter itself are refused at reveal (state rolled back).
     function _refusedChallenges(ChallengeParams memory p) internal {
+        uint256 snap = vm.snapshotState();
         ChallengeParams memory forged = _challengeParams(taskId, 0, BAD_RUN, CKPTS, D);
         forged.leafHash = keccak256("not committed");
+        uint256 forgedCommit = _commitChallenge(challenger, forged);
+        address sub = workerOf[SUBMITTER];
+        _fund(sub, CHALLENGE_BOND);
+        vm.prank(sub);
+        token.approve(address(disputeManager), CHALLENGE_BOND);
+        uint256 selfCommit = _commitChallenge(sub, p);
+        vm.roll(block.number + 2);
+        bytes32 salt = _challengeSalt(challenger, forged);
         vm.prank(challenger);
         vm.expectRevert(IDisputeManager.InvalidMerkleProof.selector);
-        disputeManager.challenge(forged);
-        _fund(workerOf[SUBMITTER], CHALLENGE_BOND);
-        vm.startPrank(workerOf[SUBMITTER]);
-        token.approve(address(disputeManager), CHALLENGE_BOND);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDisputeManager.ChallengerIsSubmitter.selector, workerOf[SUBMITTER])
-        );
-        disputeManager.challenge(p);
-        vm.stopPrank();
+        disputeManager.revealChallenge(forgedCommit, forged, salt);
+        salt = _challengeSalt(sub, p);
+        vm.prank(sub);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.ChallengerIsSubmitter.selector, sub));
+        disputeManager.revealChallenge(selfCommit, p, salt);
+        vm.revertToState(snap);
     }
 
     /// @dev The losing submitter is slashed, jailed, its collateral released; the shard waits to resume at D.
@@ -195,17 +202,21 @@ contract DisputesTest is NeuralTest {
         }
         vm.expectEmit(address(taskManager));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, rerun, 2, uint64(block.timestamp + MAX_DURATION), uint32(D), MANIFEST_1
+            taskId, 0, rerun, 2, 2, uint64(block.timestamp + MAX_DURATION), uint32(D), MANIFEST_1
         );
         _assign(taskId, 0, rerun);
 
-        bytes32[] memory leaves = _resumedLeaves(BAD_RUN, D, GOOD_RUN, CKPTS);
+        Checkpoint[] memory cps = _resumedLeaves(BAD_RUN, D, GOOD_RUN, CKPTS);
+        bytes32[] memory leaves = CheckpointTree.leavesOf(cps);
         CheckpointTree.Tree memory tree = CheckpointTree.build(leaves);
         // Fewer checkpoints than the resume point are refused.
+        Checkpoint[] memory one = new Checkpoint[](1);
+        one[0] = cps[0];
         vm.prank(workerOf[rerun]);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 1, uint32(D)));
-        taskManager.submitResult(taskId, 0, MANIFEST_2, tree.root(), 1);
-        _submit(taskId, 0, MANIFEST_2, leaves);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 1, D, 1024));
+        taskManager.submitResult(taskId, 0, MANIFEST_2, one);
+        _submit(taskId, 0, MANIFEST_2, cps);
+        assertEq(taskManager.getShard(taskId, 0).checkpointRoot, tree.root(), "root computed on-chain");
 
         // The new root commits to the undisputed checkpoints 0..D-1 unchanged, and not to the bad one.
         bytes32 newRoot = taskManager.getShard(taskId, 0).checkpointRoot;
@@ -236,23 +247,25 @@ contract DisputesTest is NeuralTest {
     // 5. False challenge
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice The shard's auditor challenges an honest result (its audit fee is paid when it challenges). The
-    ///         committee votes SubmitterRight: the shard is finalized and paid, the bond is split between the
-    ///         submitter's operator (50%) and the majority voters; the rounding dust goes to the treasury.
+    /// @notice The shard's auditor (drawn by the Sortition from the block after the submission) challenges an
+    ///         honest result (its audit fee is paid when it challenges). The committee votes SubmitterRight: the
+    ///         verdict covers checkpoint 1 only, so the shard goes back to Submitted and is paid after its window
+    ///         and the reveal period; the bond is split between the submitter's operator (50%) and the majority
+    ///         voters; the rounding dust goes to the treasury.
     function test_falseChallenge_bondToSubmitterAndVoters() public {
         uint256 clientBefore = token.balanceOf(client);
         _submitted(GOOD_RUN, MANIFEST_1, 10_000);
-        uint256 auditor = 2;
-        vm.prank(keeper);
-        taskManager.assignAudit(taskId, 0, auditor);
+        vm.roll(block.number + 2); // the audit seed is the hash of the block after the submission
+        vm.prank(stranger);
+        uint256 auditor = sortition.assignAudit(taskId, 0);
+        assertTrue(auditor != SUBMITTER, "never the submitter");
 
         address chal = workerOf[auditor];
         _fund(chal, CHALLENGE_BOND);
         vm.prank(chal);
         token.approve(address(disputeManager), CHALLENGE_BOND);
         ChallengeParams memory p = _challengeParams(taskId, 0, GOOD_RUN, CKPTS, 1);
-        vm.prank(chal);
-        uint256 id = disputeManager.challenge(p);
+        uint256 id = _challengeFrom(chal, p);
         assertEq(token.balanceOf(operatorOf[auditor]), AUDIT_FEE, "audit fee paid on challenge");
         assertEq(uint8(taskManager.getShard(taskId, 0).auditStatus), uint8(AuditStatus.Challenged));
         uint64[] memory c = _committee(id);
@@ -266,6 +279,12 @@ contract DisputesTest is NeuralTest {
         Vm.Log[] memory logs = vm.getRecordedLogs();
 
         assertEq(uint8(disputeManager.getDispute(id).outcome), uint8(DisputeOutcome.SubmitterRight));
+        assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Submitted), "not paid yet");
+        assertFalse(taskManager.isFinalizable(taskId, 0), "window still open");
+        _pastWindow(taskId, 0);
+        assertFalse(taskManager.isFinalizable(taskId, 0), "a committed challenge adds the reveal period");
+        _pastRevealPeriod(taskId, 0);
+        _finalizeAll(taskId);
         assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Finalized), "finalized");
         assertEq(uint8(taskManager.getTask(taskId).status), uint8(TaskStatus.Completed));
         uint256 toSubmitter = CHALLENGE_BOND * SUBMITTER_BOND_SHARE_BPS / BPS;
@@ -361,8 +380,16 @@ contract DisputesTest is NeuralTest {
         uint256 treasuryBefore = token.balanceOf(treasury);
         _resolveAfterReveal(id);
         DisputeView memory dv = disputeManager.getDispute(id);
-        assertEq(uint8(dv.status), uint8(DisputeStatus.Voting), "still open");
-        assertEq(dv.round, 1, "redrawn");
+        assertEq(uint8(dv.status), uint8(DisputeStatus.Drawing), "waiting for the redraw's seed block");
+        assertEq(dv.round, 1, "round 1");
+        assertEq(dv.seedBlock, block.number + 1, "seeded by the next block, whoever called");
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.SeedNotReady.selector, id, dv.seedBlock));
+        disputeManager.drawCommittee(id);
+        vm.roll(block.number + 2);
+        vm.prank(stranger);
+        disputeManager.drawCommittee(id);
+        dv = disputeManager.getDispute(id);
+        assertEq(uint8(dv.status), uint8(DisputeStatus.Voting), "redrawn");
         assertEq(dv.reveals, 0);
         assertEq(token.balanceOf(treasury), treasuryBefore + 2 * NON_REVEAL_SLASH, "two silent members");
         assertEq(_node(c0[1]).slashCount, 1);
@@ -392,8 +419,11 @@ contract DisputesTest is NeuralTest {
             treasuryBefore + 5 * NON_REVEAL_SLASH + CHALLENGE_BOND - toSubmitter,
             "penalties and the voters' half of the bond"
         );
-        assertEq(token.balanceOf(operatorOf[SUBMITTER]), REWARD - _fee(REWARD, FEE_BRONZE) + toSubmitter);
         assertEq(_payouts(logs, id, address(0)), CHALLENGE_BOND);
+        assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Submitted));
+        _pastRevealPeriod(taskId, 0);
+        _finalizeAll(taskId);
+        assertEq(token.balanceOf(operatorOf[SUBMITTER]), REWARD - _fee(REWARD, FEE_BRONZE) + toSubmitter);
         assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Finalized));
         assertEq(uint8(taskManager.getTask(taskId).status), uint8(TaskStatus.Completed));
         _assertSystem();
@@ -486,21 +516,23 @@ contract DisputesTest is NeuralTest {
         _assertDrained();
     }
 
-    /// @notice A challenge after the window, or on a shard that is not Submitted, is refused and takes no bond.
+    /// @notice A challenge committed after the window, or on a shard that is not Submitted, is refused and takes
+    ///         no bond.
     function test_challenge_outsideWindowRefused() public {
         _submitted(BAD_RUN, MANIFEST_1, 0);
         ChallengeParams memory p = _challengeParams(taskId, 0, BAD_RUN, CKPTS, D);
+        bytes32 c = disputeManager.challengeCommitment(challenger, p, bytes32(0));
         uint64 end = taskManager.getShard(taskId, 0).deadline;
         vm.warp(uint256(end) + 1);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
-        disputeManager.challenge(p);
+        disputeManager.commitChallenge(p.taskId, p.shardIndex, c);
         _finalizeAll(taskId);
         vm.prank(challenger);
         vm.expectRevert(
             abi.encodeWithSelector(ITaskManager.InvalidShardStatus.selector, taskId, 0, ShardStatus.Finalized)
         );
-        disputeManager.challenge(p);
+        disputeManager.commitChallenge(p.taskId, p.shardIndex, c);
         assertEq(disputeManager.totalBonded(), 0);
         _assertSystem();
     }

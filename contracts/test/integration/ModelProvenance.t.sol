@@ -3,19 +3,25 @@ pragma solidity 0.8.30;
 
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {
+    Checkpoint,
     ModelVersionView,
     ModelView,
     PublishParams,
     ShardStatus,
     VersionParams,
-    Vote
+    Vote,
+    WeightsProof
 } from "../../src/types/Types.sol";
+import {CheckpointTree} from "../utils/CheckpointTree.sol";
 import {NeuralTest} from "../utils/NeuralTest.sol";
 
 /// @notice Publishing models whose provenance the ModelRegistry verifies against the deployed TaskManager:
 ///         only the client of a task, only from a Finalized shard, only with the manifest that shard committed
-///         (after a lost dispute: the re-run's manifest, never the losing one).
+///         (after a lost dispute: the re-run's manifest, never the losing one), and only with the weights that
+///         are the shard's committed final checkpoint.
 contract ModelProvenanceTest is NeuralTest {
+    using CheckpointTree for CheckpointTree.Tree;
+
     uint256 internal constant REWARD = 100 * NRL;
     bytes32 internal constant RUN = keccak256("run");
     bytes32 internal constant MANIFEST = keccak256("manifest");
@@ -25,7 +31,26 @@ contract ModelProvenanceTest is NeuralTest {
         _registerNodes(6, 500 * NRL);
     }
 
+    /// @dev The final-weights leaf (the last checkpoint) of `cps` with its proof.
+    function _weights(Checkpoint[] memory cps) internal pure returns (WeightsProof memory w) {
+        uint256 last = cps.length - 1;
+        bytes32[] memory leaves = CheckpointTree.leavesOf(cps);
+        w = WeightsProof({
+            step: cps[last].step,
+            hash: cps[last].hash,
+            proof: CheckpointTree.build(leaves).proof(leaves[last])
+        });
+    }
+
     function _publishParams(uint256 taskId, uint256 shard, bytes32 manifest)
+        internal
+        pure
+        returns (PublishParams memory)
+    {
+        return _publishParams(taskId, shard, manifest, _leaves(RUN, 3));
+    }
+
+    function _publishParams(uint256 taskId, uint256 shard, bytes32 manifest, Checkpoint[] memory cps)
         internal
         pure
         returns (PublishParams memory)
@@ -38,7 +63,8 @@ contract ModelProvenanceTest is NeuralTest {
             parentModelId: 0,
             sourceTaskId: taskId,
             sourceShard: shard,
-            manifestCid: manifest
+            manifestCid: manifest,
+            weights: _weights(cps)
         });
     }
 
@@ -76,6 +102,7 @@ contract ModelProvenanceTest is NeuralTest {
         uint256 modelId = models.publish(p);
         ModelVersionView memory v = models.getVersion(modelId, 1);
         assertTrue(v.verified, "verified provenance");
+        assertEq(v.weightsHash, _ckptHash(RUN, 2), "the final checkpoint is the weights");
         assertEq(v.sourceTaskId, taskId);
         assertEq(v.sourceShard, 0);
         assertEq(v.manifestCid, MANIFEST);
@@ -88,7 +115,8 @@ contract ModelProvenanceTest is NeuralTest {
             metadataCid: keccak256("metadata v2"),
             sourceTaskId: taskId,
             sourceShard: 1,
-            manifestCid: keccak256("manifest 1")
+            manifestCid: keccak256("manifest 1"),
+            weights: _weights(_leaves(keccak256("run 1"), 3))
         });
         vm.prank(client);
         assertEq(models.addVersion(modelId, vp), 2);
@@ -136,15 +164,54 @@ contract ModelProvenanceTest is NeuralTest {
             ++rerun;
         }
         _assign(taskId, 0, rerun);
-        _submit(taskId, 0, rerunManifest, _resumedLeaves(bad, 1, keccak256("good run"), 4));
+        Checkpoint[] memory rerunCps = _resumedLeaves(bad, 1, keccak256("good run"), 4);
+        _submit(taskId, 0, rerunManifest, rerunCps);
         _pastWindow(taskId, 0);
         _finalizeAll(taskId);
 
         _expectMismatch(taskId, 0, losing);
         vm.prank(client);
-        uint256 modelId = models.publish(_publishParams(taskId, 0, rerunManifest));
+        uint256 modelId = models.publish(_publishParams(taskId, 0, rerunManifest, rerunCps));
         assertTrue(models.getVersion(modelId, 1).verified);
         _assertSystem();
         _assertDrained();
+    }
+
+    /// @notice "Verified" binds the weights: a finalized shard's manifest with weights that are not its committed
+    ///         final checkpoint (an intermediate checkpoint, other bytes, or a forged proof) is refused.
+    function test_publish_weightsNotFinalCheckpoint_reverts() public {
+        uint256 taskId = _post(1, REWARD, 0);
+        _assign(taskId, 0, 1);
+        Checkpoint[] memory cps = _leaves(RUN, 4);
+        _submit(taskId, 0, MANIFEST, cps);
+        _pastWindow(taskId, 0);
+        _finalizeAll(taskId);
+
+        PublishParams memory p = _publishParams(taskId, 0, MANIFEST, cps);
+        bytes32[] memory leaves = CheckpointTree.leavesOf(cps);
+        // An intermediate checkpoint with its valid proof (leaf 2 of 4) is not the final weights.
+        p.weights = WeightsProof({
+            step: cps[2].step, hash: cps[2].hash, proof: CheckpointTree.build(leaves).proof(leaves[2])
+        });
+        vm.prank(client);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.WeightsNotCommitted.selector, taskId, 0, cps[2].hash)
+        );
+        models.publish(p);
+        // Other weights bytes under the real final proof.
+        p = _publishParams(taskId, 0, MANIFEST, cps);
+        p.weights.hash = keccak256("other weights");
+        vm.prank(client);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.WeightsNotCommitted.selector, taskId, 0, keccak256("other weights")
+            )
+        );
+        models.publish(p);
+        // The real final leaf verifies.
+        p = _publishParams(taskId, 0, MANIFEST, cps);
+        vm.prank(client);
+        uint256 modelId = models.publish(p);
+        assertEq(models.getVersion(modelId, 1).weightsHash, cps[3].hash);
     }
 }

@@ -74,9 +74,10 @@ contract TaskLifecycleTest is NeuralTest {
 
         _happyAssignAndSubmit(taskId);
 
-        // Shard 2 (node 2) is audited by node 3, which re-executes and attests: paid at once.
-        vm.prank(keeper);
-        taskManager.assignAudit(taskId, 2, n3);
+        // Shard 2 (node 2) is audited by node 3, which re-executes and attests: paid at once. The audit draw is
+        // the Sortition's, from the hash of the block after the submission: the test picks a hash that selects
+        // shard 2 and draws node 3 (the keeper has no say).
+        _auditBy(taskId, 2, n3);
         vm.prank(workerOf[n3]);
         taskManager.recordAudit(taskId, 2);
         assertEq(token.balanceOf(operatorOf[n3]), AUDIT_FEE, "auditor paid");
@@ -404,5 +405,21 @@ contract TaskLifecycleTest is NeuralTest {
         taskManager.finalizeShards(refs);
         _assertSystem();
         _assertDrained();
+    }
+
+    /// @dev Sets the hash of the block after shard `shard`'s submission to the first candidate whose audit draw
+    ///      selects the shard and picks `verifier`, and runs that draw.
+    function _auditBy(uint256 taskId, uint256 shard, uint256 verifier) internal {
+        uint256 target = uint256(taskManager.getShard(taskId, shard).submittedBlock) + 1;
+        if (block.number <= target) vm.roll(target + 1);
+        for (uint256 i; i < 256; ++i) {
+            vm.setBlockhash(target, keccak256(abi.encode("audit seed candidate", i)));
+            uint256 snap = vm.snapshotState();
+            try sortition.assignAudit(taskId, shard) returns (uint256 drawn) {
+                if (drawn == verifier) return;
+            } catch {}
+            vm.revertToState(snap);
+        }
+        revert("no candidate seed draws the verifier");
     }
 }

@@ -5,6 +5,8 @@ import {Test} from "forge-std/Test.sol";
 
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 import {
     Capabilities,
     NodeStatus,
@@ -36,6 +38,7 @@ contract NodeRegistryHandler is Test {
     uint256 public ghost_totalSlashed;
     uint256 public ghost_totalWithdrawn;
     uint256 public ghost_totalDeposited;
+    uint256 internal keySeq;
 
     mapping(bytes32 => uint256) public calls;
 
@@ -62,12 +65,13 @@ contract NodeRegistryHandler is Test {
     function register(uint256 operatorSeed, uint256 amount) external count("register") {
         if (nodeIds.length >= MAX_NODES) return;
         address op = operators[bound(operatorSeed, 0, operators.length - 1)];
-        address wk = makeAddr(string.concat("worker", vm.toString(nodeIds.length)));
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(++keySeq)));
         amount = bound(amount, registry.getParameter(P_MIN_STAKE), 100_000 ether);
         _fund(op, amount);
         Capabilities memory caps = Capabilities("H100", 1, 80_000, 16, 64_000, "eu");
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
         vm.prank(op);
-        uint256 nodeId = registry.register(wk, caps, 1 ether, 0, amount);
+        uint256 nodeId = registry.register(wk, caps, 1 ether, 0, amount, deadline, sig);
         nodeIds.push(nodeId);
         ghost_everStaked[nodeId] += amount;
         ghost_totalDeposited += amount;
@@ -96,8 +100,29 @@ contract NodeRegistryHandler is Test {
         (uint256 nodeId, NodeView memory v) = _node(nodeSeed);
         if (nodeId == 0 || v.unbonding == 0) return;
         if (block.timestamp < v.unbondingReleaseAt) vm.warp(v.unbondingReleaseAt);
+        uint256 live = this.liveLocked(nodeId);
+        if (live != 0) {
+            // Stake cannot leave while an assignment it backs is live.
+            vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, live));
+            registry.withdraw(nodeId);
+            return;
+        }
         uint256 amount = registry.withdraw(nodeId);
         ghost_totalWithdrawn += amount;
+    }
+
+    /// @dev Rotates the worker key with its consent; frozen while the node backs live assignments.
+    function setWorker(uint256 nodeSeed) external count("setWorker") {
+        (uint256 nodeId, NodeView memory v) = _node(nodeSeed);
+        if (nodeId == 0) return;
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(++keySeq)));
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, v.operator, nodeId);
+        uint256 live = this.liveLocked(nodeId);
+        if (live != 0) {
+            vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, live));
+        }
+        vm.prank(v.operator);
+        registry.setWorker(nodeId, wk, deadline, sig);
     }
 
     function pause(uint256 nodeSeed) external count("pause") {
@@ -283,7 +308,7 @@ contract NodeRegistryInvariantTest is Test {
         vm.prank(governor);
         registry.grantRole(protocolRole, protocol);
 
-        bytes4[] memory selectors = new bytes4[](16);
+        bytes4[] memory selectors = new bytes4[](17);
         selectors[0] = NodeRegistryHandler.register.selector;
         selectors[1] = NodeRegistryHandler.stake.selector;
         selectors[2] = NodeRegistryHandler.requestUnstake.selector;
@@ -300,6 +325,7 @@ contract NodeRegistryInvariantTest is Test {
         selectors[13] = NodeRegistryHandler.setMinStake.selector;
         selectors[14] = NodeRegistryHandler.setSilverThreshold.selector;
         selectors[15] = NodeRegistryHandler.warp.selector;
+        selectors[16] = NodeRegistryHandler.setWorker.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -329,7 +355,37 @@ contract NodeRegistryInvariantTest is Test {
             assertLe(v.locked, v.stake, "locked > stake");
             assertLe(v.locked, handler.liveLocked(nodeId), "locked > live assignments' collateral");
             assertEq(registry.freeStake(nodeId), uint256(v.stake) - v.locked, "freeStake");
+            // A slash's clamp of `locked` is still owed to the assignments: nothing live is ever forgotten.
+            assertEq(registry.liveCollateral(nodeId), handler.liveLocked(nodeId), "liveCollateral");
         }
+    }
+
+    /// forge-config: default.invariant.fail-on-revert = true
+    function invariant_totalActiveStakeIsSumOfActiveStakes() public view {
+        uint256 sum;
+        for (uint256 i; i < handler.nodeCount(); ++i) {
+            NodeView memory v = registry.getNode(handler.nodeIds(i));
+            if (v.active) sum += v.stake;
+        }
+        assertEq(registry.totalActiveStake(), sum, "totalActiveStake");
+    }
+
+    /// forge-config: default.invariant.fail-on-revert = true
+    function invariant_drawActiveNodeMatchesLinearScan() public view {
+        uint256 total = registry.totalActiveStake();
+        if (total == 0) return;
+        uint256 n = handler.nodeCount();
+        // Every interval's first and last point, against a scan of the active stakes by node id.
+        uint256 start;
+        for (uint256 i; i < n; ++i) {
+            uint256 nodeId = handler.nodeIds(i);
+            NodeView memory v = registry.getNode(nodeId);
+            if (!v.active || v.stake == 0) continue;
+            assertEq(registry.drawActiveNode(start), nodeId, "draw: interval start");
+            assertEq(registry.drawActiveNode(start + v.stake - 1), nodeId, "draw: interval end");
+            start += v.stake;
+        }
+        assertEq(start, total, "intervals cover the total");
     }
 
     /// forge-config: default.invariant.fail-on-revert = true

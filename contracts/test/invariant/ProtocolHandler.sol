@@ -6,17 +6,23 @@ import {Test, Vm} from "forge-std/Test.sol";
 import {DisputeManager} from "../../src/DisputeManager.sol";
 import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
+import {ISortition} from "../../src/interfaces/ISortition.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {Sortition} from "../../src/Sortition.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
 import {
     Assignment,
     AuditStatus,
     Capabilities,
+    ChallengeCommitStatus,
+    ChallengeCommitView,
     ChallengeParams,
+    Checkpoint,
+    DisputeOutcome,
     DisputeStatus,
     DisputeView,
     NodeStatus,
@@ -31,19 +37,30 @@ import {
     TaskStatus,
     TaskView,
     Tier,
-    Vote
+    Vote,
+    WeightsProof
 } from "../../src/types/Types.sol";
 import {CheckpointTree} from "../utils/CheckpointTree.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 
-/// @notice Drives the whole deployed protocol with random but valid actions of every actor: node operators
-///         (register, stake, unstake, withdraw, pause, resume, exit, unjail), clients (post, post with permit,
-///         cancel, publish models), the keeper (assign shards and audits), workers (submit real checkpoint
-///         roots, release, record audits, vote), challengers (open disputes with valid Merkle proofs), anyone
-///         (timeout, finalize, resolve, sweep), the governor (task and dispute parameters) and time.
-///         Every action checks its preconditions first, so a call that still reverts is a protocol bug and
-///         is counted in `ghost_unexpectedReverts` (the only tolerated revert is CommitteeUnavailable when
-///         too few nodes are eligible). Events of every call are folded into ghost accounting that the
-///         invariants compare with the contracts' own books.
+/// @notice Drives the whole deployed protocol with random actions of every actor, honest and not:
+///         - node operators (register with the worker key's consent, stake, unstake, withdraw, pause, resume, exit,
+///           unjail, rotate the worker key, update the node), including a cartel operator that runs several
+///           nodes, submits wrong checkpoints, challenges its own results from a fresh address (decoys), challenges
+///           honest results, commits late, reveals at random block offsets and votes against the truth;
+///         - clients (post, post with permit, cancel, publish models with the final-weights proof), the keeper
+///           (assign shards), anyone (audit draws, timeout, finalize, resolve, draw committees, sweep), the
+///           governor (parameters) and time;
+///         - honest actors that act on their own at the start of every call (`_keepAlive`): an honest staked
+///           watcher that commits a challenge on the first wrong checkpoint of every submission and reveals it,
+///           and honest committee members that vote the truth in time.
+///         The truth of checkpoint i of a shard is `_truth(task, shard, i)`; honest nodes submit it (and repeat
+///         inherited checkpoints verbatim), cartel nodes diverge from it. Every action checks its preconditions
+///         first, so a call that still reverts is a protocol bug and is counted in `ghost_unexpectedReverts`
+///         (expected refusals are matched by selector). Events of every call are folded into ghost accounting
+///         that the invariants compare with the contracts' own books and with the economic properties:
+///         a wrong result is never paid unless its dispute was decided by a dishonest majority or had no
+///         committee; a verdict never goes against an honest majority; nobody profits from challenging itself.
 contract ProtocolHandler is Test {
     using CheckpointTree for CheckpointTree.Tree;
 
@@ -54,10 +71,12 @@ contract ProtocolHandler is Test {
     uint256 public constant MAX_SHARDS = 5;
     uint256 internal constant MAX_CKPTS = 6;
     uint256 internal constant ASK = 1 * NRL;
+    uint256 public constant MAX_CARTEL_NODES = 3;
 
     NeuralToken public immutable token;
     NodeRegistry public immutable registry;
     TaskManager public immutable taskManager;
+    Sortition public immutable sortition;
     DisputeManager public immutable disputeManager;
     ModelRegistry public immutable models;
     address public immutable deployer;
@@ -65,6 +84,11 @@ contract ProtocolHandler is Test {
     address public immutable keeper;
     address public immutable treasury;
     address public immutable anyone;
+    /// @notice The cartel's operator (runs several nodes) and its fresh second wallet for self-challenges.
+    address public immutable cartelOp;
+    address public immutable decoy;
+    /// @notice An honest staked watcher: it challenges every wrong checkpoint it sees.
+    address public immutable watcher;
 
     address[] public clients;
     uint256[] internal clientKeys;
@@ -72,6 +96,11 @@ contract ProtocolHandler is Test {
     uint256[] public nodeIds;
     mapping(uint256 nodeId => address) public operatorOf;
     mapping(uint256 nodeId => address) public workerOf;
+    mapping(uint256 nodeId => uint256) internal _workerKey;
+    mapping(uint256 nodeId => bool) public isCartel;
+    uint256 public cartelNodes;
+    /// @notice Every other address that may hold NRL (retired worker keys), for the conservation check.
+    address[] public holders;
 
     // ---------------------------------------------------------------------------------------------
     // Ghost accounting
@@ -96,7 +125,27 @@ contract ProtocolHandler is Test {
     bytes public ghost_lastRevert;
     string public ghost_lastRevertAction;
     uint256[] public verifiedModels;
+    /// @dev Economic properties (must stay zero).
+    uint256 public ghost_wrongPaid;
+    uint256 public ghost_verdictAgainstHonestMajority;
+    uint256 public ghost_selfChallengeProfit;
+    /// @dev For the record: how often the adversarial paths ran.
+    uint256 public ghost_honestSlashedByDishonestMajority;
+    uint256 public ghost_wrongResults;
+    uint256 public ghost_decoys;
+    mapping(uint256 taskId => mapping(uint256 shard => mapping(uint256 epoch => bool))) public
+        ghost_compromised;
 
+    /// @dev Challenge commitments waiting to be revealed (by the watcher, the decoy or the cartel).
+    struct PendingChallenge {
+        uint256 commitId;
+        address who;
+        uint256 revealAtBlock; // reveal no earlier than this block (the cartel grinds over reveal blocks)
+        bytes32 salt;
+        ChallengeParams params;
+    }
+
+    PendingChallenge[] internal _pendingChallenges;
     /// @dev Checkpoint hashes of each shard's current submission, and of the manifest a re-run resumes from.
     mapping(uint256 taskId => mapping(uint256 shard => bytes32[])) internal _hashes;
     mapping(uint256 taskId => mapping(uint256 shard => bytes32[])) internal _resumeHashes;
@@ -111,6 +160,7 @@ contract ProtocolHandler is Test {
         NeuralToken token_,
         NodeRegistry registry_,
         TaskManager taskManager_,
+        Sortition sortition_,
         DisputeManager disputeManager_,
         ModelRegistry models_,
         address deployer_,
@@ -121,6 +171,7 @@ contract ProtocolHandler is Test {
         token = token_;
         registry = registry_;
         taskManager = taskManager_;
+        sortition = sortition_;
         disputeManager = disputeManager_;
         models = models_;
         deployer = deployer_;
@@ -128,6 +179,15 @@ contract ProtocolHandler is Test {
         keeper = keeper_;
         treasury = treasury_;
         anyone = makeAddr("anyone");
+        cartelOp = makeAddr("cartel operator");
+        decoy = makeAddr("cartel decoy wallet");
+        watcher = makeAddr("honest watcher");
+        address[2] memory bonded = [decoy, watcher];
+        for (uint256 i; i < 2; ++i) {
+            _fund(bonded[i], 1_000_000 * NRL);
+            vm.prank(bonded[i]);
+            token.approve(address(disputeManager), type(uint256).max);
+        }
         for (uint256 i; i < 3; ++i) {
             (address c, uint256 k) = makeAddrAndKey(string.concat("client", vm.toString(i)));
             clients.push(c);
@@ -150,9 +210,12 @@ contract ProtocolHandler is Test {
         }
     }
 
+    /// @dev Every action first lets the honest actors do their duties (`_keepAlive`), then runs, and folds the
+    ///      events of both into the ghost accounting.
     modifier track(bytes32 action) {
         calls[action]++;
         vm.recordLogs();
+        _keepAlive();
         _;
         _process(vm.getRecordedLogs());
     }
@@ -177,17 +240,33 @@ contract ProtocolHandler is Test {
         return verifiedModels.length;
     }
 
+    function holderCount() external view returns (uint256) {
+        return holders.length;
+    }
+
+    /// @notice The hash of the last checkpoint of the shard's current submission (its final weights).
+    function lastHash(uint256 taskId, uint256 shard) external view returns (bytes32) {
+        bytes32[] storage h = _hashes[taskId][shard];
+        return h[h.length - 1];
+    }
+
+    function pendingChallengeCount() external view returns (uint256) {
+        return _pendingChallenges.length;
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Node operators
     // ---------------------------------------------------------------------------------------------
 
+    /// @dev Every fifth registration (up to MAX_CARTEL_NODES) is one more node of the cartel's operator.
     function registerNode(uint256 amount) public track("registerNode") {
         if (nodeIds.length >= MAX_NODES) return;
+        bool cartel = amount % 5 == 0 && cartelNodes < MAX_CARTEL_NODES;
         // Mostly small stakes, so collateral often takes all free stake and slashes clamp `locked`.
         amount = amount % 4 == 0 ? bound(amount, 100 * NRL, 3000 * NRL) : bound(amount, 100 * NRL, 400 * NRL);
         uint256 id = registry.nodeCount() + 1;
-        address op = makeAddr(string.concat("operator", vm.toString(id)));
-        address wk = makeAddr(string.concat("worker", vm.toString(id)));
+        address op = cartel ? cartelOp : makeAddr(string.concat("operator", vm.toString(id)));
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(id)));
         _fund(op, amount);
         vm.prank(op);
         token.approve(address(registry), amount);
@@ -199,17 +278,58 @@ contract ProtocolHandler is Test {
             memoryMiB: 512_000,
             region: bytes16("eu-west")
         });
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
         vm.prank(op);
-        try registry.register(wk, caps, ASK, keccak256(abi.encode("meta", id)), amount) returns (
+        try registry.register(
+            wk, caps, ASK, keccak256(abi.encode("meta", id)), amount, deadline, sig
+        ) returns (
             uint256 nodeId
         ) {
             nodeIds.push(nodeId);
             operatorOf[nodeId] = op;
             workerOf[nodeId] = wk;
+            _workerKey[nodeId] = wkKey;
+            if (cartel) {
+                isCartel[nodeId] = true;
+                ++cartelNodes;
+            }
             ghost_deposited[nodeId] += amount;
             done["registerNode"]++;
         } catch (bytes memory err) {
             _unexpected("registerNode", err);
+        }
+    }
+
+    /// @dev The operator rotates the worker key (the new key consents). Refused while the node holds live
+    ///      assignments: a submitter cannot change the keys its results are judged with.
+    function setWorker(uint256 nodeSeed) public track("setWorker") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0) return;
+        (address wk, uint256 wkKey) =
+            makeAddrAndKey(string.concat("worker", vm.toString(id), "-", vm.toString(++_nonce)));
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, n.operator, id);
+        vm.prank(n.operator);
+        try registry.setWorker(id, wk, deadline, sig) {
+            assertEq(registry.liveCollateral(id), 0, "keys changed while a result was live");
+            holders.push(workerOf[id]);
+            workerOf[id] = wk;
+            _workerKey[id] = wkKey;
+            done["setWorker"]++;
+        } catch (bytes memory err) {
+            if (bytes4(err) == INodeRegistry.NodeHasLiveShards.selector) done["setWorkerFrozen"]++;
+            else _unexpected("setWorker", err);
+        }
+    }
+
+    /// @dev The operator changes its ask price (the node's capabilities stay).
+    function updateNode(uint256 nodeSeed, uint256 ask) public track("updateNode") {
+        (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
+        if (id == 0 || n.status == NodeStatus.Exited) return;
+        vm.prank(n.operator);
+        try registry.updateNode(id, n.capabilities, bound(ask, 0, 2 * ASK), n.metadataCid) {
+            done["updateNode"]++;
+        } catch (bytes memory err) {
+            _unexpected("updateNode", err);
         }
     }
 
@@ -247,9 +367,12 @@ contract ProtocolHandler is Test {
         if (id == 0 || n.unbonding == 0 || block.timestamp < n.unbondingReleaseAt) return;
         vm.prank(anyone);
         try registry.withdraw(id) {
+            // INVARIANT under test: stake never leaves while a result of the node can still be disputed.
+            assertEq(registry.liveCollateral(id), 0, "withdrew with live shards");
             done["withdraw"]++;
         } catch (bytes memory err) {
-            _unexpected("withdraw", err);
+            if (bytes4(err) == INodeRegistry.NodeHasLiveShards.selector) done["withdrawFrozen"]++;
+            else _unexpected("withdraw", err);
         }
     }
 
@@ -320,6 +443,8 @@ contract ProtocolHandler is Test {
             maxDuration: uint64(bound(duration, 1 hours, 2 days)),
             auditRateBps: uint16(bound(auditRate, 0, BPS))
         });
+        uint256 collateral = uint256(p.rewardPerShard) * taskManager.getParameter("collateralRatioBps") / BPS;
+        if (collateral < taskManager.getParameter("minCollateral")) return;
         uint256 escrow = taskManager.quoteEscrow(p);
         uint256 taskId = _post(ci, p, escrow);
         if (taskId == 0) return;
@@ -364,6 +489,9 @@ contract ProtocolHandler is Test {
     function publishModel(uint256 taskSeed, uint256 shardSeed) public track("publishModel") {
         (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Finalized);
         if (taskId == 0) return;
+        bytes32[] storage hashes = _hashes[taskId][shard];
+        uint256 last = hashes.length - 1;
+        (bytes32[] memory leaves, CheckpointTree.Tree memory tree) = _tree(hashes);
         PublishParams memory p = PublishParams({
             name: "model",
             license: "MIT",
@@ -372,7 +500,10 @@ contract ProtocolHandler is Test {
             parentModelId: 0,
             sourceTaskId: taskId,
             sourceShard: shard,
-            manifestCid: taskManager.getShard(taskId, shard).manifestCid
+            manifestCid: taskManager.getShard(taskId, shard).manifestCid,
+            weights: WeightsProof({
+                step: uint64(_step(last)), hash: hashes[last], proof: tree.proof(leaves[last])
+            })
         });
         vm.prank(taskManager.getTask(taskId).client);
         try models.publish(p) returns (uint256 modelId) {
@@ -432,8 +563,9 @@ contract ProtocolHandler is Test {
         }
     }
 
-    /// @dev Records a pending audit when there is one; otherwise samples a submitted shard for audit.
-    function audit(uint256 taskSeed, uint256 shardSeed, uint256 nodeSeed) public track("audit") {
+    /// @dev Records a pending audit when there is one; otherwise anyone runs the Sortition's audit draw for a
+    ///      submitted shard (the draw, not the caller, decides whether and by whom it is audited).
+    function audit(uint256 taskSeed, uint256 shardSeed, uint256) public track("audit") {
         (uint256 taskId, uint256 shard) = _findAuditToRecord(taskSeed);
         if (taskId != 0) {
             ShardView memory s = taskManager.getShard(taskId, shard);
@@ -449,19 +581,25 @@ contract ProtocolHandler is Test {
         if (taskId == 0) return;
         TaskView memory t = taskManager.getTask(taskId);
         ShardView memory sv = taskManager.getShard(taskId, shard);
-        if (
-            block.timestamp > sv.deadline || sv.auditStatus != AuditStatus.None
-                || t.auditsUsed >= t.auditBudget
-        ) {
-            return;
-        }
-        uint256 verifier = _eligibleNode(nodeSeed, t, t.collateralPerShard, sv.nodeId);
-        if (verifier == 0) return;
-        vm.prank(keeper);
-        try taskManager.assignAudit(taskId, shard, verifier) {
+        if (sv.auditStatus != AuditStatus.None || t.auditsUsed >= t.auditBudget) return;
+        if (block.number <= sv.submittedBlock + 1) vm.roll(sv.submittedBlock + 2);
+        if (block.number > sv.submittedBlock + 257) return; // the draw's seed is gone
+        vm.prank(anyone);
+        try sortition.assignAudit(taskId, shard) returns (uint256 verifier) {
+            address subOp = registry.operatorOf(sv.nodeId);
+            assertTrue(registry.operatorOf(verifier) != subOp, "audited by its own operator");
+            assertTrue(registry.operatorOf(verifier) != t.client, "audited by the client");
             done["assignAudit"]++;
         } catch (bytes memory err) {
-            _unexpected("assignAudit", err);
+            bytes4 sel = bytes4(err);
+            if (
+                sel == ISortition.NotSelectedForAudit.selector
+                    || sel == ISortition.NoEligibleVerifier.selector
+            ) {
+                done["auditNotDrawn"]++;
+            } else {
+                _unexpected("assignAudit", err);
+            }
         }
     }
 
@@ -469,45 +607,96 @@ contract ProtocolHandler is Test {
     // Workers
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev The assigned node submits `count` checkpoints; a re-run repeats the undisputed prefix unchanged.
+    /// @dev The assigned node submits `count` checkpoints; a re-run repeats the inherited prefix unchanged. Honest
+    ///      nodes submit the truth; cartel nodes diverge from it from a random checkpoint on (sometimes not at
+    ///      all), and half the time the cartel's decoy wallet at once commits a challenge on a correct checkpoint
+    ///      of that result, before the watcher commits on the first wrong one.
     function submit(uint256 taskSeed, uint256 shardSeed, uint256 count) public track("submit") {
         // Up to three assigned shards in one call: nodes usually deliver.
         for (uint256 k; k < 3; ++k) {
             (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Assigned, true);
             if (taskId == 0) return;
-            _submit(taskId, shard, count >> (8 * k));
+            _submit(taskId, shard, uint256(keccak256(abi.encode(count, k))));
         }
     }
 
-    function _submit(uint256 taskId, uint256 shard, uint256 count) internal {
+    /// @dev `seed`: bits 0-15 the checkpoint count, 16-23 where the cartel starts lying, bit 24 whether its
+    ///      decoy challenges, 32+ which correct checkpoint the decoy picks.
+    function _submit(uint256 taskId, uint256 shard, uint256 seed) internal {
         ShardView memory s = taskManager.getShard(taskId, shard);
-        count = bound(count, s.resumeFrom == 0 ? 1 : s.resumeFrom, MAX_CKPTS);
-        (bytes32[] memory hashes, bytes32 root) = _run(taskId, shard, s.resumeFrom, count);
-        bytes32 manifest = keccak256(abi.encode("manifest", root));
+        uint256 count = bound(seed & 0xffff, s.resumeFrom == 0 ? 1 : s.resumeFrom, MAX_CKPTS);
+        // The cartel starts lying at `bad` (count = never).
+        uint256 bad = isCartel[s.nodeId] ? bound((seed >> 16) & 0xff, s.resumeFrom, count) : count;
+        bytes32[] memory hashes = _run(taskId, shard, s.resumeFrom, count, bad);
+        Checkpoint[] memory cps = _checkpoints(hashes);
+        bytes32 manifest = keccak256(abi.encode("manifest", taskId, shard, s.epoch, hashes));
         vm.prank(workerOf[s.nodeId]);
-        try taskManager.submitResult(taskId, shard, manifest, root, uint32(count)) {
+        try taskManager.submitResult(taskId, shard, manifest, cps) {
             _hashes[taskId][shard] = hashes;
             _manifest[taskId][shard] = manifest;
             done["submit"]++;
         } catch (bytes memory err) {
             _unexpected("submit", err);
+            return;
         }
+        uint256 firstWrong = _firstWrong(taskId, shard, hashes);
+        if (firstWrong < count) ghost_wrongResults++;
+        if (isCartel[s.nodeId] && firstWrong > 0 && (seed >> 24) % 2 == 0) {
+            ghost_decoys++;
+            _commitPending(decoy, taskId, shard, (seed >> 32) % firstWrong, block.number + 1);
+        }
+        if (firstWrong < count) _commitPending(watcher, taskId, shard, firstWrong, block.number + 1);
     }
 
-    /// @dev Checkpoint hashes of a new run (0..resumeFrom-1 repeated from the losing run) and their root.
-    function _run(uint256 taskId, uint256 shard, uint256 resumeFrom, uint256 count)
+    /// @dev Checkpoint hashes of a new run: 0..resumeFrom-1 repeated from the run it resumes, then the truth up to
+    ///      `bad`, then made-up hashes.
+    function _run(uint256 taskId, uint256 shard, uint256 resumeFrom, uint256 count, uint256 bad)
         internal
-        returns (bytes32[] memory hashes, bytes32 root)
+        returns (bytes32[] memory hashes)
     {
         hashes = new bytes32[](count);
-        bytes32[] memory leaves = new bytes32[](count);
         bytes32[] storage prev = _resumeHashes[taskId][shard];
         uint256 salt = ++_nonce;
         for (uint256 i; i < count; ++i) {
-            hashes[i] = i < resumeFrom ? prev[i] : keccak256(abi.encode("ckpt", salt, i));
+            if (i < resumeFrom) hashes[i] = prev[i];
+            else if (i < bad) hashes[i] = _truth(taskId, shard, i);
+            else hashes[i] = keccak256(abi.encode("made up", salt, i));
+        }
+    }
+
+    /// @dev The correct hash of checkpoint `i` of a shard: what every honest re-execution computes.
+    function _truth(uint256 taskId, uint256 shard, uint256 i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("truth", taskId, shard, i));
+    }
+
+    function _firstWrong(uint256 taskId, uint256 shard, bytes32[] memory hashes)
+        internal
+        pure
+        returns (uint256)
+    {
+        for (uint256 i; i < hashes.length; ++i) {
+            if (hashes[i] != _truth(taskId, shard, i)) return i;
+        }
+        return hashes.length;
+    }
+
+    function _checkpoints(bytes32[] memory hashes) internal pure returns (Checkpoint[] memory cps) {
+        cps = new Checkpoint[](hashes.length);
+        for (uint256 i; i < hashes.length; ++i) {
+            cps[i] = Checkpoint({step: uint64(_step(i)), hash: hashes[i]});
+        }
+    }
+
+    function _tree(bytes32[] memory hashes)
+        internal
+        pure
+        returns (bytes32[] memory leaves, CheckpointTree.Tree memory tree)
+    {
+        leaves = new bytes32[](hashes.length);
+        for (uint256 i; i < hashes.length; ++i) {
             leaves[i] = CheckpointMerkle.leaf(i, _step(i), hashes[i]);
         }
-        root = CheckpointTree.build(leaves).root();
+        tree = CheckpointTree.build(leaves);
     }
 
     function release(uint256 taskSeed, uint256 shardSeed, uint256 reason) public track("release") {
@@ -534,7 +723,8 @@ contract ProtocolHandler is Test {
         ShardView memory s = taskManager.getShard(taskId, shard);
         if (block.timestamp <= s.deadline) {
             if ((taskSeed >> 128) % 2 == 0) return; // half the time, only shards already late
-            vm.warp(uint256(s.deadline) + 1);
+            _advance(uint256(s.deadline) + 1 - block.timestamp);
+            if (taskManager.getShard(taskId, shard).status != ShardStatus.Assigned) return;
         }
         vm.prank(anyone);
         try taskManager.timeoutShard(taskId, shard) {
@@ -550,8 +740,13 @@ contract ProtocolHandler is Test {
         if (refs.length == 0) {
             (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted);
             if (taskId == 0) return;
-            vm.warp(uint256(taskManager.getShard(taskId, shard).deadline) + 1);
+            uint256 end = uint256(taskManager.getShard(taskId, shard).deadline) + 1;
+            if (taskManager.getShard(taskId, shard).challengeCommitted) {
+                end += taskManager.getParameter("challengeRevealPeriod");
+            }
+            if (end > block.timestamp) _advance(end - block.timestamp);
             refs = _finalizable();
+            if (refs.length == 0) return;
         }
         vm.prank(anyone);
         try taskManager.finalizeShards(refs) {
@@ -572,78 +767,85 @@ contract ProtocolHandler is Test {
     }
 
     function warp(uint256 secondsAhead) public track("warp") {
-        vm.warp(block.timestamp + bound(secondsAhead, 1 minutes, 2 days));
-        vm.roll(block.number + 1);
+        _advance(bound(secondsAhead, 1 minutes, 2 days));
     }
 
     // ---------------------------------------------------------------------------------------------
     // Disputes
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev Challenges checkpoint d of a submitted shard with a valid proof, from a challenger account or the
-    ///      shard's auditor.
+    /// @dev The cartel (its decoy wallet, or a plain challenger account) commits a challenge of checkpoint d of
+    ///      a submitted result, usually an honest one, and reveals it after a random number of blocks (up to 300:
+    ///      past 256 the committee seed block is re-targeted). A quarter of the time it commits after the window,
+    ///      which must be refused.
     function challenge(uint256 taskSeed, uint256 shardSeed, uint256 who, uint256 d)
         public
         track("challenge")
     {
-        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted, true);
+        bool late = (who >> 16) % 4 == 3;
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Submitted, !late);
         if (taskId == 0) return;
         ShardView memory s = taskManager.getShard(taskId, shard);
-        if (block.timestamp > s.deadline) return;
-        address from = _challenger(s, who);
-        ChallengeParams memory p = _challengeParams(taskId, shard, bound(d, 0, s.checkpointCount - 1));
-        vm.prank(from);
-        try disputeManager.challenge(p) {
-            done["challenge"]++;
+        address from = (who >> 8) % 2 == 0 ? decoy : challengers[who % challengers.length];
+        d = bound(d, 0, s.checkpointCount - 1);
+        if (late && block.timestamp <= s.deadline) _advance(uint256(s.deadline) + 1 - block.timestamp);
+        _commitPending(from, taskId, shard, d, block.number + 1 + (who >> 24) % 300);
+    }
+
+    /// @dev Commits a challenge of checkpoint `d` of the shard's current result from `who`, to be revealed from
+    ///      block `revealAt` on. A commit after the window must be refused (ChallengeWindowClosed).
+    function _commitPending(address who, uint256 taskId, uint256 shard, uint256 d, uint256 revealAt)
+        internal
+    {
+        ChallengeParams memory p = _challengeParams(taskId, shard, d);
+        bytes32 salt = keccak256(abi.encode("salt", who, ++_nonce));
+        bytes32 commitment = disputeManager.challengeCommitment(who, p, salt);
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        vm.prank(who);
+        try disputeManager.commitChallenge(uint64(taskId), uint32(shard), commitment) returns (
+            uint256 commitId
+        ) {
+            assertLe(block.timestamp, s.deadline, "challenge committed after the window");
+            _pendingChallenges.push(
+                PendingChallenge({
+                    commitId: commitId, who: who, revealAtBlock: revealAt, salt: salt, params: p
+                })
+            );
+            done["commitChallenge"]++;
         } catch (bytes memory err) {
-            if (bytes4(err) == IDisputeManager.CommitteeUnavailable.selector) {
-                vm.getRecordedLogs(); // drop the logs of the reverted call
-                done["challengeNoCommittee"]++;
+            if (bytes4(err) == ITaskManager.ChallengeWindowClosed.selector && block.timestamp > s.deadline) {
+                done["lateCommitRefused"]++;
             } else {
-                _unexpected("challenge", err);
+                _unexpected("commitChallenge", err);
             }
         }
     }
 
-    /// @dev One of the challenger accounts, or the shard's auditor (its worker key, funded for the bond).
-    function _challenger(ShardView memory s, uint256 who) internal returns (address from) {
-        from = challengers[who % challengers.length];
-        if (s.auditStatus == AuditStatus.Assigned && (who >> 8) % 2 == 0) {
-            from = workerOf[s.auditorNodeId];
-            uint256 bond = disputeManager.getParameter("challengeBond");
-            _fund(from, bond);
-            vm.prank(from);
-            token.approve(address(disputeManager), bond);
-        }
-    }
-
-    /// @dev Commits a vote for every member of an open dispute that has not committed (votes from
-    ///      `voteSeed`), then, in the reveal phase, reveals those selected by `revealMask`.
+    /// @dev The cartel's members of an open committee vote against the truth, say data unavailable, abstain, or
+    ///      commit and never reveal (by `voteSeed`); in the reveal phase those selected by `revealMask` reveal.
     function vote(uint256 disputeSeed, uint256 voteSeed, uint256 revealMask) public track("vote") {
         uint256 id = _pickOpenDispute(disputeSeed);
         if (id == 0) return;
         DisputeView memory dv = disputeManager.getDispute(id);
-        if (block.timestamp > dv.revealDeadline) return;
-        if (block.timestamp <= dv.commitDeadline) {
-            for (uint256 i; i < dv.committee.length; ++i) {
-                _commit(id, dv.round, dv.committee[i], voteSeed, i);
-            }
-            vm.warp(uint256(dv.commitDeadline) + 1);
-        }
+        if (dv.status != DisputeStatus.Voting) return;
+        bool truthWrong = dv.leafHash != _truth(dv.taskId, dv.shardIndex, dv.checkpointIndex);
         for (uint256 i; i < dv.committee.length; ++i) {
-            if ((revealMask >> (2 * i)) % 4 == 0) continue; // a quarter of the members stay silent
-            _reveal(id, dv.round, dv.committee[i]);
+            uint256 m = dv.committee[i];
+            if (!isCartel[m]) continue;
+            if (block.timestamp <= dv.commitDeadline) {
+                uint256 r = (voteSeed >> (8 * i)) % 4;
+                if (r == 0) continue; // abstains
+                Vote lie = truthWrong ? Vote.SubmitterRight : Vote.SubmitterWrong;
+                _commitVote(id, dv.round, m, r == 1 ? Vote.DataUnavailable : lie);
+            } else if (block.timestamp <= dv.revealDeadline && (revealMask >> i) % 2 == 1) {
+                _revealVote(id, dv.round, m);
+            }
         }
     }
 
-    /// @dev Mostly one-sided committees (the majority vote is bit 0 of the seed), sometimes split or silent.
-    function _commit(uint256 id, uint8 round, uint256 nodeId, uint256 voteSeed, uint256 seat) internal {
+    function _commitVote(uint256 id, uint8 round, uint256 nodeId, Vote v) internal {
         (bytes32 c,) = disputeManager.voteOf(id, nodeId);
         if (c != bytes32(0)) return;
-        uint256 r = (voteSeed >> (8 * (seat + 1))) % 8;
-        if (r == 0) return; // abstains
-        Vote majority = voteSeed % 2 == 0 ? Vote.SubmitterRight : Vote.SubmitterWrong;
-        Vote v = r == 1 ? Vote.DataUnavailable : (r == 2 ? _other(majority) : majority);
         bytes32 key = keccak256(abi.encode(id, round, nodeId));
         _votes[key] = v;
         bytes32 commitment = disputeManager.voteCommitment(id, nodeId, v, key);
@@ -655,7 +857,7 @@ contract ProtocolHandler is Test {
         }
     }
 
-    function _reveal(uint256 id, uint8 round, uint256 nodeId) internal {
+    function _revealVote(uint256 id, uint8 round, uint256 nodeId) internal {
         (bytes32 c, Vote revealed) = disputeManager.voteOf(id, nodeId);
         if (c == bytes32(0) || revealed != Vote.None) return;
         bytes32 key = keccak256(abi.encode(id, round, nodeId));
@@ -667,23 +869,153 @@ contract ProtocolHandler is Test {
         }
     }
 
-    /// @dev Resolves an open dispute, warping past its reveal deadline when needed.
+    /// @dev Lets time run to the end of an open dispute's reveal phase; the honest actors resolve it on the way.
     function resolve(uint256 disputeSeed) public track("resolve") {
         uint256 id = _pickOpenDispute(disputeSeed);
         if (id == 0) return;
-        _resolve(id);
+        DisputeView memory dv = disputeManager.getDispute(id);
+        if (dv.status == DisputeStatus.Voting && block.timestamp <= dv.revealDeadline) {
+            _advance(uint256(dv.revealDeadline) + 1 - block.timestamp);
+        } else {
+            _keepAlive();
+        }
     }
 
-    function _resolve(uint256 id) internal {
-        DisputeView memory dv = disputeManager.getDispute(id);
-        if (block.timestamp <= dv.revealDeadline && dv.reveals < dv.committee.length) {
-            vm.warp(uint256(dv.revealDeadline) + 1);
+    // ---------------------------------------------------------------------------------------------
+    // Honest actors
+    // ---------------------------------------------------------------------------------------------
+
+    /// @dev What honest actors do whenever they get the chance: the watcher and the decoy reveal their due
+    ///      commitments (the cartel's grinding ones wait for their block), stale commitments are closed, committees
+    ///      are drawn once their seed block is mined, honest members vote the truth in the right phase, and
+    ///      disputes are resolved once their reveal phase is over.
+    function _keepAlive() internal {
+        _revealPending();
+        uint256 count = disputeManager.disputeCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            DisputeView memory dv = disputeManager.getDispute(id);
+            if (dv.status == DisputeStatus.Drawing) {
+                if (dv.seedBlock >= block.number) vm.roll(uint256(dv.seedBlock) + 1);
+                vm.prank(anyone);
+                try disputeManager.drawCommittee(id) {
+                    done["drawCommittee"]++;
+                } catch (bytes memory err) {
+                    _unexpected("drawCommittee", err);
+                }
+                dv = disputeManager.getDispute(id);
+            }
+            if (dv.status != DisputeStatus.Voting) continue;
+            _honestVotes(id, dv);
+            dv = disputeManager.getDispute(id);
+            if (block.timestamp > dv.revealDeadline || dv.reveals == dv.committee.length) {
+                vm.prank(anyone);
+                try disputeManager.resolve(id) {
+                    done["resolve"]++;
+                } catch (bytes memory err) {
+                    _unexpected("resolve", err);
+                }
+            }
         }
-        vm.prank(anyone);
-        try disputeManager.resolve(id) {
-            done["resolve"]++;
+    }
+
+    function _honestVotes(uint256 id, DisputeView memory dv) internal {
+        bool truthWrong = dv.leafHash != _truth(dv.taskId, dv.shardIndex, dv.checkpointIndex);
+        for (uint256 i; i < dv.committee.length; ++i) {
+            uint256 m = dv.committee[i];
+            if (isCartel[m]) continue;
+            if (block.timestamp <= dv.commitDeadline) {
+                _commitVote(id, dv.round, m, truthWrong ? Vote.SubmitterWrong : Vote.SubmitterRight);
+            } else if (block.timestamp <= dv.revealDeadline) {
+                _revealVote(id, dv.round, m);
+            }
+        }
+    }
+
+    /// @dev Reveals due commitments (rolling a block when the watcher's or decoy's is not yet revealable), closes
+    ///      those whose attempt is gone or whose reveal deadline passed.
+    function _revealPending() internal {
+        uint256 i;
+        while (i < _pendingChallenges.length) {
+            PendingChallenge memory pc = _pendingChallenges[i];
+            if (_settlePending(pc)) {
+                _pendingChallenges[i] = _pendingChallenges[_pendingChallenges.length - 1];
+                _pendingChallenges.pop();
+            } else {
+                ++i;
+            }
+        }
+    }
+
+    /// @dev One pending commitment; returns true when it is no longer pending.
+    function _settlePending(PendingChallenge memory pc) internal returns (bool) {
+        ChallengeCommitView memory cv = disputeManager.getChallengeCommit(pc.commitId);
+        if (cv.status != ChallengeCommitStatus.Committed) return true;
+        ShardView memory s = taskManager.getShard(cv.taskId, cv.shardIndex);
+        bool targeted =
+            s.epoch == cv.epoch && (s.status == ShardStatus.Submitted || s.status == ShardStatus.Challenged);
+        if (!targeted || block.timestamp > cv.revealDeadline) {
+            // The watcher missing its reveal would void the protection (it never should).
+            if (targeted && pc.who == watcher) ghost_compromised[cv.taskId][cv.shardIndex][cv.epoch] = true;
+            vm.prank(anyone);
+            try disputeManager.closeChallengeCommit(pc.commitId) {
+                done["closeChallengeCommit"]++;
+            } catch (bytes memory err) {
+                _unexpected("closeChallengeCommit", err);
+            }
+            return true;
+        }
+        if (block.number < pc.revealAtBlock) {
+            if (pc.who == watcher || pc.who == decoy) vm.roll(pc.revealAtBlock);
+            else return false;
+        }
+        if (block.number <= cv.committedBlock) vm.roll(uint256(cv.committedBlock) + 1);
+        vm.prank(pc.who);
+        try disputeManager.revealChallenge(pc.commitId, pc.params, pc.salt) {
+            done["revealChallenge"]++;
         } catch (bytes memory err) {
-            _unexpected("resolve", err);
+            _unexpected("revealChallenge", err);
+        }
+        return true;
+    }
+
+    /// @dev Moves time forward by `dt`, stopping at every phase boundary of an open dispute so the honest
+    ///      actors act in each phase.
+    function _advance(uint256 dt) internal {
+        for (uint256 step; step < 24 && dt != 0; ++step) {
+            _keepAlive();
+            uint256 next = _nextBoundary();
+            uint256 to = block.timestamp + dt;
+            if (next == 0 || next > to) {
+                vm.warp(to);
+                vm.roll(block.number + 1);
+                dt = 0;
+            } else {
+                dt -= next - block.timestamp;
+                vm.warp(next);
+                vm.roll(block.number + 1);
+            }
+        }
+        if (dt != 0) {
+            vm.warp(block.timestamp + dt);
+            vm.roll(block.number + 1);
+        }
+        _keepAlive();
+    }
+
+    /// @dev The earliest future time at which an open dispute changes phase (0 if none).
+    function _nextBoundary() internal view returns (uint256 next) {
+        uint256 count = disputeManager.disputeCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            DisputeView memory dv = disputeManager.getDispute(id);
+            if (dv.status != DisputeStatus.Voting) continue;
+            uint256 t = block.timestamp <= dv.commitDeadline
+                ? uint256(dv.commitDeadline) + 1
+                : (block.timestamp <= dv.revealDeadline ? uint256(dv.revealDeadline) + 1 : 0);
+            if (t != 0 && (next == 0 || t < next)) next = t;
+        }
+        for (uint256 i; i < _pendingChallenges.length; ++i) {
+            uint256 t = disputeManager.getChallengeCommit(_pendingChallenges[i].commitId).revealDeadline;
+            if (t > block.timestamp && (next == 0 || t < next)) next = t; // reveal just in time
         }
     }
 
@@ -700,7 +1032,7 @@ contract ProtocolHandler is Test {
         bytes32 name;
         if (which == 0) (name, value) = ("challengeWindow", bound(value, 1 hours, 2 days));
         else if (which == 1) (name, value) = ("maxAttempts", bound(value, 1, 4));
-        else if (which == 2) (name, value) = ("collateralRatioBps", bound(value, 0, 20_000));
+        else if (which == 2) (name, value) = ("collateralRatioBps", bound(value, 1, 20_000));
         else if (which == 3) (name, value) = ("timeoutSlashBps", bound(value, 0, BPS));
         else if (which == 4) (name, value) = ("committeeSize", 2 * bound(value, 0, 2) + 1);
         else if (which == 5) (name, value) = ("challengeBond", bound(value, 0, 200 * NRL));
@@ -751,15 +1083,18 @@ contract ProtocolHandler is Test {
         finalize(taskSeed, shardSeed);
     }
 
-    /// @dev One node-operator action: register, stake, unstake, withdraw, pause/resume, exit or unjail.
+    /// @dev One node-operator action: register, stake, unstake, withdraw, pause/resume, exit, unjail, rotate the
+    ///      worker key or update the node.
     function nodeAction(uint256 op, uint256 nodeSeed, uint256 amount) external {
-        op = op % 8;
+        op = op % 10;
         if (op == 0) registerNode(amount);
         else if (op == 1) stake(nodeSeed, amount);
         else if (op == 2) requestUnstake(nodeSeed, amount);
         else if (op == 3) withdraw(nodeSeed);
         else if (op == 4) pauseOrResume(nodeSeed);
         else if (op == 5) exitNode(nodeSeed);
+        else if (op == 6) setWorker(nodeSeed);
+        else if (op == 7) updateNode(nodeSeed, amount);
         else unjail(nodeSeed); // twice as likely: timeouts and lost disputes jail nodes
     }
 
@@ -775,8 +1110,9 @@ contract ProtocolHandler is Test {
     // Drain: drive every task and dispute to its end
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Cancels every active task, then resolves disputes, times out and finalizes until every shard
-    ///         is terminal. Every call must succeed: a revert here means funds could be stuck.
+    /// @notice Cancels every active task, then lets time run (the honest actors reveal, draw, vote and resolve
+    ///         every dispute), times out and finalizes until every shard is terminal, and closes every unrevealed
+    ///         commitment. Every call must succeed: a revert here means funds could be stuck.
     function drain() external {
         vm.recordLogs();
         uint256 tasks = taskManager.taskCount();
@@ -787,16 +1123,8 @@ contract ProtocolHandler is Test {
                 taskManager.cancelTask(id);
             }
         }
-        for (uint256 round; round < 4; ++round) {
-            uint256 disputes = disputeManager.disputeCount();
-            for (uint256 id = 1; id <= disputes; ++id) {
-                DisputeView memory dv = disputeManager.getDispute(id);
-                if (dv.status != DisputeStatus.Voting) continue;
-                if (block.timestamp <= dv.revealDeadline) vm.warp(uint256(dv.revealDeadline) + 1);
-                vm.prank(anyone);
-                disputeManager.resolve(id);
-            }
-            vm.warp(block.timestamp + 3 days);
+        for (uint256 round; round < 6; ++round) {
+            _advance(3 days);
             for (uint256 id = 1; id <= tasks; ++id) {
                 uint256 count = taskManager.getTask(id).shardCount;
                 for (uint256 i; i < count; ++i) {
@@ -812,6 +1140,15 @@ contract ProtocolHandler is Test {
                 taskManager.finalizeShards(refs);
             }
         }
+        // Commitments the cartel never revealed: their reveal deadlines are long past.
+        uint256 commits = disputeManager.challengeCommitCount();
+        for (uint256 id = 1; id <= commits; ++id) {
+            if (disputeManager.getChallengeCommit(id).status == ChallengeCommitStatus.Committed) {
+                vm.prank(anyone);
+                disputeManager.closeChallengeCommit(id);
+            }
+        }
+        delete _pendingChallenges;
         _process(vm.getRecordedLogs());
     }
 
@@ -860,9 +1197,11 @@ contract ProtocolHandler is Test {
                     (, uint256 amount) = abi.decode(l.data, (uint8, uint256));
                     ghost_disputePaid[uint256(l.topics[1])] += amount;
                 } else if (l.topics[0] == IDisputeManager.DisputeResolved.selector) {
-                    (,,, uint256 slashed) = abi.decode(l.data, (uint8, uint8, uint8, uint256));
+                    (uint8 outcome,,, uint256 slashed, bool live) =
+                        abi.decode(l.data, (uint8, uint8, uint8, uint256, bool));
                     resolved[nResolved] = uint256(l.topics[1]);
                     slashedOf[nResolved++] = slashed;
+                    _judge(uint256(l.topics[1]), DisputeOutcome(outcome), slashed, live, logs);
                 }
             }
         }
@@ -875,11 +1214,58 @@ contract ProtocolHandler is Test {
         }
     }
 
+    /// @dev Economic checks of one resolved dispute: an honest majority of revealed votes always decides the
+    ///      truth; a verdict against the truth (or no verdict) marks the judged attempt as compromised; a
+    ///      self-challenge never pays the cartel more than it costs it.
+    function _judge(uint256 id, DisputeOutcome outcome, uint256 slashed, bool live, Vm.Log[] memory logs)
+        internal
+    {
+        DisputeView memory dv = disputeManager.getDispute(id);
+        bool truthWrong = dv.leafHash != _truth(dv.taskId, dv.shardIndex, dv.checkpointIndex);
+        uint256 honest;
+        uint256 cartel;
+        for (uint256 i; i < dv.committee.length; ++i) {
+            (, Vote v) = disputeManager.voteOf(id, dv.committee[i]);
+            if (v == Vote.None) continue;
+            if (isCartel[dv.committee[i]]) ++cartel;
+            else ++honest;
+        }
+        bool verdict = outcome == DisputeOutcome.SubmitterWrong || outcome == DisputeOutcome.SubmitterRight;
+        bool saidWrong = outcome == DisputeOutcome.SubmitterWrong;
+        if (!verdict || saidWrong != truthWrong) {
+            if (truthWrong) ghost_compromised[dv.taskId][dv.shardIndex][dv.epoch] = true;
+            if (verdict && honest > cartel) ghost_verdictAgainstHonestMajority++;
+            if (verdict && !truthWrong && live) ghost_honestSlashedByDishonestMajority++;
+        }
+        if (dv.challenger == decoy && isCartel[dv.submitterNodeId]) {
+            uint256 received;
+            bytes32 sig = IDisputeManager.DisputePayout.selector;
+            for (uint256 i; i < logs.length; ++i) {
+                Vm.Log memory l = logs[i];
+                if (l.emitter != address(disputeManager) || l.topics.length < 3 || l.topics[0] != sig) {
+                    continue;
+                }
+                if (uint256(l.topics[1]) != id) continue;
+                address to = address(uint160(uint256(l.topics[2])));
+                (, uint256 amount) = abi.decode(l.data, (uint8, uint256));
+                if (to == decoy || to == cartelOp) received += amount;
+            }
+            if (received > uint256(dv.bond) + slashed) ghost_selfChallengeProfit++;
+        }
+    }
+
     function _onTaskEvent(Vm.Log memory l) internal {
         bytes32 sig = l.topics[0];
         if (sig == ITaskManager.ShardFinalized.selector) {
             uint256 taskId = uint256(l.topics[1]);
             uint256 shard = uint256(l.topics[2]);
+            bytes32[] memory hashes = _hashes[taskId][shard];
+            uint16 epoch = taskManager.getShard(taskId, shard).epoch;
+            if (
+                _firstWrong(taskId, shard, hashes) < hashes.length && !ghost_compromised[taskId][shard][epoch]
+            ) {
+                ghost_wrongPaid++;
+            }
             (uint256 payout, uint256 fee) = abi.decode(l.data, (uint256, uint256));
             if (++ghost_finalizedEvents[taskId][shard] > 1) ghost_paidTwice++;
             ghost_finalizedTotal++;

@@ -8,10 +8,12 @@ import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
+import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {
     Assignment,
     AuditStatus,
     Capabilities,
+    Checkpoint,
     PostTaskParams,
     ReleaseReason,
     Resources,
@@ -22,16 +24,37 @@ import {
     TaskView,
     Tier
 } from "../../src/types/Types.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 
 /// @notice Drives TaskManager through random but valid sequences of every entry point. Each action checks its
 ///         preconditions through views, so an unexpected revert is a finding (counted, never hidden). Money
-///         leaving the escrow is summed from TaskManager's own events into ghost variables.
+///         leaving the escrow is summed from TaskManager's own events into ghost variables. Disputes are
+///         tracked as the DisputeManager would (several per shard, outliving their epoch), and every payment is
+///         checked against them.
 contract TaskHandler is Test {
+    /// @dev A dispute opened through onChallenged and not yet resolved.
+    struct OpenDispute {
+        uint64 taskId;
+        uint32 shardIndex;
+        uint16 epoch;
+        uint32 checkpointCount;
+        uint256 disputeId;
+    }
+
     TaskManager internal immutable tm;
     NeuralToken internal immutable token;
     NodeRegistry internal immutable registry;
     address internal immutable keeper;
     address internal immutable disputes;
+    address internal immutable audits;
+
+    OpenDispute[] internal openDisputes;
+    mapping(uint256 taskId => mapping(uint256 shardIndex => uint256)) public ghost_openDisputes;
+    /// @dev Epochs whose result lost a live dispute: never to be paid.
+    mapping(uint256 taskId => mapping(uint256 shardIndex => mapping(uint16 epoch => bool))) public ghost_lost;
+    bool public ghost_paidWhileDisputed;
+    bool public ghost_paidLostResult;
+    bool public ghost_paidEarly;
 
     address[] public clients;
     uint256[] public nodes;
@@ -60,6 +83,7 @@ contract TaskHandler is Test {
         NodeRegistry registry_,
         address keeper_,
         address disputes_,
+        address audits_,
         address bank
     ) {
         tm = tm_;
@@ -67,6 +91,7 @@ contract TaskHandler is Test {
         registry = registry_;
         keeper = keeper_;
         disputes = disputes_;
+        audits = audits_;
         for (uint256 i; i < 3; ++i) {
             address c = makeAddr(string.concat("client", vm.toString(i)));
             vm.prank(bank);
@@ -77,14 +102,16 @@ contract TaskHandler is Test {
         }
         for (uint256 i; i < 5; ++i) {
             address op = makeAddr(string.concat("op", vm.toString(i)));
-            address wk = makeAddr(string.concat("wk", vm.toString(i)));
+            (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("wk", vm.toString(i)));
             uint256 stake = 1_000_000 ether;
             vm.prank(bank);
             token.transfer(op, stake);
+            (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry_, wkKey, op, 0);
             vm.startPrank(op);
             token.approve(address(registry), stake);
             // Node 4 asks 1 NRL per shard (ineligible for cheap tasks); the others take anything.
-            uint256 id = registry.register(wk, _caps(), i == 4 ? 1 ether : 0, bytes32(i + 1), stake);
+            uint256 id =
+                registry.register(wk, _caps(), i == 4 ? 1 ether : 0, bytes32(i + 1), stake, deadline, sig);
             vm.stopPrank();
             nodes.push(id);
             workerOf[id] = wk;
@@ -102,7 +129,8 @@ contract TaskHandler is Test {
         PostTaskParams memory p = PostTaskParams({
             specCid: keccak256(abi.encode("spec", taskIds.length)),
             shardCount: uint32(bound(shardCount, 1, 6)),
-            rewardPerShard: uint128(bound(reward, 1, 200 ether)),
+            // From the smallest reward whose collateral (50%) reaches minCollateral (1e15).
+            rewardPerShard: uint128(bound(reward, 2e15, 200 ether)),
             minTier: Tier(bound(tier, 0, 1)),
             resources: Resources({gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024}),
             maxDuration: uint64(1 hours),
@@ -157,13 +185,18 @@ contract TaskHandler is Test {
     function submitResult(uint256 taskSeed, uint256 shardSeed, uint256 extra, bool byOperator) external {
         (uint256 taskId, uint256 i, ShardView memory s) = _pick(taskSeed, shardSeed, ShardStatus.Assigned);
         if (taskId == 0 || block.timestamp > s.deadline) return;
-        uint32 count = (s.resumeFrom > 1 ? s.resumeFrom : 1) + uint32(bound(extra, 0, 4));
+        uint256 count = (s.resumeFrom > 1 ? s.resumeFrom : 1) + bound(extra, 0, 4);
         vm.prank(byOperator ? operatorOf[s.nodeId] : workerOf[s.nodeId]);
         _call(
             address(tm),
             abi.encodeCall(
                 TaskManager.submitResult,
-                (taskId, i, keccak256(abi.encode("m", taskId, i, block.timestamp)), keccak256("root"), count)
+                (
+                    taskId,
+                    i,
+                    keccak256(abi.encode("m", taskId, i, block.timestamp)),
+                    _checkpoints(extra, count)
+                )
             )
         );
     }
@@ -211,44 +244,70 @@ contract TaskHandler is Test {
         _call(address(tm), abi.encodeCall(TaskManager.cancelTask, (taskId)));
     }
 
+    /// @dev The Sortition's audit draw (AUDIT_ROLE) for the shard's current epoch.
     function assignAudit(uint256 taskSeed, uint256 shardSeed, uint256 nodeSeed) external {
-        (uint256 taskId, uint256 i, ShardView memory s) = _pick(taskSeed, shardSeed, ShardStatus.Submitted);
+        (uint256 taskId, uint256 i, ShardView memory s) = _pickResult(taskSeed, shardSeed);
         if (taskId == 0 || block.timestamp > s.deadline || s.auditStatus != AuditStatus.None) return;
         TaskView memory t = tm.getTask(taskId);
         uint256 verifier = nodes[nodeSeed % nodes.length];
         if (t.auditsUsed >= t.auditBudget || verifier == s.nodeId) return;
-        if (!registry.isEligible(verifier, t.minTier, t.resources, t.rewardPerShard, t.collateralPerShard)) {
-            return;
-        }
-        vm.prank(keeper);
-        _call(address(tm), abi.encodeCall(TaskManager.assignAudit, (taskId, i, verifier)));
+        vm.prank(audits);
+        _call(address(tm), abi.encodeCall(TaskManager.onAuditAssigned, (taskId, i, s.epoch, verifier)));
     }
 
     function recordAudit(uint256 taskSeed, uint256 shardSeed) external {
-        (uint256 taskId, uint256 i, ShardView memory s) = _pick(taskSeed, shardSeed, ShardStatus.Submitted);
+        (uint256 taskId, uint256 i, ShardView memory s) = _pickResult(taskSeed, shardSeed);
         if (taskId == 0 || block.timestamp > s.deadline || s.auditStatus != AuditStatus.Assigned) return;
         vm.prank(workerOf[s.auditorNodeId]);
         _call(address(tm), abi.encodeCall(TaskManager.recordAudit, (taskId, i)));
     }
 
-    function challenge(uint256 taskSeed, uint256 shardSeed, bool byAuditor) external {
-        (uint256 taskId, uint256 i, ShardView memory s) = _pick(taskSeed, shardSeed, ShardStatus.Submitted);
+    /// @dev A challenge commitment inside the window: payment then waits for the reveal period.
+    function commitChallenge(uint256 taskSeed, uint256 shardSeed) external {
+        (uint256 taskId, uint256 i, ShardView memory s) = _pickResult(taskSeed, shardSeed);
         if (taskId == 0 || block.timestamp > s.deadline) return;
+        vm.prank(disputes);
+        _call(address(tm), abi.encodeCall(TaskManager.onChallengeCommitted, (taskId, i)));
+    }
+
+    /// @dev A revealed challenge of the current epoch: inside the window, or until the end of the reveal
+    ///      period when a commitment was made in the window (as the DisputeManager allows).
+    function challenge(uint256 taskSeed, uint256 shardSeed, bool byAuditor) external {
+        (uint256 taskId, uint256 i, ShardView memory s) = _pickResult(taskSeed, shardSeed);
+        if (taskId == 0 || s.openDisputes == type(uint8).max) return;
+        uint256 lastReveal =
+            s.deadline + (s.challengeCommitted ? tm.getParameter("challengeRevealPeriod") : 0);
+        if (block.timestamp > lastReveal) return;
         address challenger = byAuditor && s.auditStatus == AuditStatus.Assigned
             ? workerOf[s.auditorNodeId]
             : address(0xC0FFEE);
+        uint256 disputeId = ++disputeSeq;
         vm.prank(disputes);
-        _call(address(tm), abi.encodeCall(TaskManager.onChallenged, (taskId, i, ++disputeSeq, challenger)));
+        if (_call(
+                address(tm),
+                abi.encodeCall(TaskManager.onChallenged, (taskId, i, s.epoch, disputeId, challenger))
+            )) {
+            openDisputes.push(
+                OpenDispute({
+                    taskId: uint64(taskId),
+                    shardIndex: uint32(i),
+                    epoch: s.epoch,
+                    checkpointCount: s.checkpointCount,
+                    disputeId: disputeId
+                })
+            );
+            ++ghost_openDisputes[taskId][i];
+        }
     }
 
-    function resolve(uint256 taskSeed, uint256 shardSeed, bool submitterWrong, uint256 d) external {
-        (uint256 taskId, uint256 i, ShardView memory s) = _pick(taskSeed, shardSeed, ShardStatus.Challenged);
-        if (taskId == 0) return;
-        uint32 resumeFrom = uint32(bound(d, 0, s.checkpointCount - 1));
-        vm.prank(disputes);
-        _call(
-            address(tm),
-            abi.encodeCall(TaskManager.onDisputeResolved, (taskId, i, submitterWrong, resumeFrom))
+    /// @dev Ends one open dispute (of any epoch, live or not) with a verdict on a checkpoint of its result.
+    function resolve(uint256 disputeSeed, bool submitterWrong, uint256 d) external {
+        uint256 n = openDisputes.length;
+        if (n == 0) return;
+        _resolve(
+            disputeSeed % n,
+            submitterWrong,
+            uint32(bound(d, 0, openDisputes[disputeSeed % n].checkpointCount - 1))
         );
     }
 
@@ -273,13 +332,13 @@ contract TaskHandler is Test {
                 vm.prank(keeper);
                 _call(address(tm), abi.encodeCall(TaskManager.assignShards, (a)));
             } else if (s.status == ShardStatus.Assigned && block.timestamp <= s.deadline) {
-                uint32 count = s.resumeFrom > 1 ? s.resumeFrom : 1;
+                uint256 count = s.resumeFrom > 1 ? s.resumeFrom : 1;
                 vm.prank(workerOf[s.nodeId]);
                 _call(
                     address(tm),
                     abi.encodeCall(
                         TaskManager.submitResult,
-                        (taskId, i, keccak256(abi.encode(taskId, i)), bytes32(i + 1), count)
+                        (taskId, i, keccak256(abi.encode(taskId, i)), _checkpoints(i, count))
                     )
                 );
             } else if (s.status == ShardStatus.Assigned) {
@@ -313,7 +372,8 @@ contract TaskHandler is Test {
     // Closing everything (used after each run)
     // ----------------------------------------------------------------------------------------------
 
-    /// @dev Cancels every active task and drives every shard in flight to a terminal status.
+    /// @dev Cancels every active task, ends every open dispute for the submitter and drives every shard in
+    ///      flight to a terminal status.
     function closeAll() external {
         for (uint256 k; k < taskIds.length; ++k) {
             uint256 taskId = taskIds[k];
@@ -322,12 +382,9 @@ contract TaskHandler is Test {
                 vm.prank(t.client);
                 _call(address(tm), abi.encodeCall(TaskManager.cancelTask, (taskId)));
             }
-            for (uint256 i; i < t.shardCount; ++i) {
-                if (tm.getShard(taskId, i).status == ShardStatus.Challenged) {
-                    vm.prank(disputes);
-                    _call(address(tm), abi.encodeCall(TaskManager.onDisputeResolved, (taskId, i, false, 0)));
-                }
-            }
+        }
+        while (openDisputes.length != 0) {
+            _resolve(openDisputes.length - 1, false, 0);
         }
         vm.warp(block.timestamp + 31 days);
         for (uint256 k; k < taskIds.length; ++k) {
@@ -362,6 +419,10 @@ contract TaskHandler is Test {
         return clients.length;
     }
 
+    function openDisputeCount() external view returns (uint256) {
+        return openDisputes.length;
+    }
+
     // ----------------------------------------------------------------------------------------------
     // Internal
     // ----------------------------------------------------------------------------------------------
@@ -375,6 +436,43 @@ contract TaskHandler is Test {
             memoryMiB: 524_288,
             region: "eu-west"
         });
+    }
+
+    /// @dev `count` checkpoints whose hashes depend on `salt` (results of different attempts differ).
+    function _checkpoints(uint256 salt, uint256 count) internal pure returns (Checkpoint[] memory cps) {
+        cps = new Checkpoint[](count);
+        for (uint256 k; k < count; ++k) {
+            cps[k] = Checkpoint({step: uint64((k + 1) * 100), hash: keccak256(abi.encode(salt, k))});
+        }
+    }
+
+    /// @dev Ends open dispute number `index` through onDisputeResolved and books what it decided.
+    function _resolve(uint256 index, bool submitterWrong, uint32 checkpointIndex) internal {
+        OpenDispute memory d = openDisputes[index];
+        openDisputes[index] = openDisputes[openDisputes.length - 1];
+        openDisputes.pop();
+        --ghost_openDisputes[d.taskId][d.shardIndex];
+        vm.prank(disputes);
+        bytes memory ret = _callReturning(
+            address(tm),
+            abi.encodeCall(
+                TaskManager.onDisputeResolved,
+                (d.taskId, d.shardIndex, d.epoch, d.disputeId, submitterWrong, checkpointIndex)
+            )
+        );
+        if (!_lastOk) return;
+        bool live = abi.decode(ret, (bool));
+        if (live && submitterWrong) ghost_lost[d.taskId][d.shardIndex][d.epoch] = true;
+    }
+
+    /// @dev A shard holding a result (Submitted or Challenged), searched from the seeds; taskId 0 when none.
+    function _pickResult(uint256 taskSeed, uint256 shardSeed)
+        internal
+        view
+        returns (uint256 taskId, uint256 shardIndex, ShardView memory s)
+    {
+        (taskId, shardIndex, s) = _pick(taskSeed, shardSeed, ShardStatus.Submitted);
+        if (taskId == 0) (taskId, shardIndex, s) = _pick(taskSeed, shardSeed, ShardStatus.Challenged);
     }
 
     /// @dev A shard in `status`, searched from the seeds; taskId 0 when none.
@@ -396,14 +494,24 @@ contract TaskHandler is Test {
         taskId = 0;
     }
 
-    /// @dev Calls `target`, records an unexpected revert, and books TaskManager's money events.
-    function _call(address target, bytes memory data) internal {
+    /// @dev `_callReturning`, telling whether the call succeeded.
+    function _call(address target, bytes memory data) internal returns (bool ok) {
+        _callReturning(target, data);
+        ok = _lastOk;
+    }
+
+    bool internal _lastOk;
+
+    /// @dev Calls `target`, records an unexpected revert, and books TaskManager's money events. Returns the
+    ///      call's return data (empty when it reverted; `_lastOk` tells a successful empty return apart).
+    function _callReturning(address target, bytes memory data) internal returns (bytes memory) {
         vm.recordLogs();
         (bool ok, bytes memory ret) = target.call(data);
+        _lastOk = ok;
         if (!ok) {
             ++ghost_unexpectedReverts;
             ghost_lastRevert = ret;
-            return;
+            return "";
         }
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 k; k < logs.length; ++k) {
@@ -416,6 +524,14 @@ contract TaskHandler is Test {
                 (uint256 payout, uint256 fee) = abi.decode(l.data, (uint256, uint256));
                 if (paid[taskId][shardIndex]) ghost_paidTwice = true;
                 paid[taskId][shardIndex] = true;
+                // Never while a dispute of the shard (any epoch) is open, never a result that lost, and only
+                // once its window (and the reveal period after a commitment) is over.
+                ShardView memory s = tm.getShard(taskId, shardIndex);
+                if (ghost_openDisputes[taskId][shardIndex] != 0) ghost_paidWhileDisputed = true;
+                if (ghost_lost[taskId][shardIndex][s.epoch]) ghost_paidLostResult = true;
+                uint256 end =
+                    s.deadline + (s.challengeCommitted ? tm.getParameter("challengeRevealPeriod") : 0);
+                if (block.timestamp <= end) ghost_paidEarly = true;
                 ++ghost_paidShards;
                 ghost_paidToNodes += payout;
                 ghost_feesAccrued += fee;
@@ -432,6 +548,7 @@ contract TaskHandler is Test {
                 ghost_swept += abi.decode(l.data, (uint256));
             }
         }
+        return ret;
     }
 }
 
@@ -447,6 +564,7 @@ contract TaskManagerInvariantTest is Test {
     address internal treasury = makeAddr("treasury");
     address internal keeper = makeAddr("keeper");
     address internal disputes = makeAddr("disputeManager");
+    address internal audits = makeAddr("sortition");
 
     mapping(address => uint256) internal initialBalance;
 
@@ -454,23 +572,25 @@ contract TaskManagerInvariantTest is Test {
         vm.warp(1_700_000_000);
         token = new NeuralToken(bank, 1_000_000_000 ether);
         registry = new NodeRegistry(address(token), governor);
-        tm = new TaskManager(address(token), address(registry), governor, treasury);
+        TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
+        tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
         vm.startPrank(governor);
         registry.grantRole(registry.PROTOCOL_ROLE(), address(tm));
         tm.grantRole(tm.KEEPER_ROLE(), keeper);
         tm.grantRole(tm.DISPUTE_ROLE(), disputes);
+        tm.grantRole(tm.AUDIT_ROLE(), audits);
         // A short window so that shards reach finalization within a run's depth.
         tm.setParameter("challengeWindow", 1 hours);
         // Timeouts slash, and a slash jails: keep jails short so nodes come back within a run.
         registry.setParameter("jailPeriod", 1 hours);
         vm.stopPrank();
-        handler = new TaskHandler(tm, token, registry, keeper, disputes, bank);
+        handler = new TaskHandler(tm, token, registry, keeper, disputes, audits, bank);
         for (uint256 i; i < handler.nodeCount(); ++i) {
             address op = handler.operatorOf(handler.nodes(i));
             initialBalance[op] = token.balanceOf(op);
         }
 
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = TaskHandler.postTask.selector;
         selectors[1] = TaskHandler.assignShards.selector;
         selectors[2] = TaskHandler.submitResult.selector;
@@ -486,6 +606,7 @@ contract TaskManagerInvariantTest is Test {
         selectors[12] = TaskHandler.unjail.selector;
         selectors[13] = TaskHandler.warp.selector;
         selectors[14] = TaskHandler.advance.selector;
+        selectors[15] = TaskHandler.commitChallenge.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -531,6 +652,26 @@ contract TaskManagerInvariantTest is Test {
         }
     }
 
+    /// @notice A result is paid only after its window (and reveal period), never while a dispute of its shard is
+    ///         open and never after it lost one; a shard with an open dispute is never Submitted.
+    function invariant_disputesHoldPayment() public view {
+        assertFalse(handler.ghost_paidWhileDisputed(), "paid while a dispute was open");
+        assertFalse(handler.ghost_paidLostResult(), "paid a result that lost a dispute");
+        assertFalse(handler.ghost_paidEarly(), "paid before the window (and reveal period) ended");
+        for (uint256 k; k < handler.taskCount(); ++k) {
+            uint256 taskId = handler.taskIds(k);
+            uint256 count = tm.getTask(taskId).shardCount;
+            for (uint256 i; i < count; ++i) {
+                ShardView memory s = tm.getShard(taskId, i);
+                assertEq(s.openDisputes, handler.ghost_openDisputes(taskId, i), "openDisputes");
+                if (s.openDisputes != 0) {
+                    assertTrue(s.status != ShardStatus.Submitted, "Submitted with a dispute open");
+                    assertFalse(tm.isFinalizable(taskId, i), "finalizable with a dispute open");
+                }
+            }
+        }
+    }
+
     /// @notice No shard is paid twice; every finalized shard was paid once; closed tasks hold nothing; the
     ///         registry's locked collateral equals the collateral of the shards in flight.
     function invariant_shardsAndTasks() public view {
@@ -568,6 +709,7 @@ contract TaskManagerInvariantTest is Test {
     function afterInvariant() public {
         handler.closeAll();
         assertEq(handler.ghost_unexpectedReverts(), 0, "unexpected revert while closing");
+        assertEq(handler.openDisputeCount(), 0, "disputes left open");
         for (uint256 k; k < handler.taskCount(); ++k) {
             TaskView memory t = tm.getTask(handler.taskIds(k));
             assertEq(

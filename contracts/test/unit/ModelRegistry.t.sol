@@ -8,6 +8,7 @@ import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
+import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 import {
     Assignment,
@@ -20,8 +21,11 @@ import {
     ShardRef,
     ShardStatus,
     Tier,
-    VersionParams
+    VersionParams,
+    WeightsProof
 } from "../../src/types/Types.sol";
+import {CheckpointTree} from "../utils/CheckpointTree.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 
 /// @notice ModelRegistry against the real NeuralToken, NodeRegistry and TaskManager: provenance is checked
 ///         on shards driven through the TaskManager (posted, assigned, submitted, finalized).
@@ -38,31 +42,37 @@ contract ModelRegistryTest is Test {
     address internal governor = makeAddr("governor");
     address internal keeper = makeAddr("keeper");
     address internal operator = makeAddr("operator");
-    address internal worker = makeAddr("worker");
+    address internal worker;
+    uint256 internal workerKey;
     uint256 internal nodeId;
 
     uint256 internal constant SUPPLY = 1_000_000_000 ether;
     bytes32 internal constant WEIGHTS = keccak256("weights");
     bytes32 internal constant META = keccak256("meta");
     bytes32 internal constant MANIFEST = keccak256("manifest");
-    bytes32 internal constant ROOT = keccak256("root");
+    /// @dev Checkpoints `_submit` commits by default (CheckpointTree.standardCheckpoints); the last is the weights.
+    uint256 internal constant CHECKPOINTS = 4;
     uint128 internal constant REWARD = 10 ether;
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         token = new NeuralToken(holder, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
-        tasks = new TaskManager(address(token), address(registry), governor, makeAddr("treasury"));
+        TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
+        tasks =
+            new TaskManager(address(token), address(registry), governor, makeAddr("treasury"), address(ext));
         models = new ModelRegistry(address(token), address(tasks));
         vm.startPrank(governor);
         registry.grantRole(registry.PROTOCOL_ROLE(), address(tasks));
         tasks.grantRole(tasks.KEEPER_ROLE(), keeper);
         vm.stopPrank();
 
+        (worker, workerKey) = makeAddrAndKey("worker");
         _give(operator, 1000 ether);
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, workerKey, operator, 0);
         vm.startPrank(operator);
         token.approve(address(registry), 1000 ether);
-        nodeId = registry.register(worker, _caps(), 1 ether, keccak256("node"), 1000 ether);
+        nodeId = registry.register(worker, _caps(), 1 ether, keccak256("node"), 1000 ether, deadline, sig);
         vm.stopPrank();
     }
 
@@ -102,18 +112,30 @@ contract ModelRegistryTest is Test {
 
     /// @dev Assigns shard `shardIndex` to the node and submits MANIFEST for it (challenge window open).
     function _submit(uint256 taskId, uint256 shardIndex) internal {
+        _submit(taskId, shardIndex, CHECKPOINTS);
+    }
+
+    /// @dev Same, committing the standard test checkpoints 0 .. count-1.
+    function _submit(uint256 taskId, uint256 shardIndex, uint256 count) internal {
         Assignment[] memory a = new Assignment[](1);
         a[0] = Assignment({taskId: uint64(taskId), shardIndex: uint32(shardIndex), nodeId: uint64(nodeId)});
         vm.prank(keeper);
         tasks.assignShards(a);
         vm.prank(worker);
-        tasks.submitResult(taskId, shardIndex, MANIFEST, ROOT, 1);
+        tasks.submitResult(taskId, shardIndex, MANIFEST, CheckpointTree.standardCheckpoints(count));
     }
 
     /// @dev A task of `client` whose shard 0 is Finalized with MANIFEST and shard 1 is still Pending.
     function _finalizedShard(address client) internal returns (uint256 taskId, uint256 shardIndex) {
+        return _finalizedShard(client, CHECKPOINTS);
+    }
+
+    function _finalizedShard(address client, uint256 count)
+        internal
+        returns (uint256 taskId, uint256 shardIndex)
+    {
         taskId = _postTask(client);
-        _submit(taskId, 0);
+        _submit(taskId, 0, count);
         vm.warp(block.timestamp + tasks.getParameter("challengeWindow") + 1);
         ShardRef[] memory refs = new ShardRef[](1);
         refs[0] = ShardRef({taskId: uint64(taskId), shardIndex: 0});
@@ -132,14 +154,39 @@ contract ModelRegistryTest is Test {
             parentModelId: 0,
             sourceTaskId: 0,
             sourceShard: 0,
-            manifestCid: bytes32(0)
+            manifestCid: bytes32(0),
+            weights: WeightsProof({step: 0, hash: bytes32(0), proof: new bytes32[](0)})
         });
     }
 
     function _version(bytes32 weights) internal pure returns (VersionParams memory v) {
         v = VersionParams({
-            weightsCid: weights, metadataCid: META, sourceTaskId: 0, sourceShard: 0, manifestCid: bytes32(0)
+            weightsCid: weights,
+            metadataCid: META,
+            sourceTaskId: 0,
+            sourceShard: 0,
+            manifestCid: bytes32(0),
+            weights: WeightsProof({step: 0, hash: bytes32(0), proof: new bytes32[](0)})
         });
+    }
+
+    /// @dev Opening of checkpoint `index` of a shard that committed the standard checkpoints 0 .. count-1.
+    function _leafProof(uint256 count, uint256 index) internal pure returns (WeightsProof memory) {
+        return WeightsProof({
+            step: uint64(CheckpointTree.step(index)),
+            hash: CheckpointTree.ckptHash(index),
+            proof: CheckpointTree.proofOf(CheckpointTree.standard(count), index)
+        });
+    }
+
+    /// @dev The final-weights opening (last leaf) of a shard submitted by `_submit`.
+    function _finalWeights() internal pure returns (WeightsProof memory) {
+        return _leafProof(CHECKPOINTS, CHECKPOINTS - 1);
+    }
+
+    /// @dev sha256 of the final weights committed by `_submit`.
+    function _weightsHash() internal pure returns (bytes32) {
+        return CheckpointTree.ckptHash(CHECKPOINTS - 1);
     }
 
     function _publish(address owner) internal returns (uint256 modelId) {
@@ -189,7 +236,7 @@ contract ModelRegistryTest is Test {
         vm.expectEmit(address(models));
         emit IModelRegistry.ModelPublished(1, alice, 0, "llama-neural", "Apache-2.0", META);
         vm.expectEmit(address(models));
-        emit IModelRegistry.ModelVersionAdded(1, 1, 0, 0, WEIGHTS, META, bytes32(0), false);
+        emit IModelRegistry.ModelVersionAdded(1, 1, 0, 0, WEIGHTS, META, bytes32(0), bytes32(0), false);
         uint256 id = _publish(alice);
 
         assertEq(id, 1);
@@ -214,6 +261,7 @@ contract ModelRegistryTest is Test {
         assertEq(v.weightsCid, WEIGHTS);
         assertEq(v.metadataCid, META);
         assertEq(v.manifestCid, bytes32(0));
+        assertEq(v.weightsHash, bytes32(0));
         assertEq(v.arweaveTxId, bytes32(0));
     }
 
@@ -241,9 +289,12 @@ contract ModelRegistryTest is Test {
         p.sourceTaskId = taskId;
         p.sourceShard = shard;
         p.manifestCid = MANIFEST;
+        p.weights = _finalWeights();
 
         vm.expectEmit(address(models));
-        emit IModelRegistry.ModelVersionAdded(1, 1, taskId, shard, WEIGHTS, META, MANIFEST, true);
+        emit IModelRegistry.ModelVersionAdded(
+            1, 1, taskId, shard, WEIGHTS, META, MANIFEST, _weightsHash(), true
+        );
         vm.prank(alice);
         uint256 id = models.publish(p);
 
@@ -252,6 +303,100 @@ contract ModelRegistryTest is Test {
         assertEq(v.sourceTaskId, taskId);
         assertEq(v.sourceShard, shard);
         assertEq(v.manifestCid, MANIFEST);
+        assertEq(v.weightsHash, _weightsHash());
+    }
+
+    function test_publish_singleCheckpointEmptyProof_succeeds() public {
+        // One checkpoint: the leaf is the root and the proof is empty.
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice, 1);
+        PublishParams memory p = _params("one");
+        p.sourceTaskId = taskId;
+        p.sourceShard = shard;
+        p.manifestCid = MANIFEST;
+        p.weights = _leafProof(1, 0);
+        assertEq(p.weights.proof.length, 0);
+        vm.prank(alice);
+        uint256 id = models.publish(p);
+        assertTrue(models.getVersion(id, 1).verified);
+        assertEq(models.getVersion(id, 1).weightsHash, CheckpointTree.ckptHash(0));
+    }
+
+    function test_publish_wrongWeightsHash_reverts() public {
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice);
+        PublishParams memory p = _params("m");
+        p.sourceTaskId = taskId;
+        p.sourceShard = shard;
+        p.manifestCid = MANIFEST;
+        p.weights = _finalWeights();
+        p.weights.hash = keccak256("not the weights");
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.WeightsNotCommitted.selector, taskId, shard, p.weights.hash)
+        );
+        vm.prank(alice);
+        models.publish(p);
+    }
+
+    function test_publish_wrongWeightsStep_reverts() public {
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice);
+        PublishParams memory p = _params("m");
+        p.sourceTaskId = taskId;
+        p.sourceShard = shard;
+        p.manifestCid = MANIFEST;
+        p.weights = _finalWeights();
+        p.weights.step += 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.WeightsNotCommitted.selector, taskId, shard, _weightsHash())
+        );
+        vm.prank(alice);
+        models.publish(p);
+    }
+
+    function test_publish_nonFinalCheckpoint_reverts() public {
+        // A valid opening of a committed checkpoint that is not the last one is not the final weights.
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice);
+        for (uint256 i; i < CHECKPOINTS - 1; ++i) {
+            PublishParams memory p = _params("m");
+            p.sourceTaskId = taskId;
+            p.sourceShard = shard;
+            p.manifestCid = MANIFEST;
+            p.weights = _leafProof(CHECKPOINTS, i);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IModelRegistry.WeightsNotCommitted.selector, taskId, shard, CheckpointTree.ckptHash(i)
+                )
+            );
+            vm.prank(alice);
+            models.publish(p);
+        }
+    }
+
+    function test_publish_noWeightsProof_reverts() public {
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice);
+        PublishParams memory p = _params("m");
+        p.sourceTaskId = taskId;
+        p.sourceShard = shard;
+        p.manifestCid = MANIFEST;
+        p.weights = _finalWeights();
+        p.weights.proof = new bytes32[](0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.WeightsNotCommitted.selector, taskId, shard, _weightsHash())
+        );
+        vm.prank(alice);
+        models.publish(p);
+        // Nor without any opening at all (the unverified default).
+        p.weights = _params("m").weights;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.WeightsNotCommitted.selector, taskId, shard, 0));
+        vm.prank(alice);
+        models.publish(p);
+    }
+
+    function test_publish_unverifiedIgnoresWeights_succeeds() public {
+        PublishParams memory p = _params("m");
+        p.weights = _finalWeights();
+        vm.prank(alice);
+        uint256 id = models.publish(p);
+        assertFalse(models.getVersion(id, 1).verified);
+        assertEq(models.getVersion(id, 1).weightsHash, bytes32(0));
     }
 
     function test_publish_revertsOnEmptyName() public {
@@ -405,7 +550,7 @@ contract ModelRegistryTest is Test {
         bytes32 w2 = keccak256("w2");
         vm.warp(2000);
         vm.expectEmit(address(models));
-        emit IModelRegistry.ModelVersionAdded(id, 2, 0, 0, w2, META, bytes32(0), false);
+        emit IModelRegistry.ModelVersionAdded(id, 2, 0, 0, w2, META, bytes32(0), bytes32(0), false);
         vm.prank(alice);
         uint256 version = models.addVersion(id, _version(w2));
         assertEq(version, 2);
@@ -422,11 +567,32 @@ contract ModelRegistryTest is Test {
         v.sourceTaskId = taskId;
         v.sourceShard = shard;
         v.manifestCid = MANIFEST;
+        v.weights = _finalWeights();
         vm.expectEmit(address(models));
-        emit IModelRegistry.ModelVersionAdded(id, 2, taskId, shard, v.weightsCid, META, MANIFEST, true);
+        emit IModelRegistry.ModelVersionAdded(
+            id, 2, taskId, shard, v.weightsCid, META, MANIFEST, _weightsHash(), true
+        );
         vm.prank(alice);
         models.addVersion(id, v);
         assertTrue(models.getVersion(id, 2).verified);
+        assertEq(models.getVersion(id, 2).weightsHash, _weightsHash());
+    }
+
+    function test_addVersion_weightsNotCommitted_reverts() public {
+        uint256 id = _publish(alice);
+        (uint256 taskId, uint256 shard) = _finalizedShard(alice);
+        VersionParams memory v = _version(keccak256("w2"));
+        v.sourceTaskId = taskId;
+        v.sourceShard = shard;
+        v.manifestCid = MANIFEST;
+        v.weights = _leafProof(CHECKPOINTS, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.WeightsNotCommitted.selector, taskId, shard, CheckpointTree.ckptHash(0)
+            )
+        );
+        vm.prank(alice);
+        models.addVersion(id, v);
     }
 
     function test_addVersion_revertsWhenNotOwner() public {

@@ -21,6 +21,7 @@ import {
 } from "../../src/types/Types.sol";
 import {RegistryFixture} from "../utils/RegistryFixture.sol";
 import {ReentrantToken} from "../utils/ReentrantToken.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 
 contract NodeRegistryTest is RegistryFixture {
     // ----------------------------------------------------------------------------------------------
@@ -81,8 +82,9 @@ contract NodeRegistryTest is RegistryFixture {
         emit INodeRegistry.TierChanged(1, Tier.None, Tier.Bronze);
         vm.expectEmit(address(registry));
         emit INodeRegistry.ActiveSetChanged(1, true, 1);
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
         vm.prank(operator);
-        uint256 nodeId = registry.register(worker, caps, 2 ether, keccak256("m"), 500 ether);
+        uint256 nodeId = registry.register(worker, caps, 2 ether, keccak256("m"), 500 ether, dl, sig);
 
         assertEq(nodeId, 1);
         NodeView memory v = registry.getNode(nodeId);
@@ -113,7 +115,7 @@ contract NodeRegistryTest is RegistryFixture {
 
     function test_register_idsIncrement_succeeds() public {
         uint256 a = _register(operator, worker, MIN_STAKE);
-        uint256 b = _register(operator, makeAddr("worker2"), MIN_STAKE);
+        uint256 b = _register(operator, _workerAddr("worker2"), MIN_STAKE);
         assertEq(a, 1);
         assertEq(b, 2);
         assertEq(registry.nodeCount(), 2);
@@ -129,8 +131,9 @@ contract NodeRegistryTest is RegistryFixture {
         _fund(operator, MIN_STAKE);
         Capabilities memory caps =
             Capabilities({gpuModel: 0, gpuCount: 0, vramMiB: 0, cpuCores: 8, memoryMiB: 16_384, region: ""});
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
         vm.prank(operator);
-        uint256 nodeId = registry.register(worker, caps, 0, 0, MIN_STAKE);
+        uint256 nodeId = registry.register(worker, caps, 0, 0, MIN_STAKE, dl, sig);
         assertEq(registry.getNode(nodeId).capabilities.gpuCount, 0);
     }
 
@@ -139,7 +142,7 @@ contract NodeRegistryTest is RegistryFixture {
         Capabilities memory caps = _caps();
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
         vm.prank(operator);
-        registry.register(address(0), caps, 0, 0, MIN_STAKE);
+        registry.register(address(0), caps, 0, 0, MIN_STAKE, block.timestamp, "");
     }
 
     function test_register_workerKeyInUse_reverts() public {
@@ -148,7 +151,7 @@ contract NodeRegistryTest is RegistryFixture {
         Capabilities memory caps = _caps();
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, worker, 1));
         vm.prank(stranger);
-        registry.register(worker, caps, 0, 0, MIN_STAKE);
+        registry.register(worker, caps, 0, 0, MIN_STAKE, block.timestamp, "");
     }
 
     function test_register_noCpu_reverts() public {
@@ -195,37 +198,40 @@ contract NodeRegistryTest is RegistryFixture {
             abi.encodeWithSelector(INodeRegistry.StakeBelowMinimum.selector, MIN_STAKE - 1, MIN_STAKE)
         );
         vm.prank(operator);
-        registry.register(worker, caps, 0, 0, MIN_STAKE - 1);
+        registry.register(worker, caps, 0, 0, MIN_STAKE - 1, block.timestamp, "");
     }
 
     function test_register_askPriceOverflow_reverts() public {
         _fund(operator, MIN_STAKE);
         Capabilities memory caps = _caps();
         uint256 price = uint256(type(uint96).max) + 1;
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, price));
         vm.prank(operator);
-        registry.register(worker, caps, price, 0, MIN_STAKE);
+        registry.register(worker, caps, price, 0, MIN_STAKE, dl, sig);
     }
 
     function test_register_stakeOverflow_reverts() public {
         uint256 amount = uint256(type(uint96).max) + 1;
         Capabilities memory caps = _caps();
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, amount));
         vm.prank(operator);
-        registry.register(worker, caps, 0, 0, amount);
+        registry.register(worker, caps, 0, 0, amount, dl, sig);
     }
 
     function test_register_insufficientAllowance_reverts() public {
         vm.prank(treasury);
         token.transfer(operator, MIN_STAKE);
         Capabilities memory caps = _caps();
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IERC20Errors.ERC20InsufficientAllowance.selector, address(registry), 0, MIN_STAKE
             )
         );
         vm.prank(operator);
-        registry.register(worker, caps, 0, 0, MIN_STAKE);
+        registry.register(worker, caps, 0, 0, MIN_STAKE, dl, sig);
     }
 
     function testFuzz_register_stakeAmount(uint256 amount) public {
@@ -310,14 +316,16 @@ contract NodeRegistryTest is RegistryFixture {
 
     function test_setWorker_operator_succeeds() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
-        address newWorker = makeAddr("newWorker");
+        address newWorker = _workerAddr("newWorker");
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, newWorker);
         vm.expectEmit(address(registry));
         emit INodeRegistry.WorkerChanged(nodeId, worker, newWorker);
         vm.prank(operator);
-        registry.setWorker(nodeId, newWorker);
+        registry.setWorker(nodeId, newWorker, dl, sig);
         assertEq(registry.getNode(nodeId).worker, newWorker);
         assertEq(registry.nodeIdOfWorker(newWorker), nodeId);
         assertEq(registry.nodeIdOfWorker(worker), 0);
+        assertEq(registry.workerNonce(newWorker), 1);
         // The old key is free again.
         _register(stranger, worker, MIN_STAKE);
         assertEq(registry.nodeIdOfWorker(worker), 2);
@@ -325,47 +333,262 @@ contract NodeRegistryTest is RegistryFixture {
 
     function test_setWorker_exitedNode_succeeds() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
-        vm.startPrank(operator);
+        address newWorker = _workerAddr("newWorker");
+        vm.prank(operator);
         registry.exit(nodeId);
-        registry.setWorker(nodeId, makeAddr("newWorker"));
-        vm.stopPrank();
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, newWorker);
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
         assertEq(registry.nodeIdOfWorker(worker), 0);
     }
 
     function test_setWorker_unknownNode_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 1));
         vm.prank(operator);
-        registry.setWorker(1, stranger);
+        registry.setWorker(1, stranger, block.timestamp, "");
     }
 
     function test_setWorker_notOperator_reverts() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotNodeOperator.selector, nodeId, worker));
         vm.prank(worker);
-        registry.setWorker(nodeId, stranger);
+        registry.setWorker(nodeId, stranger, block.timestamp, "");
     }
 
     function test_setWorker_zeroAddress_reverts() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
         vm.prank(operator);
-        registry.setWorker(nodeId, address(0));
+        registry.setWorker(nodeId, address(0), block.timestamp, "");
     }
 
     function test_setWorker_keyOfOtherNode_reverts() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
-        address other = makeAddr("otherWorker");
+        address other = _workerAddr("otherWorker");
         uint256 otherId = _register(stranger, other, MIN_STAKE);
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, other);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, other, otherId));
         vm.prank(operator);
-        registry.setWorker(nodeId, other);
+        registry.setWorker(nodeId, other, dl, sig);
     }
 
     function test_setWorker_sameKey_reverts() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, worker);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerKeyInUse.selector, worker, nodeId));
         vm.prank(operator);
-        registry.setWorker(nodeId, worker);
+        registry.setWorker(nodeId, worker, dl, sig);
+    }
+
+    function test_setWorker_operatorAsWorker_needsNoSignature_succeeds() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        vm.prank(operator);
+        registry.setWorker(nodeId, operator, 0, "");
+        assertEq(registry.getNode(nodeId).worker, operator);
+        assertEq(registry.nodeIdOfWorker(operator), nodeId);
+        assertEq(registry.workerNonce(operator), 0);
+    }
+
+    function test_setWorker_noConsent_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        address victim = _workerAddr("victim");
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, victim));
+        vm.prank(operator);
+        registry.setWorker(nodeId, victim, block.timestamp + 1 hours, "");
+    }
+
+    function test_setWorker_consentForOtherNode_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        _register(operator, _workerAddr("w2"), MIN_STAKE);
+        address newWorker = _workerAddr("newWorker");
+        // Signed for node 2 (or for a registration), presented for node 1.
+        (uint256 dl, bytes memory sig) = _consent(operator, 2, newWorker);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, newWorker));
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
+        (dl, sig) = _consent(operator, 0, newWorker);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, newWorker));
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
+    }
+
+    function test_setWorker_collateralLocked_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 50 ether);
+        address newWorker = _workerAddr("newWorker");
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, newWorker);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, 50 ether));
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
+        // Frozen for the operator as worker too (no signature needed, still frozen).
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, 50 ether));
+        vm.prank(operator);
+        registry.setWorker(nodeId, operator, 0, "");
+    }
+
+    function test_setWorker_afterUnlock_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 50 ether);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 50 ether);
+        assertEq(registry.liveCollateral(nodeId), 0);
+        address newWorker = _workerAddr("newWorker");
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, newWorker);
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
+        assertEq(registry.getNode(nodeId).worker, newWorker);
+    }
+
+    function test_setWorker_slashedCollateralOwed_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 500 ether);
+        // A slash clamps `locked` to what stays bonded; the cut-away collateral is still owed, so keys stay frozen
+        // even once `locked` is unlocked down to zero.
+        vm.prank(protocol);
+        registry.slash(nodeId, 800 ether, recipient, SlashReason.DisputeLost);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 200 ether);
+        assertEq(registry.getNode(nodeId).locked, 200 ether);
+        assertEq(registry.liveCollateral(nodeId), 300 ether);
+        address newWorker = _workerAddr("newWorker");
+        (uint256 dl, bytes memory sig) = _consent(operator, nodeId, newWorker);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, 300 ether));
+        vm.prank(operator);
+        registry.setWorker(nodeId, newWorker, dl, sig);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // worker consent (EIP-712)
+    // ----------------------------------------------------------------------------------------------
+
+    function test_register_workerConsent_succeeds() public {
+        _fund(operator, MIN_STAKE);
+        assertEq(registry.workerNonce(worker), 0);
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
+        vm.prank(operator);
+        uint256 nodeId = registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, sig);
+        assertEq(registry.getNode(nodeId).worker, worker);
+        assertEq(registry.nodeIdOfWorker(worker), nodeId);
+        assertEq(registry.workerNonce(worker), 1);
+    }
+
+    function test_workerConsentDigest_eip712_succeeds() public {
+        uint256 deadline = block.timestamp + 5;
+        bytes32 typeHash = keccak256(
+            "WorkerConsent(address operator,uint256 nodeId,address worker,uint256 nonce,uint256 deadline)"
+        );
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256(
+                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                ),
+                keccak256("Neural NodeRegistry"),
+                keccak256("1"),
+                block.chainid,
+                address(registry)
+            )
+        );
+        bytes32 structHash =
+            keccak256(abi.encode(typeHash, operator, uint256(7), worker, uint256(3), deadline));
+        assertEq(
+            registry.workerConsentDigest(operator, 7, worker, 3, deadline),
+            keccak256(abi.encodePacked("\x19\x01", domain, structHash))
+        );
+    }
+
+    function test_register_consentWrongSigner_reverts() public {
+        _fund(operator, MIN_STAKE);
+        address other = _workerAddr("other");
+        // `other` signs a consent naming `worker`.
+        uint256 dl = block.timestamp + 1 hours;
+        bytes32 digest = registry.workerConsentDigest(operator, 0, worker, 0, dl);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keyOf[other], digest);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, abi.encodePacked(r, s, v));
+    }
+
+    function test_register_consentWrongOperator_reverts() public {
+        // The worker consented to serve `operator`; `stranger` presents the signature.
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
+        _fund(stranger, MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(stranger);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, sig);
+    }
+
+    function test_register_consentWrongNodeId_reverts() public {
+        _fund(operator, MIN_STAKE);
+        // A consent for node 1 is not a consent to a registration (node id 0).
+        (uint256 dl, bytes memory sig) = _consent(operator, 1, worker);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, sig);
+    }
+
+    function test_register_consentExpired_reverts() public {
+        _fund(operator, MIN_STAKE);
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
+        vm.warp(dl + 1);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.WorkerConsentExpired.selector, dl));
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, sig);
+    }
+
+    function test_register_consentAtDeadline_succeeds() public {
+        _fund(operator, MIN_STAKE);
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
+        vm.warp(dl);
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, sig);
+        assertEq(registry.nodeIdOfWorker(worker), 1);
+    }
+
+    function test_register_consentReplayed_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        // Reuse the consent of the first registration after the key was freed again.
+        _fund(operator, MIN_STAKE);
+        uint256 dl = block.timestamp + 1 hours;
+        bytes32 digest = registry.workerConsentDigest(operator, 0, worker, 0, dl);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(workerKey, digest);
+        bytes memory oldSig = abi.encodePacked(r, s, v);
+        vm.prank(operator);
+        registry.setWorker(nodeId, operator, 0, "");
+        assertEq(registry.nodeIdOfWorker(worker), 0);
+        assertEq(registry.workerNonce(worker), 1);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, oldSig);
+        // A fresh consent (nonce 1) works.
+        (dl, oldSig) = _consent(operator, 0, worker);
+        vm.prank(operator);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, dl, oldSig);
+        assertEq(registry.workerNonce(worker), 2);
+    }
+
+    function test_register_squatting_reverts() public {
+        // `stranger` tries to register the honest worker key under its own node without the key's signature.
+        _fund(stranger, MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(stranger);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, block.timestamp + 1 hours, "");
+        // ... nor with a garbage signature.
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidWorkerConsent.selector, worker));
+        vm.prank(stranger);
+        registry.register(worker, _caps(), 0, 0, MIN_STAKE, block.timestamp + 1 hours, new bytes(65));
+        assertEq(registry.nodeIdOfWorker(worker), 0);
+        // The key stays free for its owner.
+        _registerDefault(MIN_STAKE);
+        assertEq(registry.getNode(1).operator, operator);
+    }
+
+    function test_register_workerIsOperator_needsNoSignature_succeeds() public {
+        _fund(operator, MIN_STAKE);
+        // Expired deadline and empty signature are ignored when the worker is the caller.
+        vm.prank(operator);
+        uint256 nodeId = registry.register(operator, _caps(), 0, 0, MIN_STAKE, 0, "");
+        assertEq(registry.getNode(nodeId).worker, operator);
+        assertEq(registry.workerNonce(operator), 0);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -636,6 +859,209 @@ contract NodeRegistryTest is RegistryFixture {
         } else {
             assertEq(registry.withdraw(nodeId), 10 ether);
             assertEq(token.balanceOf(operator), 10 ether);
+        }
+    }
+
+    function test_withdraw_collateralLocked_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 50 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 100 ether);
+        skip(UNBONDING);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, 50 ether));
+        registry.withdraw(nodeId);
+    }
+
+    function test_withdraw_afterUnlock_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 50 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 100 ether);
+        skip(UNBONDING);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 50 ether);
+        assertEq(registry.withdraw(nodeId), 100 ether);
+        assertEq(token.balanceOf(operator), 100 ether);
+        assertEq(registry.totalStaked(), 900 ether);
+    }
+
+    function test_withdraw_slashedCollateralOwed_reverts() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 500 ether);
+        vm.prank(operator);
+        registry.requestUnstake(nodeId, 500 ether);
+        // The slash takes all bonded stake and clamps locked to zero; the assignment it backed is still live.
+        vm.prank(protocol);
+        registry.slash(nodeId, 500 ether, recipient, SlashReason.DisputeLost);
+        assertEq(registry.getNode(nodeId).locked, 0);
+        skip(UNBONDING);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, nodeId, 500 ether));
+        registry.withdraw(nodeId);
+        vm.prank(protocol);
+        registry.unlockCollateral(nodeId, 500 ether);
+        assertEq(registry.withdraw(nodeId), 500 ether);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Stake-weighted draws (Fenwick tree)
+    // ----------------------------------------------------------------------------------------------
+
+    function test_drawActiveNode_intervals_succeeds() public {
+        uint256 a = _register(_opAddr(1), _opAddr(1), 100 ether);
+        uint256 b = _register(_opAddr(2), _opAddr(2), 300 ether);
+        uint256 c = _register(_opAddr(3), _opAddr(3), 200 ether);
+        assertEq(registry.totalActiveStake(), 600 ether);
+        assertEq(registry.drawActiveNode(0), a);
+        assertEq(registry.drawActiveNode(100 ether - 1), a);
+        assertEq(registry.drawActiveNode(100 ether), b);
+        assertEq(registry.drawActiveNode(400 ether - 1), b);
+        assertEq(registry.drawActiveNode(400 ether), c);
+        assertEq(registry.drawActiveNode(600 ether - 1), c);
+        // A paused node owns no interval; the others shift down.
+        vm.prank(_opAddr(2));
+        registry.pause(b);
+        assertEq(registry.totalActiveStake(), 300 ether);
+        assertEq(registry.drawActiveNode(100 ether - 1), a);
+        assertEq(registry.drawActiveNode(100 ether), c);
+        assertEq(registry.drawActiveNode(300 ether - 1), c);
+    }
+
+    function test_drawActiveNode_outOfRange_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.DrawOutOfRange.selector, 0, 0));
+        registry.drawActiveNode(0);
+        _registerDefault(MIN_STAKE);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.DrawOutOfRange.selector, MIN_STAKE, MIN_STAKE));
+        registry.drawActiveNode(MIN_STAKE);
+        vm.prank(operator);
+        registry.pause(1);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.DrawOutOfRange.selector, 0, 0));
+        registry.drawActiveNode(0);
+    }
+
+    /// @notice totalActiveStake (and every draw) follows the active stakes through random sequences of
+    ///         register / stake / unstake / pause / resume / slash / exit / unjail / lock.
+    function testFuzz_totalActiveStake_sumOfActiveStakes(uint256 seed, uint256 steps) public {
+        steps = bound(steps, 1, 40);
+        for (uint256 k; k < steps; ++k) {
+            uint256 r = uint256(keccak256(abi.encode(seed, k)));
+            _randomOp(r);
+            assertEq(registry.totalActiveStake(), _referenceTotal(), "totalActiveStake");
+            uint256 total = registry.totalActiveStake();
+            if (total != 0) {
+                uint256 point = (r >> 128) % total;
+                assertEq(registry.drawActiveNode(point), _referenceDraw(point), "draw");
+            }
+        }
+    }
+
+    /// @notice drawActiveNode(point) is the linear scan over node ids of the active stakes, for several nodes of
+    ///         random stakes with paused, exited, jailed and below-minimum ones mixed in.
+    function testFuzz_drawActiveNode_matchesLinearScan(uint256 seed, uint256 point) public {
+        uint256 count = 3 + seed % 11;
+        for (uint256 i = 1; i <= count; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            uint256 nodeId = _register(_opAddr(i), _opAddr(i), MIN_STAKE + (r >> 8) % (50_000 ether));
+            uint256 kind = r % 8;
+            vm.startPrank(_opAddr(i));
+            if (kind == 0) {
+                registry.pause(nodeId);
+            } else if (kind == 1) {
+                registry.exit(nodeId);
+            } else if (kind == 2) {
+                registry.requestUnstake(nodeId, registry.getNode(nodeId).stake - (MIN_STAKE - 1));
+            }
+            vm.stopPrank();
+            if (kind == 3) {
+                vm.prank(protocol);
+                registry.slash(nodeId, 1 ether, recipient, SlashReason.Timeout);
+            }
+        }
+        uint256 total = registry.totalActiveStake();
+        assertEq(total, _referenceTotal());
+        if (total == 0) {
+            vm.expectRevert(abi.encodeWithSelector(INodeRegistry.DrawOutOfRange.selector, point, 0));
+            registry.drawActiveNode(point);
+            return;
+        }
+        point = bound(point, 0, total - 1);
+        uint256 drawn = registry.drawActiveNode(point);
+        assertEq(drawn, _referenceDraw(point));
+        assertTrue(registry.isActive(drawn));
+        // The edges of the drawn node's interval and the last point.
+        assertEq(registry.drawActiveNode(total - 1), _referenceDraw(total - 1));
+        assertEq(registry.drawActiveNode(0), _referenceDraw(0));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.DrawOutOfRange.selector, total, total));
+        registry.drawActiveNode(total);
+    }
+
+    function _opAddr(uint256 i) internal pure returns (address) {
+        return address(uint160(0xA0000 + i));
+    }
+
+    function _referenceTotal() internal view returns (uint256 sum) {
+        uint256 n = registry.nodeCount();
+        for (uint256 i = 1; i <= n; ++i) {
+            if (registry.isActive(i)) sum += registry.getNode(i).stake;
+        }
+    }
+
+    function _referenceDraw(uint256 point) internal view returns (uint256) {
+        uint256 n = registry.nodeCount();
+        uint256 cumulative;
+        for (uint256 i = 1; i <= n; ++i) {
+            if (registry.isActive(i)) cumulative += registry.getNode(i).stake;
+            if (point < cumulative) return i;
+        }
+        revert("reference: point out of range");
+    }
+
+    /// @dev One random registry operation that is valid in the current state (skipped when none fits).
+    function _randomOp(uint256 r) internal {
+        uint256 n = registry.nodeCount();
+        uint256 op = n == 0 ? 0 : r % 9;
+        uint256 amount = (r >> 64) % 20_000 ether;
+        if (op == 0) {
+            if (n >= 12) return;
+            _register(_opAddr(n + 1), _opAddr(n + 1), MIN_STAKE + amount);
+            return;
+        }
+        uint256 nodeId = 1 + (r >> 32) % n;
+        NodeView memory v = registry.getNode(nodeId);
+        address op_ = v.operator;
+        if (op == 1) {
+            if (v.status == NodeStatus.Exited || amount == 0) return;
+            _fund(stranger, amount);
+            vm.prank(stranger);
+            registry.stake(nodeId, amount);
+        } else if (op == 2) {
+            uint256 free = v.stake - v.locked;
+            if (free == 0) return;
+            vm.prank(op_);
+            registry.requestUnstake(nodeId, 1 + amount % free);
+        } else if (op == 3) {
+            if (v.status != NodeStatus.Active) return;
+            vm.prank(op_);
+            registry.pause(nodeId);
+        } else if (op == 4) {
+            if (v.status != NodeStatus.Paused) return;
+            vm.prank(op_);
+            registry.resume(nodeId);
+        } else if (op == 5) {
+            vm.prank(protocol);
+            registry.slash(nodeId, amount % (uint256(v.stake) + 1), recipient, SlashReason.DisputeLost);
+        } else if (op == 6) {
+            if (v.status == NodeStatus.Exited || v.locked != 0) return;
+            vm.prank(op_);
+            registry.exit(nodeId);
+        } else if (op == 7) {
+            if (v.jailedUntil == 0) return;
+            if (block.timestamp < v.jailedUntil) vm.warp(v.jailedUntil);
+            vm.prank(op_);
+            registry.unjail(nodeId);
+        } else {
+            uint256 free = v.stake - v.locked;
+            if (free == 0) return;
+            _lock(nodeId, 1 + amount % free);
         }
     }
 
@@ -1674,8 +2100,8 @@ contract NodeRegistryTest is RegistryFixture {
 
     function test_activeNodeAt_enumerates_succeeds() public {
         uint256 a = _register(operator, worker, MIN_STAKE);
-        uint256 b = _register(operator, makeAddr("w2"), MIN_STAKE);
-        uint256 c = _register(operator, makeAddr("w3"), MIN_STAKE);
+        uint256 b = _register(operator, _workerAddr("w2"), MIN_STAKE);
+        uint256 c = _register(operator, _workerAddr("w3"), MIN_STAKE);
         assertEq(registry.activeNodeCount(), 3);
         vm.prank(operator);
         registry.pause(a);
@@ -1715,7 +2141,7 @@ contract NodeRegistryTest is RegistryFixture {
         _fund(operator, MIN_STAKE);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidCapabilities.selector));
         vm.prank(operator);
-        registry.register(worker, caps, 0, 0, MIN_STAKE);
+        registry.register(worker, caps, 0, 0, MIN_STAKE, block.timestamp, "");
     }
 
     function _expectInvalidThreshold(Tier tier, TierThreshold memory th) internal {
@@ -1751,19 +2177,21 @@ contract NodeRegistryReentrancyTest is Test {
         vm.startPrank(operator);
         token.approve(address(registry), type(uint256).max);
         nodeId = registry.register(
-            makeAddr("worker"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+            operator, Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether, block.timestamp, ""
         );
         vm.stopPrank();
     }
 
     function test_register_reentered_reverts() public {
+        (address worker2, uint256 worker2Key) = makeAddrAndKey("worker2");
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, worker2Key, operator, 0);
         token.arm(address(registry), abi.encodeCall(registry.stake, (nodeId, 1)));
         vm.expectRevert(
             abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)
         );
         vm.prank(operator);
         registry.register(
-            makeAddr("worker2"), Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether
+            worker2, Capabilities("H100", 1, 80_000, 8, 64_000, "eu"), 0, 0, 1000 ether, deadline, sig
         );
     }
 

@@ -8,10 +8,12 @@ import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 import {IParameters} from "../../src/interfaces/IParameters.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
+import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {
     Assignment,
     AuditStatus,
     ChallengedResult,
+    Checkpoint,
     PostTaskParams,
     ReleaseReason,
     Resources,
@@ -23,7 +25,11 @@ import {
     TaskView,
     Tier
 } from "../../src/types/Types.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
+import {CheckpointTree} from "../utils/CheckpointTree.sol";
 import {TaskFixture} from "../utils/TaskFixture.sol";
+import {WorkerConsent} from "../utils/WorkerConsent.sol";
 
 contract TaskManagerTest is TaskFixture {
     bytes32 internal constant P_WINDOW = "challengeWindow";
@@ -34,6 +40,8 @@ contract TaskManagerTest is TaskFixture {
     bytes32 internal constant P_MAX_SHARDS = "maxShardsPerTask";
     bytes32 internal constant P_MIN_DURATION = "minMaxDuration";
     bytes32 internal constant P_MAX_DURATION = "maxMaxDuration";
+    bytes32 internal constant P_REVEAL = "challengeRevealPeriod";
+    bytes32 internal constant P_MIN_COLLATERAL = "minCollateral";
 
     bytes32 internal constant LOGS = keccak256("logs");
     bytes32 internal constant PERMIT_TYPEHASH =
@@ -110,14 +118,30 @@ contract TaskManagerTest is TaskFixture {
         _submit(taskId, 0, node1);
     }
 
+    /// @dev What the Sortition does when the audit draw of the shard's current epoch selects `verifier`.
     function _assignAudit(uint256 taskId, uint256 shardIndex, uint256 verifier) internal {
-        vm.prank(keeper);
-        tm.assignAudit(taskId, shardIndex, verifier);
+        uint16 epoch = _shard(taskId, shardIndex).epoch;
+        vm.prank(audits);
+        tm.onAuditAssigned(taskId, shardIndex, epoch, verifier);
     }
 
-    function _resolve(uint256 taskId, uint256 shardIndex, bool wrong, uint32 resumeFrom) internal {
+    /// @dev What the DisputeManager does when dispute `disputeId` of epoch `epoch` about checkpoint `index` ends.
+    function _resolve(
+        uint256 taskId,
+        uint256 shardIndex,
+        uint16 epoch,
+        uint256 disputeId,
+        bool wrong,
+        uint32 index
+    ) internal returns (bool live) {
         vm.prank(disputes);
-        tm.onDisputeResolved(taskId, shardIndex, wrong, resumeFrom);
+        live = tm.onDisputeResolved(taskId, shardIndex, epoch, disputeId, wrong, index);
+    }
+
+    /// @dev A challenge commitment on the shard's current epoch; returns the reveal deadline.
+    function _commit(uint256 taskId, uint256 shardIndex) internal returns (uint64 revealDeadline) {
+        vm.prank(disputes);
+        (, revealDeadline) = tm.onChallengeCommitted(taskId, shardIndex);
     }
 
     function _permit(uint256 ownerKey, address owner, uint256 value, uint256 deadline)
@@ -130,6 +154,10 @@ contract TaskManagerTest is TaskFixture {
         );
         bytes32 digest = keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
         (v, r, s) = vm.sign(ownerKey, digest);
+    }
+
+    function _cps(uint256 count) internal pure returns (Checkpoint[] memory) {
+        return CheckpointTree.standardCheckpoints(count);
     }
 
     function _completed(uint256 nodeId) internal view returns (uint256) {
@@ -150,6 +178,8 @@ contract TaskManagerTest is TaskFixture {
         assertEq(tm.GOVERNOR_ROLE(), keccak256("GOVERNOR_ROLE"));
         assertEq(tm.KEEPER_ROLE(), keccak256("KEEPER_ROLE"));
         assertEq(tm.DISPUTE_ROLE(), keccak256("DISPUTE_ROLE"));
+        assertEq(tm.AUDIT_ROLE(), keccak256("AUDIT_ROLE"));
+        assertTrue(tm.extension() != address(0));
         assertEq(tm.token(), address(token));
         assertEq(tm.registry(), address(registry));
         assertEq(tm.treasury(), treasury);
@@ -162,6 +192,8 @@ contract TaskManagerTest is TaskFixture {
         assertEq(tm.getParameter(P_MAX_SHARDS), 1000);
         assertEq(tm.getParameter(P_MIN_DURATION), 60);
         assertEq(tm.getParameter(P_MAX_DURATION), 30 days);
+        assertEq(tm.getParameter(P_REVEAL), 1 hours);
+        assertEq(tm.getParameter(P_MIN_COLLATERAL), 1e15);
         assertEq(tm.tierFeeBps(Tier.None), 1000);
         assertEq(tm.tierFeeBps(Tier.Bronze), 800);
         assertEq(tm.tierFeeBps(Tier.Silver), 600);
@@ -176,27 +208,59 @@ contract TaskManagerTest is TaskFixture {
         emit IParameters.ParameterSet(P_WINDOW, 0, 1 days);
         vm.expectEmit();
         emit ITaskManager.TierFeeSet(Tier.None, 1000);
-        new TaskManager(address(token), address(registry), governor, treasury);
+        new TaskManager(address(token), address(registry), governor, treasury, tm.extension());
     }
 
     function test_constructor_zeroToken_reverts() public {
+        address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(0), address(registry), governor, treasury);
+        new TaskManager(address(0), address(registry), governor, treasury, ext);
     }
 
     function test_constructor_zeroRegistry_reverts() public {
+        address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(0), governor, treasury);
+        new TaskManager(address(token), address(0), governor, treasury, ext);
     }
 
     function test_constructor_zeroGovernor_reverts() public {
+        address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(registry), address(0), treasury);
+        new TaskManager(address(token), address(registry), address(0), treasury, ext);
     }
 
     function test_constructor_zeroTreasury_reverts() public {
+        address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(registry), governor, address(0));
+        new TaskManager(address(token), address(registry), governor, address(0), ext);
+    }
+
+    function test_constructor_zeroExtension_reverts() public {
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(token), address(registry), governor, treasury, address(0));
+    }
+
+    function test_extension_calledDirectly_reverts() public {
+        TaskManagerExtension ext = TaskManagerExtension(tm.extension());
+        uint256 taskId = _submitted(node1);
+        // Even the right role holders cannot use the extension's own (empty) storage.
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        vm.prank(client);
+        ext.cancelTask(taskId);
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        vm.prank(disputes);
+        ext.onChallengeCommitted(taskId, 0);
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        vm.prank(disputes);
+        ext.onChallenged(taskId, 0, 1, 1, stranger);
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        vm.prank(disputes);
+        ext.onDisputeResolved(taskId, 0, 1, 1, true, 0);
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        vm.prank(audits);
+        ext.onAuditAssigned(taskId, 0, 1, node2);
+        vm.expectRevert(TaskManagerExtension.NotDelegated.selector);
+        ext.recordAudit(taskId, 0);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -252,13 +316,12 @@ contract TaskManagerTest is TaskFixture {
             2,
             REWARD,
             Tier.None,
-            r.gpus,
-            r.vramMiB,
-            r.cpus,
-            r.memoryMiB,
+            r,
             MAX_DURATION,
             0,
-            2 * uint256(REWARD)
+            2 * uint256(REWARD),
+            _collateral(),
+            REWARD
         );
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(1, TaskStatus.None, TaskStatus.Open);
@@ -358,6 +421,55 @@ contract TaskManagerTest is TaskFixture {
         _post(1);
     }
 
+    function test_postTask_collateralBelowMinimum_reverts() public {
+        PostTaskParams memory p = _params(1);
+        // 50% collateral of 0.002 NRL - 2 wei is just below the 1e15 minimum.
+        p.rewardPerShard = 2e15 - 2;
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 1e15 - 1, 1e15));
+        _post(p);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 1e15 - 1, 1e15));
+        tm.quoteEscrow(p);
+        // Exactly at the minimum is fine.
+        p.rewardPerShard = 2e15;
+        uint256 taskId = _post(p);
+        assertEq(_task(taskId).collateralPerShard, 1e15);
+    }
+
+    function test_postTask_dustRewardZeroCollateral_reverts() public {
+        // A reward so small that its collateral rounds to zero would let a node farm reputation for free.
+        _setParam(P_COLLATERAL, 1);
+        _setParam(P_MIN_COLLATERAL, 1);
+        PostTaskParams memory p = _params(1);
+        p.rewardPerShard = 9999;
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 0, 1));
+        _post(p);
+        p.rewardPerShard = 10_000;
+        assertEq(_task(_post(p)).collateralPerShard, 1);
+    }
+
+    function testFuzz_postTask_collateralMinimum(uint128 reward, uint16 ratioBps, uint128 minCollateral)
+        public
+    {
+        ratioBps = uint16(bound(ratioBps, 1, 50_000));
+        minCollateral = uint128(bound(minCollateral, 1, 1e24));
+        reward = uint128(bound(reward, 1, 5e24)); // the client holds 1e25
+        _setParam(P_COLLATERAL, ratioBps);
+        _setParam(P_MIN_COLLATERAL, minCollateral);
+        PostTaskParams memory p = _params(1);
+        p.rewardPerShard = reward;
+        uint256 collateral = uint256(reward) * ratioBps / 10_000;
+        if (collateral < minCollateral) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ITaskManager.CollateralBelowMinimum.selector, collateral, minCollateral
+                )
+            );
+            _post(p);
+        } else {
+            assertEq(_task(_post(p)).collateralPerShard, collateral);
+        }
+    }
+
     function testFuzz_postTask_escrowFollowsFormula_succeeds(
         uint32 shardCount,
         uint128 reward,
@@ -365,7 +477,8 @@ contract TaskManagerTest is TaskFixture {
         uint16 auditFeeBps
     ) public {
         shardCount = uint32(bound(shardCount, 1, 1000));
-        reward = uint128(bound(reward, 1, 1000 ether));
+        // Collateral (50%) must reach minCollateral (1e15).
+        reward = uint128(bound(reward, 2e15, 1000 ether));
         auditRateBps = uint16(bound(auditRateBps, 0, 10_000));
         auditFeeBps = uint16(bound(auditFeeBps, 0, 20_000));
         _setParam(P_AUDIT_FEE, auditFeeBps);
@@ -574,12 +687,15 @@ contract TaskManagerTest is TaskFixture {
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Running);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardAssigned(taskId, 1, node1, 1, deadline, 0, bytes32(0));
+        emit ITaskManager.ShardAssigned(taskId, 1, node1, 1, 1, deadline, 0, bytes32(0));
         _assign(taskId, 1, node1);
 
         ShardView memory s = _shard(taskId, 1);
         assertEq(uint8(s.status), uint8(ShardStatus.Assigned));
         assertEq(s.nodeId, node1);
+        assertEq(s.epoch, 1);
+        assertEq(s.openDisputes, 0);
+        assertFalse(s.challengeCommitted);
         assertEq(s.deadline, deadline);
         assertEq(s.attempts, 0);
         assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Running));
@@ -619,12 +735,38 @@ contract TaskManagerTest is TaskFixture {
         assertEq(uint8(_task(taskB).status), uint8(TaskStatus.Running));
     }
 
-    function test_assignShards_zeroCollateral_succeeds() public {
-        _setParam(P_COLLATERAL, 0);
+    function test_assignShards_minimalCollateral_succeeds() public {
+        // The smallest collateral there is: ratio 1 bps, minimum 1 wei. Every assignment still locks some.
+        _setParam(P_COLLATERAL, 1);
+        _setParam(P_MIN_COLLATERAL, 1);
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
-        assertEq(_locked(node1), 0);
+        assertEq(_locked(node1), uint256(REWARD) / 10_000);
+        assertEq(registry.liveCollateral(node1), uint256(REWARD) / 10_000);
         assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Assigned));
+    }
+
+    function test_assignShards_epochIncrementsPerAssignment_succeeds() public {
+        uint256 taskId = _post(1);
+        for (uint16 e = 1; e <= 3; ++e) {
+            uint64 deadline = uint64(block.timestamp + MAX_DURATION);
+            vm.expectEmit(address(tm));
+            emit ITaskManager.ShardAssigned(taskId, 0, node1, e, 1, deadline, 0, bytes32(0));
+            _assign(taskId, 0, node1);
+            assertEq(_shard(taskId, 0).epoch, e);
+            // Released without fault: attempts unchanged, the next assignment is a new epoch.
+            vm.prank(workerOf[node1]);
+            tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+            assertEq(_shard(taskId, 0).epoch, e, "release keeps the epoch");
+        }
+        // A timeout (a failed attempt) also ends the epoch; the next assignment starts epoch 5.
+        _assign(taskId, 0, node1);
+        assertEq(_shard(taskId, 0).epoch, 4);
+        vm.warp(block.timestamp + MAX_DURATION + 1);
+        tm.timeoutShard(taskId, 0);
+        _assign(taskId, 0, node2);
+        assertEq(_shard(taskId, 0).epoch, 5);
+        assertEq(_shard(taskId, 0).attempts, 1);
     }
 
     function test_assignShards_emptyBatch_reverts() public {
@@ -761,10 +903,10 @@ contract TaskManagerTest is TaskFixture {
     }
 
     // ----------------------------------------------------------------------------------------------
-    // assignAudit
+    // onAuditAssigned (AUDIT_ROLE: the Sortition's random audit draw)
     // ----------------------------------------------------------------------------------------------
 
-    function test_assignAudit_succeeds() public {
+    function test_onAuditAssigned_succeeds() public {
         uint256 taskId = _auditedTask();
         vm.expectEmit(address(tm));
         emit ITaskManager.AuditAssigned(taskId, 0, node2);
@@ -776,61 +918,92 @@ contract TaskManagerTest is TaskFixture {
         assertEq(_locked(node2), 0);
     }
 
-    function test_assignAudit_atWindowEnd_succeeds() public {
+    function test_onAuditAssigned_atWindowEnd_succeeds() public {
         uint256 taskId = _auditedTask();
         vm.warp(_shard(taskId, 0).deadline);
         _assignAudit(taskId, 0, node2);
         assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Assigned));
     }
 
-    function test_assignAudit_notKeeper_reverts() public {
+    function test_onAuditAssigned_challengedShard_succeeds() public {
         uint256 taskId = _auditedTask();
-        _expectUnauthorized(stranger, tm.KEEPER_ROLE());
+        _challenge(taskId, 0, 1, stranger);
+        _assignAudit(taskId, 0, node2);
+        assertEq(uint8(_shard(taskId, 0).auditStatus), uint8(AuditStatus.Assigned));
+    }
+
+    function test_onAuditAssigned_notAuditRole_reverts() public {
+        uint256 taskId = _auditedTask();
+        _expectUnauthorized(stranger, tm.AUDIT_ROLE());
         vm.prank(stranger);
-        tm.assignAudit(taskId, 0, node2);
-    }
-
-    function test_assignAudit_unknownTask_reverts() public {
+        tm.onAuditAssigned(taskId, 0, 1, node2);
+        // The keeper no longer chooses who is audited.
+        _expectUnauthorized(keeper, tm.AUDIT_ROLE());
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 5));
-        tm.assignAudit(5, 0, node2);
+        tm.onAuditAssigned(taskId, 0, 1, node2);
     }
 
-    function test_assignAudit_shardOutOfRange_reverts() public {
+    function test_onAuditAssigned_disputeRoleOnly_reverts() public {
+        // Audit draws belong to the Sortition (AUDIT_ROLE), not the DisputeManager.
         uint256 taskId = _auditedTask();
-        vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
-        tm.assignAudit(taskId, 1, node2);
+        _expectUnauthorized(disputes, tm.AUDIT_ROLE());
+        vm.prank(disputes);
+        tm.onAuditAssigned(taskId, 0, 1, node2);
     }
 
-    function test_assignAudit_notSubmitted_reverts() public {
+    function test_onAuditAssigned_unknownTask_reverts() public {
+        vm.prank(audits);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 5));
+        tm.onAuditAssigned(5, 0, 1, node2);
+    }
+
+    function test_onAuditAssigned_shardOutOfRange_reverts() public {
+        uint256 taskId = _auditedTask();
+        vm.prank(audits);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
+        tm.onAuditAssigned(taskId, 1, 1, node2);
+    }
+
+    function test_onAuditAssigned_notSubmitted_reverts() public {
         PostTaskParams memory p = _params(1);
         p.auditRateBps = 10_000;
         uint256 taskId = _post(p);
         _assign(taskId, 0, node1);
-        vm.prank(keeper);
+        vm.prank(audits);
         _expectStatus(taskId, 0, ShardStatus.Assigned);
-        tm.assignAudit(taskId, 0, node2);
+        tm.onAuditAssigned(taskId, 0, 1, node2);
     }
 
-    function test_assignAudit_windowClosed_reverts() public {
+    function test_onAuditAssigned_staleEpoch_reverts() public {
+        uint256 taskId = _auditedTask();
+        // The draw was for epoch 1; the result of epoch 1 lost and epoch 2 is submitted now.
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, 1, 1, true, 0);
+        _assign(taskId, 0, node3);
+        _submit(taskId, 0, node3);
+        vm.prank(audits);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.StaleEpoch.selector, taskId, 0, 1, 2));
+        tm.onAuditAssigned(taskId, 0, 1, node2);
+    }
+
+    function test_onAuditAssigned_windowClosed_reverts() public {
         uint256 taskId = _auditedTask();
         uint64 end = _shard(taskId, 0).deadline;
         vm.warp(end + 1);
-        vm.prank(keeper);
+        vm.prank(audits);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
-        tm.assignAudit(taskId, 0, node2);
+        tm.onAuditAssigned(taskId, 0, 1, node2);
     }
 
-    function test_assignAudit_alreadyAssigned_reverts() public {
+    function test_onAuditAssigned_alreadyAssigned_reverts() public {
         uint256 taskId = _auditedTask();
         _assignAudit(taskId, 0, node2);
-        vm.prank(keeper);
+        vm.prank(audits);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditAlreadyAssigned.selector, taskId, 0));
-        tm.assignAudit(taskId, 0, node3);
+        tm.onAuditAssigned(taskId, 0, 1, node3);
     }
 
-    function test_assignAudit_budgetExhausted_reverts() public {
+    function test_onAuditAssigned_budgetExhausted_reverts() public {
         PostTaskParams memory p = _params(2);
         p.auditRateBps = 1; // budget ceil(2 × 0.01%) = 1
         uint256 taskId = _post(p);
@@ -839,35 +1012,28 @@ contract TaskManagerTest is TaskFixture {
         _submit(taskId, 0, node1);
         _submit(taskId, 1, node1);
         _assignAudit(taskId, 0, node2);
-        vm.prank(keeper);
+        vm.prank(audits);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
-        tm.assignAudit(taskId, 1, node2);
+        tm.onAuditAssigned(taskId, 1, 1, node2);
     }
 
-    function test_assignAudit_noBudget_reverts() public {
+    function test_onAuditAssigned_noBudget_reverts() public {
         uint256 taskId = _submitted(node1); // auditRateBps 0
-        vm.prank(keeper);
+        vm.prank(audits);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
-        tm.assignAudit(taskId, 0, node2);
+        tm.onAuditAssigned(taskId, 0, 1, node2);
     }
 
-    function test_assignAudit_verifierIsSubmitter_reverts() public {
+    function test_onAuditAssigned_verifierIsSubmitter_reverts() public {
         uint256 taskId = _auditedTask();
-        vm.prank(keeper);
+        vm.prank(audits);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.VerifierIsSubmitter.selector, node1));
-        tm.assignAudit(taskId, 0, node1);
+        tm.onAuditAssigned(taskId, 0, 1, node1);
     }
 
-    function test_assignAudit_verifierNotEligible_reverts() public {
-        uint256 taskId = _auditedTask();
-        vm.prank(operatorOf[node2]);
-        registry.pause(node2);
-        vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node2, taskId));
-        tm.assignAudit(taskId, 0, node2);
-    }
-
-    function testFuzz_assignAudit_budgetIsCeilOfRate_succeeds(uint8 shardCount, uint16 auditRateBps) public {
+    function testFuzz_onAuditAssigned_budgetIsCeilOfRate_succeeds(uint8 shardCount, uint16 auditRateBps)
+        public
+    {
         shardCount = uint8(bound(shardCount, 1, 12));
         auditRateBps = uint16(bound(auditRateBps, 0, 10_000));
         PostTaskParams memory p = _params(shardCount);
@@ -878,10 +1044,11 @@ contract TaskManagerTest is TaskFixture {
         for (uint256 i; i < shardCount; ++i) {
             _assign(taskId, i, node1);
             _submit(taskId, i, node1);
+            vm.prank(audits);
             if (i >= budget) {
                 vm.expectRevert(abi.encodeWithSelector(ITaskManager.AuditBudgetExhausted.selector, taskId));
             }
-            _assignAudit(taskId, i, node2);
+            tm.onAuditAssigned(taskId, i, 1, node2);
         }
         assertEq(_task(taskId).auditsUsed, budget);
         // Every audit recorded: the whole audit budget is paid out, nothing of it is refunded.
@@ -999,22 +1166,81 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
         vm.warp(block.timestamp + 10 minutes);
+        vm.roll(block.number + 3);
         uint64 windowEnd = uint64(block.timestamp + WINDOW);
+        Checkpoint[] memory cps = CheckpointTree.standardCheckpoints(7);
+        bytes32 root = CheckpointTree.fromCheckpoints(cps).nodes[0];
         vm.expectEmit(address(tm));
-        emit ITaskManager.ResultSubmitted(taskId, 0, node1, MANIFEST, ROOT, 7, windowEnd);
+        emit ITaskManager.ResultSubmitted(taskId, 0, node1, 1, MANIFEST, root, 7, windowEnd, cps);
         vm.prank(workerOf[node1]);
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 7);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
 
         ShardView memory s = _shard(taskId, 0);
         assertEq(uint8(s.status), uint8(ShardStatus.Submitted));
         assertEq(s.deadline, windowEnd);
-        assertEq(s.submittedAt, block.timestamp);
+        assertEq(s.submittedBlock, block.number);
+        assertEq(s.epoch, 1);
+        assertEq(s.openDisputes, 0);
+        assertFalse(s.challengeCommitted);
         assertEq(s.checkpointCount, 7);
         assertEq(s.manifestCid, MANIFEST);
-        assertEq(s.checkpointRoot, ROOT);
+        assertEq(s.checkpointRoot, root);
+        assertEq(s.checkpointRoot, tm.checkpointRoot(cps));
         assertEq(s.nodeId, node1);
         assertEq(_locked(node1), _collateral());
         assertFalse(tm.isFinalizable(taskId, 0));
+    }
+
+    function test_submitResult_defaultFixtureRoot_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        assertEq(_shard(taskId, 0).checkpointRoot, ROOT);
+        assertEq(_shard(taskId, 0).checkpointCount, 4);
+    }
+
+    function testFuzz_submitResult_rootComputedFromCheckpoints(uint256 count, uint256 seed) public {
+        count = bound(count, 1, 64);
+        Checkpoint[] memory cps = new Checkpoint[](count);
+        for (uint256 i; i < count; ++i) {
+            bytes32 r = keccak256(abi.encode(seed, i));
+            cps[i] = Checkpoint({step: uint64(uint256(r)), hash: keccak256(abi.encode(r))});
+        }
+        bytes32 expected = CheckpointTree.fromCheckpoints(cps).nodes[0];
+        assertEq(tm.checkpointRoot(cps), expected);
+
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ResultSubmitted(
+            taskId, 0, node1, 1, MANIFEST, expected, uint32(count), uint64(block.timestamp + WINDOW), cps
+        );
+        vm.prank(workerOf[node1]);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
+        assertEq(_shard(taskId, 0).checkpointRoot, expected);
+        assertEq(_shard(taskId, 0).checkpointCount, count);
+        // Every leaf opens under the stored root, the last one being the final weights.
+        CheckpointTree.Tree memory tree = CheckpointTree.fromCheckpoints(cps);
+        uint256 last = count - 1;
+        bytes32 leaf = CheckpointMerkle.leaf(last, cps[last].step, cps[last].hash);
+        assertTrue(MerkleProof.verify(CheckpointTree.proof(tree, leaf), expected, leaf));
+    }
+
+    function test_submitResult_maxCheckpoints_succeeds() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        _submit(taskId, 0, node1, 1024);
+        assertEq(_shard(taskId, 0).checkpointCount, 1024);
+        assertEq(
+            _shard(taskId, 0).checkpointRoot, tm.checkpointRoot(CheckpointTree.standardCheckpoints(1024))
+        );
+    }
+
+    function test_submitResult_tooManyCheckpoints_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        Checkpoint[] memory cps = CheckpointTree.standardCheckpoints(1025);
+        vm.prank(workerOf[node1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 1025, 0, 1024));
+        tm.submitResult(taskId, 0, MANIFEST, cps);
     }
 
     function test_submitResult_byOperatorAtDeadline_succeeds() public {
@@ -1022,7 +1248,7 @@ contract TaskManagerTest is TaskFixture {
         _assign(taskId, 0, node1);
         vm.warp(_shard(taskId, 0).deadline);
         vm.prank(operatorOf[node1]);
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, _cps(1));
         assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
     }
 
@@ -1040,48 +1266,79 @@ contract TaskManagerTest is TaskFixture {
 
     function test_submitResult_pendingShard_reverts() public {
         uint256 taskId = _post(1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         _expectStatus(taskId, 0, ShardStatus.Pending);
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
     }
 
     function test_submitResult_twice_reverts() public {
         uint256 taskId = _submitted(node1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         _expectStatus(taskId, 0, ShardStatus.Submitted);
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
     }
 
     function test_submitResult_unknownTask_reverts() public {
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 1));
-        tm.submitResult(1, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(1, 0, MANIFEST, cps);
     }
 
     function test_submitResult_shardOutOfRange_reverts() public {
         uint256 taskId = _post(1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
-        tm.submitResult(taskId, 1, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 1, MANIFEST, cps);
     }
 
     function test_submitResult_notAssignedNode_reverts() public {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAssignedNode.selector, taskId, 0, stranger));
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
+    }
+
+    function test_submitResult_keysFrozenWhileAssigned_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        (address newWorker, uint256 newKey) = makeAddrAndKey("newWorker");
+        (uint256 dl, bytes memory sig) = WorkerConsent.sign(vm, registry, newKey, operatorOf[node1], node1);
+        vm.prank(operatorOf[node1]);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, node1, _collateral())
+        );
+        registry.setWorker(node1, newWorker, dl, sig);
+        // The keys recorded at assignment still submit.
+        _submit(taskId, 0, node1);
+        // Still frozen while the result can be challenged.
+        vm.prank(operatorOf[node1]);
+        vm.expectRevert(
+            abi.encodeWithSelector(INodeRegistry.NodeHasLiveShards.selector, node1, _collateral())
+        );
+        registry.setWorker(node1, newWorker, dl, sig);
     }
 
     function test_submitResult_oldWorkerKey_reverts() public {
+        // Rotated while the node held nothing; the old key then cannot act for a later assignment.
+        address oldWorker = workerOf[node1];
+        (address newWorker, uint256 newKey) = makeAddrAndKey("newWorker");
+        (uint256 dl, bytes memory sig) = WorkerConsent.sign(vm, registry, newKey, operatorOf[node1], node1);
+        vm.prank(operatorOf[node1]);
+        registry.setWorker(node1, newWorker, dl, sig);
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
-        address oldWorker = workerOf[node1];
-        vm.prank(operatorOf[node1]);
-        registry.setWorker(node1, makeAddr("newWorker"));
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(oldWorker);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotAssignedNode.selector, taskId, 0, oldWorker));
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
+        vm.prank(newWorker);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
     }
 
     function test_submitResult_afterDeadline_reverts() public {
@@ -1089,46 +1346,76 @@ contract TaskManagerTest is TaskFixture {
         _assign(taskId, 0, node1);
         uint64 deadline = _shard(taskId, 0).deadline;
         vm.warp(deadline + 1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.DeadlinePassed.selector, taskId, 0, deadline));
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 0, MANIFEST, cps);
     }
 
     function test_submitResult_zeroManifest_reverts() public {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node1]);
         vm.expectRevert(ITaskManager.InvalidManifest.selector);
-        tm.submitResult(taskId, 0, bytes32(0), ROOT, 1);
-    }
-
-    function test_submitResult_zeroRoot_reverts() public {
-        uint256 taskId = _post(1);
-        _assign(taskId, 0, node1);
-        vm.prank(workerOf[node1]);
-        vm.expectRevert(ITaskManager.InvalidManifest.selector);
-        tm.submitResult(taskId, 0, MANIFEST, bytes32(0), 1);
+        tm.submitResult(taskId, 0, bytes32(0), cps);
     }
 
     function test_submitResult_zeroCheckpoints_reverts() public {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
         vm.prank(workerOf[node1]);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 0, 0));
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 0, 0, 1024));
+        tm.submitResult(taskId, 0, MANIFEST, new Checkpoint[](0));
+    }
+
+    function test_checkpointRoot_empty_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 0, 0, 1024));
+        tm.checkpointRoot(new Checkpoint[](0));
+    }
+
+    function test_checkpointRoot_singleCheckpointIsItsLeaf_succeeds() public view {
+        Checkpoint[] memory cps = _cps(1);
+        assertEq(tm.checkpointRoot(cps), CheckpointMerkle.leaf(0, cps[0].step, cps[0].hash));
     }
 
     function test_submitResult_fewerCheckpointsThanResumeFrom_reverts() public {
         uint256 taskId = _submitted(node1);
         _challenge(taskId, 0, 1, stranger);
-        _resolve(taskId, 0, true, 3);
+        _resolve(taskId, 0, 1, 1, true, 3);
         _assign(taskId, 0, node2);
+        Checkpoint[] memory cps = _cps(2);
         vm.prank(workerOf[node2]);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 2, 3));
-        tm.submitResult(taskId, 0, MANIFEST, ROOT, 2);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidCheckpointCount.selector, 2, 3, 1024));
+        tm.submitResult(taskId, 0, MANIFEST, cps);
         // Exactly resumeFrom checkpoints is enough.
         _submit(taskId, 0, node2, 3);
         assertEq(_shard(taskId, 0).checkpointCount, 3);
+    }
+
+    function test_submitResult_whileOldEpochDisputeOpen_startsChallenged_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        // Two disputes of epoch 1; the first one loses it, the second is still open.
+        _challenge(taskId, 0, 1, stranger);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        assertTrue(_resolve(taskId, 0, 1, 1, true, 2));
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Pending));
+        assertEq(_shard(taskId, 0).openDisputes, 1);
+        _assign(taskId, 0, node2);
+        _submit(taskId, 0, node2);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Challenged), "not payable while an older dispute is open");
+        assertEq(s.epoch, 2);
+        assertEq(s.openDisputes, 1);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0));
+        // The old dispute ends for its submitter: moot, the new result is Submitted again and payable.
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardDisputeCleared(taskId, 0, 2, 0);
+        assertFalse(_resolve(taskId, 0, 1, 2, false, 0));
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
+        assertTrue(tm.isFinalizable(taskId, 0));
+        assertEq(_finalize(taskId, 0), 1);
     }
 
     function testFuzz_submitResult_onlyUntilDeadline_succeeds(uint64 maxDuration, uint64 elapsed) public {
@@ -1372,7 +1659,7 @@ contract TaskManagerTest is TaskFixture {
         uint16 feeBps,
         uint8 shardCount
     ) public {
-        reward = uint128(bound(reward, 1, 10_000 ether));
+        reward = uint128(bound(reward, 2e15, 10_000 ether)); // 50% collateral >= minCollateral (1e15)
         feeBps = uint16(bound(feeBps, 0, 3000));
         shardCount = uint8(bound(shardCount, 1, 20));
         vm.prank(governor);
@@ -1437,7 +1724,7 @@ contract TaskManagerTest is TaskFixture {
 
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, node2, 2, uint64(block.timestamp + MAX_DURATION), 0, bytes32(0)
+            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 0, bytes32(0)
         );
         _assign(taskId, 0, node2);
     }
@@ -1510,7 +1797,7 @@ contract TaskManagerTest is TaskFixture {
     function test_timeoutShard_keepsResumeInfo_succeeds() public {
         uint256 taskId = _submitted(node1);
         _challenge(taskId, 0, 1, stranger);
-        _resolve(taskId, 0, true, 2);
+        _resolve(taskId, 0, 1, 1, true, 2);
         _assign(taskId, 0, node2);
         vm.warp(block.timestamp + MAX_DURATION + 1);
         vm.expectEmit(address(tm));
@@ -1611,18 +1898,90 @@ contract TaskManagerTest is TaskFixture {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // onChallengeCommitted
+    // ----------------------------------------------------------------------------------------------
+
+    function test_onChallengeCommitted_marksEpoch_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        uint64 revealDeadline = _shard(taskId, 0).deadline + 1 hours;
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardChallengeCommitted(taskId, 0, 1, revealDeadline);
+        vm.prank(disputes);
+        (uint16 epoch, uint64 deadline) = tm.onChallengeCommitted(taskId, 0);
+        assertEq(epoch, 1);
+        assertEq(deadline, revealDeadline);
+        ShardView memory s = _shard(taskId, 0);
+        assertTrue(s.challengeCommitted);
+        assertEq(uint8(s.status), uint8(ShardStatus.Submitted), "a commitment alone opens no dispute");
+        assertEq(s.openDisputes, 0);
+        // A second commitment changes nothing but is accepted.
+        assertEq(_commit(taskId, 0), revealDeadline);
+    }
+
+    function test_onChallengeCommitted_atWindowEnd_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        vm.warp(_shard(taskId, 0).deadline);
+        _commit(taskId, 0);
+        assertTrue(_shard(taskId, 0).challengeCommitted);
+    }
+
+    function test_onChallengeCommitted_challengedShard_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _commit(taskId, 0);
+        assertTrue(_shard(taskId, 0).challengeCommitted);
+    }
+
+    function test_onChallengeCommitted_windowClosed_reverts() public {
+        uint256 taskId = _submitted(node1);
+        uint64 end = _shard(taskId, 0).deadline;
+        vm.warp(end + 1);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
+        tm.onChallengeCommitted(taskId, 0);
+    }
+
+    function test_onChallengeCommitted_notSubmitted_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.prank(disputes);
+        _expectStatus(taskId, 0, ShardStatus.Assigned);
+        tm.onChallengeCommitted(taskId, 0);
+    }
+
+    function test_onChallengeCommitted_notDisputeManager_reverts() public {
+        uint256 taskId = _submitted(node1);
+        _expectUnauthorized(stranger, tm.DISPUTE_ROLE());
+        vm.prank(stranger);
+        tm.onChallengeCommitted(taskId, 0);
+    }
+
+    function test_onChallengeCommitted_clearedByNewEpoch_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _commit(taskId, 0);
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, 1, 1, true, 0);
+        _assign(taskId, 0, node2);
+        _submit(taskId, 0, node2);
+        assertFalse(_shard(taskId, 0).challengeCommitted);
+        _afterWindow();
+        assertTrue(tm.isFinalizable(taskId, 0), "the new epoch waits only for its own window");
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // onChallenged
     // ----------------------------------------------------------------------------------------------
 
     function test_onChallenged_returnsResultAndLocksShard_succeeds() public {
         uint256 taskId = _submitted(node1);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardChallenged(taskId, 0, 11);
+        emit ITaskManager.ShardChallenged(taskId, 0, 11, 1, 1);
         vm.prank(disputes);
-        ChallengedResult memory r = tm.onChallenged(taskId, 0, 11, stranger);
+        ChallengedResult memory r = tm.onChallenged(taskId, 0, 1, 11, stranger);
 
         assertEq(r.client, client);
         assertEq(r.submitterNodeId, node1);
+        assertEq(r.epoch, 1);
         assertEq(r.checkpointCount, 4);
         assertEq(r.checkpointRoot, ROOT);
         assertEq(r.collateral, _collateral());
@@ -1630,6 +1989,7 @@ contract TaskManagerTest is TaskFixture {
         ShardView memory s = _shard(taskId, 0);
         assertEq(uint8(s.status), uint8(ShardStatus.Challenged));
         assertEq(s.disputeId, 11);
+        assertEq(s.openDisputes, 1);
         _afterWindow();
         assertFalse(tm.isFinalizable(taskId, 0));
         vm.expectRevert(ITaskManager.NothingFinalized.selector);
@@ -1641,7 +2001,7 @@ contract TaskManagerTest is TaskFixture {
         _assignAudit(taskId, 0, node2);
         uint256 before = token.balanceOf(operatorOf[node2]);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardChallenged(taskId, 0, 1);
+        emit ITaskManager.ShardChallenged(taskId, 0, 1, 1, 1);
         vm.expectEmit(address(tm));
         emit ITaskManager.AuditRecorded(taskId, 0, node2, AuditStatus.Challenged, REWARD);
         _challenge(taskId, 0, 1, workerOf[node2]);
@@ -1658,61 +2018,228 @@ contract TaskManagerTest is TaskFixture {
         assertEq(_task(taskId).escrowRemaining, 2 * uint256(REWARD));
     }
 
+    function test_onChallenged_secondDispute_succeeds() public {
+        // A verdict covers one checkpoint: the shard stays challengeable on others while the first is open.
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardChallenged(taskId, 0, 2, 1, 2);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Challenged));
+        assertEq(s.openDisputes, 2);
+        assertEq(s.disputeId, 2);
+    }
+
     function test_onChallenged_notDisputeManager_reverts() public {
         uint256 taskId = _submitted(node1);
         _expectUnauthorized(stranger, tm.DISPUTE_ROLE());
         vm.prank(stranger);
-        tm.onChallenged(taskId, 0, 1, stranger);
+        tm.onChallenged(taskId, 0, 1, 1, stranger);
     }
 
-    function test_onChallenged_notSubmitted_reverts() public {
-        uint256 taskId = _submitted(node1);
-        _challenge(taskId, 0, 1, stranger);
+    function test_onChallenged_assignedShard_reverts() public {
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
         vm.prank(disputes);
-        _expectStatus(taskId, 0, ShardStatus.Challenged);
-        tm.onChallenged(taskId, 0, 2, stranger);
+        _expectStatus(taskId, 0, ShardStatus.Assigned);
+        tm.onChallenged(taskId, 0, 1, 1, stranger);
     }
 
     function test_onChallenged_unknownTask_reverts() public {
         vm.prank(disputes);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.UnknownTask.selector, 8));
-        tm.onChallenged(8, 0, 1, stranger);
+        tm.onChallenged(8, 0, 1, 1, stranger);
     }
 
     function test_onChallenged_shardOutOfRange_reverts() public {
         uint256 taskId = _submitted(node1);
         vm.prank(disputes);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.ShardOutOfRange.selector, taskId, 1, 1));
-        tm.onChallenged(taskId, 1, 1, stranger);
+        tm.onChallenged(taskId, 1, 1, 1, stranger);
     }
 
-    function test_onChallenged_windowClosed_reverts() public {
+    function test_onChallenged_staleEpoch_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.StaleEpoch.selector, taskId, 0, 2, 1));
+        tm.onChallenged(taskId, 0, 2, 1, stranger);
+        // A reveal against epoch 1 after epoch 1 lost and epoch 2 was submitted.
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, 1, 1, true, 0);
+        _assign(taskId, 0, node2);
+        _submit(taskId, 0, node2);
+        vm.prank(disputes);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.StaleEpoch.selector, taskId, 0, 1, 2));
+        tm.onChallenged(taskId, 0, 1, 2, stranger);
+    }
+
+    function test_onChallenged_duringRevealPeriod_succeeds() public {
+        // A commitment made inside the window may reveal until window + challengeRevealPeriod.
+        uint256 taskId = _submitted(node1);
+        uint64 revealDeadline = _commit(taskId, 0);
+        vm.warp(revealDeadline);
+        _challenge(taskId, 0, 1, stranger);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Challenged));
+    }
+
+    function test_onChallenged_afterRevealPeriod_reverts() public {
+        uint256 taskId = _submitted(node1);
+        uint64 revealDeadline = _commit(taskId, 0);
+        assertEq(revealDeadline, _shard(taskId, 0).deadline + 1 hours);
+        vm.warp(revealDeadline + 1);
+        vm.prank(disputes);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.RevealPeriodOver.selector, taskId, 0, revealDeadline)
+        );
+        tm.onChallenged(taskId, 0, 1, 1, stranger);
+    }
+
+    function test_onChallenged_tooManyDisputes_reverts() public {
+        uint256 taskId = _submitted(node1);
+        vm.startPrank(disputes);
+        for (uint256 i = 1; i <= 255; ++i) {
+            tm.onChallenged(taskId, 0, 1, i, stranger);
+        }
+        assertEq(_shard(taskId, 0).openDisputes, 255);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TooManyDisputes.selector, taskId, 0));
+        tm.onChallenged(taskId, 0, 1, 256, stranger);
+        vm.stopPrank();
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // finalization after challenges
+    // ----------------------------------------------------------------------------------------------
+
+    function test_finalizeShards_afterCommit_waitsForRevealPeriod_succeeds() public {
         uint256 taskId = _submitted(node1);
         uint64 end = _shard(taskId, 0).deadline;
+        _commit(taskId, 0);
         vm.warp(end + 1);
-        vm.prank(disputes);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.ChallengeWindowClosed.selector, taskId, 0, end));
-        tm.onChallenged(taskId, 0, 1, stranger);
+        assertFalse(tm.isFinalizable(taskId, 0), "an unrevealed commitment holds payment back");
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+        vm.warp(end + 1 hours);
+        assertFalse(tm.isFinalizable(taskId, 0));
+        vm.warp(end + 1 hours + 1);
+        assertTrue(tm.isFinalizable(taskId, 0));
+        assertEq(_finalize(taskId, 0), 1);
+        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + PAYOUT);
+    }
+
+    function testFuzz_finalizeShards_revealPeriodAfterCommit(
+        uint32 revealPeriod,
+        uint32 elapsed,
+        bool committed
+    ) public {
+        revealPeriod = uint32(bound(revealPeriod, 1 minutes, 7 days));
+        elapsed = uint32(bound(elapsed, 0, 10 days));
+        _setParam(P_REVEAL, revealPeriod);
+        uint256 taskId = _submitted(node1);
+        uint256 start = block.timestamp;
+        if (committed) _commit(taskId, 0);
+        vm.warp(start + elapsed);
+        uint256 waitFor = WINDOW + (committed ? revealPeriod : 0);
+        assertEq(tm.isFinalizable(taskId, 0), elapsed > waitFor);
+        if (elapsed <= waitFor) vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
     }
 
     // ----------------------------------------------------------------------------------------------
     // onDisputeResolved
     // ----------------------------------------------------------------------------------------------
 
-    function test_onDisputeResolved_submitterRight_finalizesAndPays_succeeds() public {
+    function test_onDisputeResolved_submitterRight_doesNotPayBeforeWindowEnd_succeeds() public {
         uint256 taskId = _submitted(node1);
         _challenge(taskId, 0, 1, stranger);
-        vm.warp(block.timestamp + 3 days); // the dispute may outlast the window
+        uint256 before = token.balanceOf(operatorOf[node1]);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardDisputeCleared(taskId, 0, 1, 0);
+        assertTrue(_resolve(taskId, 0, 1, 1, false, 2), "live");
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Submitted), "back to Submitted, not Finalized");
+        assertEq(s.openDisputes, 0);
+        assertEq(token.balanceOf(operatorOf[node1]), before, "not paid by the verdict");
+        assertEq(_locked(node1), _collateral());
+        assertEq(_completed(node1), 0);
+        assertFalse(tm.isFinalizable(taskId, 0), "window still open");
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+        // Still challengeable on another checkpoint until the window ends.
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        assertTrue(_resolve(taskId, 0, 1, 2, false, 3));
+
+        _afterWindow();
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardFinalized(taskId, 0, node1, PAYOUT, FEE);
-        _resolve(taskId, 0, false, 0);
-
-        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Finalized));
-        assertEq(token.balanceOf(operatorOf[node1]), 1 ether + PAYOUT);
+        assertEq(_finalize(taskId, 0), 1);
+        assertEq(token.balanceOf(operatorOf[node1]), before + PAYOUT);
         assertEq(_locked(node1), 0);
         assertEq(_completed(node1), 1);
         assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Completed));
         assertEq(tm.totalOwed(), FEE);
+    }
+
+    function test_onDisputeResolved_submitterRightAfterWindow_paidByFinalize_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        vm.warp(block.timestamp + 3 days); // the dispute may outlast the window
+        uint256 before = token.balanceOf(operatorOf[node1]);
+        _resolve(taskId, 0, 1, 1, false, 0);
+        assertEq(token.balanceOf(operatorOf[node1]), before);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
+        assertTrue(tm.isFinalizable(taskId, 0));
+        _finalize(taskId, 0);
+        assertEq(token.balanceOf(operatorOf[node1]), before + PAYOUT);
+    }
+
+    function test_onDisputeResolved_submitterRightWithCommit_waitsRevealPeriod_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        uint64 revealDeadline = _commit(taskId, 0);
+        _challenge(taskId, 0, 1, stranger);
+        _resolve(taskId, 0, 1, 1, false, 0);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0), "another commitment may still be revealed");
+        vm.warp(revealDeadline + 1);
+        assertEq(_finalize(taskId, 0), 1);
+    }
+
+    function test_onDisputeResolved_oneRightOneOpen_staysChallenged_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardDisputeCleared(taskId, 0, 1, 1);
+        assertTrue(_resolve(taskId, 0, 1, 1, false, 0));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Challenged));
+        assertEq(s.openDisputes, 1);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0));
+        vm.expectRevert(ITaskManager.NothingFinalized.selector);
+        _finalize(taskId, 0);
+        // The other dispute ends for the submitter too: now it is paid.
+        _resolve(taskId, 0, 1, 2, false, 1);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Submitted));
+        assertEq(_finalize(taskId, 0), 1);
+    }
+
+    function test_onDisputeResolved_oneRightOneWrong_requeues_succeeds() public {
+        // The decoy self-challenge of checkpoint 0 wins for the submitter; the real challenge of checkpoint 1 still
+        // takes the attempt away.
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        _resolve(taskId, 0, 1, 1, false, 0);
+        assertTrue(_resolve(taskId, 0, 1, 2, true, 1));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.resumeFrom, 1);
+        assertEq(s.openDisputes, 0);
+        assertEq(_failed(node1), 1);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0));
     }
 
     function test_onDisputeResolved_submitterWrong_requeuesFromCheckpoint_succeeds() public {
@@ -1720,7 +2247,7 @@ contract TaskManagerTest is TaskFixture {
         _challenge(taskId, 0, 1, stranger);
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardRequeued(taskId, 0, 1, 2, MANIFEST);
-        _resolve(taskId, 0, true, 2);
+        assertTrue(_resolve(taskId, 0, 1, 1, true, 2));
 
         ShardView memory s = _shard(taskId, 0);
         assertEq(uint8(s.status), uint8(ShardStatus.Pending));
@@ -1729,6 +2256,8 @@ contract TaskManagerTest is TaskFixture {
         assertEq(s.resumeManifestCid, MANIFEST);
         assertEq(s.nodeId, 0);
         assertEq(s.checkpointCount, 0);
+        assertEq(s.openDisputes, 0);
+        assertEq(s.epoch, 1);
         // Collateral unlocked for the DisputeManager to slash; failure recorded; no slash here.
         assertEq(_locked(node1), 0);
         assertEq(_failed(node1), 1);
@@ -1737,12 +2266,12 @@ contract TaskManagerTest is TaskFixture {
 
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, node2, 2, uint64(block.timestamp + MAX_DURATION), 2, MANIFEST
+            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 2, MANIFEST
         );
         _assign(taskId, 0, node2);
         bytes32 manifest2 = keccak256("manifest2");
         vm.prank(workerOf[node2]);
-        tm.submitResult(taskId, 0, manifest2, ROOT, 5);
+        tm.submitResult(taskId, 0, manifest2, _cps(5));
         _afterWindow();
         _finalize(taskId, 0);
         assertEq(_shard(taskId, 0).manifestCid, manifest2);
@@ -1760,7 +2289,7 @@ contract TaskManagerTest is TaskFixture {
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Failed);
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, REWARD);
-        _resolve(taskId, 0, true, 0);
+        _resolve(taskId, 0, 1, 1, true, 0);
         assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Failed));
         assertEq(token.balanceOf(client), before + REWARD);
         assertEq(tm.totalOwed(), 0);
@@ -1773,7 +2302,7 @@ contract TaskManagerTest is TaskFixture {
         _challenge(taskId, 0, 1, stranger);
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardCancelled(taskId, 0);
-        _resolve(taskId, 0, true, 1);
+        _resolve(taskId, 0, 1, 1, true, 1);
         assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Cancelled));
         assertEq(_task(taskId).escrowRemaining, 0);
     }
@@ -1782,7 +2311,7 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _auditedTask();
         _assignAudit(taskId, 0, node2);
         _challenge(taskId, 0, 1, stranger);
-        _resolve(taskId, 0, true, 0);
+        _resolve(taskId, 0, 1, 1, true, 0);
         ShardView memory s = _shard(taskId, 0);
         assertEq(uint8(s.auditStatus), uint8(AuditStatus.None));
         assertEq(s.auditorNodeId, 0);
@@ -1791,34 +2320,141 @@ contract TaskManagerTest is TaskFixture {
         assertEq(_task(taskId).escrowRemaining, 2 * uint256(REWARD));
     }
 
+    /// @dev Epoch 1 (node1) is challenged on checkpoints 2 and 1; the dispute on 2 is lost first (live): the shard
+    ///      re-queues to resume from 2 and epoch 2 goes to node2. The dispute on checkpoint 1 is still open.
+    function _resumedWhileOlderDisputeOpen() internal returns (uint256 taskId) {
+        taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        assertTrue(_resolve(taskId, 0, 1, 1, true, 2));
+        _assign(taskId, 0, node2);
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(s.epoch, 2);
+        assertEq(s.resumeFrom, 2);
+        assertEq(s.attempts, 1);
+        assertEq(s.openDisputes, 1);
+    }
+
+    function test_onDisputeResolved_staleWrongBelowResume_handsBackAttemptWithoutFault_succeeds() public {
+        uint256 taskId = _resumedWhileOlderDisputeOpen();
+        assertEq(_locked(node2), _collateral());
+        uint256 stakeBefore = registry.getNode(node2).stake;
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardResumeLowered(taskId, 0, 1, 2);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardRequeued(taskId, 0, 1, 1, MANIFEST);
+        assertFalse(_resolve(taskId, 0, 1, 2, true, 1), "epoch 1 is no longer live");
+
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.resumeFrom, 1);
+        assertEq(s.resumeManifestCid, MANIFEST);
+        assertEq(s.attempts, 1, "attempts unchanged");
+        assertEq(s.openDisputes, 0);
+        assertEq(s.nodeId, 0);
+        // node2 did nothing wrong: collateral back, no failure, no slash.
+        assertEq(_locked(node2), 0);
+        assertEq(registry.liveCollateral(node2), 0);
+        assertEq(_failed(node2), 0);
+        assertEq(registry.getNode(node2).stake, stakeBefore);
+        // The next attempt resumes from the lowered index.
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardAssigned(
+            taskId, 0, node3, 3, 2, uint64(block.timestamp + MAX_DURATION), 1, MANIFEST
+        );
+        _assign(taskId, 0, node3);
+    }
+
+    function test_onDisputeResolved_staleWrongBelowResume_submittedAttempt_handedBack_succeeds() public {
+        uint256 taskId = _resumedWhileOlderDisputeOpen();
+        // node2 submits epoch 2, built on checkpoint 1 of epoch 1: it starts Challenged.
+        _submit(taskId, 0, node2);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Challenged));
+        assertFalse(_resolve(taskId, 0, 1, 2, true, 1));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.resumeFrom, 1);
+        assertEq(s.attempts, 1);
+        assertEq(_locked(node2), 0);
+        assertEq(_failed(node2), 0);
+        _afterWindow();
+        assertFalse(tm.isFinalizable(taskId, 0), "the result built on a lost checkpoint is never paid");
+    }
+
+    function test_onDisputeResolved_staleWrongBelowResume_nothingInFlight_lowersOnly_succeeds() public {
+        uint256 taskId = _submitted(node1);
+        _challenge(taskId, 0, 1, stranger);
+        _challenge(taskId, 0, 2, makeAddr("challenger2"));
+        _resolve(taskId, 0, 1, 1, true, 3);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardResumeLowered(taskId, 0, 0, 1);
+        assertFalse(_resolve(taskId, 0, 1, 2, true, 0));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.resumeFrom, 0);
+        assertEq(s.attempts, 1);
+        assertEq(s.openDisputes, 0);
+    }
+
+    function test_onDisputeResolved_staleWrongAtOrAboveResume_clearsOnly_succeeds() public {
+        uint256 taskId = _resumedWhileOlderDisputeOpen();
+        // The stale dispute lost on checkpoint 3, above the resume point: the new attempt does not build on it.
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardDisputeCleared(taskId, 0, 2, 0);
+        assertFalse(_resolve(taskId, 0, 1, 2, true, 3));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Assigned));
+        assertEq(s.nodeId, node2);
+        assertEq(s.resumeFrom, 2);
+        assertEq(_locked(node2), _collateral());
+    }
+
+    function test_onDisputeResolved_staleRight_clearsOnly_succeeds() public {
+        uint256 taskId = _resumedWhileOlderDisputeOpen();
+        assertFalse(_resolve(taskId, 0, 1, 2, false, 0));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Assigned));
+        assertEq(s.resumeFrom, 2);
+        assertEq(s.openDisputes, 0);
+    }
+
+    function test_onDisputeResolved_staleWrongBelowResume_cancelledTask_closes_succeeds() public {
+        uint256 taskId = _resumedWhileOlderDisputeOpen();
+        vm.prank(client);
+        tm.cancelTask(taskId);
+        uint256 before = token.balanceOf(client);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardCancelled(taskId, 0);
+        _resolve(taskId, 0, 1, 2, true, 1);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Cancelled));
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Cancelled));
+        assertEq(_locked(node2), 0);
+        assertEq(token.balanceOf(client), before + REWARD);
+        assertEq(tm.totalOwed(), 0);
+    }
+
     function test_onDisputeResolved_notDisputeManager_reverts() public {
         uint256 taskId = _submitted(node1);
         _challenge(taskId, 0, 1, stranger);
         _expectUnauthorized(stranger, tm.DISPUTE_ROLE());
         vm.prank(stranger);
-        tm.onDisputeResolved(taskId, 0, false, 0);
+        tm.onDisputeResolved(taskId, 0, 1, 1, false, 0);
     }
 
-    function test_onDisputeResolved_notChallenged_reverts() public {
+    function test_onDisputeResolved_noOpenDispute_reverts() public {
         uint256 taskId = _submitted(node1);
         vm.prank(disputes);
         _expectStatus(taskId, 0, ShardStatus.Submitted);
-        tm.onDisputeResolved(taskId, 0, false, 0);
-    }
-
-    function test_onDisputeResolved_resumeIndexBeyondCheckpoints_reverts() public {
-        uint256 taskId = _submitted(node1); // 4 checkpoints
-        _challenge(taskId, 0, 1, stranger);
-        vm.prank(disputes);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidResumeIndex.selector, 4, 4));
-        tm.onDisputeResolved(taskId, 0, true, 4);
+        tm.onDisputeResolved(taskId, 0, 1, 1, false, 0);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Parameters
     // ----------------------------------------------------------------------------------------------
 
-    function _names() internal pure returns (bytes32[8] memory) {
+    uint256 internal constant PARAM_COUNT = 10;
+
+    function _names() internal pure returns (bytes32[PARAM_COUNT] memory) {
         return [
             P_WINDOW,
             P_ATTEMPTS,
@@ -1827,27 +2463,31 @@ contract TaskManagerTest is TaskFixture {
             P_TIMEOUT_SLASH,
             P_MAX_SHARDS,
             P_MIN_DURATION,
-            P_MAX_DURATION
+            P_MAX_DURATION,
+            P_REVEAL,
+            P_MIN_COLLATERAL
         ];
     }
 
-    function _bounds() internal pure returns (uint256[2][8] memory) {
+    function _bounds() internal pure returns (uint256[2][PARAM_COUNT] memory) {
         return [
             [uint256(1 minutes), 30 days],
             [uint256(1), 10],
-            [uint256(0), 50_000],
+            [uint256(1), 50_000], // every assignment locks some collateral
             [uint256(0), 20_000],
             [uint256(0), 10_000],
             [uint256(1), 10_000],
             [uint256(1), 30 days], // capped by maxMaxDuration
-            [uint256(60), 365 days] // floored by minMaxDuration
+            [uint256(60), 365 days], // floored by minMaxDuration
+            [uint256(1 minutes), 7 days],
+            [uint256(1), 1e24]
         ];
     }
 
     function test_setParameter_eachAtItsBounds_succeeds() public {
-        bytes32[8] memory names = _names();
-        uint256[2][8] memory b = _bounds();
-        for (uint256 i; i < 8; ++i) {
+        bytes32[PARAM_COUNT] memory names = _names();
+        uint256[2][PARAM_COUNT] memory b = _bounds();
+        for (uint256 i; i < PARAM_COUNT; ++i) {
             uint256 old = tm.getParameter(names[i]);
             (uint256 min, uint256 max) = tm.parameterBounds(names[i]);
             assertEq(min, b[i][0]);
@@ -1863,9 +2503,9 @@ contract TaskManagerTest is TaskFixture {
     }
 
     function test_setParameter_belowMin_reverts() public {
-        bytes32[8] memory names = _names();
-        uint256[2][8] memory b = _bounds();
-        for (uint256 i; i < 8; ++i) {
+        bytes32[PARAM_COUNT] memory names = _names();
+        uint256[2][PARAM_COUNT] memory b = _bounds();
+        for (uint256 i; i < PARAM_COUNT; ++i) {
             if (b[i][0] == 0) continue;
             vm.prank(governor);
             vm.expectRevert(
@@ -1878,9 +2518,9 @@ contract TaskManagerTest is TaskFixture {
     }
 
     function test_setParameter_aboveMax_reverts() public {
-        bytes32[8] memory names = _names();
-        uint256[2][8] memory b = _bounds();
-        for (uint256 i; i < 8; ++i) {
+        bytes32[PARAM_COUNT] memory names = _names();
+        uint256[2][PARAM_COUNT] memory b = _bounds();
+        for (uint256 i; i < PARAM_COUNT; ++i) {
             vm.prank(governor);
             vm.expectRevert(
                 abi.encodeWithSelector(
@@ -2089,8 +2729,9 @@ contract TaskManagerTest is TaskFixture {
             abi.encodeWithSelector(ITaskManager.TaskNotActive.selector, taskId, TaskStatus.Cancelled)
         );
         tm.assignShards(a);
+        Checkpoint[] memory cps = _cps(1);
         vm.prank(workerOf[node2]);
         _expectStatus(taskId, 1, ShardStatus.Cancelled);
-        tm.submitResult(taskId, 1, MANIFEST, ROOT, 1);
+        tm.submitResult(taskId, 1, MANIFEST, cps);
     }
 }

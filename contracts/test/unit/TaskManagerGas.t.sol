@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {console} from "forge-std/console.sol";
 
 import {TaskManager} from "../../src/TaskManager.sol";
-import {Assignment, ShardRef} from "../../src/types/Types.sol";
+import {Assignment, Checkpoint, ShardRef} from "../../src/types/Types.sol";
 import {TaskFixture} from "../utils/TaskFixture.sol";
 
 /// @notice Gas of one shard's whole life at a batch size n: its share (1/n) of one postTask, one assignShards
@@ -22,6 +22,10 @@ import {TaskFixture} from "../utils/TaskFixture.sol";
 ///      Node operators hold a non-zero NRL balance (they bought NRL to stake).
 abstract contract TaskManagerGasBase is TaskFixture {
     uint256 internal constant TARGET_PER_SHARD = 160_000;
+    /// @dev Checkpoints a measured result commits. One (the minimum) measures the fixed cost of a shard's life;
+    ///      each further checkpoint adds its calldata, its leaf in the on-chain root and its bytes in the event,
+    ///      measured on its own by `test_gas_submitResult_perCheckpoint`.
+    uint256 internal constant CHECKPOINTS = 1;
 
     uint256 internal n;
     bool internal sameNode;
@@ -69,8 +73,7 @@ abstract contract TaskManagerGasBase is TaskFixture {
         uint256 submitGas;
         for (uint256 i; i < n; ++i) {
             bytes memory data = abi.encodeCall(
-                TaskManager.submitResult,
-                (taskC, i, keccak256(abi.encode("manifest", i)), keccak256(abi.encode("root", i)), 16)
+                TaskManager.submitResult, (taskC, i, keccak256(abi.encode("manifest", i)), _checkpoints(i))
             );
             submitGas += _tx(workerOf[nodes[i]], data);
             vm.revertToState(snap);
@@ -95,6 +98,18 @@ abstract contract TaskManagerGasBase is TaskFixture {
 
     /// @dev Asserts the budget where the configuration is expected to meet it.
     function _check(uint256 perShard) internal virtual;
+
+    function _checkpoints(uint256 i) internal pure returns (Checkpoint[] memory) {
+        return _checkpoints(i, CHECKPOINTS);
+    }
+
+    /// @dev `count` realistic checkpoints of shard `i`: increasing steps, distinct sha256-like hashes.
+    function _checkpoints(uint256 i, uint256 count) internal pure returns (Checkpoint[] memory cps) {
+        cps = new Checkpoint[](count);
+        for (uint256 k; k < count; ++k) {
+            cps[k] = Checkpoint({step: uint64((k + 1) * 500), hash: keccak256(abi.encode("ckpt", i, k))});
+        }
+    }
 
     function _assignments(uint256 taskId) internal view returns (Assignment[] memory a) {
         a = new Assignment[](n);
@@ -142,7 +157,30 @@ contract TaskManagerGasBatch1Test is TaskManagerGasBase {
     }
 
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, 450_000, "batch 1 regression guard");
+        assertLe(perShard, 460_000, "batch 1 regression guard");
+    }
+
+    /// @notice What each committed checkpoint adds to submitResult (calldata, leaf and inner node hashing, event
+    ///         data), from the difference between a 1- and a 65-checkpoint result of the same shard.
+    function test_gas_submitResult_perCheckpoint() public {
+        uint256 snap = vm.snapshotState();
+        bytes32 manifest = keccak256("manifest");
+        address wk = workerOf[nodes[0]];
+        uint256 one =
+            _tx(wk, abi.encodeCall(TaskManager.submitResult, (taskC, 0, manifest, _checkpoints(0, 1))));
+        vm.revertToState(snap);
+        uint256 sixteen =
+            _tx(wk, abi.encodeCall(TaskManager.submitResult, (taskC, 0, manifest, _checkpoints(0, 16))));
+        vm.revertToState(snap);
+        uint256 many =
+            _tx(wk, abi.encodeCall(TaskManager.submitResult, (taskC, 0, manifest, _checkpoints(0, 65))));
+        uint256 perCheckpoint = (many - one) / 64;
+        console.log("submitResult tx, 1 checkpoint   ", one);
+        console.log("submitResult tx, 16 checkpoints ", sixteen);
+        console.log("submitResult tx, 65 checkpoints ", many);
+        console.log("  per extra checkpoint          ", perCheckpoint);
+        assertLe(one, 90_000, "submitResult, one checkpoint");
+        assertLe(perCheckpoint, 3500, "submitResult, per checkpoint");
     }
 }
 
@@ -152,7 +190,7 @@ contract TaskManagerGasBatch10Test is TaskManagerGasBase {
     }
 
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, 200_000, "batch 10, distinct nodes: regression guard");
+        assertLe(perShard, 210_000, "batch 10, distinct nodes: regression guard");
     }
 }
 
@@ -171,8 +209,12 @@ contract TaskManagerGasBatch10OneNodeTest is TaskManagerGasBase {
         return (10, true);
     }
 
+    /// @dev The 160k target was met here (157.9k, docs/benchmarks.md) while a result committed only a root. Since
+    ///      results commit their checkpoints on-chain (issue 8: root computed from them, checkpoints in the event)
+    ///      the fixed cost is ~5k higher at one checkpoint, so this configuration is held to a regression guard;
+    ///      batch 100 on one node still meets the target.
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, TARGET_PER_SHARD, "per-shard target at batch 10");
+        assertLe(perShard, 165_000, "batch 10, one node: regression guard (target 160k missed since issue 8)");
     }
 }
 

@@ -4,10 +4,12 @@ pragma solidity 0.8.30;
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 
 import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
+import {Checkpoint} from "../../src/types/Types.sol";
 
 /// @notice Builds checkpoint Merkle trees and proofs exactly like OpenZeppelin's
-///         `StandardMerkleTree.of(values, ["uint256","uint256","bytes32"])`: leaves sorted ascending, laid out
-///         as a complete binary tree in an array (leaf i at `length - 1 - i`), sorted-pair node hashing.
+///         `StandardMerkleTree.of(values, ["uint256","uint256","bytes32"], { sortLeaves: false })` and the
+///         contracts' `CheckpointMerkle.root`: leaves in checkpoint order, laid out as a complete binary tree in an
+///         array (leaf i at `length - 1 - i`), sorted-pair node hashing.
 library CheckpointTree {
     error EmptyTree();
     error LeafNotInTree(bytes32 leaf);
@@ -35,25 +37,36 @@ library CheckpointTree {
         return build(leaves);
     }
 
-    /// @notice Tree over already-hashed leaves (sorted here, as the JS library does by default).
+    /// @notice The checkpoints 0 .. count-1 with the deterministic test values above.
+    function standardCheckpoints(uint256 count) internal pure returns (Checkpoint[] memory cps) {
+        cps = new Checkpoint[](count);
+        for (uint256 i; i < count; ++i) {
+            cps[i] = Checkpoint({step: uint64(step(i)), hash: ckptHash(i)});
+        }
+    }
+
+    /// @notice Leaves of `cps` in order (leaf i = checkpoint i).
+    function leavesOf(Checkpoint[] memory cps) internal pure returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](cps.length);
+        for (uint256 i; i < cps.length; ++i) {
+            leaves[i] = CheckpointMerkle.leaf(i, cps[i].step, cps[i].hash);
+        }
+    }
+
+    /// @notice Tree over `cps`, as submitResult builds it on-chain.
+    function fromCheckpoints(Checkpoint[] memory cps) internal pure returns (Tree memory) {
+        return build(leavesOf(cps));
+    }
+
+    /// @notice Tree over already-hashed leaves, kept in the given order.
     function build(bytes32[] memory leaves) internal pure returns (Tree memory t) {
         uint256 n = leaves.length;
         if (n == 0) revert EmptyTree();
-        bytes32[] memory sorted = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            bytes32 x = leaves[i];
-            uint256 j = i;
-            while (j > 0 && sorted[j - 1] > x) {
-                sorted[j] = sorted[j - 1];
-                --j;
-            }
-            sorted[j] = x;
-        }
         uint256 len = 2 * n - 1;
         t.nodes = new bytes32[](len);
         t.leafCount = n;
         for (uint256 i; i < n; ++i) {
-            t.nodes[len - 1 - i] = sorted[i];
+            t.nodes[len - 1 - i] = leaves[i];
         }
         for (uint256 i = len - n; i > 0; --i) {
             t.nodes[i - 1] = Hashes.commutativeKeccak256(t.nodes[2 * i - 1], t.nodes[2 * i]);

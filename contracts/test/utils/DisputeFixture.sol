@@ -8,8 +8,10 @@ import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {IRandomnessSource} from "../../src/interfaces/IRandomnessSource.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
-import {PrevrandaoRandomness} from "../../src/randomness/PrevrandaoRandomness.sol";
+import {BlockhashRandomness} from "../../src/randomness/BlockhashRandomness.sol";
+import {Sortition} from "../../src/Sortition.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
+import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {
     Assignment,
     Capabilities,
@@ -17,29 +19,33 @@ import {
     DisputeView,
     PostTaskParams,
     Resources,
+    SeatInfo,
     Tier,
     Vote
 } from "../../src/types/Types.sol";
 import {CheckpointTree} from "./CheckpointTree.sol";
+import {WorkerConsent} from "./WorkerConsent.sol";
 
-/// @notice Randomness source whose seed a test sets (the real PrevrandaoRandomness is tested on its own and is
-///         the fixture's default source).
+/// @notice Randomness source whose base seed a test sets (the real BlockhashRandomness is tested on its own and
+///         is the fixture's default source). Same availability rules as a block hash, without the 256-block limit.
 contract MockRandomness is IRandomnessSource {
     bytes32 public fixedSeed;
-    bool public useFixed;
 
     function set(bytes32 s) external {
         fixedSeed = s;
-        useFixed = true;
     }
 
-    function seed(uint256 disputeId, uint256 round) external view returns (bytes32) {
-        if (useFixed) return keccak256(abi.encode(fixedSeed, disputeId, round));
-        return keccak256(abi.encode(disputeId, round));
+    function seedAt(uint256 target, bytes32 key) external view returns (bytes32, bool) {
+        if (target >= block.number) return (bytes32(0), false);
+        return (keccak256(abi.encode(fixedSeed, target, key)), true);
+    }
+
+    function retarget(uint256 target) external view returns (uint256) {
+        return target >= block.number ? target : block.number + 1;
     }
 }
 
-/// @notice A full deployment: NeuralToken, NodeRegistry, TaskManager, DisputeManager, PrevrandaoRandomness, roles
+/// @notice A full deployment: NeuralToken, NodeRegistry, TaskManager, DisputeManager, BlockhashRandomness, roles
 ///         wired as in production; 8 Bronze nodes; a task whose shard 0 is submitted by node 1 with a checkpoint
 ///         root built here with the protocol's leaf encoding.
 abstract contract DisputeFixture is Test {
@@ -61,7 +67,8 @@ abstract contract DisputeFixture is Test {
     NodeRegistry internal registry;
     TaskManager internal taskManager;
     DisputeManager internal dm;
-    PrevrandaoRandomness internal prevrandao;
+    BlockhashRandomness internal blockRandomness;
+    Sortition internal sortition;
     MockRandomness internal mockRandomness;
 
     address internal governor = makeAddr("governor");
@@ -86,23 +93,28 @@ abstract contract DisputeFixture is Test {
 
         token = new NeuralToken(deployer, 1e10 * NRL);
         registry = new NodeRegistry(address(token), governor);
-        taskManager = new TaskManager(address(token), address(registry), governor, tmTreasury);
-        prevrandao = new PrevrandaoRandomness();
+        TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
+        taskManager = new TaskManager(address(token), address(registry), governor, tmTreasury, address(ext));
+        blockRandomness = new BlockhashRandomness();
         mockRandomness = new MockRandomness();
+        sortition = new Sortition(address(registry), address(taskManager), address(blockRandomness), governor);
         dm = new DisputeManager(
-            address(token), address(registry), address(taskManager), address(prevrandao), governor, treasury
+            address(token), address(registry), address(taskManager), address(sortition), governor, treasury
         );
 
         vm.startPrank(governor);
         registry.grantRole(registry.PROTOCOL_ROLE(), address(taskManager));
         registry.grantRole(registry.PROTOCOL_ROLE(), address(dm));
         taskManager.grantRole(taskManager.DISPUTE_ROLE(), address(dm));
+        taskManager.grantRole(taskManager.AUDIT_ROLE(), address(sortition));
         taskManager.grantRole(taskManager.KEEPER_ROLE(), keeper);
         vm.stopPrank();
 
         for (uint256 id = 1; id <= NODE_COUNT; ++id) {
             _registerNode(id, id <= 4 ? NODE_STAKE : HIGH_STAKE);
         }
+        // Committee seats need nodes older than committeeMinAge.
+        vm.warp(block.timestamp + 1 days);
 
         _fund(client, 100_000 * NRL);
         _fund(challenger, 10_000 * NRL);
@@ -136,12 +148,14 @@ abstract contract DisputeFixture is Test {
 
     function _registerNode(uint256 expectedId, uint256 stake) internal {
         address op = makeAddr(string.concat("operator", vm.toString(expectedId)));
-        address wk = makeAddr(string.concat("worker", vm.toString(expectedId)));
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(expectedId)));
         _fund(op, stake + 100 * NRL); // operators keep some NRL, as in production
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
         vm.startPrank(op);
         token.approve(address(registry), stake);
-        uint256 id =
-            registry.register(wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expectedId)), stake);
+        uint256 id = registry.register(
+            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expectedId)), stake, deadline, sig
+        );
         vm.stopPrank();
         assertEq(id, expectedId);
         operators[id] = op;
@@ -175,9 +189,8 @@ abstract contract DisputeFixture is Test {
         a[0] = Assignment({taskId: uint64(task), shardIndex: shard, nodeId: uint64(nodeId)});
         vm.prank(keeper);
         taskManager.assignShards(a);
-        bytes32 root = CheckpointTree.standard(count).root();
         vm.prank(workers[nodeId]);
-        taskManager.submitResult(task, shard, MANIFEST, root, count);
+        taskManager.submitResult(task, shard, MANIFEST, CheckpointTree.standardCheckpoints(count));
     }
 
     /// @dev A fresh submitted shard of `taskId` (by `nodeId`, `count` checkpoints); returns its index.
@@ -194,7 +207,7 @@ abstract contract DisputeFixture is Test {
     function _useMockRandomness(bytes32 s) internal {
         mockRandomness.set(s);
         vm.prank(governor);
-        dm.setRandomnessSource(address(mockRandomness));
+        sortition.setRandomnessSource(address(mockRandomness));
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -219,10 +232,33 @@ abstract contract DisputeFixture is Test {
         p.taskId = uint64(taskId);
     }
 
+    /// @dev `challenger` commits, two blocks pass (the seed block is mined), and it reveals.
     function _challenge(uint32 shard, uint32 d) internal returns (uint256 id) {
-        ChallengeParams memory p = _challengeParams(shard, d);
-        vm.prank(challenger);
-        id = dm.challenge(p);
+        id = _challengeWith(challenger, _challengeParams(shard, d));
+    }
+
+    function _challengeWith(address who, ChallengeParams memory p) internal returns (uint256 id) {
+        uint256 commitId = _commitChallenge(who, p);
+        vm.roll(block.number + 2);
+        id = _revealChallenge(who, commitId, p);
+    }
+
+    function _challengeSalt(address who, ChallengeParams memory p) internal pure returns (bytes32) {
+        return keccak256(abi.encode("challenge salt", who, p.taskId, p.shardIndex, p.checkpointIndex));
+    }
+
+    function _commitChallenge(address who, ChallengeParams memory p) internal returns (uint256 commitId) {
+        bytes32 c = dm.challengeCommitment(who, p, _challengeSalt(who, p));
+        vm.prank(who);
+        commitId = dm.commitChallenge(p.taskId, p.shardIndex, c);
+    }
+
+    function _revealChallenge(address who, uint256 commitId, ChallengeParams memory p)
+        internal
+        returns (uint256 id)
+    {
+        vm.prank(who);
+        id = dm.revealChallenge(commitId, p, _challengeSalt(who, p));
     }
 
     function _committee(uint256 id) internal view returns (uint64[] memory) {
@@ -292,44 +328,123 @@ abstract contract DisputeFixture is Test {
                 (, uint256 amount) = abi.decode(logs[i].data, (uint8, uint256));
                 paid += amount;
             } else if (logs[i].topics[0] == resolvedSig && uint256(logs[i].topics[1]) == id) {
-                (,,, slashed) = abi.decode(logs[i].data, (uint8, uint8, uint8, uint256));
+                (,,, slashed,) = abi.decode(logs[i].data, (uint8, uint8, uint8, uint256, bool));
                 resolved = true;
             }
         }
     }
 
-    /// @dev The committee the protocol's sampling rule gives (reference implementation for the tests).
+    /// @dev The committee the protocol's draw rule gives (reference implementation for the tests): draw i picks
+    ///      the node whose stake interval (active nodes by id) holds keccak256(seed, i) mod total active stake;
+    ///      a candidate is skipped when seated, below the tier / stake / age minimum, of the submitter's operator,
+    ///      or keyed to the challenger or the client.
     function _expectedCommittee(uint256 id, uint256 round, uint256 submitter, address chal)
+        internal
+        view
+        returns (uint64[] memory members, uint256 filled)
+    {
+        return _expectedCommitteeAt(id, round, dm.getDispute(id).seedBlock, submitter, chal);
+    }
+
+    /// @dev `_expectedCommittee` for a dispute that is not open yet (or a seed block other than its current one).
+    function _expectedCommitteeAt(
+        uint256 id,
+        uint256 round,
+        uint256 seedBlock,
+        uint256 submitter,
+        address chal
+    ) internal view returns (uint64[] memory members, uint256 filled) {
+        (bytes32 s, bool available) =
+            sortition.seedAt(seedBlock, keccak256(abi.encode("committee", id, round)));
+        require(available, "seed block not readable");
+        return _referenceDraw(s, registry.operatorOf(submitter), chal);
+    }
+
+    /// @dev The reference draw from seed `s` with the DisputeManager's current rules.
+    function _referenceDraw(bytes32 s, address subOp, address chal)
         internal
         view
         returns (uint64[] memory members, uint256 filled)
     {
         uint256 k = dm.getParameter("committeeSize");
         uint256 maxTries = dm.getParameter("maxSampleTries");
-        Tier minTier = dm.committeeMinTier();
         members = new uint64[](k);
-        uint256 n = registry.activeNodeCount();
-        if (n == 0) return (members, 0);
-        bytes32 s = IRandomnessSource(dm.randomness()).seed(id, round);
+        uint256 total = registry.totalActiveStake();
+        if (total == 0) return (members, 0);
         uint256 i;
         for (; filled < k; ++filled) {
             bool found;
             for (uint256 t; t < maxTries; ++t) {
-                uint256 nodeId = registry.activeNodeAt(uint256(keccak256(abi.encode(s, i))) % n);
+                uint256 nodeId = _nodeAtPoint(uint256(keccak256(abi.encode(s, i))) % total);
                 ++i;
                 bool dup;
                 for (uint256 j; j < filled; ++j) {
                     if (members[j] == nodeId) dup = true;
                 }
-                if (dup || nodeId == submitter) continue;
-                if (registry.tierOf(nodeId) < minTier) continue;
-                if (registry.isOperatorOrWorker(nodeId, chal)) continue;
+                if (dup || !_seatOk(registry.seatInfo(nodeId), subOp, chal)) continue;
                 members[filled] = uint64(nodeId);
                 found = true;
                 break;
             }
             if (!found) break;
         }
+    }
+
+    function _seatOk(SeatInfo memory info, address subOp, address chal) internal view returns (bool) {
+        if (!info.active || info.tier < dm.committeeMinTier()) return false;
+        if (info.stake < dm.getParameter("committeeMinStake")) return false;
+        if (info.registeredAt + dm.getParameter("committeeMinAge") > block.timestamp) return false;
+        if (info.operator == subOp || info.operator == chal || info.worker == chal) return false;
+        return info.operator != client && info.worker != client;
+    }
+
+    /// @dev Linear reference for registry.drawActiveNode: the active node whose interval holds `point`.
+    function _nodeAtPoint(uint256 point) internal view returns (uint256) {
+        uint256 n = registry.nodeCount();
+        for (uint256 id = 1; id <= n; ++id) {
+            SeatInfo memory info = registry.seatInfo(id);
+            uint256 w = info.active ? info.stake : 0;
+            if (point < w) return id;
+            point -= w;
+        }
+        revert("point past total active stake");
+    }
+
+    /// @dev Registers a node of operator `op` whose worker key is `makeAddrAndKey(workerLabel)` (the key signs its
+    ///      consent). The operator is funded with `stake`.
+    function _registerNodeAs(address op, string memory workerLabel, uint256 stake)
+        internal
+        returns (uint256 id)
+    {
+        (, uint256 wkKey) = makeAddrAndKey(workerLabel);
+        id = _registerNodeWithKey(op, wkKey, stake);
+    }
+
+    /// @dev Registers a node of operator `op` with the worker key `wkKey` (which signs its consent).
+    function _registerNodeWithKey(address op, uint256 wkKey, uint256 stake) internal returns (uint256 id) {
+        address wk = vm.addr(wkKey);
+        _fund(op, stake);
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
+        vm.startPrank(op);
+        token.approve(address(registry), stake);
+        id = registry.register(
+            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", op, wk)), stake, deadline, sig
+        );
+        vm.stopPrank();
+        operators[id] = op;
+        workers[id] = wk;
+    }
+
+    /// @dev Lets freshly registered nodes pass committeeMinAge.
+    function _ageNodes() internal {
+        vm.warp(block.timestamp + dm.getParameter("committeeMinAge"));
+        vm.roll(block.number + 1);
+    }
+
+    /// @dev Waits for a Drawing dispute's seed block (two blocks) and draws its committee.
+    function _draw(uint256 id) internal {
+        vm.roll(block.number + 2);
+        dm.drawCommittee(id);
     }
 
     function _isMember(DisputeView memory v, uint256 nodeId) internal pure returns (bool) {

@@ -12,12 +12,14 @@ import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
-import {PrevrandaoRandomness} from "../../src/randomness/PrevrandaoRandomness.sol";
+import {BlockhashRandomness} from "../../src/randomness/BlockhashRandomness.sol";
+import {Sortition} from "../../src/Sortition.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
 import {
     Assignment,
     Capabilities,
     ChallengeParams,
+    Checkpoint,
     NodeView,
     PostTaskParams,
     Resources,
@@ -26,9 +28,10 @@ import {
     Vote
 } from "../../src/types/Types.sol";
 import {CheckpointTree} from "./CheckpointTree.sol";
+import {WorkerConsent} from "./WorkerConsent.sol";
 
 /// @notice The whole protocol as production deploys it: contracts/script/Deploy.s.sol creates NeuralToken,
-///         NodeRegistry, TaskManager, PrevrandaoRandomness, DisputeManager and ModelRegistry, wires the roles
+///         NodeRegistry, TaskManager, BlockhashRandomness, DisputeManager and ModelRegistry, wires the roles
 ///         (registry PROTOCOL_ROLE -> TaskManager and DisputeManager, TaskManager DISPUTE_ROLE -> DisputeManager,
 ///         KEEPER_ROLE -> keeper) and hands governance from the deployer to `governor`. Helpers drive the actors
 ///         (client, node operators and workers, keeper, challenger, committee members) through the real
@@ -58,6 +61,8 @@ abstract contract NeuralTest is Test {
     uint256 internal constant VOTER_REWARD_BPS = 5000;
     uint256 internal constant SUBMITTER_BOND_SHARE_BPS = 5000;
     uint256 internal constant NON_REVEAL_SLASH = 5 * NRL;
+    uint256 internal constant COMMITTEE_MIN_AGE = 1 days;
+    uint256 internal constant CHALLENGE_REVEAL_PERIOD = 1 hours;
     uint16 internal constant FEE_NONE = 1000;
     uint16 internal constant FEE_BRONZE = 800;
     uint16 internal constant FEE_SILVER = 600;
@@ -67,7 +72,8 @@ abstract contract NeuralTest is Test {
     NeuralToken internal token;
     NodeRegistry internal registry;
     TaskManager internal taskManager;
-    PrevrandaoRandomness internal randomness;
+    BlockhashRandomness internal randomness;
+    Sortition internal sortition;
     DisputeManager internal disputeManager;
     ModelRegistry internal models;
 
@@ -82,6 +88,7 @@ abstract contract NeuralTest is Test {
 
     mapping(uint256 nodeId => address) internal operatorOf;
     mapping(uint256 nodeId => address) internal workerOf;
+    mapping(uint256 nodeId => uint256) internal workerKeyOf;
     uint256[] internal nodeIds;
 
     function setUp() public virtual {
@@ -118,6 +125,7 @@ abstract contract NeuralTest is Test {
         registry = d.registry;
         taskManager = d.taskManager;
         randomness = d.randomness;
+        sortition = d.sortition;
         disputeManager = d.disputeManager;
         models = d.modelRegistry;
         assertEq(token.totalSupply(), script.INITIAL_SUPPLY(), "supply");
@@ -147,27 +155,38 @@ abstract contract NeuralTest is Test {
         return Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000});
     }
 
-    /// @dev Registers node `nodeIds.length + 1` with operator "operator<id>" and worker "worker<id>".
+    /// @dev Registers node `nodeIds.length + 1` with operator "operator<id>" and worker "worker<id>" (which
+    ///      signs its WorkerConsent).
     function _registerNode(uint256 stakeAmount) internal returns (uint256 nodeId) {
         uint256 expected = registry.nodeCount() + 1;
         address op = makeAddr(string.concat("operator", vm.toString(expected)));
-        address wk = makeAddr(string.concat("worker", vm.toString(expected)));
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(expected)));
         _fund(op, stakeAmount);
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
         vm.startPrank(op);
         token.approve(address(registry), stakeAmount);
-        nodeId =
-            registry.register(wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expected)), stakeAmount);
+        nodeId = registry.register(
+            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expected)), stakeAmount, deadline, sig
+        );
         vm.stopPrank();
         assertEq(nodeId, expected, "node id");
         operatorOf[nodeId] = op;
         workerOf[nodeId] = wk;
+        workerKeyOf[nodeId] = wkKey;
         nodeIds.push(nodeId);
     }
 
+    /// @dev Registers `count` nodes, then lets them age past committeeMinAge so they can sit on committees.
     function _registerNodes(uint256 count, uint256 stakeAmount) internal {
         for (uint256 i; i < count; ++i) {
             _registerNode(stakeAmount);
         }
+        _ageNodes();
+    }
+
+    function _ageNodes() internal {
+        vm.warp(block.timestamp + COMMITTEE_MIN_AGE);
+        vm.roll(block.number + 1);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -232,11 +251,12 @@ abstract contract NeuralTest is Test {
         taskManager.assignShards(a);
     }
 
-    function _submit(uint256 taskId, uint256 shard, bytes32 manifest, bytes32[] memory leaves) internal {
+    function _submit(uint256 taskId, uint256 shard, bytes32 manifest, Checkpoint[] memory checkpoints)
+        internal
+    {
         uint256 nodeId = taskManager.getShard(taskId, shard).nodeId;
-        bytes32 root = CheckpointTree.build(leaves).root();
         vm.prank(workerOf[nodeId]);
-        taskManager.submitResult(taskId, shard, manifest, root, uint32(leaves.length));
+        taskManager.submitResult(taskId, shard, manifest, checkpoints);
     }
 
     function _ref(uint256 taskId, uint256 shard) internal pure returns (ShardRef memory) {
@@ -261,6 +281,11 @@ abstract contract NeuralTest is Test {
         vm.warp(uint256(taskManager.getShard(taskId, shard).deadline) + 1);
     }
 
+    /// @dev Past the window and the reveal period that a committed challenge adds.
+    function _pastRevealPeriod(uint256 taskId, uint256 shard) internal {
+        vm.warp(uint256(taskManager.getShard(taskId, shard).deadline) + CHALLENGE_REVEAL_PERIOD + 1);
+    }
+
     function _fee(uint256 reward, uint16 feeBps) internal pure returns (uint256) {
         return reward * feeBps / BPS;
     }
@@ -278,11 +303,11 @@ abstract contract NeuralTest is Test {
         return keccak256(abi.encode("checkpoint", run, i));
     }
 
-    /// @dev Leaves of checkpoints 0 .. count-1 of one run.
-    function _leaves(bytes32 run, uint256 count) internal pure returns (bytes32[] memory leaves) {
-        leaves = new bytes32[](count);
+    /// @dev Checkpoints 0 .. count-1 of one run.
+    function _leaves(bytes32 run, uint256 count) internal pure returns (Checkpoint[] memory cps) {
+        cps = new Checkpoint[](count);
         for (uint256 i; i < count; ++i) {
-            leaves[i] = CheckpointMerkle.leaf(i, _step(i), _ckptHash(run, i));
+            cps[i] = Checkpoint({step: uint64(_step(i)), hash: _ckptHash(run, i)});
         }
     }
 
@@ -290,12 +315,30 @@ abstract contract NeuralTest is Test {
     function _resumedLeaves(bytes32 oldRun, uint256 d, bytes32 newRun, uint256 count)
         internal
         pure
-        returns (bytes32[] memory leaves)
+        returns (Checkpoint[] memory cps)
     {
-        leaves = new bytes32[](count);
+        cps = new Checkpoint[](count);
         for (uint256 i; i < count; ++i) {
-            leaves[i] = CheckpointMerkle.leaf(i, _step(i), _ckptHash(i < d ? oldRun : newRun, i));
+            cps[i] = Checkpoint({step: uint64(_step(i)), hash: _ckptHash(i < d ? oldRun : newRun, i)});
         }
+    }
+
+    /// @dev Challenge of checkpoint `d` of an arbitrary submitted list `cps` on (taskId, shard).
+    function _challengeParamsOf(uint256 taskId, uint256 shard, Checkpoint[] memory cps, uint256 d)
+        internal
+        pure
+        returns (ChallengeParams memory p)
+    {
+        bytes32[] memory leaves = CheckpointTree.leavesOf(cps);
+        p = ChallengeParams({
+            taskId: uint64(taskId),
+            shardIndex: uint32(shard),
+            checkpointIndex: uint32(d),
+            step: cps[d].step,
+            leafHash: cps[d].hash,
+            challengerHash: keccak256(abi.encode("recomputed", cps[d].hash, d)),
+            proof: CheckpointTree.build(leaves).proof(leaves[d])
+        });
     }
 
     /// @dev Challenge of checkpoint `d` of the run `run` (count checkpoints) committed on (taskId, shard).
@@ -304,25 +347,40 @@ abstract contract NeuralTest is Test {
         pure
         returns (ChallengeParams memory p)
     {
-        bytes32[] memory leaves = _leaves(run, count);
-        p = ChallengeParams({
-            taskId: uint64(taskId),
-            shardIndex: uint32(shard),
-            checkpointIndex: uint32(d),
-            step: uint64(_step(d)),
-            leafHash: _ckptHash(run, d),
-            challengerHash: keccak256(abi.encode("recomputed", run, d)),
-            proof: CheckpointTree.build(leaves).proof(leaves[d])
-        });
+        p = _challengeParamsOf(taskId, shard, _leaves(run, count), d);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Disputes
     // ----------------------------------------------------------------------------------------------
 
+    /// @dev `challenger` commits then reveals `p` two blocks later (its committee's seed block is then mined).
     function _challenge(ChallengeParams memory p) internal returns (uint256 disputeId) {
-        vm.prank(challenger);
-        disputeId = disputeManager.challenge(p);
+        disputeId = _challengeFrom(challenger, p);
+    }
+
+    function _challengeFrom(address who, ChallengeParams memory p) internal returns (uint256 disputeId) {
+        uint256 commitId = _commitChallenge(who, p);
+        vm.roll(block.number + 2);
+        disputeId = _revealChallenge(who, commitId, p);
+    }
+
+    function _challengeSalt(address who, ChallengeParams memory p) internal pure returns (bytes32) {
+        return keccak256(abi.encode("challenge salt", who, p.taskId, p.shardIndex, p.checkpointIndex));
+    }
+
+    function _commitChallenge(address who, ChallengeParams memory p) internal returns (uint256 commitId) {
+        bytes32 c = disputeManager.challengeCommitment(who, p, _challengeSalt(who, p));
+        vm.prank(who);
+        commitId = disputeManager.commitChallenge(p.taskId, p.shardIndex, c);
+    }
+
+    function _revealChallenge(address who, uint256 commitId, ChallengeParams memory p)
+        internal
+        returns (uint256 disputeId)
+    {
+        vm.prank(who);
+        disputeId = disputeManager.revealChallenge(commitId, p, _challengeSalt(who, p));
     }
 
     function _committee(uint256 disputeId) internal view returns (uint64[] memory) {

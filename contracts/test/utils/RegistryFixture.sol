@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {WorkerConsent} from "./WorkerConsent.sol";
 import {Test} from "forge-std/Test.sol";
 
 import {NeuralToken} from "../../src/NeuralToken.sol";
@@ -25,12 +26,17 @@ abstract contract RegistryFixture is Test {
     address internal governor = makeAddr("governor");
     address internal protocol = makeAddr("protocol");
     address internal operator = makeAddr("operator");
-    address internal worker = makeAddr("worker");
+    address internal worker;
+    uint256 internal workerKey;
+    /// @dev Private keys of worker addresses made by `_workerAddr`, to sign their WorkerConsent.
+    mapping(address worker => uint256 key) internal keyOf;
     address internal stranger = makeAddr("stranger");
     address internal recipient = makeAddr("recipient");
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
+        (worker, workerKey) = makeAddrAndKey("worker");
+        keyOf[worker] = workerKey;
         token = new NeuralToken(treasury, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
         bytes32 protocolRole = registry.PROTOCOL_ROLE();
@@ -61,10 +67,29 @@ abstract contract RegistryFixture is Test {
         token.approve(address(registry), type(uint256).max);
     }
 
+    /// @dev A worker address whose key the fixture knows (so it can sign WorkerConsent).
+    function _workerAddr(string memory name) internal returns (address wk) {
+        uint256 key;
+        (wk, key) = makeAddrAndKey(name);
+        keyOf[wk] = key;
+    }
+
+    /// @dev `wk`'s WorkerConsent for `op` and `nodeId` (0: registration); empty when wk == op.
+    function _consent(address op, uint256 nodeId, address wk)
+        internal
+        view
+        returns (uint256 deadline, bytes memory sig)
+    {
+        if (wk == op) return (block.timestamp, "");
+        require(keyOf[wk] != 0, "fixture: unknown worker key, make it with _workerAddr");
+        return WorkerConsent.sign(vm, registry, keyOf[wk], op, nodeId);
+    }
+
     function _register(address op, address wk, uint256 amount) internal returns (uint256 nodeId) {
         _fund(op, amount);
+        (uint256 deadline, bytes memory sig) = _consent(op, 0, wk);
         vm.prank(op);
-        nodeId = registry.register(wk, _caps(), 1 ether, keccak256("meta"), amount);
+        nodeId = registry.register(wk, _caps(), 1 ether, keccak256("meta"), amount, deadline, sig);
     }
 
     /// @dev The default operator / worker with `amount` bonded.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {WorkerConsent} from "./WorkerConsent.sol";
+import {CheckpointTree} from "./CheckpointTree.sol";
+import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {Test} from "forge-std/Test.sol";
 
 import {NeuralToken} from "../../src/NeuralToken.sol";
@@ -30,7 +33,8 @@ abstract contract TaskFixture is Test {
 
     bytes32 internal constant SPEC = keccak256("spec");
     bytes32 internal constant MANIFEST = keccak256("manifest");
-    bytes32 internal constant ROOT = keccak256("root");
+    /// @dev Root of CheckpointTree.standardCheckpoints(4), what `_submit` commits by default.
+    bytes32 internal immutable ROOT = CheckpointTree.standard(4).nodes[0];
 
     NeuralToken internal token;
     NodeRegistry internal registry;
@@ -41,6 +45,7 @@ abstract contract TaskFixture is Test {
     address internal treasury = makeAddr("treasury");
     address internal keeper = makeAddr("keeper");
     address internal disputes = makeAddr("disputeManager");
+    address internal audits = makeAddr("sortition");
     address internal stranger = makeAddr("stranger");
     address internal client;
     uint256 internal clientKey;
@@ -55,12 +60,14 @@ abstract contract TaskFixture is Test {
         (client, clientKey) = makeAddrAndKey("client");
         token = new NeuralToken(bank, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
-        tm = new TaskManager(address(token), address(registry), governor, treasury);
+        TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
+        tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
 
         vm.startPrank(governor);
         registry.grantRole(registry.PROTOCOL_ROLE(), address(tm));
         tm.grantRole(tm.KEEPER_ROLE(), keeper);
         tm.grantRole(tm.DISPUTE_ROLE(), disputes);
+        tm.grantRole(tm.AUDIT_ROLE(), audits);
         vm.stopPrank();
 
         _give(client, 10_000_000 ether);
@@ -97,11 +104,12 @@ abstract contract TaskFixture is Test {
     function _addNode(uint256 stake, uint256 ask) internal returns (uint256 nodeId) {
         uint256 n = ++nodeSeq;
         address op = makeAddr(string.concat("operator", vm.toString(n)));
-        address wk = makeAddr(string.concat("worker", vm.toString(n)));
+        (address wk, uint256 wkKey) = makeAddrAndKey(string.concat("worker", vm.toString(n)));
         _give(op, stake + 1 ether);
+        (uint256 deadline, bytes memory sig) = WorkerConsent.sign(vm, registry, wkKey, op, 0);
         vm.startPrank(op);
         token.approve(address(registry), stake);
-        nodeId = registry.register(wk, _caps(), ask, keccak256(abi.encode("meta", n)), stake);
+        nodeId = registry.register(wk, _caps(), ask, keccak256(abi.encode("meta", n)), stake, deadline, sig);
         vm.stopPrank();
         operatorOf[nodeId] = op;
         workerOf[nodeId] = wk;
@@ -149,7 +157,7 @@ abstract contract TaskFixture is Test {
 
     function _submit(uint256 taskId, uint256 shardIndex, uint256 nodeId, uint32 checkpoints) internal {
         vm.prank(workerOf[nodeId]);
-        tm.submitResult(taskId, shardIndex, MANIFEST, ROOT, checkpoints);
+        tm.submitResult(taskId, shardIndex, MANIFEST, CheckpointTree.standardCheckpoints(checkpoints));
     }
 
     function _finalize(uint256 taskId, uint256 shardIndex) internal returns (uint256) {
@@ -165,9 +173,11 @@ abstract contract TaskFixture is Test {
         _submit(taskId, 0, nodeId);
     }
 
+    /// @dev What the DisputeManager does on a revealed challenge of the shard's current epoch.
     function _challenge(uint256 taskId, uint256 shardIndex, uint256 disputeId, address challenger) internal {
+        uint16 epoch = tm.getShard(taskId, shardIndex).epoch;
         vm.prank(disputes);
-        tm.onChallenged(taskId, shardIndex, disputeId, challenger);
+        tm.onChallenged(taskId, shardIndex, epoch, disputeId, challenger);
     }
 
     function _setParam(bytes32 name, uint256 value) internal {

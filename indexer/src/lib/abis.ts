@@ -1,8 +1,12 @@
 // The contracts' ABIs come from the shared SDK (generated from the forge artifacts by @wagmi/cli).
+// TaskManagerExtension runs inside TaskManager by DELEGATECALL (its events there carry TaskManager's address
+// and are decoded with TaskManager's ABI); it is indexed for what it emits at its own address (roles).
 export {
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
+  sortitionAbi,
   taskManagerAbi,
+  taskManagerExtensionAbi,
 } from "@neural/sdk";

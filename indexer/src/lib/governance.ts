@@ -71,15 +71,22 @@ async function onRole(
 
 /**
  * Registers a handler for every event of `abi` not in `handled`. Known shapes (ParameterSet, TreasurySet,
- * RandomnessSourceSet, RoleGranted / RoleRevoked) update their tables; every event is logged.
+ * RandomnessSourceSet, RoleGranted / RoleRevoked) update their tables; every event is logged. With
+ * `rolesOnly`, only role events update a table (a contract whose other state is not its own, e.g. the
+ * TaskManagerExtension: its own storage is never used).
  */
-export function registerGeneric(contract: string, abi: Abi, handled: readonly string[]): void {
+export function registerGeneric(
+  contract: string,
+  abi: Abi,
+  handled: readonly string[],
+  options: { rolesOnly?: boolean } = {},
+): void {
   const skip = new Set(handled);
   const names = new Set(abi.filter((i) => i.type === "event").map((i) => (i as { name: string }).name));
   for (const name of names) {
     if (skip.has(name)) continue;
     const handler: Handler = async ({ event, context }) => {
-      switch (name) {
+      switch (options.rolesOnly && !name.startsWith("Role") ? "" : name) {
         case "ParameterSet":
           await onParameterSet(contract, event, context);
           break;

@@ -23,13 +23,20 @@ export const endedAttempt = {
   deadline: null,
   assignedAt: null,
   submittedAt: null,
+  submittedBlock: null,
   challengeDeadline: null,
   checkpointCount: 0,
   auditStatus: "None",
+  challengeCommitted: false,
+  revealDeadline: null,
 } as const satisfies Partial<ShardRow>;
 
+/** Every assignment starts a new shard epoch, so the seq of an assignment is its epoch. */
 export const assignmentId = (taskId: bigint, shardIndex: number, seq: number) =>
   `${taskId}-${shardIndex}-${seq}`;
+
+export const checkpointId = (taskId: bigint, shardIndex: number, epoch: number, index: number) =>
+  `${taskId}-${shardIndex}-${epoch}-${index}`;
 
 /**
  * Updates one shard and its task in one go. `shardPatch` sees the shard as stored; a status change

@@ -1,6 +1,7 @@
 // Reads the chain directly (viem) and the indexer (GraphQL / REST) into the same plain shapes, so the tests
 // can compare them with toEqual.
 import { type Abi, type Address, decodeEventLog, type Hex } from "viem";
+import { taskManagerExtensionAbi } from "../../src/lib/abis.js";
 import {
   AUDIT_STATUS,
   DISPUTE_OUTCOME,
@@ -174,10 +175,13 @@ type ChainShard = {
   status: number;
   auditStatus: number;
   attempts: number;
+  epoch: number;
+  openDisputes: number;
+  challengeCommitted: boolean;
   nodeId: bigint;
   auditorNodeId: bigint;
   deadline: bigint;
-  submittedAt: bigint;
+  submittedBlock: bigint;
   checkpointCount: number;
   resumeFrom: number;
   manifestCid: Hex;
@@ -187,7 +191,7 @@ type ChainShard = {
 };
 
 export const SHARD_FIELDS =
-  "taskId shardIndex status auditStatus attempts nodeId auditorNodeId deadline submittedAt checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId";
+  "taskId shardIndex status auditStatus attempts epoch openDisputes challengeCommitted nodeId auditorNodeId deadline submittedBlock checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId";
 
 export async function chainShards(p: Protocol) {
   const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
@@ -202,10 +206,13 @@ export async function chainShards(p: Protocol) {
         status: SHARD_STATUS[sh.status],
         auditStatus: AUDIT_STATUS[sh.auditStatus],
         attempts: sh.attempts,
+        epoch: sh.epoch,
+        openDisputes: sh.openDisputes,
+        challengeCommitted: sh.challengeCommitted,
         nodeId: s(sh.nodeId),
         auditorNodeId: s(sh.auditorNodeId),
         deadline: s(sh.deadline),
-        submittedAt: s(sh.submittedAt),
+        submittedBlock: s(sh.submittedBlock),
         checkpointCount: sh.checkpointCount,
         resumeFrom: sh.resumeFrom,
         manifestCid: hex(sh.manifestCid),
@@ -229,7 +236,7 @@ export async function indexedShards(url: string) {
       nodeId: s(r.nodeId),
       auditorNodeId: s(r.auditorNodeId),
       deadline: s(r.deadline),
-      submittedAt: s(r.submittedAt),
+      submittedBlock: s(r.submittedBlock),
       manifestCid: hex(r.manifestCid as string | null),
       checkpointRoot: hex(r.checkpointRoot as string | null),
       resumeManifestCid: hex(r.resumeManifestCid as string | null),
@@ -247,6 +254,9 @@ type ChainDispute = {
   status: number;
   outcome: number;
   round: number;
+  epoch: number;
+  seedBlock: bigint;
+  commitId: bigint;
   votesWrong: number;
   votesRight: number;
   reveals: number;
@@ -265,7 +275,7 @@ type ChainDispute = {
 };
 
 export const DISPUTE_FIELDS =
-  "id status outcome round votesWrong votesRight reveals checkpointIndex taskId shardIndex submitterNodeId openedAt commitDeadline revealDeadline challenger bond leafHash challengerHash committee";
+  "id status outcome round epoch seedBlock commitId votesWrong votesRight reveals checkpointIndex taskId shardIndex submitterNodeId openedAt commitDeadline revealDeadline challenger bond leafHash challengerHash committee";
 
 export async function chainDisputes(p: Protocol) {
   const count = await p.chain.read<bigint>(p.disputes, p.abi.disputes, "disputeCount");
@@ -274,9 +284,12 @@ export async function chainDisputes(p: Protocol) {
     const d = await p.chain.read<ChainDispute>(p.disputes, p.abi.disputes, "getDispute", [id]);
     out.push({
       id: id.toString(),
-      status: ["None", "Voting", "Resolved"][d.status],
+      status: ["None", "Drawing", "Voting", "Resolved"][d.status],
       outcome: DISPUTE_OUTCOME[d.outcome],
       round: d.round,
+      epoch: d.epoch,
+      seedBlock: s(d.seedBlock),
+      commitId: s(d.commitId),
       votesWrong: d.votesWrong,
       votesRight: d.votesRight,
       reveals: d.reveals,
@@ -335,6 +348,7 @@ type ChainVersion = {
   weightsCid: Hex;
   metadataCid: Hex;
   manifestCid: Hex;
+  weightsHash: Hex;
   arweaveTxId: Hex;
 };
 
@@ -369,6 +383,7 @@ export async function chainModels(p: Protocol) {
         weightsCid: hex(x.weightsCid),
         metadataCid: hex(x.metadataCid),
         manifestCid: hex(x.manifestCid),
+        weightsHash: hex(x.weightsHash),
         arweaveTxId: hex(x.arweaveTxId),
       });
     }
@@ -386,7 +401,7 @@ export async function indexedModels(url: string) {
   const versions = await gqlAll<{ modelId: string; version: number } & Record<string, unknown>>(
     url,
     "modelVersions",
-    "modelId version verified createdAt sourceTaskId sourceShard weightsCid metadataCid manifestCid arweaveTxId",
+    "modelId version verified createdAt sourceTaskId sourceShard weightsCid metadataCid manifestCid weightsHash arweaveTxId",
   );
   return {
     models: models.map((m) => ({ ...m, owner: addr(m.owner as string) })),
@@ -398,10 +413,67 @@ export async function indexedModels(url: string) {
         weightsCid: hex(v.weightsCid as string),
         metadataCid: hex(v.metadataCid as string),
         manifestCid: hex(v.manifestCid as string),
+        weightsHash: hex(v.weightsHash as string),
         arweaveTxId: hex(v.arweaveTxId as string | null),
       }))
       .sort((a, b) => Number(a.modelId) - Number(b.modelId) || a.version - b.version),
   };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Challenge commitments
+// ------------------------------------------------------------------------------------------------
+type ChainCommit = {
+  status: number;
+  challenger: Address;
+  taskId: bigint;
+  shardIndex: number;
+  epoch: number;
+  committedBlock: bigint;
+  revealDeadline: bigint;
+  bond: bigint;
+  commitment: Hex;
+  disputeId: bigint;
+};
+
+export const COMMIT_FIELDS =
+  "id status challenger taskId shardIndex epoch committedBlock revealDeadline bond commitment disputeId";
+
+export async function chainCommits(p: Protocol) {
+  const count = await p.chain.read<bigint>(p.disputes, p.abi.disputes, "challengeCommitCount");
+  const out = [];
+  for (let id = 1n; id <= count; id++) {
+    const c = await p.chain.read<ChainCommit>(p.disputes, p.abi.disputes, "getChallengeCommit", [id]);
+    out.push({
+      id: id.toString(),
+      status: ["None", "Committed", "Revealed", "Closed"][c.status],
+      challenger: addr(c.challenger),
+      taskId: s(c.taskId),
+      shardIndex: c.shardIndex,
+      epoch: c.epoch,
+      committedBlock: s(c.committedBlock),
+      revealDeadline: s(c.revealDeadline),
+      bond: s(c.bond),
+      commitment: hex(c.commitment),
+      disputeId: s(c.disputeId),
+    });
+  }
+  return out;
+}
+
+export async function indexedCommits(url: string) {
+  const rows = await gqlAll<Record<string, unknown>>(
+    url,
+    "challengeCommits",
+    COMMIT_FIELDS,
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  return rows.map((c) => ({
+    ...c,
+    challenger: addr(c.challenger as string),
+    commitment: hex(c.commitment as string),
+    disputeId: s(c.disputeId as string | null),
+  }));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -419,7 +491,9 @@ export async function chainEvents(p: Protocol): Promise<ChainEvent[]> {
   const contracts: [string, Address, Abi][] = [
     ["NeuralToken", p.token, p.abi.token],
     ["NodeRegistry", p.registry, p.abi.registry],
+    ["TaskManagerExtension", p.chain.address("TaskManagerExtension"), taskManagerExtensionAbi as Abi],
     ["TaskManager", p.tasks, p.abi.tasks],
+    ["Sortition", p.sortition, p.abi.sortition],
     ["DisputeManager", p.disputes, p.abi.disputes],
     ["ModelRegistry", p.models, p.abi.models],
   ];

@@ -1,14 +1,25 @@
 // Drives the protocol through the real contracts on a devnet: nodes and stake, tasks with several shards
-// (release, audit, finalize), a timeout, a dispute decided by committee votes with a slash, governance, and
-// models with verified provenance. Every step is a real transaction; the tests then compare the indexer
-// with the chain.
+// (release, a Sortition audit, finalize), a timeout, challenges committed then revealed, two disputes decided
+// by committee votes (one lost with a slash, one won), an unrevealed commitment closed, a worker key rotated
+// with its EIP-712 consent, governance, and models with verified provenance bound to the final weights.
+// Every step is a real transaction; the tests then compare the indexer with the chain.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { type Abi, type Address, type Hex, keccak256, parseEther, stringToHex, toHex } from "viem";
+import {
+  type Abi,
+  type Address,
+  type Hex,
+  keccak256,
+  type LocalAccount,
+  parseEther,
+  stringToHex,
+  toHex,
+} from "viem";
 import {
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
+  sortitionAbi,
   taskManagerAbi,
 } from "../../src/lib/abis.js";
 import type { TestChain } from "./stack.js";
@@ -35,13 +46,28 @@ type Abis = {
   tasks: Abi;
   disputes: Abi;
   models: Abi;
+  sortition: Abi;
 };
 
-/** Checkpoint tree of a shard result, as workers build it (OpenZeppelin StandardMerkleTree). */
-export function checkpointTree(label: string, count: number) {
+type Tree = StandardMerkleTree<[bigint, bigint, Hex]>;
+const ZERO32 = `0x${"0".repeat(64)}` as Hex;
+
+/** Checkpoint tree of a shard result, as workers build it (OpenZeppelin StandardMerkleTree, unsorted leaves). */
+export function checkpointTree(label: string, count: number): Tree {
   const leaves: [bigint, bigint, Hex][] = [];
   for (let i = 0; i < count; i++) leaves.push([BigInt(i), BigInt((i + 1) * 100), cid(`${label}/ckpt/${i}`)]);
-  return StandardMerkleTree.of(leaves, ["uint256", "uint256", "bytes32"]);
+  return StandardMerkleTree.of(leaves, ["uint256", "uint256", "bytes32"], { sortLeaves: false });
+}
+
+/** submitResult's Checkpoint[] (leaf i = checkpoints[i]). */
+export const checkpointsOf = (tree: Tree) =>
+  [...tree.entries()].map(([, [, step, hash]]) => ({ step, hash }));
+
+/** The WeightsProof of a result: its last leaf (the final weights) and the proof. */
+export function weightsProof(tree: Tree) {
+  const last = tree.length - 1;
+  const [, step, hash] = tree.at(last) as [bigint, bigint, Hex];
+  return { step, hash, proof: tree.getProof(last) as Hex[] };
 }
 
 export class Protocol {
@@ -51,12 +77,14 @@ export class Protocol {
     tasks: taskManagerAbi as Abi,
     disputes: disputeManagerAbi as Abi,
     models: modelRegistryAbi as Abi,
+    sortition: sortitionAbi as Abi,
   };
   readonly token: Address;
   readonly registry: Address;
   readonly tasks: Address;
   readonly disputes: Address;
   readonly models: Address;
+  readonly sortition: Address;
 
   constructor(readonly chain: TestChain) {
     this.token = chain.address("NeuralToken");
@@ -64,6 +92,7 @@ export class Protocol {
     this.tasks = chain.address("TaskManager");
     this.disputes = chain.address("DisputeManager");
     this.models = chain.address("ModelRegistry");
+    this.sortition = chain.address("Sortition");
   }
 
   approve(from: number, spender: Address, amount: bigint) {
@@ -85,12 +114,15 @@ export class Protocol {
       memoryMiB: 512_000,
       region: bytes16("eu-west"),
     };
+    // the operator is its own worker key: no consent signature needed
     await this.chain.send(from, this.registry, this.abi.registry, "register", [
       this.chain.account(from).address,
       capabilities,
       opts.ask ?? parseEther("1"),
       cid(`node-meta/${opts.label ?? from}`),
       stake,
+      0n,
+      "0x",
     ]);
     return this.chain.read<bigint>(this.registry, this.abi.registry, "nodeCount");
   }
@@ -98,6 +130,41 @@ export class Protocol {
   async stake(from: number, nodeId: bigint, amount: bigint) {
     await this.approve(from, this.registry, amount);
     await this.chain.send(from, this.registry, this.abi.registry, "stake", [nodeId, amount]);
+  }
+
+  /** Worker key `worker` consents (EIP-712 WorkerConsent) to serve node `nodeId` of operator `operator`. */
+  async workerConsent(worker: number, operator: number, nodeId: bigint) {
+    const account = this.chain.account(worker) as LocalAccount;
+    const nonce = await this.chain.read<bigint>(this.registry, this.abi.registry, "workerNonce", [
+      account.address,
+    ]);
+    const deadline = (await this.chain.pub.getBlock()).timestamp + 3600n;
+    const signature = await account.signTypedData({
+      domain: {
+        name: "Neural NodeRegistry",
+        version: "1",
+        chainId: this.chain.devnet.chainId,
+        verifyingContract: this.registry,
+      },
+      types: {
+        WorkerConsent: [
+          { name: "operator", type: "address" },
+          { name: "nodeId", type: "uint256" },
+          { name: "worker", type: "address" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      primaryType: "WorkerConsent",
+      message: {
+        operator: this.chain.account(operator).address,
+        nodeId,
+        worker: account.address,
+        nonce,
+        deadline,
+      },
+    });
+    return { deadline, signature };
   }
 
   registryCall(from: number, fn: string, args: readonly unknown[]) {
@@ -128,17 +195,34 @@ export class Protocol {
     return this.chain.send(ACCOUNTS.keeper, this.tasks, this.abi.tasks, "assignShards", [assignments]);
   }
 
-  /** Submits a result with `count` checkpoints; returns the tree (for proofs). */
+  /** Submits a result with `count` checkpoints (every one on-chain); returns the tree (for proofs). */
   async submit(from: number, taskId: bigint, shardIndex: number, label: string, count = 4) {
     const tree = checkpointTree(label, count);
     await this.chain.send(from, this.tasks, this.abi.tasks, "submitResult", [
       taskId,
       shardIndex,
       cid(`manifest/${label}`),
-      tree.root as Hex,
-      count,
+      checkpointsOf(tree),
     ]);
     return tree;
+  }
+
+  /** Sortition draws the audit of a submitted result (anyone; the seed is the block after the submission). */
+  async assignAudit(taskId: bigint, shardIndex: number): Promise<bigint> {
+    await this.chain.mine();
+    await this.chain.send(
+      ACCOUNTS.keeper,
+      this.sortition,
+      this.abi.sortition,
+      "assignAudit",
+      [taskId, shardIndex],
+      5_000_000n,
+    );
+    const s = await this.chain.read<{ auditorNodeId: bigint }>(this.tasks, this.abi.tasks, "getShard", [
+      taskId,
+      BigInt(shardIndex),
+    ]);
+    return s.auditorNodeId;
   }
 
   taskCall(from: number, fn: string, args: readonly unknown[]) {
@@ -156,36 +240,47 @@ export class Protocol {
   }
 
   // ---- disputes -------------------------------------------------------------------------------
-  async challenge(
-    from: number,
-    taskId: bigint,
-    shardIndex: number,
-    tree: StandardMerkleTree<[bigint, bigint, Hex]>,
-    index: number,
-  ): Promise<bigint> {
+  /** Commits a challenge of leaf `index` (bond approved first); returns the commit id and what the reveal needs. */
+  async commitChallenge(from: number, taskId: bigint, shardIndex: number, tree: Tree, index: number) {
     const bond = await this.chain.read<bigint>(this.disputes, this.abi.disputes, "getParameter", [
       bytes32("challengeBond"),
     ]);
     await this.approve(from, this.disputes, bond);
     const [i, step, leafHash] = tree.at(index) as [bigint, bigint, Hex];
+    const params = {
+      taskId,
+      shardIndex,
+      checkpointIndex: Number(i),
+      step,
+      leafHash,
+      challengerHash: cid("challenger-recomputed"),
+      proof: tree.getProof(index) as Hex[],
+    };
+    const salt = toHex(`challenge-${taskId}-${shardIndex}-${index}`, { size: 32 });
+    const commitment = await this.chain.read<Hex>(this.disputes, this.abi.disputes, "challengeCommitment", [
+      this.chain.account(from).address,
+      params,
+      salt,
+    ]);
+    await this.chain.send(from, this.disputes, this.abi.disputes, "commitChallenge", [
+      taskId,
+      shardIndex,
+      commitment,
+    ]);
+    const commitId = await this.chain.read<bigint>(this.disputes, this.abi.disputes, "challengeCommitCount");
+    return { from, commitId, params, salt };
+  }
+
+  /** Reveals a commitment; the committee is drawn at once when the seed block is readable. */
+  async revealChallenge(c: Awaited<ReturnType<Protocol["commitChallenge"]>>): Promise<bigint> {
     await this.chain.send(
-      from,
+      c.from,
       this.disputes,
       this.abi.disputes,
-      "challenge",
-      [
-        {
-          taskId,
-          shardIndex,
-          checkpointIndex: Number(i),
-          step,
-          leafHash,
-          challengerHash: cid("challenger-recomputed"),
-          proof: tree.getProof(index),
-        },
-      ],
-      5_000_000n,
-    ); // the committee draw's cost depends on the block's randomness
+      "revealChallenge",
+      [c.commitId, c.params, c.salt],
+      5_000_000n, // the committee draw's cost depends on the block's randomness
+    );
     return this.chain.read<bigint>(this.disputes, this.abi.disputes, "disputeCount");
   }
 
@@ -199,42 +294,46 @@ export class Protocol {
     return d.committee.map((m) => BigInt(m));
   }
 
+  /** Commits every ballot of every dispute, waits past the commit deadlines, reveals them all. */
   async vote(
-    disputeId: bigint,
-    votes: { nodeId: bigint; vote: number }[],
+    ballots: { disputeId: bigint; votes: { nodeId: bigint; vote: number }[] }[],
     operatorOf: (nodeId: bigint) => number,
   ) {
-    const salts = new Map<bigint, Hex>();
-    for (const { nodeId, vote } of votes) {
-      const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
-      salts.set(nodeId, salt);
-      const commitment = await this.chain.read<Hex>(this.disputes, this.abi.disputes, "voteCommitment", [
-        disputeId,
-        nodeId,
-        vote,
-        salt,
-      ]);
-      await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "commitVote", [
-        disputeId,
-        nodeId,
-        commitment,
-      ]);
+    const salt = (disputeId: bigint, nodeId: bigint) => toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
+    let lastDeadline = 0n;
+    for (const { disputeId, votes } of ballots) {
+      for (const { nodeId, vote } of votes) {
+        const commitment = await this.chain.read<Hex>(this.disputes, this.abi.disputes, "voteCommitment", [
+          disputeId,
+          nodeId,
+          vote,
+          salt(disputeId, nodeId),
+        ]);
+        await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "commitVote", [
+          disputeId,
+          nodeId,
+          commitment,
+        ]);
+      }
+      const d = await this.chain.read<{ commitDeadline: bigint }>(
+        this.disputes,
+        this.abi.disputes,
+        "getDispute",
+        [disputeId],
+      );
+      if (d.commitDeadline > lastDeadline) lastDeadline = d.commitDeadline;
     }
-    const d = await this.chain.read<{ commitDeadline: bigint }>(
-      this.disputes,
-      this.abi.disputes,
-      "getDispute",
-      [disputeId],
-    );
     const now = (await this.chain.pub.getBlock()).timestamp;
-    await this.chain.increaseTime(Number(d.commitDeadline - now) + 1);
-    for (const { nodeId, vote } of votes) {
-      await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "revealVote", [
-        disputeId,
-        nodeId,
-        vote,
-        salts.get(nodeId),
-      ]);
+    await this.chain.increaseTime(Number(lastDeadline - now) + 1);
+    for (const { disputeId, votes } of ballots) {
+      for (const { nodeId, vote } of votes) {
+        await this.chain.send(operatorOf(nodeId), this.disputes, this.abi.disputes, "revealVote", [
+          disputeId,
+          nodeId,
+          vote,
+          salt(disputeId, nodeId),
+        ]);
+      }
     }
   }
 
@@ -252,7 +351,14 @@ export class Protocol {
   // ---- models ---------------------------------------------------------------------------------
   async publish(
     from: number,
-    opts: { name: string; parent?: bigint; sourceTaskId?: bigint; sourceShard?: number; manifestCid?: Hex },
+    opts: {
+      name: string;
+      parent?: bigint;
+      sourceTaskId?: bigint;
+      sourceShard?: number;
+      manifestCid?: Hex;
+      weights?: ReturnType<typeof weightsProof>;
+    },
   ): Promise<bigint> {
     await this.chain.send(from, this.models, this.abi.models, "publish", [
       {
@@ -263,7 +369,8 @@ export class Protocol {
         parentModelId: opts.parent ?? 0n,
         sourceTaskId: opts.sourceTaskId ?? 0n,
         sourceShard: BigInt(opts.sourceShard ?? 0),
-        manifestCid: opts.manifestCid ?? `0x${"0".repeat(64)}`,
+        manifestCid: opts.manifestCid ?? ZERO32,
+        weights: opts.weights ?? { step: 0n, hash: ZERO32, proof: [] },
       },
     ]);
     return this.chain.read<bigint>(this.models, this.abi.models, "modelCount");
@@ -277,7 +384,12 @@ export class Protocol {
 export type ScenarioResult = {
   nodes: bigint[];
   tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint };
+  /** Lost by the submitter (task 3 shard 0). */
   disputeId: bigint;
+  /** Won by the submitter (task 3 shard 1). */
+  wonDisputeId: bigint;
+  /** Never revealed, closed after its reveal deadline (bond forfeited). */
+  closedCommitId: bigint;
   models: bigint[];
 };
 
@@ -303,10 +415,18 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
     );
   }
   const [n1, n2, n3, n4, n5, n6] = nodes as [bigint, bigint, bigint, bigint, bigint, bigint];
+  // Committee seats need nodes registered at least committeeMinAge (1 day) before the draw.
+  const minAge = await chain.read<bigint>(p.disputes, p.abi.disputes, "getParameter", [
+    bytes32("committeeMinAge"),
+  ]);
+  await chain.increaseTime(Number(minAge) + 1);
+  const revealPeriod = Number(
+    await chain.read<bigint>(p.tasks, p.abi.tasks, "getParameter", [bytes32("challengeRevealPeriod")]),
+  );
 
-  // Task 1: three shards with audits; a release and a re-assignment; everything finalized.
+  // Task 1: three shards, every result audited (rate 100%); a release and a re-assignment; all finalized.
   const reward = parseEther("10");
-  const t1 = await p.postTask(ACCOUNTS.client, { label: "t1", shards: 3, reward, auditRateBps: 5000 });
+  const t1 = await p.postTask(ACCOUNTS.client, { label: "t1", shards: 3, reward, auditRateBps: 10_000 });
   await p.assign([
     { taskId: t1, shardIndex: 0, nodeId: n1 },
     { taskId: t1, shardIndex: 1, nodeId: n2 },
@@ -314,11 +434,12 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
   ]);
   await p.taskCall(op(n2), "releaseShard", [t1, 1, ReleaseReason.DataUnavailable, cid("logs/t1/1")]);
   await p.assign([{ taskId: t1, shardIndex: 1, nodeId: n4 }]);
-  await p.submit(op(n1), t1, 0, "t1/0");
+  const t1Tree = await p.submit(op(n1), t1, 0, "t1/0");
   await p.submit(op(n4), t1, 1, "t1/1");
   await p.submit(op(n3), t1, 2, "t1/2");
-  await p.taskCall(ACCOUNTS.keeper, "assignAudit", [t1, 0, n2]);
-  await p.taskCall(op(n2), "recordAudit", [t1, 0]);
+  // Sortition draws the verifier (never of the submitter's operator); it attests.
+  const verifier = await p.assignAudit(t1, 0);
+  await p.taskCall(op(verifier), "recordAudit", [t1, 0]);
   await chain.increaseTime(window + 1);
   await p.finalize([0, 1, 2].map((shardIndex) => ({ taskId: t1, shardIndex })));
 
@@ -330,26 +451,49 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
   await p.assign([{ taskId: t2, shardIndex: 0, nodeId: n6 }]);
   await p.submit(op(n6), t2, 0, "t2/0");
 
-  // Task 3: node 1's result is challenged at checkpoint 2; the committee votes it wrong (2 : 1).
+  // Task 3: both results are challenged by commit and reveal. Node 1's is wrong at checkpoint 2 (2 : 1), node
+  // 3's is right at checkpoint 1 (3 : 0: the shard goes back to Submitted and is paid after its window);
+  // a third commitment is never revealed and forfeits its bond.
   const t3 = await p.postTask(ACCOUNTS.client, { label: "t3", shards: 2, reward });
   await p.assign([
     { taskId: t3, shardIndex: 0, nodeId: n1 },
     { taskId: t3, shardIndex: 1, nodeId: n3 },
   ]);
   const tree = await p.submit(op(n1), t3, 0, "t3/0", 4);
-  await p.submit(op(n3), t3, 1, "t3/1", 2);
-  const disputeId = await p.challenge(ACCOUNTS.challenger, t3, 0, tree, 2);
+  const tree1 = await p.submit(op(n3), t3, 1, "t3/1", 2);
+  const lostCommit = await p.commitChallenge(ACCOUNTS.challenger, t3, 0, tree, 2);
+  const unrevealed = await p.commitChallenge(ACCOUNTS.challenger, t3, 1, tree1, 0);
+  await chain.mine(); // the seed block (after each commitment) is readable from the next block on
+  const disputeId = await p.revealChallenge(lostCommit); // committee drawn at once
+  // Revealed in the seed block itself: the dispute waits (CommitteeSeedScheduled), then anyone draws.
+  const wonCommit = await p.commitChallenge(ACCOUNTS.challenger, t3, 1, tree1, 1);
+  const wonDisputeId = await p.revealChallenge(wonCommit);
+  await chain.mine();
+  await chain.send(ACCOUNTS.keeper, p.disputes, p.abi.disputes, "drawCommittee", [wonDisputeId], 5_000_000n);
   const committee = await p.committee(disputeId);
+  const committee2 = await p.committee(wonDisputeId);
   await p.vote(
-    disputeId,
-    committee.map((nodeId, i) => ({ nodeId, vote: i < 2 ? Vote.SubmitterWrong : Vote.SubmitterRight })),
+    [
+      {
+        disputeId,
+        votes: committee.map((nodeId, i) => ({
+          nodeId,
+          vote: i < 2 ? Vote.SubmitterWrong : Vote.SubmitterRight,
+        })),
+      },
+      { disputeId: wonDisputeId, votes: committee2.map((nodeId) => ({ nodeId, vote: Vote.SubmitterRight })) },
+    ],
     op,
   );
   await p.resolve(disputeId);
+  await p.resolve(wonDisputeId);
   // Re-queued from checkpoint 2 of the losing manifest; node 2 resumes and finishes it.
   await p.assign([{ taskId: t3, shardIndex: 0, nodeId: n2 }]);
   await p.submit(op(n2), t3, 0, "t3/0-resumed", 4);
-  await chain.increaseTime(window + 1);
+  await chain.increaseTime(window + revealPeriod + 1);
+  await chain.send(ACCOUNTS.keeper, p.disputes, p.abi.disputes, "closeChallengeCommit", [
+    unrevealed.commitId,
+  ]);
   await p.finalize([
     { taskId: t2, shardIndex: 0 },
     { taskId: t3, shardIndex: 0 },
@@ -378,7 +522,14 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
     parseEther("2"),
     cid("node-meta/n3-v2"),
   ]);
-  await p.registryCall(op(n3), "setWorker", [n3, chain.account(ACCOUNTS.newWorker).address]);
+  // Node 3's new worker key consents (EIP-712) to serve it; node 3 has no live shard any more.
+  const consent = await p.workerConsent(ACCOUNTS.newWorker, op(n3), n3);
+  await p.registryCall(op(n3), "setWorker", [
+    n3,
+    chain.account(ACCOUNTS.newWorker).address,
+    consent.deadline,
+    consent.signature,
+  ]);
   await p.registryCall(ACCOUNTS.keeper, "refreshTier", [n4]);
   await chain.send(ACCOUNTS.governor, p.registry, p.abi.registry, "setParameter", [
     bytes32("unbondingPeriod"),
@@ -397,6 +548,7 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
     sourceTaskId: t1,
     sourceShard: 0,
     manifestCid: manifest,
+    weights: weightsProof(t1Tree),
   });
   await p.modelCall(ACCOUNTS.client, "addVersion", [
     m1,
@@ -405,7 +557,8 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
       metadataCid: cid("model-meta/neural-llama-7b-v2"),
       sourceTaskId: 0n,
       sourceShard: 0n,
-      manifestCid: `0x${"0".repeat(64)}`,
+      manifestCid: ZERO32,
+      weights: { step: 0n, hash: ZERO32, proof: [] },
     },
   ]);
   const m2 = await p.publish(op(n1), { name: "neural-llama-7b-chat", parent: m1 });
@@ -422,6 +575,8 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
     nodes,
     tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4 },
     disputeId,
+    wonDisputeId,
+    closedCommitId: unrevealed.commitId,
     models: [m1, m2],
   };
 }

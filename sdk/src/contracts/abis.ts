@@ -1,10 +1,12 @@
 // ABIs generated from the forge artifacts by `npm run generate` (wagmi.config.ts). Never edit by hand.
 export {
   abiSources,
+  blockhashRandomnessAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
-  prevrandaoRandomnessAbi,
+  sortitionAbi,
   taskManagerAbi,
+  taskManagerExtensionAbi,
 } from "../generated/abis.js";

@@ -1,7 +1,10 @@
 /**
  * The SDK's contract helpers against the real protocol on the project's devnet (anvil + Deploy.s.sol):
- * post with permit, assign, submit, finalize, challenge with a Merkle proof, commit/reveal, resolve,
- * publish, and reverts decoded into the contracts' custom errors.
+ * nodes registered with their worker key's EIP-712 consent, post with permit, assign, submit every
+ * checkpoint, challenges committed then revealed (committee drawn from the block after the commitment), votes
+ * by commit/reveal, resolve (one dispute lost, one won), an unrevealed commitment closed, finalize after the
+ * window and the reveal period, publish with the final-weights proof, and reverts decoded into the contracts'
+ * custom errors.
  */
 import {
   type Account,
@@ -18,7 +21,7 @@ import {
   toHex,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cidToBytes32 } from "../cid/cid.js";
@@ -33,9 +36,15 @@ import {
   exampleManifest,
   exampleTaskSpec,
 } from "../testing/fixtures.js";
-import { disputeManagerAbi, neuralTokenAbi, nodeRegistryAbi } from "./abis.js";
-import { NeuralClient, type PostTaskParams, voteCommitment } from "./client.js";
-import { DisputeOutcome, ShardStatus, Tier, Vote } from "./enums.js";
+import { disputeManagerAbi, taskManagerAbi } from "./abis.js";
+import {
+  type Capabilities,
+  challengeCommitment,
+  NeuralClient,
+  type PostTaskParams,
+  voteCommitment,
+} from "./client.js";
+import { ChallengeCommitStatus, DisputeOutcome, DisputeStatus, ShardStatus, Tier, Vote } from "./enums.js";
 
 type Wallet = WalletClient<Transport, Chain, Account>;
 type PostInput = Omit<PostTaskParams, "specCid"> & { specCid: string };
@@ -45,7 +54,17 @@ let publicClient: PublicClient;
 let wallets: Wallet[];
 let client: NeuralClient; // task client and challenger (account 1)
 let keeper: NeuralClient; // deployer = governor = keeper (account 0)
+const operators = new Map<bigint, NeuralClient>(); // node id -> its operator's client
 const workers = new Map<bigint, NeuralClient>(); // node id -> its worker key's client
+
+const capabilities: Capabilities = {
+  gpuModel: stringToHex("NVIDIA H100 80GB", { size: 32 }),
+  gpuCount: 8,
+  vramMiB: 81_920,
+  cpuCores: 64,
+  memoryMiB: 512_000,
+  region: stringToHex("eu-west", { size: 16 }),
+};
 
 const params = (over: Partial<PostInput> = {}): PostInput => ({
   specCid: "",
@@ -58,63 +77,60 @@ const params = (over: Partial<PostInput> = {}): PostInput => ({
   ...over,
 });
 
-async function mined(hash: Hex): Promise<void> {
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`setup transaction ${hash} reverted`);
+async function mine(blocks = 1): Promise<void> {
+  for (let i = 0; i < blocks; i++) {
+    await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+  }
+}
+
+/** Mines until block `n` exists (what a real chain does by itself). */
+async function mineTo(n: bigint): Promise<void> {
+  while ((await publicClient.getBlockNumber({ cacheTime: 0 })) < n) await mine();
 }
 
 async function increaseTime(seconds: bigint | number): Promise<void> {
   await publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
-  await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+  await mine();
+}
+
+function clientOf(privateKey: Hex): NeuralClient {
+  const walletClient = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain: foundry,
+    transport: http(devnet.rpcUrl),
+  });
+  return new NeuralClient({ publicClient, walletClient, deployment: devnet.deployment });
 }
 
 beforeAll(async () => {
   devnet = await startDevnet({ fundAccounts: 5 });
   const transport = http(devnet.rpcUrl);
-  publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient;
+  publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 100 }) as PublicClient;
   wallets = devnet.accounts.map((a) =>
     createWalletClient({ account: privateKeyToAccount(a.privateKey), chain: foundry, transport }),
   );
   const { deployment } = devnet;
-  const token = deployment.contracts.NeuralToken.address;
-  const registry = deployment.contracts.NodeRegistry.address;
-  // four nodes: operators are accounts 2..5 (funded), their worker keys accounts 6..9
+  // four nodes: operators are accounts 2..5 (funded), their worker keys accounts 6..9, each key consenting
   for (let i = 0; i < 4; i++) {
-    const operator = wallets[2 + i] as Wallet;
-    const worker = wallets[6 + i] as Wallet;
-    await mined(
-      await operator.writeContract({
-        address: token,
-        abi: neuralTokenAbi,
-        functionName: "approve",
-        args: [registry, parseEther("1000")],
-      }),
-    );
-    await mined(
-      await operator.writeContract({
-        address: registry,
-        abi: nodeRegistryAbi,
-        functionName: "register",
-        args: [
-          worker.account.address,
-          {
-            gpuModel: stringToHex("NVIDIA H100 80GB", { size: 32 }),
-            gpuCount: 8,
-            vramMiB: 81_920,
-            cpuCores: 64,
-            memoryMiB: 512_000,
-            region: stringToHex("eu-west", { size: 16 }),
-          },
-          parseEther("1"),
-          `0x${"00".repeat(32)}`,
-          parseEther("1000"),
-        ],
-      }),
-    );
-    workers.set(BigInt(i + 1), new NeuralClient({ publicClient, walletClient: worker, deployment }));
+    const operator = new NeuralClient({ publicClient, walletClient: wallets[2 + i] as Wallet, deployment });
+    const worker = new NeuralClient({ publicClient, walletClient: wallets[6 + i] as Wallet, deployment });
+    const consent = await worker.signWorkerConsent({ operator: operator.account });
+    const { nodeId } = await operator.registerNode({
+      worker: worker.account,
+      capabilities,
+      askPrice: parseEther("1"),
+      metadataCid: `0x${"00".repeat(32)}`,
+      stake: parseEther("1000"),
+      consent,
+    });
+    expect(nodeId).toBe(BigInt(i + 1));
+    operators.set(nodeId, operator);
+    workers.set(nodeId, worker);
   }
   client = new NeuralClient({ publicClient, walletClient: wallets[1] as Wallet, deployment });
   keeper = new NeuralClient({ publicClient, walletClient: wallets[0] as Wallet, deployment });
+  // committee seats need nodes registered at least committeeMinAge (1 day) ago
+  await increaseTime(await client.getParameter("DisputeManager", "committeeMinAge"));
 });
 
 afterAll(async () => {
@@ -140,8 +156,12 @@ describe("contract helpers on the devnet", () => {
   const spec = exampleTaskSpec();
   let specCid: string;
   let taskId: bigint;
-  const tree = CheckpointTree.build(exampleCheckpointLeaves(10));
+  const trees = [
+    CheckpointTree.build(exampleCheckpointLeaves(10, 0)),
+    CheckpointTree.build(exampleCheckpointLeaves(6, 1)),
+  ] as const;
   const manifest = exampleManifest();
+  let badCommitId: bigint;
 
   it("verifies SDK Merkle proofs with DisputeManager.verifyCheckpoint", async () => {
     for (const n of [1, 2, 3, 7, 100]) {
@@ -178,7 +198,61 @@ describe("contract helpers on the devnet", () => {
           ).toBe(false);
         }
       }
+      expect(await client.checkpointRoot(t.checkpoints)).toBe(t.root);
     }
+  });
+
+  it("computes the challenge commitment exactly as DisputeManager does", async () => {
+    const p = trees[0].challengeParams(4, { taskId: 9n, shardIndex: 3, challengerHash: keccak256("0x01") });
+    const salt = keccak256(toHex("salt"));
+    expect(
+      await publicClient.readContract({
+        address: devnet.deployment.contracts.DisputeManager.address,
+        abi: disputeManagerAbi,
+        functionName: "challengeCommitment",
+        args: [client.account, p, salt],
+      }),
+    ).toBe(challengeCommitment(client.account, p, salt));
+  });
+
+  it("registers worker keys only with their consent: expired, replayed and foreign consents are refused", async () => {
+    const operator = operators.get(1n) as NeuralClient;
+    const freshKey = clientOf(generatePrivateKey());
+    const expired = await freshKey.signWorkerConsent({ operator: operator.account, deadline: 1n });
+    const e1 = await revertOf(
+      operator.registerNode({
+        worker: freshKey.account,
+        capabilities,
+        askPrice: parseEther("1"),
+        metadataCid: `0x${"00".repeat(32)}`,
+        stake: parseEther("100"),
+        consent: expired,
+      }),
+    );
+    expect(e1.errorName).toBe("WorkerConsentExpired");
+    // consent given to another operator
+    const forOther = await freshKey.signWorkerConsent({ operator: client.account });
+    const e2 = await revertOf(
+      operator.registerNode({
+        worker: freshKey.account,
+        capabilities,
+        askPrice: parseEther("1"),
+        metadataCid: `0x${"00".repeat(32)}`,
+        stake: parseEther("100"),
+        consent: forOther,
+      }),
+    );
+    expect(e2.errorName).toBe("InvalidWorkerConsent");
+    expect(e2.message).toContain(`InvalidWorkerConsent(worker=${freshKey.account})`);
+    // a valid consent moves node 1 to the fresh key; the same consent cannot be used twice (nonce consumed)
+    const consent = await freshKey.signWorkerConsent({ operator: operator.account, nodeId: 1n });
+    await operator.setWorker({ nodeId: 1n, worker: freshKey.account, consent });
+    // back to the original worker key
+    const back = await worker(1n).signWorkerConsent({ operator: operator.account, nodeId: 1n });
+    await operator.setWorker({ nodeId: 1n, worker: worker(1n).account, consent: back });
+    // the fresh key is free again, but its consent was used: replaying it is refused
+    const replay = await revertOf(operator.setWorker({ nodeId: 1n, worker: freshKey.account, consent }));
+    expect(replay.errorName).toBe("InvalidWorkerConsent");
   });
 
   it("posts a task with a permit (no prior approve) and stores the spec CID", async () => {
@@ -192,29 +266,53 @@ describe("contract helpers on the devnet", () => {
     expect(task.client).toBe(client.account);
   });
 
-  it("assigns shards in a batch and lets the worker submit a result", async () => {
+  it("assigns shards in a batch and lets the workers submit every checkpoint", async () => {
     await keeper.assignShards([
       { taskId, shardIndex: 0, nodeId: 1n },
       { taskId, shardIndex: 1, nodeId: 2n },
     ]);
     expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Assigned);
+    // keys are frozen while the node has live shards
+    const frozen = await revertOf(
+      (operators.get(1n) as NeuralClient).setWorker({ nodeId: 1n, worker: client.account }),
+    );
+    expect(frozen.errorName).toBe("NodeHasLiveShards");
     const manifestCid = await resultManifest.cid(manifest);
     for (const [shard, node] of [
       [0n, 1n],
       [1n, 2n],
     ] as const) {
-      await worker(node).submitResult({
+      const tree = trees[Number(shard)] as CheckpointTree;
+      const submitted = await worker(node).submitResult({
         taskId,
         shardIndex: shard,
         manifestCid,
-        checkpointRoot: tree.root,
-        checkpointCount: tree.count,
+        checkpoints: shard === 0n ? tree : tree.checkpoints,
       });
+      expect(submitted.checkpointRoot).toBe(tree.root);
+      expect(submitted.epoch).toBe(1);
     }
     const shard = await client.getShard(taskId, 0n);
     expect(shard.status).toBe(ShardStatus.Submitted);
-    expect(shard.checkpointRoot).toBe(tree.root);
+    expect(shard.checkpointRoot).toBe(trees[0].root);
+    expect(shard.checkpointCount).toBe(10);
+    expect(shard.epoch).toBe(1);
     expect(shard.manifestCid).toBe(cidToBytes32(manifestCid));
+
+    // anyone can rebuild the tree from the event alone
+    const [log] = await publicClient.getContractEvents({
+      address: devnet.deployment.contracts.TaskManager.address,
+      abi: taskManagerAbi,
+      eventName: "ResultSubmitted",
+      args: { taskId, shardIndex: 1n },
+      fromBlock: 0n,
+    });
+    const rebuilt = CheckpointTree.fromResultSubmitted({
+      checkpointRoot: log?.args.checkpointRoot as Hex,
+      checkpointCount: log?.args.checkpointCount,
+      checkpoints: log?.args.checkpoints ?? [],
+    });
+    expect(rebuilt.proof(5).proof).toEqual(trees[1].proof(5).proof);
   });
 
   it("decodes reverts into the custom error name, arguments and a readable message", async () => {
@@ -224,13 +322,7 @@ describe("contract helpers on the devnet", () => {
     expect(early.retryable).toBe(false);
 
     const again = await revertOf(
-      worker(1n).submitResult({
-        taskId,
-        shardIndex: 0n,
-        manifestCid: specCid,
-        checkpointRoot: tree.root,
-        checkpointCount: 10,
-      }),
+      worker(1n).submitResult({ taskId, shardIndex: 0n, manifestCid: specCid, checkpoints: trees[0] }),
     );
     expect(again.errorName).toBe("InvalidShardStatus");
     expect(again.args).toEqual([taskId, 0n, ShardStatus.Submitted]);
@@ -245,82 +337,161 @@ describe("contract helpers on the devnet", () => {
     expect(badCount.errorName).toBe("InvalidShardCount");
     expect(badCount.message).toMatch(/InvalidShardCount\(shardCount=0, max=\d+\)/);
 
-    const { leaf, proof } = tree.proof(3);
+    // the audit seed is the randomness of the block after the submission: readable once a later block exists
+    await mine();
+    // audit rate 0: Sortition never selects the result
+    const notSelected = await revertOf(client.assignAudit(taskId, 0n));
+    expect(notSelected.errorName).toBe("NotSelectedForAudit");
+    expect(notSelected.message).toContain(
+      "Sortition.assignAudit reverted: NotSelectedForAudit(taskId=1, shardIndex=0)",
+    );
+
+    // a commitment to a claim whose proof does not hold: the bond is taken at commit, the reveal fails
+    const bad = trees[1].challengeParams(3, { taskId, shardIndex: 1 });
+    const wrongStep = { ...bad, step: bad.step + 1n };
+    const committed = await client.commitChallenge(wrongStep);
+    badCommitId = committed.commitId;
+    expect(committed.commitment).toBe(challengeCommitment(client.account, wrongStep, committed.salt));
+    expect((await client.getChallengeCommit(badCommitId)).status).toBe(ChallengeCommitStatus.Committed);
+    await mine();
     const badProof = await revertOf(
-      client.challenge({
-        taskId,
-        shardIndex: 1,
-        checkpointIndex: 3,
-        step: BigInt(leaf.step) + 1n,
-        leafHash: leaf.hash,
-        challengerHash: `0x${"00".repeat(32)}`,
-        proof,
-      }),
+      client.revealChallenge({ commitId: badCommitId, params: wrongStep, salt: committed.salt }),
     );
     expect(badProof.errorName).toBe("InvalidMerkleProof");
+    const mismatch = await revertOf(
+      client.revealChallenge({ commitId: badCommitId, params: bad, salt: committed.salt }),
+    );
+    expect(mismatch.errorName).toBe("ChallengeCommitmentMismatch");
+    const notChallenger = await revertOf(
+      keeper.revealChallenge({ commitId: badCommitId, params: wrongStep, salt: committed.salt }),
+    );
+    expect(notChallenger.errorName).toBe("NotChallenger");
+    const tooEarly = await revertOf(client.closeChallengeCommit(badCommitId));
+    expect(tooEarly.errorName).toBe("ChallengeRevealOpen");
   });
 
-  it("runs a dispute: challenge with a proof, commit and reveal votes, resolve", async () => {
-    const { leaf, proof } = tree.proof(3);
-    const { disputeId } = await client.challenge({
+  it("runs two disputes through commit/reveal and committee votes: one lost, one won", async () => {
+    // Dispute 1 (shard 0, node 1), step by step: commit, reveal at once (the seed block is not readable yet,
+    // so the dispute waits in Drawing), draw the committee.
+    const p0 = trees[0].challengeParams(3, {
       taskId,
       shardIndex: 0,
-      checkpointIndex: 3,
-      step: BigInt(leaf.step),
-      leafHash: leaf.hash,
       challengerHash: keccak256(toHex("what the challenger computed")),
-      proof,
     });
-    expect(disputeId).toBe(1n);
-    expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Challenged);
-    const dispute = await client.getDispute(disputeId);
-    expect(dispute.committee).toHaveLength(3);
-    expect(dispute.committee).not.toContain(1n);
-
-    const salts = new Map<bigint, Hex>();
-    for (const member of dispute.committee) {
-      const salt = keccak256(toHex(`salt-${member}`));
-      salts.set(member, salt);
-      await worker(member).commitVote({ disputeId, nodeId: member, vote: Vote.SubmitterWrong, salt });
-      const [commitment] = await publicClient.readContract({
-        address: devnet.deployment.contracts.DisputeManager.address,
-        abi: disputeManagerAbi,
-        functionName: "voteOf",
-        args: [disputeId, member],
-      });
-      expect(commitment).toBe(voteCommitment(disputeId, member, Vote.SubmitterWrong, salt));
-    }
-    const early = await revertOf(
-      worker(dispute.committee[0] as bigint).revealVote({
-        disputeId,
-        nodeId: dispute.committee[0] as bigint,
+    const committed = await client.commitChallenge(p0);
+    expect(committed.epoch).toBe(1);
+    expect((await client.getShard(taskId, 0n)).challengeCommitted).toBe(true);
+    const revealed = await client.revealChallenge({
+      commitId: committed.commitId,
+      params: p0,
+      salt: committed.salt,
+    });
+    expect(revealed.disputeId).toBe(1n);
+    expect(revealed.seedBlock).toBe(committed.committedBlock + 1n);
+    expect(revealed.drawn).toBe(false);
+    expect((await client.getDispute(1n)).status).toBe(DisputeStatus.Drawing);
+    const notDrawn = await revertOf(
+      worker(2n).commitVote({
+        disputeId: 1n,
+        nodeId: 2n,
         vote: Vote.SubmitterWrong,
-        salt: salts.get(dispute.committee[0] as bigint) as Hex,
+        salt: keccak256("0x01"),
+      }),
+    );
+    expect(notDrawn.errorName).toBe("CommitteeNotDrawn");
+    // the seed block's hash is readable only from the block after it
+    const early0 = await revertOf(keeper.drawCommittee(1n));
+    expect(early0.message).toContain(`SeedNotReady(disputeId=1, seedBlock=${revealed.seedBlock})`);
+    await mine();
+    await keeper.drawCommittee(1n);
+    expect((await client.getShard(taskId, 0n)).status).toBe(ShardStatus.Challenged);
+
+    // Dispute 2 (shard 1, node 2) with the convenience: commit, wait for the seed block, reveal.
+    const p1 = trees[1].challengeParams(2, { taskId, shardIndex: 1 });
+    const second = await client.challenge(p1, { waitForBlock: mineTo });
+    expect(second.disputeId).toBe(2n);
+
+    const disputes = [await client.getDispute(1n), await client.getDispute(2n)];
+    expect(disputes.map((d) => d.status)).toEqual([DisputeStatus.Voting, DisputeStatus.Voting]);
+    expect(disputes[0]?.commitId).toBe(committed.commitId);
+    expect(disputes[0]?.committee).toHaveLength(3);
+    expect(disputes[0]?.committee).not.toContain(1n);
+    expect(disputes[1]?.committee).toHaveLength(3);
+    expect(disputes[1]?.committee).not.toContain(2n);
+
+    const ballots = [Vote.SubmitterWrong, Vote.SubmitterRight];
+    const salts = new Map<string, Hex>();
+    for (const [i, d] of disputes.entries()) {
+      const disputeId = BigInt(i + 1);
+      for (const member of d?.committee ?? []) {
+        const salt = keccak256(toHex(`salt-${disputeId}-${member}`));
+        salts.set(`${disputeId}-${member}`, salt);
+        const vote = ballots[i] as Vote;
+        await worker(member).commitVote({ disputeId, nodeId: member, vote, salt });
+        const [commitment] = await publicClient.readContract({
+          address: devnet.deployment.contracts.DisputeManager.address,
+          abi: disputeManagerAbi,
+          functionName: "voteOf",
+          args: [disputeId, member],
+        });
+        expect(commitment).toBe(voteCommitment(disputeId, member, vote, salt));
+      }
+    }
+    const first = disputes[0]?.committee[0] as bigint;
+    const early = await revertOf(
+      worker(first).revealVote({
+        disputeId: 1n,
+        nodeId: first,
+        vote: Vote.SubmitterWrong,
+        salt: salts.get(`1-${first}`) as Hex,
       }),
     );
     expect(early.errorName).toBe("NotInRevealPhase");
 
-    await increaseTime(dispute.commitDeadline - dispute.openedAt + 1n);
-    for (const member of dispute.committee) {
-      await worker(member).revealVote({
-        disputeId,
-        nodeId: member,
-        vote: Vote.SubmitterWrong,
-        salt: salts.get(member) as Hex,
-      });
+    const d0 = disputes[0] as NonNullable<(typeof disputes)[number]>;
+    const d1 = disputes[1] as NonNullable<(typeof disputes)[number]>;
+    const now = (await publicClient.getBlock()).timestamp;
+    const lastCommit = [d0, d1].reduce((m, d) => (d.commitDeadline > m ? d.commitDeadline : m), 0n);
+    await increaseTime(lastCommit - now + 1n);
+    for (const [i, d] of disputes.entries()) {
+      const disputeId = BigInt(i + 1);
+      for (const member of d?.committee ?? []) {
+        await worker(member).revealVote({
+          disputeId,
+          nodeId: member,
+          vote: ballots[i] as Vote,
+          salt: salts.get(`${disputeId}-${member}`) as Hex,
+        });
+      }
     }
-    await increaseTime(dispute.revealDeadline - dispute.commitDeadline + 1n);
-    await keeper.resolveDispute(disputeId);
-    const resolved = await client.getDispute(disputeId);
-    expect(resolved.outcome).toBe(DisputeOutcome.SubmitterWrong);
-    const shard = await client.getShard(taskId, 0n);
-    expect(shard.status).toBe(ShardStatus.Pending);
-    expect(shard.resumeFrom).toBe(3);
+    // every member revealed: both can be resolved at once
+    await keeper.resolveDispute(1n);
+    await keeper.resolveDispute(2n);
+    const lost = await client.getDispute(1n);
+    expect(lost.outcome).toBe(DisputeOutcome.SubmitterWrong);
+    expect(lost.status).toBe(DisputeStatus.Resolved);
+    const shard0 = await client.getShard(taskId, 0n);
+    expect(shard0.status).toBe(ShardStatus.Pending);
+    expect(shard0.resumeFrom).toBe(3);
+
+    const won = await client.getDispute(2n);
+    expect(won.outcome).toBe(DisputeOutcome.SubmitterRight);
+    // a verdict for the submitter covers only checkpoint 2: the shard is Submitted again, paid after its window
+    expect((await client.getShard(taskId, 1n)).status).toBe(ShardStatus.Submitted);
+    expect((await revertOf(keeper.finalizeShards([{ taskId, shardIndex: 1 }]))).errorName).toBe(
+      "NothingFinalized",
+    );
   });
 
-  it("finalizes after the challenge window", async () => {
+  it("finalizes after the window and the reveal period; an unrevealed commitment forfeits its bond", async () => {
     const window = await client.getParameter("TaskManager", "challengeWindow");
-    await increaseTime(window + 1n);
+    const revealPeriod = await client.getParameter("TaskManager", "challengeRevealPeriod");
+    await increaseTime(window + revealPeriod + 1n);
+    const closed = await client.closeChallengeCommit(badCommitId);
+    expect(closed.forfeited).toBe(true);
+    expect(closed.to).toBe(devnet.deployment.roles.treasury);
+    expect(closed.amount).toBe(await client.getParameter("DisputeManager", "challengeBond"));
+    expect((await client.getChallengeCommit(badCommitId)).status).toBe(ChallengeCommitStatus.Closed);
     const { finalized } = await keeper.finalizeShards([
       { taskId, shardIndex: 0 },
       { taskId, shardIndex: 1 },
@@ -329,9 +500,9 @@ describe("contract helpers on the devnet", () => {
     expect((await client.getShard(taskId, 1n)).status).toBe(ShardStatus.Finalized);
   });
 
-  it("publishes a model with verified provenance", async () => {
+  it("publishes a model with verified provenance bound to the final weights", async () => {
     const manifestCid = await resultManifest.cid(manifest);
-    const { modelId } = await client.publishModel({
+    const base = {
       name: "mnist-mlp",
       license: "Apache-2.0",
       weightsCid: EXAMPLE_DAG_PB_CID,
@@ -340,21 +511,32 @@ describe("contract helpers on the devnet", () => {
       sourceTaskId: taskId,
       sourceShard: 1n,
       manifestCid,
-    });
+    };
+    const { modelId } = await client.publishModel({ ...base, weights: trees[1].weightsProof() });
     expect(modelId).toBe(1n);
-    const mismatch = await revertOf(
+    // a weights hash that is not the shard's last checkpoint is refused
+    const notLast = trees[1].proof(4);
+    const wrongWeights = await revertOf(
       client.publishModel({
+        ...base,
         name: "fake",
-        license: "MIT",
-        weightsCid: EXAMPLE_DAG_PB_CID,
-        metadataCid: specCid,
-        parentModelId: 0n,
-        sourceTaskId: taskId,
-        sourceShard: 1n,
-        manifestCid: specCid,
+        weights: { step: BigInt(notLast.leaf.step), hash: notLast.leaf.hash, proof: notLast.proof },
       }),
     );
+    expect(wrongWeights.errorName).toBe("WeightsNotCommitted");
+    const mismatch = await revertOf(
+      client.publishModel({ ...base, name: "fake", manifestCid: specCid, weights: trees[1].weightsProof() }),
+    );
     expect(mismatch.errorName).toBe("ProvenanceMismatch");
+    // a version without a source task needs no weights proof
+    const { version } = await client.addModelVersion(modelId, {
+      weightsCid: EXAMPLE_DAG_PB_CID,
+      metadataCid: specCid,
+      sourceTaskId: 0n,
+      sourceShard: 0n,
+      manifestCid: `0x${"00".repeat(32)}`,
+    });
+    expect(version).toBe(2n);
   });
 
   it("rejects a wrong-codec CID before sending anything", async () => {

@@ -2,6 +2,11 @@
  * Thin viem helpers for the calls every service makes. Each write is simulated first (so a revert is caught
  * before a transaction is sent), sent, and awaited; failures come back as NeuralErrors with the contract's
  * custom error decoded (ContractRevertError). CIDs may be given as CID objects, strings or bytes32.
+ *
+ * Issue 8 flows: results commit every checkpoint (`submitResult(..., checkpoints)`); challenges are committed
+ * with their bond then revealed (`commitChallenge` / `revealChallenge`, or `challenge` for both); committees
+ * are drawn from the block after the commitment (`drawCommittee` when the reveal came too early); audits are
+ * drawn by Sortition (`assignAudit`, anyone); worker keys consent by EIP-712 (`signWorkerConsent`).
  */
 import type { CID } from "multiformats/cid";
 import {
@@ -23,17 +28,50 @@ import {
   type WalletClient,
 } from "viem";
 import { type CidField, cidToBytes32 } from "../cid/cid.js";
-import { ConfigError, ContractRevertError } from "../errors/errors.js";
-import { disputeManagerAbi, modelRegistryAbi, neuralTokenAbi, taskManagerAbi } from "./abis.js";
+import { ConfigError, ContractRevertError, TimeoutError } from "../errors/errors.js";
+import { type Checkpoint, CheckpointTree } from "../merkle/checkpoints.js";
+import {
+  disputeManagerAbi,
+  modelRegistryAbi,
+  neuralTokenAbi,
+  nodeRegistryAbi,
+  sortitionAbi,
+  taskManagerAbi,
+} from "./abis.js";
 import type { Deployment } from "./deployments.js";
-import type { Vote } from "./enums.js";
+import { DisputeStatus, type Vote } from "./enums.js";
 import { toNeuralError } from "./errors.js";
 
 export type PostTaskParams = ContractFunctionArgs<typeof taskManagerAbi, "nonpayable", "postTask">[0];
 export type Assignment = ContractFunctionArgs<typeof taskManagerAbi, "nonpayable", "assignShards">[0][number];
 export type ShardRef = ContractFunctionArgs<typeof taskManagerAbi, "nonpayable", "finalizeShards">[0][number];
-export type ChallengeParams = ContractFunctionArgs<typeof disputeManagerAbi, "nonpayable", "challenge">[0];
+export type ChallengeParams = ContractFunctionArgs<
+  typeof disputeManagerAbi,
+  "nonpayable",
+  "revealChallenge"
+>[1];
 export type PublishParams = ContractFunctionArgs<typeof modelRegistryAbi, "nonpayable", "publish">[0];
+export type VersionParams = ContractFunctionArgs<typeof modelRegistryAbi, "nonpayable", "addVersion">[1];
+export type WeightsProofParams = PublishParams["weights"];
+export type Capabilities = ContractFunctionArgs<typeof nodeRegistryAbi, "nonpayable", "register">[1];
+
+/** A worker key's signed consent to serve a node (NodeRegistry WorkerConsent). */
+export interface WorkerConsent {
+  deadline: bigint;
+  signature: Hex;
+}
+
+/** A committed challenge: keep `params` and `salt` until the reveal. */
+export interface ChallengeCommitment {
+  commitId: bigint;
+  commitment: Hex;
+  salt: Hex;
+  params: ChallengeParams;
+  epoch: number;
+  revealDeadline: bigint;
+  /** Block of the commitment: the committee seed is the randomness of the block after it. */
+  committedBlock: bigint;
+}
 
 /** A CID as a CID object, its string, or the bytes32 already stored on-chain. */
 export type CidLike = CID | string | Hex;
@@ -66,6 +104,64 @@ export function voteCommitment(disputeId: bigint, nodeId: bigint, vote: Vote, sa
   );
 }
 
+/** The EIP-712 type of a worker key's consent (NodeRegistry, domain "Neural NodeRegistry" version "1"). */
+export const WORKER_CONSENT_TYPES = {
+  WorkerConsent: [
+    { name: "operator", type: "address" },
+    { name: "nodeId", type: "uint256" },
+    { name: "worker", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** No consent: for a worker key that is the operator itself (the contract needs no signature then). */
+export const NO_CONSENT: WorkerConsent = { deadline: 0n, signature: "0x" };
+
+const ZERO_BYTES32 = `0x${"00".repeat(32)}` as Hex;
+
+/** The WeightsProof to pass when a model has no source task (the contract ignores it). */
+export const NO_WEIGHTS_PROOF: WeightsProofParams = { step: 0n, hash: ZERO_BYTES32, proof: [] };
+
+/**
+ * The challenge commitment DisputeManager checks (`challengeCommitment`): keccak256(abi.encode(challenger,
+ * taskId, shardIndex, checkpointIndex, step, leafHash, challengerHash, salt)). The challenger is part of it,
+ * so a copied commitment earns the copier nothing.
+ */
+export function challengeCommitment(challenger: Address, params: ChallengeParams, salt: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [
+        { type: "address" },
+        { type: "uint64" },
+        { type: "uint32" },
+        { type: "uint32" },
+        { type: "uint64" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+      ],
+      [
+        challenger,
+        params.taskId,
+        params.shardIndex,
+        params.checkpointIndex,
+        params.step,
+        params.leafHash,
+        params.challengerHash,
+        salt,
+      ],
+    ),
+  );
+}
+
+/** 32 random bytes (Web Crypto): a salt for a challenge or vote commitment. */
+export function randomSalt(): Hex {
+  const bytes = new Uint8Array(32);
+  globalThis.crypto.getRandomValues(bytes);
+  return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}` as Hex;
+}
+
 /** Extra gas granted to calls whose cost depends on on-chain randomness (committee sampling). */
 export const RANDOM_GAS_HEADROOM = 1_000_000n;
 const MAX_GAS = 15_000_000n;
@@ -93,6 +189,7 @@ export class NeuralClient {
     taskManager: Address;
     disputeManager: Address;
     modelRegistry: Address;
+    sortition: Address;
   };
 
   constructor(config: NeuralClientConfig) {
@@ -106,6 +203,7 @@ export class NeuralClient {
       taskManager: c.TaskManager.address,
       disputeManager: c.DisputeManager.address,
       modelRegistry: c.ModelRegistry.address,
+      sortition: c.Sortition.address,
     };
   }
 
@@ -188,6 +286,15 @@ export class NeuralClient {
 
   // ------------------------------------------------------------------ reads
 
+  /** The latest block's timestamp: signature deadlines count from the chain's clock, not this machine's. */
+  async chainTime(): Promise<bigint> {
+    try {
+      return (await this.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    } catch (error) {
+      throw toNeuralError(error, { functionName: "getBlock" });
+    }
+  }
+
   async getTask(taskId: bigint) {
     try {
       return await this.publicClient.readContract({
@@ -228,15 +335,15 @@ export class NeuralClient {
   }
 
   async getParameter(
-    contract: "NodeRegistry" | "TaskManager" | "DisputeManager",
+    contract: "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition",
     name: string,
   ): Promise<bigint> {
-    const address =
-      contract === "NodeRegistry"
-        ? this.addresses.registry
-        : contract === "TaskManager"
-          ? this.addresses.taskManager
-          : this.addresses.disputeManager;
+    const address = {
+      NodeRegistry: this.addresses.registry,
+      TaskManager: this.addresses.taskManager,
+      DisputeManager: this.addresses.disputeManager,
+      Sortition: this.addresses.sortition,
+    }[contract];
     try {
       return await this.publicClient.readContract({
         address,
@@ -259,7 +366,7 @@ export class NeuralClient {
     const wallet = this.wallet();
     const params: PostTaskParams = { ...input, specCid: toBytes32(input.specCid, "spec") };
     const escrow = await this.quoteEscrow(params);
-    const deadline = options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const deadline = options.deadline ?? (await this.chainTime()) + 3600n;
     let signature: Hex;
     try {
       const [[, name, version, chainId], nonce] = await Promise.all([
@@ -335,27 +442,165 @@ export class NeuralClient {
 
   // ------------------------------------------------------------------ node
 
-  /** Commits a shard's result: manifest CID, checkpoint Merkle root and checkpoint count. */
+  /**
+   * Commits a shard's result: the manifest CID and every checkpoint in order (the last one is the final
+   * weights). The contract computes the root from them; `checkpointRoot` is returned from the event.
+   */
   async submitResult(input: {
     taskId: bigint;
     shardIndex: bigint;
     manifestCid: CidLike;
-    checkpointRoot: Hex;
-    checkpointCount: number;
-  }): Promise<WriteResult> {
-    return this.send("TaskManager", "submitResult", (account) =>
+    /** The checkpoints as `{ step, hash }` in order, or the tree built from them. */
+    checkpoints: readonly Checkpoint[] | CheckpointTree;
+  }): Promise<WriteResult & { checkpointRoot: Hex; epoch: number; challengeDeadline: bigint }> {
+    const checkpoints =
+      input.checkpoints instanceof CheckpointTree ? input.checkpoints.checkpoints : [...input.checkpoints];
+    const result = await this.send("TaskManager", "submitResult", (account) =>
       this.publicClient.simulateContract({
         account,
         address: this.addresses.taskManager,
         abi: taskManagerAbi,
         functionName: "submitResult",
+        args: [input.taskId, input.shardIndex, toBytes32(input.manifestCid, "manifest"), checkpoints],
+      }),
+    );
+    const [submitted] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ResultSubmitted",
+    });
+    if (!submitted) throw new ConfigError("ResultSubmitted event missing from the receipt");
+    return {
+      ...result,
+      checkpointRoot: submitted.args.checkpointRoot,
+      epoch: submitted.args.epoch,
+      challengeDeadline: submitted.args.challengeDeadline,
+    };
+  }
+
+  /** The root TaskManager computes for these checkpoints (a pure call). */
+  async checkpointRoot(checkpoints: readonly Checkpoint[]): Promise<Hex> {
+    try {
+      return await this.publicClient.readContract({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "checkpointRoot",
+        args: [checkpoints],
+      });
+    } catch (error) {
+      throw toNeuralError(error, { contract: "TaskManager", functionName: "checkpointRoot" });
+    }
+  }
+
+  // ------------------------------------------------------------------ operators and worker keys
+
+  /**
+   * Signs, with this client's account as the worker key, its consent to serve node `nodeId` (0 for a
+   * registration) of `operator` (EIP-712 WorkerConsent; the nonce is the worker's current `workerNonce`).
+   * The operator passes it to `registerNode` / `setWorker` before `deadline` (unix seconds).
+   */
+  async signWorkerConsent(input: {
+    operator: Address;
+    nodeId?: bigint;
+    deadline?: bigint;
+    nonce?: bigint;
+  }): Promise<WorkerConsent> {
+    const wallet = this.wallet();
+    const deadline = input.deadline ?? (await this.chainTime()) + 3600n;
+    try {
+      const [[, name, version, chainId], nonce] = await Promise.all([
+        this.publicClient.readContract({
+          address: this.addresses.registry,
+          abi: erc5267Abi,
+          functionName: "eip712Domain",
+        }),
+        input.nonce !== undefined
+          ? Promise.resolve(input.nonce)
+          : this.publicClient.readContract({
+              address: this.addresses.registry,
+              abi: nodeRegistryAbi,
+              functionName: "workerNonce",
+              args: [wallet.account.address],
+            }),
+      ]);
+      const signature = await wallet.signTypedData({
+        account: wallet.account,
+        domain: { name, version, chainId, verifyingContract: this.addresses.registry },
+        types: WORKER_CONSENT_TYPES,
+        primaryType: "WorkerConsent",
+        message: {
+          operator: input.operator,
+          nodeId: input.nodeId ?? 0n,
+          worker: wallet.account.address,
+          nonce,
+          deadline,
+        },
+      });
+      return { deadline, signature };
+    } catch (error) {
+      throw toNeuralError(error, { contract: "NodeRegistry", functionName: "workerConsent" });
+    }
+  }
+
+  /**
+   * Registers a node operated by this client's account and bonds `stake` (approved first when needed).
+   * `consent` is the worker key's `signWorkerConsent({ operator, nodeId: 0n })`; not needed when the worker is
+   * the operator.
+   */
+  async registerNode(
+    input: WithCids<
+      {
+        worker: Address;
+        capabilities: Capabilities;
+        askPrice: bigint;
+        metadataCid: Hex;
+        stake: bigint;
+        consent?: WorkerConsent;
+      },
+      "metadataCid"
+    >,
+  ): Promise<WriteResult & { nodeId: bigint }> {
+    await this.ensureAllowance(this.addresses.registry, input.stake);
+    const consent = input.consent ?? NO_CONSENT;
+    const result = await this.send("NodeRegistry", "register", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "register",
         args: [
-          input.taskId,
-          input.shardIndex,
-          toBytes32(input.manifestCid, "manifest"),
-          input.checkpointRoot,
-          input.checkpointCount,
+          input.worker,
+          input.capabilities,
+          input.askPrice,
+          toBytes32(input.metadataCid, "metadata"),
+          input.stake,
+          consent.deadline,
+          consent.signature,
         ],
+      }),
+    );
+    const [registered] = parseEventLogs({
+      abi: nodeRegistryAbi,
+      logs: result.receipt.logs,
+      eventName: "NodeRegistered",
+    });
+    if (!registered) throw new ConfigError("NodeRegistered event missing from the receipt");
+    return { ...result, nodeId: registered.args.nodeId };
+  }
+
+  /**
+   * Rotates a node's worker key (operator only) with the new key's consent for this node. Reverts
+   * NodeHasLiveShards while the node holds assigned, submitted or challenged shards.
+   */
+  async setWorker(input: { nodeId: bigint; worker: Address; consent?: WorkerConsent }): Promise<WriteResult> {
+    const consent = input.consent ?? NO_CONSENT;
+    return this.send("NodeRegistry", "setWorker", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "setWorker",
+        args: [input.nodeId, input.worker, consent.deadline, consent.signature],
       }),
     );
   }
@@ -383,30 +628,177 @@ export class NeuralClient {
 
   // ------------------------------------------------------------------ disputes
 
-  /** Approves the bond when needed, then opens a dispute; returns its id. */
-  async challenge(params: ChallengeParams): Promise<WriteResult & { disputeId: bigint }> {
+  /**
+   * Commits a challenge of a submitted shard inside its window: approves the bond when needed and sends
+   * `challengeCommitment(account, params, salt)`, computed here (the claim stays hidden until the reveal).
+   * Keep the returned `params` and `salt`: `revealChallenge` needs them.
+   */
+  async commitChallenge(
+    params: ChallengeParams,
+    options: { salt?: Hex } = {},
+  ): Promise<WriteResult & ChallengeCommitment> {
+    const salt = options.salt ?? randomSalt();
+    const commitment = challengeCommitment(this.account, params, salt);
     const bond = await this.getParameter("DisputeManager", "challengeBond");
     await this.ensureAllowance(this.addresses.disputeManager, bond);
+    const result = await this.send("DisputeManager", "commitChallenge", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "commitChallenge",
+        args: [params.taskId, params.shardIndex, commitment],
+      }),
+    );
+    const [committed] = parseEventLogs({
+      abi: disputeManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ChallengeCommitted",
+    });
+    if (!committed) throw new ConfigError("ChallengeCommitted event missing from the receipt");
+    return {
+      ...result,
+      commitId: committed.args.commitId,
+      commitment,
+      salt,
+      params,
+      epoch: committed.args.epoch,
+      revealDeadline: committed.args.revealDeadline,
+      committedBlock: result.receipt.blockNumber,
+    };
+  }
+
+  /**
+   * Reveals a committed challenge (same account) and opens the dispute. `drawn` is false when the seed block
+   * (the one after the commitment) was not readable yet: call `drawCommittee` once it is mined.
+   */
+  async revealChallenge(input: {
+    commitId: bigint;
+    params: ChallengeParams;
+    salt: Hex;
+  }): Promise<WriteResult & { disputeId: bigint; seedBlock: bigint; drawn: boolean }> {
     const result = await this.send(
       "DisputeManager",
-      "challenge",
+      "revealChallenge",
       (account) =>
         this.publicClient.simulateContract({
           account,
           address: this.addresses.disputeManager,
           abi: disputeManagerAbi,
-          functionName: "challenge",
-          args: [params],
+          functionName: "revealChallenge",
+          args: [input.commitId, input.params, input.salt],
         }),
       { randomGas: true },
     );
-    const [opened] = parseEventLogs({
+    const logs = result.receipt.logs;
+    const [opened] = parseEventLogs({ abi: disputeManagerAbi, logs, eventName: "DisputeOpened" });
+    if (!opened) throw new ConfigError("DisputeOpened event missing from the receipt");
+    const [scheduled] = parseEventLogs({ abi: disputeManagerAbi, logs, eventName: "CommitteeSeedScheduled" });
+    const drawn = parseEventLogs({ abi: disputeManagerAbi, logs, eventName: "CommitteeDrawn" }).length > 0;
+    return { ...result, disputeId: opened.args.disputeId, seedBlock: scheduled?.args.seedBlock ?? 0n, drawn };
+  }
+
+  /**
+   * Commit, wait until the seed block (the one after the commitment) is readable, reveal; draws the committee
+   * itself if the reveal still came too early. A block's hash is readable from the next block on, and calls
+   * are simulated against the latest block, so the reveal waits for block committedBlock + 2.
+   * `waitForBlock(n)` must resolve once block n is mined (default: polls the chain head; a test chain that
+   * mines only on transactions passes a function that mines).
+   */
+  async challenge(
+    params: ChallengeParams,
+    options: { salt?: Hex; waitForBlock?: (blockNumber: bigint) => Promise<void>; timeoutMs?: number } = {},
+  ): Promise<WriteResult & { commitId: bigint; disputeId: bigint; salt: Hex }> {
+    const wait = options.waitForBlock ?? ((n: bigint) => this.waitForBlock(n, options.timeoutMs));
+    const committed = await this.commitChallenge(params, options.salt ? { salt: options.salt } : {});
+    await wait(committed.committedBlock + 2n);
+    const revealed = await this.revealChallenge({
+      commitId: committed.commitId,
+      params,
+      salt: committed.salt,
+    });
+    let last: WriteResult = revealed;
+    if (!revealed.drawn) {
+      const dispute = await this.getDispute(revealed.disputeId);
+      if (dispute.status === DisputeStatus.Drawing) {
+        await wait(dispute.seedBlock + 1n);
+        last = await this.drawCommittee(revealed.disputeId);
+      }
+    }
+    return { ...last, commitId: committed.commitId, disputeId: revealed.disputeId, salt: committed.salt };
+  }
+
+  /** Draws the committee of a dispute waiting for its seed block (status Drawing). Anyone. */
+  async drawCommittee(disputeId: bigint): Promise<WriteResult> {
+    return this.send(
+      "DisputeManager",
+      "drawCommittee",
+      (account) =>
+        this.publicClient.simulateContract({
+          account,
+          address: this.addresses.disputeManager,
+          abi: disputeManagerAbi,
+          functionName: "drawCommittee",
+          args: [disputeId],
+        }),
+      { randomGas: true },
+    );
+  }
+
+  /**
+   * Closes an unrevealed challenge commitment (anyone): after its reveal deadline the bond is forfeited to
+   * the treasury; when the targeted attempt already ended it goes back to the challenger.
+   */
+  async closeChallengeCommit(
+    commitId: bigint,
+  ): Promise<WriteResult & { to: Address; forfeited: boolean; amount: bigint }> {
+    const result = await this.send("DisputeManager", "closeChallengeCommit", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "closeChallengeCommit",
+        args: [commitId],
+      }),
+    );
+    const [closed] = parseEventLogs({
       abi: disputeManagerAbi,
       logs: result.receipt.logs,
-      eventName: "DisputeOpened",
+      eventName: "ChallengeCommitClosed",
     });
-    if (!opened) throw new ConfigError("DisputeOpened event missing from the receipt");
-    return { ...result, disputeId: opened.args.disputeId };
+    if (!closed) throw new ConfigError("ChallengeCommitClosed event missing from the receipt");
+    return { ...result, to: closed.args.to, forfeited: closed.args.forfeited, amount: closed.args.amount };
+  }
+
+  async getChallengeCommit(commitId: bigint) {
+    try {
+      return await this.publicClient.readContract({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "getChallengeCommit",
+        args: [commitId],
+      });
+    } catch (error) {
+      throw toNeuralError(error, { contract: "DisputeManager", functionName: "getChallengeCommit" });
+    }
+  }
+
+  /** Resolves once the chain head is at least `blockNumber` (polls at the public client's interval). */
+  async waitForBlock(blockNumber: bigint, timeoutMs = 300_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let head: bigint;
+      try {
+        head = await this.publicClient.getBlockNumber({ cacheTime: 0 });
+      } catch (error) {
+        throw toNeuralError(error, { functionName: "getBlockNumber" });
+      }
+      if (head >= blockNumber) return;
+      if (Date.now() > deadline) {
+        throw new TimeoutError(`block ${blockNumber} not mined within ${timeoutMs} ms (head ${head})`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(this.publicClient.pollingInterval, 1000)));
+    }
   }
 
   /** Commits a vote; keep `salt` secret until the reveal. */
@@ -478,17 +870,52 @@ export class NeuralClient {
     }
   }
 
+  // ------------------------------------------------------------------ audits
+
+  /**
+   * Draws whether a submitted result is audited and by whom (Sortition, anyone, within 256 blocks of the
+   * submission). Reverts NotSelectedForAudit when the draw says no.
+   */
+  async assignAudit(taskId: bigint, shardIndex: bigint): Promise<WriteResult & { verifierNodeId: bigint }> {
+    const result = await this.send(
+      "Sortition",
+      "assignAudit",
+      (account) =>
+        this.publicClient.simulateContract({
+          account,
+          address: this.addresses.sortition,
+          abi: sortitionAbi,
+          functionName: "assignAudit",
+          args: [taskId, shardIndex],
+        }),
+      { randomGas: true },
+    );
+    const [assigned] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "AuditAssigned",
+    });
+    if (!assigned) throw new ConfigError("AuditAssigned event missing from the receipt");
+    return { ...result, verifierNodeId: assigned.args.verifierNodeId };
+  }
+
   // ------------------------------------------------------------------ models
 
-  /** Publishes a model with its first version; returns the model id. */
+  /**
+   * Publishes a model with its first version; returns the model id. With a source task, `weights` is the
+   * shard's final-weights leaf with its proof (`CheckpointTree.weightsProof()`); without one it may be left out.
+   */
   async publishModel(
-    input: WithCids<PublishParams, "weightsCid" | "metadataCid" | "manifestCid">,
+    input: Omit<WithCids<PublishParams, "weightsCid" | "metadataCid" | "manifestCid">, "weights"> & {
+      weights?: WeightsProofParams;
+    },
   ): Promise<WriteResult & { modelId: bigint }> {
     const params: PublishParams = {
       ...input,
       weightsCid: toBytes32(input.weightsCid, "weights"),
       metadataCid: toBytes32(input.metadataCid, "metadata"),
       manifestCid: toBytes32(input.manifestCid, "manifest"),
+      weights: input.weights ?? NO_WEIGHTS_PROOF,
     };
     const result = await this.send("ModelRegistry", "publish", (account) =>
       this.publicClient.simulateContract({
@@ -506,6 +933,38 @@ export class NeuralClient {
     });
     if (!published) throw new ConfigError("ModelPublished event missing from the receipt");
     return { ...result, modelId: published.args.modelId };
+  }
+
+  /** Adds a version to a model (owner only; same provenance rules as publishModel). */
+  async addModelVersion(
+    modelId: bigint,
+    input: Omit<WithCids<VersionParams, "weightsCid" | "metadataCid" | "manifestCid">, "weights"> & {
+      weights?: WeightsProofParams;
+    },
+  ): Promise<WriteResult & { version: bigint }> {
+    const params: VersionParams = {
+      ...input,
+      weightsCid: toBytes32(input.weightsCid, "weights"),
+      metadataCid: toBytes32(input.metadataCid, "metadata"),
+      manifestCid: toBytes32(input.manifestCid, "manifest"),
+      weights: input.weights ?? NO_WEIGHTS_PROOF,
+    };
+    const result = await this.send("ModelRegistry", "addVersion", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "addVersion",
+        args: [modelId, params],
+      }),
+    );
+    const [added] = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: result.receipt.logs,
+      eventName: "ModelVersionAdded",
+    });
+    if (!added) throw new ConfigError("ModelVersionAdded event missing from the receipt");
+    return { ...result, version: added.args.version };
   }
 
   // ------------------------------------------------------------------ token

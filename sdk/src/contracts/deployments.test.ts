@@ -32,7 +32,9 @@ describe("deployments", () => {
   it("parses a deployment file and checksums addresses", () => {
     const d = parseDeployment(JSON.stringify(example()), 31337);
     expect(d.roles.governor).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    expect(d.contracts.TaskManager.startBlock).toBe(12);
+    expect(d.contracts.TaskManager.startBlock).toBe(13);
+    expect(d.contracts.Sortition.startBlock).toBe(15);
+    expect(d.contracts.TaskManagerExtension.address).toMatch(/^0x/);
     expect(deploymentStartBlock(d)).toBe(10);
   });
 
@@ -53,6 +55,12 @@ describe("deployments", () => {
     expect(message).toMatch(/contracts\.NeuralToken\.address: expected a 20-byte 0x address/);
     expect(message).toMatch(/roles\.treasury: /);
     expect(() => parseDeployment(example(), 1)).toThrow(/chainId: is 31337, expected 1/);
+    // a file from before issue 8 (PrevrandaoRandomness, no Sortition) is refused
+    const old = example() as { contracts: Record<string, unknown> };
+    old.contracts.PrevrandaoRandomness = old.contracts.BlockhashRandomness;
+    delete old.contracts.BlockhashRandomness;
+    delete old.contracts.Sortition;
+    expect(() => parseDeployment(old)).toThrow(/contracts\.Sortition: /);
   });
 
   it("loads deployments/<chainId>.json from a folder", async () => {

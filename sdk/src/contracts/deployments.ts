@@ -8,13 +8,19 @@ import { ValidationError } from "../errors/errors.js";
 import { toValidationError } from "../errors/zod.js";
 import { decodeJsonInput } from "../formats/document.js";
 
+/**
+ * Every contract the deploy script creates, in deployment order (scripts/deployments.mjs `CONTRACTS`).
+ * TaskManagerExtension is TaskManager's DELEGATECALL extension: deployed, never called directly.
+ */
 export const CONTRACT_NAMES = [
   "NeuralToken",
   "NodeRegistry",
+  "TaskManagerExtension",
   "TaskManager",
+  "BlockhashRandomness",
+  "Sortition",
   "DisputeManager",
   "ModelRegistry",
-  "PrevrandaoRandomness",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

@@ -72,10 +72,12 @@ export const Vote = {
 } as const;
 export type Vote = (typeof Vote)[keyof typeof Vote];
 
+/** Drawing: waiting for the committee's seed block (`drawCommittee`); Voting: commit and reveal. */
 export const DisputeStatus = {
   None: 0,
-  Voting: 1,
-  Resolved: 2,
+  Drawing: 1,
+  Voting: 2,
+  Resolved: 3,
 } as const;
 export type DisputeStatus = (typeof DisputeStatus)[keyof typeof DisputeStatus];
 
@@ -84,8 +86,18 @@ export const DisputeOutcome = {
   SubmitterWrong: 1,
   SubmitterRight: 2,
   NoQuorumSubmitterPresumedRight: 3,
+  NoCommittee: 4,
 } as const;
 export type DisputeOutcome = (typeof DisputeOutcome)[keyof typeof DisputeOutcome];
+
+/** A challenge commitment: Committed (bond held) -> Revealed (dispute opened) | Closed (never revealed). */
+export const ChallengeCommitStatus = {
+  None: 0,
+  Committed: 1,
+  Revealed: 2,
+  Closed: 3,
+} as const;
+export type ChallengeCommitStatus = (typeof ChallengeCommitStatus)[keyof typeof ChallengeCommitStatus];
 
 export const PayoutKind = {
   ClientCompensation: 0,
@@ -108,6 +120,7 @@ export const ENUM_NAMES: Record<string, readonly string[]> = {
   SlashReason: Object.keys(SlashReason),
   Vote: Object.keys(Vote),
   DisputeStatus: Object.keys(DisputeStatus),
+  ChallengeCommitStatus: Object.keys(ChallengeCommitStatus),
   DisputeOutcome: Object.keys(DisputeOutcome),
   PayoutKind: Object.keys(PayoutKind),
 };

@@ -4,7 +4,14 @@ import { BaseError, encodeErrorResult, stringToHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { NetworkError, NeuralError } from "../errors/errors.js";
 import { repoRoot } from "../testing/foundry.js";
-import { abiSources, taskManagerAbi } from "./abis.js";
+import {
+  abiSources,
+  disputeManagerAbi,
+  nodeRegistryAbi,
+  sortitionAbi,
+  taskManagerAbi,
+  taskManagerExtensionAbi,
+} from "./abis.js";
 import { ENUM_NAMES } from "./enums.js";
 import { decodeRevertData, formatCustomError, NEURAL_ERRORS_ABI, toNeuralError } from "./errors.js";
 
@@ -19,6 +26,25 @@ describe("revert decoding", () => {
       "ParameterOutOfBounds",
       "AccessControlUnauthorizedAccount",
       "ERC2612ExpiredSignature",
+      // issue 8: challenge commit-reveal, committee draws, worker consent, live shards, weights proofs
+      "ChallengeCommitmentMismatch",
+      "ChallengeRevealOpen",
+      "SeedNotReady",
+      "NotDrawing",
+      "CommitteeNotDrawn",
+      "AuditSeedUnavailable",
+      "NotSelectedForAudit",
+      "NoEligibleVerifier",
+      "InvalidWorkerConsent",
+      "WorkerConsentExpired",
+      "NodeHasLiveShards",
+      "DrawOutOfRange",
+      "StaleEpoch",
+      "RevealPeriodOver",
+      "TooManyDisputes",
+      "CollateralBelowMinimum",
+      "NotDelegated",
+      "WeightsNotCommitted",
     ]) {
       expect(names).toContain(name);
     }
@@ -46,6 +72,30 @@ describe("revert decoding", () => {
     const p = decodeRevertData(param);
     expect(formatCustomError(p?.errorName ?? "", p?.args ?? [], p?.abiItem)).toBe(
       'ParameterOutOfBounds(name="challengeWindow", value=5, min=60, max=2592000)',
+    );
+    const consent = decodeRevertData(
+      encodeErrorResult({
+        abi: nodeRegistryAbi,
+        errorName: "NodeHasLiveShards",
+        args: [4n, 10n ** 18n],
+      }),
+    );
+    expect(formatCustomError(consent?.errorName ?? "", consent?.args ?? [], consent?.abiItem)).toBe(
+      "NodeHasLiveShards(nodeId=4, liveCollateral=1000000000000000000)",
+    );
+    const seed = decodeRevertData(
+      encodeErrorResult({ abi: disputeManagerAbi, errorName: "SeedNotReady", args: [2n, 120n] }),
+    );
+    expect(seed?.errorName).toBe("SeedNotReady");
+    const notDelegated = decodeRevertData(
+      encodeErrorResult({ abi: taskManagerExtensionAbi, errorName: "NotDelegated" }),
+    );
+    expect(notDelegated?.errorName).toBe("NotDelegated");
+    const audit = decodeRevertData(
+      encodeErrorResult({ abi: sortitionAbi, errorName: "NotSelectedForAudit", args: [1n, 0n] }),
+    );
+    expect(formatCustomError(audit?.errorName ?? "", audit?.args ?? [], audit?.abiItem)).toBe(
+      "NotSelectedForAudit(taskId=1, shardIndex=0)",
     );
     expect(decodeRevertData("0xdeadbeef")).toBeUndefined();
   });
@@ -77,8 +127,10 @@ describe("revert decoding", () => {
         "ModelRegistry",
         "NeuralToken",
         "NodeRegistry",
-        "PrevrandaoRandomness",
+        "BlockhashRandomness",
+        "Sortition",
         "TaskManager",
+        "TaskManagerExtension",
       ].sort(),
     );
   });

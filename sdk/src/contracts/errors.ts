@@ -21,8 +21,9 @@ import {
   modelRegistryAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
-  prevrandaoRandomnessAbi,
+  sortitionAbi,
   taskManagerAbi,
+  taskManagerExtensionAbi,
 } from "./abis.js";
 import { ENUM_NAMES } from "./enums.js";
 
@@ -52,7 +53,8 @@ export const NEURAL_ERRORS_ABI: readonly AbiError[] = (() => {
     ...disputeManagerAbi,
     ...modelRegistryAbi,
     ...neuralTokenAbi,
-    ...prevrandaoRandomnessAbi,
+    ...taskManagerExtensionAbi,
+    ...sortitionAbi,
     ...OPENZEPPELIN_ERRORS,
   ];
   for (const item of all) {

@@ -1,7 +1,8 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../errors/errors.js";
 import { EXAMPLE_RAW_CID, exampleManifest } from "../testing/fixtures.js";
-import { resultManifest } from "./manifest.js";
+import { manifestCheckpoints, manifestCheckpointTree, resultManifest } from "./manifest.js";
 
 describe("result manifest", () => {
   it("accepts a valid manifest and addresses it by a raw CID", async () => {
@@ -29,6 +30,28 @@ describe("result manifest", () => {
     expect(() => resultManifest.parse({ ...manifest, checkpoints: [c1] })).toThrow(
       /checkpoints\[0\]\.index: expected 0/,
     );
+  });
+
+  it("binds the root (unsorted tree) and the final weights to the checkpoints", () => {
+    const manifest = exampleManifest();
+    const tree = manifestCheckpointTree(resultManifest.parse(manifest));
+    expect(tree.root).toBe(manifest.checkpointRoot);
+    expect(manifestCheckpoints(resultManifest.parse(manifest))).toEqual(tree.checkpoints);
+    // the root of the same leaves sorted by hash (the v1 tree) is refused
+    const v1Root = StandardMerkleTree.of(
+      tree.leaves.map((l) => [BigInt(l.index), BigInt(l.step), l.hash]),
+      ["uint256", "uint256", "bytes32"],
+    ).root;
+    expect(v1Root).not.toBe(tree.root);
+    expect(() => resultManifest.parse({ ...manifest, checkpointRoot: v1Root })).toThrow(/checkpointRoot/);
+    const other = `0x${"ab".repeat(32)}`;
+    expect(() => resultManifest.parse({ ...manifest, checkpointRoot: other })).toThrow(
+      /checkpointRoot: is not the root of the checkpoints/,
+    );
+    expect(() =>
+      resultManifest.parse({ ...manifest, finalWeights: { ...manifest.finalWeights, hash: other } }),
+    ).toThrow(/finalWeights: must equal the last checkpoint/);
+    expect(() => resultManifest.parse({ ...manifest, version: 1 })).toThrow(/unsupported version 1/);
   });
 
   it("checks CID codecs per field and hash format", () => {

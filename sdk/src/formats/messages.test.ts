@@ -11,13 +11,14 @@ import {
 
 const sentAt = "2026-01-01T00:00:00.000Z";
 const job: MessageInputOf<"job"> = {
-  version: 1,
+  version: 2,
   type: "job",
   sentAt,
   taskId: 1,
   shardIndex: 0,
   nodeId: 2,
   attempt: 1,
+  epoch: 1,
   specCid: EXAMPLE_RAW_CID,
   deadline: 1_800_000_000,
   resumeFrom: 0,
@@ -49,11 +50,12 @@ describe("messages", () => {
         loss: 0.3,
       },
       {
-        version: 1,
+        version: 2,
         type: "audit",
         sentAt,
         taskId: 1,
         shardIndex: 0,
+        epoch: 1,
         verifierNodeId: 3,
         submitterNodeId: 2,
         manifestCid: EXAMPLE_RAW_CID,
@@ -62,14 +64,17 @@ describe("messages", () => {
         deadline: 1_800_000_000,
       },
       {
-        version: 1,
+        version: 2,
         type: "committeeDuty",
         sentAt,
         disputeId: 1,
+        commitId: 1,
         round: 0,
+        seedBlock: 120,
         nodeId: 4,
         taskId: 1,
         shardIndex: 0,
+        epoch: 2,
         checkpointIndex: 3,
         step: 400,
         leafHash: `0x${"bb".repeat(32)}`,
@@ -113,7 +118,11 @@ describe("messages", () => {
   });
 
   it("rejects unknown versions and bad addresses", () => {
-    expect(() => parseMessage({ ...job, version: 2 })).toThrow(UnsupportedVersionError);
+    expect(() => parseMessage({ ...job, version: 3 })).toThrow(UnsupportedVersionError);
+    // v1 jobs carried no epoch: refused, not misread
+    const { epoch: _epoch, ...v1Job } = job;
+    expect(() => parseMessage({ ...v1Job, version: 1 })).toThrow(UnsupportedVersionError);
+    expect(() => parseMessage({ ...job, epoch: 0 })).toThrow(/epoch: /);
     expect(() =>
       parseMessage({
         version: 1,

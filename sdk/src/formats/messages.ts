@@ -1,24 +1,33 @@
 /**
- * Messages v1 exchanged over Redis between indexer, keeper, workers and verifiers. Every message carries
+ * Messages exchanged over Redis between indexer, keeper, workers and verifiers. Every message carries
  * `version` and `type`; `sentAt` is the sender's clock (informational, never trusted for deadlines).
+ * Each type is versioned on its own (MESSAGE_VERSIONS): `job`, `audit` and `committeeDuty` are v2 since
+ * issue 8 (they name the shard `epoch` the work is about; `committeeDuty` also the challenge `commitId` and
+ * the committee's `seedBlock`), `heartbeat` and `progress` are unchanged v1. A v1 job, audit or duty message
+ * is refused (UnsupportedVersionError): without the epoch a worker cannot tell a live attempt from a stale one.
  */
 import { z } from "zod";
 import { ValidationError } from "../errors/errors.js";
 import { address, bytes32Hex, cidString, positiveInt, timestamp, uint, uint16 } from "./common.js";
 import { type DocumentCodec, decodeJsonInput, defineDocument } from "./document.js";
 
-const base = { version: z.literal(1), sentAt: timestamp };
+/** The version each message type is at. */
+export const MESSAGE_VERSIONS = { job: 2, heartbeat: 1, progress: 1, audit: 2, committeeDuty: 2 } as const;
+
+const base = <V extends number>(version: V) => ({ version: z.literal(version), sentAt: timestamp });
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
 /** Keeper -> worker: run this assigned shard. */
 export const jobMessageSchema = z
   .strictObject({
-    ...base,
+    ...base(MESSAGE_VERSIONS.job),
     type: z.literal("job"),
     taskId: positiveInt,
     shardIndex: uint,
     nodeId: positiveInt,
     attempt: positiveInt,
+    /** The shard epoch this assignment started (ShardAssigned.epoch); the result and any dispute name it. */
+    epoch: positiveInt.max(0xffff),
     specCid: cidString("spec"),
     /** Unix seconds: the on-chain assignment deadline. */
     deadline: uint,
@@ -34,7 +43,7 @@ export const jobMessageSchema = z
 
 /** Worker -> keeper: I am alive, this is what I run. */
 export const heartbeatMessageSchema = z.strictObject({
-  ...base,
+  ...base(MESSAGE_VERSIONS.heartbeat),
   type: z.literal("heartbeat"),
   nodeId: positiveInt,
   worker: address,
@@ -45,7 +54,7 @@ export const heartbeatMessageSchema = z.strictObject({
 
 /** Worker -> indexer / dApp: training progress of a shard. */
 export const progressMessageSchema = z.strictObject({
-  ...base,
+  ...base(MESSAGE_VERSIONS.progress),
   type: z.literal("progress"),
   taskId: positiveInt,
   shardIndex: uint,
@@ -57,12 +66,17 @@ export const progressMessageSchema = z.strictObject({
   checkpointIndex: uint.optional(),
 });
 
-/** Keeper -> verifier: re-execute a sample of this submitted shard before its challenge window ends. */
+/**
+ * Keeper -> verifier: Sortition drew you (AuditAssigned) to re-execute a sample of this submitted result before
+ * its challenge window ends; attest with recordAudit, or challenge (commit, then reveal).
+ */
 export const auditMessageSchema = z.strictObject({
-  ...base,
+  ...base(MESSAGE_VERSIONS.audit),
   type: z.literal("audit"),
   taskId: positiveInt,
   shardIndex: uint,
+  /** The audited attempt (ResultSubmitted.epoch). */
+  epoch: positiveInt.max(0xffff),
   verifierNodeId: positiveInt,
   submitterNodeId: positiveInt,
   manifestCid: cidString("manifest"),
@@ -72,15 +86,24 @@ export const auditMessageSchema = z.strictObject({
   deadline: uint,
 });
 
-/** Keeper -> committee member: re-execute segment d-1 -> d and vote (commit, then reveal). */
+/**
+ * Keeper -> committee member: re-execute segment d-1 -> d of the judged attempt and vote (commit, then
+ * reveal). Checkpoint d-1 is fetched by its CID from `manifestCid`; if it cannot be, vote DataUnavailable.
+ */
 export const committeeDutyMessageSchema = z.strictObject({
-  ...base,
+  ...base(MESSAGE_VERSIONS.committeeDuty),
   type: z.literal("committeeDuty"),
   disputeId: positiveInt,
+  /** The challenge commitment the dispute revealed (DisputeOpened.commitId). */
+  commitId: positiveInt,
   round: uint,
+  /** Block whose randomness drew this round's committee (CommitteeSeedScheduled.seedBlock). */
+  seedBlock: uint,
   nodeId: positiveInt,
   taskId: positiveInt,
   shardIndex: uint,
+  /** The attempt judged (DisputeOpened.epoch): its manifest is `manifestCid`. */
+  epoch: positiveInt.max(0xffff),
   checkpointIndex: uint,
   /** Step and hash of leaf d as the submitter committed them. */
   step: positiveInt,
@@ -110,7 +133,10 @@ export type Message = { [T in MessageType]: MessageOf<T> }[MessageType];
 export type MessageInput = { [T in MessageType]: MessageInputOf<T> }[MessageType];
 
 const codecs = Object.fromEntries(
-  Object.entries(messageSchemas).map(([type, schema]) => [type, defineDocument(`${type} message`, schema)]),
+  Object.entries(messageSchemas).map(([type, schema]) => [
+    type,
+    defineDocument(`${type} message`, schema, [MESSAGE_VERSIONS[type as MessageType]]),
+  ]),
 ) as { [T in MessageType]: DocumentCodec<(typeof messageSchemas)[T]> };
 
 const MESSAGE_TYPES = Object.keys(messageSchemas) as MessageType[];

@@ -1,11 +1,13 @@
 /**
- * Runs SDK-built proofs through the Solidity library on a real anvil: the test-only
- * CheckpointMerkleHarness (contracts/test/utils) exposes CheckpointMerkle.leaf and verify.
+ * Runs SDK-built trees and proofs through the Solidity code on a real anvil: the test-only
+ * CheckpointMerkleHarness (contracts/test/utils) exposes CheckpointMerkle.leaf and verify, and a TaskManager
+ * (its `checkpointRoot` is the pure function submitResult uses) computes the root of the same checkpoints.
  */
 import { type Abi, type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { taskManagerAbi } from "../contracts/abis.js";
 import { ANVIL_PRIVATE_KEYS, type Anvil, startAnvil } from "../testing/anvil.js";
 import { exampleCheckpointLeaves as makeLeaves } from "../testing/fixtures.js";
 import { forgeBuild, readForgeArtifact } from "../testing/foundry.js";
@@ -15,6 +17,7 @@ let anvil: Anvil;
 let harness: Address;
 let abi: Abi;
 let client: ReturnType<typeof createPublicClient>;
+let taskManager: Address;
 
 beforeAll(async () => {
   await forgeBuild(["contracts/test/utils/CheckpointMerkleHarness.sol"]);
@@ -28,6 +31,16 @@ beforeAll(async () => {
   const receipt = await client.waitForTransactionReceipt({ hash });
   if (!receipt.contractAddress) throw new Error("harness not deployed");
   harness = receipt.contractAddress;
+  // A bare TaskManager: checkpointRoot is pure, so any non-zero addresses do for its constructor.
+  const tm = await readForgeArtifact("TaskManager");
+  const tmHash = await wallet.deployContract({
+    abi: tm.abi,
+    bytecode: tm.bytecode,
+    args: [account.address, account.address, account.address, account.address, account.address],
+  });
+  const tmReceipt = await client.waitForTransactionReceipt({ hash: tmHash });
+  if (!tmReceipt.contractAddress) throw new Error("TaskManager not deployed");
+  taskManager = tmReceipt.contractAddress;
 });
 
 afterAll(async () => {
@@ -72,6 +85,23 @@ describe("checkpoint proofs on-chain (CheckpointMerkle.sol on anvil)", () => {
       );
     }
   });
+
+  it.each([1, 2, 3, 4, 7, 100, 1024])(
+    "computes the same root as TaskManager.checkpointRoot (%i checkpoints, unsorted leaves)",
+    async (n) => {
+      const tree = CheckpointTree.build(makeLeaves(n, n + 1));
+      const onChain = await client.readContract({
+        address: taskManager,
+        abi: taskManagerAbi,
+        functionName: "checkpointRoot",
+        args: [tree.checkpoints],
+      });
+      expect(onChain).toBe(tree.root);
+      // a proof of the last leaf (the final weights) verifies under the contract's root
+      const { leaf, proof } = tree.proof(n - 1);
+      expect(await verifyOnChain(onChain, BigInt(n - 1), BigInt(leaf.step), leaf.hash, proof)).toBe(true);
+    },
+  );
 
   it("rejects a tampered proof and a tampered leaf", async () => {
     const tree = CheckpointTree.build(makeLeaves(7, 3));

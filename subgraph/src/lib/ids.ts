@@ -32,6 +32,11 @@ export function assignmentId(taskId: string, shardIndex: i32, seq: i32): string 
 }
 
 /** DisputeVote: "<disputeId>-<round>-<nodeId>", the same id Ponder uses. */
+/** Checkpoint id: "<taskId>-<shardIndex>-<epoch>-<index>". */
+export function checkpointId(taskId: string, shardIndex: i32, epoch: i32, index: i32): string {
+  return taskId + "-" + shardIndex.toString() + "-" + epoch.toString() + "-" + index.toString();
+}
+
 export function voteId(disputeId: string, round: i32, nodeId: string): string {
   return disputeId + "-" + round.toString() + "-" + nodeId;
 }

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {TaskManagerBase} from "./base/TaskManagerBase.sol";
+import {ITaskManager} from "./interfaces/ITaskManager.sol";
+import {PackedShard} from "./libraries/PackedShard.sol";
+import {AuditStatus, ChallengedResult, ShardStatus, TaskStatus} from "./types/Types.sol";
+
+/// @title TaskManager extension: cancellation, audits and the dispute hooks
+/// @notice Runs only by DELEGATECALL from the TaskManager, in the TaskManager's storage (same layout through
+///         TaskManagerBase); the TaskManager forwards these ITaskManager functions to it unchanged. It exists so the
+///         TaskManager stays under the 24 KiB code-size limit without weakening any check. Called directly, every
+///         function reverts NotDelegated.
+contract TaskManagerExtension is TaskManagerBase {
+    using SafeERC20 for IERC20;
+
+    error NotDelegated();
+
+    address private immutable _self;
+
+    modifier onlyDelegated() {
+        if (address(this) == _self) revert NotDelegated();
+        _;
+    }
+
+    constructor(address token_, address registry_, address governor)
+        TaskManagerBase(token_, registry_, governor)
+    {
+        _self = address(this);
+    }
+
+    /// @dev See ITaskManager.cancelTask.
+    /// @dev Open or Running tasks only. O(shardCount): emits ShardCancelled for every Pending shard (reading
+    ///      each shard unless the task is still Open). Their rewards are refunded now; when no shard is in
+    ///      flight the task is closed at once and its whole remaining escrow (unused audit fees included) is
+    ///      refunded.
+    function cancelTask(uint256 taskId) external onlyDelegated nonReentrant {
+        Task storage t = _tasks[taskId];
+        address client = t.client;
+        if (client == address(0)) revert ITaskManager.UnknownTask(taskId);
+        if (msg.sender != client) revert ITaskManager.NotTaskClient(taskId, msg.sender);
+        TaskStatus old = t.status;
+        if (old != TaskStatus.Open && old != TaskStatus.Running) {
+            revert ITaskManager.TaskNotActive(taskId, old);
+        }
+
+        uint256 shardCount = t.shardCount;
+        uint256 cancelled;
+        if (old == TaskStatus.Open) {
+            // Nothing was ever assigned: every shard is Pending.
+            for (uint256 i; i < shardCount; ++i) {
+                emit ITaskManager.ShardCancelled(taskId, i);
+            }
+            cancelled = shardCount;
+        } else {
+            mapping(uint256 => PackedShard) storage shards = _shards[taskId];
+            for (uint256 i; i < shardCount; ++i) {
+                if (shards[i].status() == ShardStatus.Pending) {
+                    emit ITaskManager.ShardCancelled(taskId, i);
+                    ++cancelled;
+                }
+            }
+        }
+        t.status = TaskStatus.Cancelled;
+        t.cancelledShards = uint16(t.cancelledShards + cancelled);
+        emit ITaskManager.TaskStatusChanged(taskId, old, TaskStatus.Cancelled);
+
+        uint256 refund = _isDone(t) ? t.escrowRemaining : cancelled * t.rewardPerShard;
+        if (refund != 0) {
+            // INVARIANT: escrow solvency — the refund leaves this task's escrow (checked subtraction) and the
+            // sum of escrows before any token moves, so balance ≥ totalOwed() holds after the transfer.
+            t.escrowRemaining -= uint128(refund);
+            _totals.escrowHeld -= uint128(refund);
+            emit ITaskManager.TaskRefunded(taskId, client, refund);
+            _token.safeTransfer(client, refund);
+        }
+    }
+
+    /// @dev See ITaskManager.recordAudit.
+    /// @dev The auditor's operator or worker, while the shard is Submitted (or Challenged by someone else)
+    ///      and its window is open. Reverts InvalidShardStatus, NotAuditor (no audit pending, or the caller is
+    ///      not the auditor), ChallengeWindowClosed. The fee goes to the auditor's operator.
+    function recordAudit(uint256 taskId, uint256 shardIndex) external onlyDelegated nonReentrant {
+        PackedShard w = _shards[taskId][shardIndex];
+        ShardStatus status = w.status();
+        if (status != ShardStatus.Submitted && status != ShardStatus.Challenged) {
+            _revertShardStatus(taskId, shardIndex, w);
+        }
+        if (w.auditStatus() != AuditStatus.Assigned) {
+            revert ITaskManager.NotAuditor(taskId, shardIndex, msg.sender);
+        }
+        uint256 auditor = _shardData[taskId][shardIndex].auditorNodeId;
+        if (!_registry.isOperatorOrWorker(auditor, msg.sender)) {
+            revert ITaskManager.NotAuditor(taskId, shardIndex, msg.sender);
+        }
+        if (block.timestamp > w.deadline()) {
+            revert ITaskManager.ChallengeWindowClosed(taskId, shardIndex, w.deadline());
+        }
+
+        _shards[taskId][shardIndex] = w.setAuditStatus(AuditStatus.Attested);
+        _payAudit(taskId, shardIndex, auditor, AuditStatus.Attested);
+    }
+
+    /// @dev See ITaskManager.onChallengeCommitted.
+    /// @dev Reverts InvalidShardStatus (not Submitted / Challenged) and ChallengeWindowClosed.
+    function onChallengeCommitted(uint256 taskId, uint256 shardIndex)
+        external
+        onlyDelegated
+        onlyRole(DISPUTE_ROLE)
+        returns (uint16 epoch, uint64 revealDeadline)
+    {
+        PackedShard w = _shards[taskId][shardIndex];
+        _requireResult(taskId, shardIndex, w);
+        uint40 deadline = w.deadline();
+        if (block.timestamp > deadline) {
+            revert ITaskManager.ChallengeWindowClosed(taskId, shardIndex, deadline);
+        }
+        // INVARIANT: a committed challenge holds back payment until it can no longer be revealed.
+        if (!w.challengeCommitted()) _shards[taskId][shardIndex] = w.setChallengeCommitted(true);
+        epoch = w.epoch();
+        revealDeadline = uint64(deadline) + _extra.challengeRevealPeriod;
+        emit ITaskManager.ShardChallengeCommitted(taskId, shardIndex, epoch, revealDeadline);
+    }
+
+    /// @dev See ITaskManager.onChallenged.
+    /// @dev Reverts InvalidShardStatus (not Submitted / Challenged), StaleEpoch, RevealPeriodOver (after the
+    ///      window plus the reveal period), TooManyDisputes (255 open). `challenger` counts as the auditor when it
+    ///      is the assigned auditor node's operator or worker key.
+    function onChallenged(
+        uint256 taskId,
+        uint256 shardIndex,
+        uint16 epoch,
+        uint256 disputeId,
+        address challenger
+    ) external onlyDelegated onlyRole(DISPUTE_ROLE) nonReentrant returns (ChallengedResult memory result) {
+        PackedShard w = _shards[taskId][shardIndex];
+        _requireResult(taskId, shardIndex, w);
+        if (w.epoch() != epoch) revert ITaskManager.StaleEpoch(taskId, shardIndex, epoch, w.epoch());
+        uint64 revealDeadline = uint64(w.deadline()) + _extra.challengeRevealPeriod;
+        if (block.timestamp > revealDeadline) {
+            revert ITaskManager.RevealPeriodOver(taskId, shardIndex, revealDeadline);
+        }
+        uint8 open = w.openDisputes();
+        if (open == type(uint8).max) revert ITaskManager.TooManyDisputes(taskId, shardIndex);
+
+        ShardData storage d = _shardData[taskId][shardIndex];
+        uint256 auditor;
+        if (w.auditStatus() == AuditStatus.Assigned) {
+            uint256 candidate = d.auditorNodeId;
+            if (_registry.isOperatorOrWorker(candidate, challenger)) {
+                auditor = candidate;
+                w = w.setAuditStatus(AuditStatus.Challenged);
+            }
+        }
+        // INVARIANT: a shard with an open dispute is never Submitted, so it is never paid.
+        _shards[taskId][shardIndex] = w.setStatus(ShardStatus.Challenged).setOpenDisputes(open + 1);
+        d.disputeId = disputeId;
+
+        Task storage t = _tasks[taskId];
+        result = ChallengedResult({
+            client: t.client,
+            submitterNodeId: w.nodeId(),
+            epoch: epoch,
+            checkpointCount: w.checkpointCount(),
+            checkpointRoot: d.checkpointRoot,
+            collateral: uint128(_collateral(t)),
+            rewardPerShard: t.rewardPerShard
+        });
+        emit ITaskManager.ShardChallenged(taskId, shardIndex, disputeId, epoch, open + 1);
+        if (auditor != 0) _payAudit(taskId, shardIndex, auditor, AuditStatus.Challenged);
+    }
+
+    /// @dev See ITaskManager.onDisputeResolved.
+    /// @dev Reverts InvalidShardStatus when the shard has no open dispute. Live and submitter wrong:
+    ///      `checkpointIndex` (the disputed d, checked against the count when the dispute opened) becomes
+    ///      resumeFrom; resumeManifestCid becomes the losing manifest and the audit state is cleared.
+    function onDisputeResolved(
+        uint256 taskId,
+        uint256 shardIndex,
+        uint16 epoch,
+        uint256 disputeId,
+        bool submitterWrong,
+        uint32 checkpointIndex
+    ) external onlyDelegated onlyRole(DISPUTE_ROLE) nonReentrant returns (bool live) {
+        PackedShard w = _shards[taskId][shardIndex];
+        uint8 open = w.openDisputes();
+        if (open == 0) _revertShardStatus(taskId, shardIndex, w);
+        w = w.setOpenDisputes(open - 1);
+        ShardStatus status = w.status();
+        bool hasResult = status == ShardStatus.Submitted || status == ShardStatus.Challenged;
+        live = hasResult && w.epoch() == epoch;
+
+        // A lost checkpoint below resumeFrom was inherited by the current attempt from an earlier one (or the
+        // dispute is about an earlier attempt): the shard restarts from it and nobody in flight is at fault.
+        if (submitterWrong && checkpointIndex < w.resumeFrom()) {
+            // forge-lint: disable-next-line(unsafe-typecast): checkpointIndex < resumeFrom ≤ 1024
+            _lowerResume(taskId, shardIndex, w, uint16(checkpointIndex));
+            return false;
+        }
+        if (live && submitterWrong) {
+            _loseAttempt(taskId, shardIndex, w, checkpointIndex);
+            return true;
+        }
+        if (hasResult) w = w.setStatus(open == 1 ? ShardStatus.Submitted : ShardStatus.Challenged);
+        _shards[taskId][shardIndex] = w;
+        emit ITaskManager.ShardDisputeCleared(taskId, shardIndex, disputeId, open - 1);
+    }
+
+    /// @dev See ITaskManager.onAuditAssigned.
+    /// @dev Reverts InvalidShardStatus (not Submitted / Challenged), StaleEpoch, ChallengeWindowClosed,
+    ///      AuditAlreadyAssigned, AuditBudgetExhausted, VerifierIsSubmitter. The budget is used at assignment; a
+    ///      fee that is never earned is refunded when the task closes.
+    function onAuditAssigned(uint256 taskId, uint256 shardIndex, uint16 epoch, uint256 verifierNodeId)
+        external
+        onlyDelegated
+        onlyRole(AUDIT_ROLE)
+    {
+        PackedShard w = _shards[taskId][shardIndex];
+        _requireResult(taskId, shardIndex, w);
+        if (w.epoch() != epoch) revert ITaskManager.StaleEpoch(taskId, shardIndex, epoch, w.epoch());
+        if (block.timestamp > w.deadline()) {
+            revert ITaskManager.ChallengeWindowClosed(taskId, shardIndex, w.deadline());
+        }
+        if (w.auditStatus() != AuditStatus.None) {
+            revert ITaskManager.AuditAlreadyAssigned(taskId, shardIndex);
+        }
+        Task storage t = _tasks[taskId];
+        if (t.auditsUsed >= t.auditBudget) revert ITaskManager.AuditBudgetExhausted(taskId);
+        if (verifierNodeId == w.nodeId()) revert ITaskManager.VerifierIsSubmitter(verifierNodeId);
+
+        t.auditsUsed += 1;
+        _shards[taskId][shardIndex] = w.setAuditStatus(AuditStatus.Assigned);
+        _shardData[taskId][shardIndex].auditorNodeId = uint64(verifierNodeId);
+        emit ITaskManager.AuditAssigned(taskId, shardIndex, verifierNodeId);
+    }
+
+    /// @dev The live attempt lost a dispute on `checkpointIndex`: re-queue (or fail) it to resume from there.
+    function _loseAttempt(uint256 taskId, uint256 shardIndex, PackedShard w, uint32 checkpointIndex)
+        internal
+    {
+        uint256 nodeId = w.nodeId();
+        ShardData storage d = _shardData[taskId][shardIndex];
+        d.resumeManifestCid = d.manifestCid;
+        if (d.auditorNodeId != 0) d.auditorNodeId = 0;
+        Task storage t = _tasks[taskId];
+        // forge-lint: disable-next-line(unsafe-typecast): checkpointIndex < checkpointCount ≤ 1024
+        (PackedShard next, ShardStatus status) = _endAttempt(t, w.setResumeFrom(uint16(checkpointIndex)));
+        _shards[taskId][shardIndex] = next;
+
+        _registry.unlockCollateral(nodeId, _collateral(t));
+        _registry.recordFailure(nodeId);
+        _emitEndAttempt(taskId, shardIndex, next, status, t.rewardPerShard);
+        _closeIfDone(taskId, t);
+    }
+
+    /// @dev A checkpoint that an earlier attempt committed and later attempts resumed from lost its dispute:
+    ///      resume from it instead, and hand the attempt in flight (built on it) back without fault.
+    function _lowerResume(uint256 taskId, uint256 shardIndex, PackedShard w, uint16 resumeFrom) internal {
+        w = w.setResumeFrom(resumeFrom);
+        ShardStatus status = w.status();
+        emit ITaskManager.ShardResumeLowered(taskId, shardIndex, resumeFrom, w.epoch());
+        if (
+            status != ShardStatus.Assigned && status != ShardStatus.Submitted
+                && status != ShardStatus.Challenged
+        ) {
+            _shards[taskId][shardIndex] = w;
+            return;
+        }
+        Task storage t = _tasks[taskId];
+        uint256 nodeId = w.nodeId();
+        bool cancelled = t.status == TaskStatus.Cancelled;
+        ShardStatus next = cancelled ? ShardStatus.Cancelled : ShardStatus.Pending;
+        if (cancelled) t.cancelledShards += 1;
+        PackedShard cleared = _clearAttempt(w).setStatus(next);
+        _shards[taskId][shardIndex] = cleared;
+        _shardData[taskId][shardIndex].auditorNodeId = 0;
+        _registry.unlockCollateral(nodeId, _collateral(t));
+        _emitEndAttempt(taskId, shardIndex, cleared, next, t.rewardPerShard);
+        if (cancelled) _closeIfDone(taskId, t);
+    }
+}
