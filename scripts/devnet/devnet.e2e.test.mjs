@@ -6,8 +6,6 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, createWalletClient, http, parseEther } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../lib/devnet.mjs";
 import { repoRoot } from "../lib/tools.mjs";
@@ -92,40 +90,18 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
     state = JSON.parse(readFileSync(join(root, "first", "state.json"), "utf8"));
     deploymentBefore = readFileSync(state.deploymentFile, "utf8");
 
-    // Data worth losing: a task, indexed.
-    const deployment = JSON.parse(deploymentBefore);
-    const account = privateKeyToAccount(state.accounts[1].privateKey);
-    const wallet = createWalletClient({ account, transport: http(state.rpcUrl), chain: null });
-    const tasks = deployment.contracts.TaskManager.address;
-    const artifact = (name) =>
-      JSON.parse(readFileSync(join(repoRoot, "contracts", "out", `${name}.sol`, `${name}.json`), "utf8")).abi;
-    const pub = createPublicClient({ transport: http(state.rpcUrl) });
-    const send = async (request) => {
-      const hash = await wallet.writeContract(request);
-      expect((await pub.waitForTransactionReceipt({ hash })).status).toBe("success");
-    };
-    await send({
-      address: deployment.contracts.NeuralToken.address,
-      abi: artifact("NeuralToken"),
-      functionName: "approve",
-      args: [tasks, parseEther("1000")],
-    });
-    await send({
-      address: tasks,
-      abi: artifact("TaskManager"),
-      functionName: "postTask",
-      args: [
-        {
-          specCid: `0x${"ab".repeat(32)}`,
-          shardCount: 2,
-          rewardPerShard: parseEther("1"),
-          minTier: 1,
-          resources: { gpus: 1, vramMiB: 8192, cpus: 4, memoryMiB: 16384 },
-          maxDuration: 3600,
-          auditRateBps: 0,
-        },
-      ],
-    });
+    // Data worth losing: a task, posted with the README's hardhat task, which must find this devnet's
+    // non-default ports through its state file, and indexed.
+    const posted = await run(
+      "npx",
+      ["hardhat", "task:post", "--shards", "2", "--from", state.accounts[1].address],
+      {
+        NEURAL_DEVNET: "first",
+      },
+    );
+    expect(posted.code, posted.out).toBe(0);
+    expect(posted.out).toContain("Task 1 posted");
+    expect(posted.out).toContain(`curl -s ${state.graphqlUrl} `);
     for (;;) {
       const r = await graphql(state.indexerUrl, '{ task(id: "1") { id shardCount } }');
       if (r.data?.task) break;
@@ -146,6 +122,16 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
     const r = await graphql(state.indexerUrl, '{ task(id: "1") { id shardCount } }');
     expect(r.data.task).toEqual({ id: "1", shardCount: 2 });
   };
+
+  it("prints a misspelled hardhat flag in one line with a hint, without a stack trace", async () => {
+    const { code, out } = await run("npx", ["hardhat", "task:post", "--shard", "2"], {
+      NEURAL_DEVNET: "first",
+    });
+    expect(code).toBe(1);
+    expect(out).toContain("Error HH305: Unrecognized param --shard");
+    expect(out).toContain("Its options: npx hardhat help task:post.");
+    expect(out).not.toMatch(/\n\s+at /);
+  });
 
   it("refuses a second start of the same instance in one line that says what runs where", async () => {
     const other = await freePort();
