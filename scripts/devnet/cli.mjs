@@ -179,7 +179,7 @@ export async function main(argv = process.argv.slice(2)) {
     indexerUrl,
     graphqlUrl: indexerUrl && `${indexerUrl}/graphql`,
     logFile: instance.logFile,
-    accounts: shown.map((a) => ({ address: a.address, privateKey: a.privateKey })),
+    accounts: devnet.accounts.map((a) => ({ address: a.address, privateKey: a.privateKey })),
   });
 
   // Indexer crash (or lost lock): say so, stop the rest.
