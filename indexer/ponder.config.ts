@@ -9,8 +9,11 @@ import {
   taskManagerExtensionAbi,
 } from "./src/lib/abis.js";
 import { ponderRpc, serviceConfig } from "./src/lib/config.js";
+import { holdStateLock } from "./src/lib/lock.js";
 
 const { env, deployment } = serviceConfig();
+// Before Ponder opens the database: one indexer per PGlite directory / PostgreSQL schema.
+holdStateLock(env);
 const { contracts } = deployment;
 
 const at = (name: keyof typeof contracts & string) => {

@@ -7,7 +7,10 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireNode } from "./lib/node-version.mjs";
 import { foundryBin, repoRoot } from "./lib/tools.mjs";
+
+requireNode("npm test"); // first, before any tool runs
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];

@@ -5,6 +5,7 @@ import path from "node:path";
 import { ethers } from "ethers";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { runningDevnet } from "./devnet";
 
 export const PLUGIN = "neural";
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -128,12 +129,26 @@ export interface Deployment {
   generatedAt: string;
 }
 
-export function deploymentFile(chainId: number): string {
+/**
+ * The deployment file: the running devnet's when the network is that devnet (same RPC URL and chain id),
+ * else deployments/<chainId>.json.
+ */
+export function deploymentFile(chainId: number, rpcUrl?: string): string {
+  const devnet = runningDevnet();
+  if (devnet && devnet.chainId === chainId && (rpcUrl === undefined || rpcUrl === devnet.rpcUrl)) {
+    return devnet.deploymentFile;
+  }
   return path.join(repoRoot, "deployments", `${chainId}.json`);
 }
 
-export function readDeployment(chainId: number): Deployment {
-  const file = deploymentFile(chainId);
+/** The RPC URL of a network given by URL in the config (undefined for the in-process hardhat network). */
+export function networkUrl(hre: HardhatRuntimeEnvironment): string | undefined {
+  const config = hre.network.config as { url?: string };
+  return config.url;
+}
+
+export function readDeployment(chainId: number, rpcUrl?: string): Deployment {
+  const file = deploymentFile(chainId, rpcUrl);
   if (!existsSync(file)) {
     fail(`no ${path.relative(repoRoot, file)}: start \`npm run devnet\` or run \`npx hardhat deploy\` first`);
   }
@@ -173,9 +188,9 @@ export async function contract(
 ): Promise<ethers.Contract> {
   const p = provider(hre);
   const { chainId } = await p.getNetwork();
-  const deployment = readDeployment(chainId);
+  const deployment = readDeployment(chainId, networkUrl(hre));
   const entry = deployment.contracts[name];
-  if (!entry) fail(`${name} is not in ${path.relative(repoRoot, deploymentFile(chainId))}`);
+  if (!entry) fail(`${name} is not in ${path.relative(repoRoot, deploymentFile(chainId, networkUrl(hre)))}`);
   const code = await p.getCode(entry.address);
   if (code === "0x") {
     fail(`no code at ${name} ${entry.address} on chain ${chainId}: the deployment file is stale, redeploy`);

@@ -3,10 +3,12 @@
 import { readFileSync } from "node:fs";
 import { ethers } from "ethers";
 import { task } from "hardhat/config";
+import { runningDevnet } from "../lib/devnet";
 import {
   contract,
   decodeError,
   fail,
+  networkUrl,
   parseTier,
   parseUint,
   send,
@@ -127,11 +129,19 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
             `${ethers.utils.formatEther(rewardPerShard)} NRL, escrow ${ethers.utils.formatEther(escrow)} NRL, ` +
             `block ${receipt.blockNumber} (tx ${receipt.transactionHash})`,
         );
-        console.log(
-          "In GraphQL (npm run devnet serves it):\n" +
-            "  curl -s http://127.0.0.1:42069/graphql -H 'content-type: application/json' \\\n" +
-            `    -d '{"query":"{ task(id: \\"${taskId}\\") { id status shardCount escrow specCidStr } }"}'`,
-        );
+        const devnet = runningDevnet();
+        const graphql =
+          devnet?.graphqlUrl && devnet.rpcUrl === networkUrl(hre) ? devnet.graphqlUrl : undefined;
+        if (graphql) {
+          console.log(
+            `In GraphQL (the devnet's indexer):\n  curl -s ${graphql} -H 'content-type: application/json' \\\n` +
+              `    -d '{"query":"{ task(id: \\"${taskId}\\") { id status shardCount escrow specCidStr } }"}'`,
+          );
+        } else {
+          console.log(
+            "No devnet indexer serves this chain (npm run devnet starts one): look it up there by id.",
+          );
+        }
       },
     ),
   );

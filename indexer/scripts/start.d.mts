@@ -1,8 +1,9 @@
 // Types of start.mjs for TypeScript callers (tests, benchmarks).
 export declare const indexerDir: string;
 export declare function ponderBin(): string;
-export declare function ensureSdkAbis(): Promise<void>;
-export declare function freePort(): Promise<number>;
+export declare function ensureSdkAbis(options?: { logFile?: string }): Promise<void>;
+export declare function freePort(host?: string): Promise<number>;
+export declare function assertPortFree(port: number, host?: string, what?: string): Promise<void>;
 export declare function resetIndexerData(options: {
   databaseUrl?: string;
   schema?: string;
@@ -26,6 +27,8 @@ export type StartIndexerOptions = {
   root?: string;
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  logFile?: string;
+  signal?: AbortSignal;
 };
 export type RunningIndexer = {
   url: string;

@@ -496,7 +496,10 @@ describe("API guards and bad input", () => {
       body: JSON.stringify({ query }),
     }).then(async (r) => ({
       status: r.status,
-      body: (await r.json()) as { data?: unknown; errors?: { message: string }[] },
+      body: (await r.json()) as {
+        data?: unknown;
+        errors?: { message: string; extensions?: { code?: string } }[];
+      },
     }));
 
   it("returns null for unknown ids over GraphQL", async () => {
@@ -510,13 +513,22 @@ describe("API guards and bad input", () => {
   it("refuses too deep queries", async () => {
     let nested = "id";
     for (let i = 0; i < 8; i++) nested = `task { shards(limit: 1) { items { ${nested} } } }`;
-    const { body } = await post(`{ shards(limit: 1) { items { ${nested} } } }`);
-    expect(body.errors?.[0]?.message).toMatch(/depth limit of \d+ exceeded/i);
+    const { status, body } = await post(`{ shards(limit: 1) { items { ${nested} } } }`);
+    expect(status).toBe(400); // like the cost guard
+    expect(body.errors?.[0]?.message).toMatch(/^Query depth limit of \d+ exceeded/i);
+    expect(body.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_DEEP");
+  });
+
+  it("refuses a number where an id string is expected, saying how to write it", async () => {
+    const { status, body } = await post("{ task(id: 1) { id } }");
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/are strings: write "1" instead of 1/);
   });
 
   it("refuses too many aliases", async () => {
     const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: task(id: "${i + 1}") { id }`).join(" ");
-    const { body } = await post(`{ ${aliases} }`);
+    const { status, body } = await post(`{ ${aliases} }`);
+    expect(status).toBe(400);
     expect(body.errors?.[0]?.message).toMatch(/aliases limit of \d+ exceeded/i);
   });
 
@@ -528,6 +540,7 @@ describe("API guards and bad input", () => {
     expect(costly.body.errors?.[0]?.message).toMatch(/Query too costly/);
     const fields = Array.from({ length: 1200 }, () => "id").join(" ");
     const long = await post(`{ tasks { items { ${fields} } } }`);
+    expect(long.status).toBe(400);
     expect(long.body.errors?.[0]?.message).toMatch(/token limit of \d+ exceeded/i);
   });
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { estimateCost, estimateQueryCost } from "../src/api/cost.js";
+import { refusal } from "../src/api/refusals.js";
 import { ResponseCache } from "../src/api/response-cache.js";
 import { ConfigError, loadDeployment, parseEnv, ponderRpc } from "../src/lib/config.js";
 import {
@@ -217,5 +218,39 @@ describe("GraphQL response cache", () => {
     done("D", () => true);
     done("X", () => true);
     expect(c.lookup("d", "g")).toEqual({ kind: "hit", body: "D" });
+  });
+});
+
+describe("GraphQL refusals", () => {
+  it("turn a request that was not executed into HTTP 400 with a code", () => {
+    const depth = refusal(200, {
+      errors: [{ message: "Syntax Error: Query depth limit of 12 exceeded, found 15." }],
+    });
+    expect(depth?.status).toBe(400);
+    expect(depth?.body.errors?.[0]).toEqual({
+      message: "Query depth limit of 12 exceeded, found 15.",
+      extensions: { code: "QUERY_TOO_DEEP" },
+    });
+  });
+  it("explain a number where a BigInt id string is expected", () => {
+    const r = refusal(200, {
+      errors: [
+        {
+          message:
+            'Expected value of type "BigInt!", found 1; Invalid value kind provided for field of type BigInt: IntValue. Expected: StringValue',
+          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+        },
+      ],
+    });
+    expect(r?.status).toBe(400);
+    expect(r?.body.errors?.[0]?.message).toMatch(
+      /^BigInt arguments \(ids, amounts, blocks\) are strings: write "1" instead of 1\./,
+    );
+    expect(r?.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+  it("leave executed answers (data, even with errors) and non-200 answers alone", () => {
+    expect(refusal(200, { data: { task: null }, errors: [{ message: "boom" }] })).toBeNull();
+    expect(refusal(200, { data: { task: null } })).toBeNull();
+    expect(refusal(400, { errors: [{ message: "Query too costly" }] })).toBeNull();
   });
 });

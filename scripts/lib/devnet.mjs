@@ -8,7 +8,7 @@
 // Only the native binaries npm installed are used (node_modules/@foundry-rs/<tool>-<platform>/bin), never the
 // node_modules/.bin wrappers, which exit 0 whatever happens.
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,6 +119,10 @@ function runLogged(cmd, args, { env, logFile, signal }) {
  * @param {(line: string) => void} [options.log] Progress lines (default: silent).
  * @param {AbortSignal} [options.signal] Aborting it during startup stops anvil and forge and rejects.
  * @param {boolean} [options.keepLogs=false] Keep the temporary folder (anvil.log, forge.log) after stop().
+ * @param {string} [options.stateDir] Use this folder (created if missing, kept after stop()) instead of a
+ *   temporary one: `npm run devnet` gives each instance its own (.devnet/<name>/chain).
+ * @param {string} [options.logFile] Append anvil's and forge's output to this file instead of anvil.log and
+ *   forge.log in the folder.
  * @returns {Promise<{rpcUrl: string, host: string, port: number, chainId: number, deployment: object,
  *   deploymentFile: string, accounts: {address: string, privateKey: string}[], funded: string[],
  *   logDir: string, stop: () => Promise<void>}>}
@@ -140,16 +144,17 @@ export async function startDevnet(options = {}) {
   if (port === 0) port = await freePort(host);
   else await assertPortFree(port, host);
 
-  const dir = mkdtempSync(join(tmpdir(), "neural-devnet-"));
-  const anvilLog = join(dir, "anvil.log");
-  const forgeLog = join(dir, "forge.log");
+  const dir = options.stateDir ?? mkdtempSync(join(tmpdir(), "neural-devnet-"));
+  if (options.stateDir) mkdirSync(dir, { recursive: true });
+  const anvilLog = options.logFile ?? join(dir, "anvil.log");
+  const forgeLog = options.logFile ?? join(dir, "forge.log");
   const anvilConfig = join(dir, "anvil.json");
   const broadcastDir = isolated ? join(dir, "broadcast") : defaultBroadcastDir;
   const deploymentsDir = isolated ? join(dir, "deployments") : defaultDeploymentsDir;
   const rpcUrl = `http://${host}:${port}`;
 
   // anvil
-  const anvilOut = createWriteStream(anvilLog);
+  const anvilOut = createWriteStream(anvilLog, { flags: "a" });
   const anvil = spawn(
     anvilBin,
     [
@@ -194,7 +199,7 @@ export async function startDevnet(options = {}) {
         await anvilExited;
         clearTimeout(timer);
       }
-      if (!options.keepLogs) rmSync(dir, { recursive: true, force: true });
+      if (!options.keepLogs && !options.stateDir) rmSync(dir, { recursive: true, force: true });
     })();
     return stopping;
   };

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { serviceEnv } from "../lib/config.js";
 import { jsonSafe, TIER_NAMES } from "../lib/format.js";
 import { estimateQueryCost } from "./cost.js";
+import { refusal } from "./refusals.js";
 import { ResponseCache } from "./response-cache.js";
 
 const env = serviceEnv();
@@ -215,8 +216,25 @@ const graphqlHandler = graphql(
     maxOperationTokens: env.NEURAL_GRAPHQL_MAX_TOKENS,
   },
 );
-app.use("/graphql", responseCacheMiddleware, costGuard, graphqlHandler);
-app.use("/", responseCacheMiddleware, costGuard, graphqlHandler);
+// Refused requests (not executed: errors and no data) answer 400 like the cost guard, with readable errors.
+const refusals = createMiddleware(async (c, next) => {
+  await next();
+  if (c.res.status !== 200 || !c.res.headers.get("content-type")?.includes("json")) return;
+  let body: Parameters<typeof refusal>[1];
+  try {
+    body = await c.res.clone().json();
+  } catch {
+    return;
+  }
+  const refused = refusal(c.res.status, body);
+  if (refused) {
+    // Unset first: assigning over a response copies its headers, Content-Length included.
+    c.res = undefined as unknown as Response;
+    c.res = c.json(refused.body, 400);
+  }
+});
+app.use("/graphql", responseCacheMiddleware, costGuard, refusals, graphqlHandler);
+app.use("/", responseCacheMiddleware, costGuard, refusals, graphqlHandler);
 
 // ---------------------------------------------------------------------------------------------------
 // SQL over HTTP (@ponder/client). Ponder parses every statement and allows only read-only SELECTs on

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../errors/errors.js";
 import { CONTRACT_NAMES, deploymentStartBlock, parseDeployment } from "./deployments.js";
-import { loadDeployment } from "./deployments-fs.js";
+import { deploymentPath, loadDeployment } from "./deployments-fs.js";
 
 function example() {
   return {
@@ -69,5 +69,19 @@ describe("deployments", () => {
     expect((await loadDeployment(31337, { directory: dir })).chainId).toBe(31337);
     await expect(loadDeployment(5, { directory: dir })).rejects.toBeInstanceOf(NotFoundError);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finds the repository's deployments/ whatever the working directory", () => {
+    const repoFile = join(import.meta.dirname, "..", "..", "..", "deployments", "31337.json");
+    const cwd = process.cwd();
+    const saved = process.env.NEURAL_DEPLOYMENTS_DIR;
+    delete process.env.NEURAL_DEPLOYMENTS_DIR;
+    try {
+      process.chdir(tmpdir());
+      expect(deploymentPath(31337)).toBe(repoFile);
+    } finally {
+      process.chdir(cwd);
+      if (saved !== undefined) process.env.NEURAL_DEPLOYMENTS_DIR = saved;
+    }
   });
 });

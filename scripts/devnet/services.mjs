@@ -1,0 +1,64 @@
+// The devnet's services, started in this order and stopped in reverse (stack.mjs). Each entry says how to
+// configure its service from the options and from what the earlier ones expose. A new service (keeper,
+// worker, dApp) joins the devnet with one entry here.
+import { join } from "node:path";
+import { indexer } from "@neural/indexer/service";
+import { build } from "./build.mjs";
+import { chain } from "./chain.mjs";
+import { seed } from "./seed.mjs";
+
+/** @typedef {{ options: object, instance: { dir: string, logFile: string, name: string }, running: object }} Ctx */
+
+export const services = [
+  {
+    name: "build",
+    title: "forge build + the SDK's ABIs (the first start compiles everything: about a minute)",
+    service: build,
+    config: (/** @type {Ctx} */ ctx) => ({ logFile: ctx.instance.logFile }),
+  },
+  {
+    name: "chain",
+    title: "anvil + Deploy.s.sol + funded dev accounts",
+    service: chain,
+    config: (/** @type {Ctx} */ ctx) => ({
+      host: ctx.options.host,
+      port: ctx.options.port,
+      stateDir: join(ctx.instance.dir, "chain"),
+      logFile: ctx.instance.logFile,
+      shared: ctx.instance.shared,
+    }),
+    describe: (running) => `rpc ${running.devnet.rpcUrl}, chain ${running.devnet.chainId}`,
+  },
+  {
+    name: "indexer",
+    title: "Ponder: backfill, then GraphQL",
+    service: indexer,
+    enabled: (/** @type {Ctx} */ ctx) => ctx.options.indexer,
+    config: (/** @type {Ctx} */ ctx) => {
+      const { devnet } = ctx.running.chain;
+      return {
+        rpcUrl: devnet.rpcUrl,
+        deploymentFile: devnet.deploymentFile,
+        chainId: devnet.chainId,
+        host: ctx.options.host,
+        port: ctx.options.indexerPort,
+        stateDir: join(ctx.instance.dir, "indexer"),
+        schema: ctx.instance.shared ? "neural" : `neural_${ctx.instance.name.replace(/\W/g, "_")}`,
+        logFile: ctx.instance.logFile,
+      };
+    },
+    describe: (running) => `GraphQL ${running.url}/graphql`,
+  },
+  {
+    name: "seed",
+    title: "nodes, tasks, finalized shards, models",
+    service: seed,
+    enabled: (/** @type {Ctx} */ ctx) => ctx.options.seed,
+    config: (/** @type {Ctx} */ ctx) => ({
+      devnet: ctx.running.chain.devnet,
+      indexerUrl: ctx.running.indexer?.url,
+      logFile: ctx.instance.logFile,
+    }),
+    describe: (running) => running.summary,
+  },
+];
