@@ -4,8 +4,8 @@
 //
 // Every step is a transaction against the deployed contracts (viem, ABIs from forge's artifacts, addresses
 // from the deployment file). Inputs are built by the ABI's parameter names, so a changed signature fails with
-// a line naming it instead of a wrong call; the dispute is seeded last, and skipped with a note when the
-// DisputeManager no longer takes the challenge this script knows (single-step `challenge(params)`).
+// a line naming it instead of a wrong call; the dispute (committed, then revealed, then voted) is seeded last,
+// and skipped with a note when it cannot be.
 import { createHash } from "node:crypto";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,18 +46,31 @@ function argsByName(abi, fn, values) {
   });
 }
 
-/** Checkpoint leaves (index, step, sha256) and their sorted-pair Merkle tree, as workers build it. */
+/**
+ * A result's checkpoints `{ step, hash }` in order (the last one is the final weights) and their Merkle tree as
+ * the contracts compute it: leaves (index, step, sha256) in checkpoint order, not sorted.
+ */
 async function checkpointTree(label, count) {
   const { StandardMerkleTree } = await import("@openzeppelin/merkle-tree");
-  const leaves = [];
+  const checkpoints = [];
   for (let i = 0; i < count; i++) {
-    leaves.push([
-      BigInt(i),
-      BigInt((i + 1) * 100),
-      `0x${createHash("sha256").update(`${label}/ckpt/${i}`).digest("hex")}`,
-    ]);
+    checkpoints.push({
+      step: BigInt((i + 1) * 100),
+      hash: `0x${createHash("sha256").update(`${label}/ckpt/${i}`).digest("hex")}`,
+    });
   }
-  return StandardMerkleTree.of(leaves, ["uint256", "uint256", "bytes32"]);
+  const tree = StandardMerkleTree.of(
+    checkpoints.map((c, i) => [BigInt(i), c.step, c.hash]),
+    ["uint256", "uint256", "bytes32"],
+    { sortLeaves: false },
+  );
+  /** The final-weights leaf with its proof, as ModelRegistry verifies it. */
+  const weights = () => ({
+    step: checkpoints[count - 1].step,
+    hash: checkpoints[count - 1].hash,
+    proof: tree.getProof(count - 1),
+  });
+  return { checkpoints, tree, weights };
 }
 
 /**
@@ -192,6 +205,9 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
         askPrice: parseEther("1"),
         metadataCid: cid(`node-meta/${k + 1}`),
         stakeAmount: parseEther(stake),
+        // The operator is its own worker key here, so no EIP-712 consent is needed.
+        consentDeadline: 0n,
+        consentSignature: "0x",
       }),
     );
     nodeOf.set(account, event(receipt, abi.registry, "NodeRegistered").nodeId);
@@ -226,9 +242,8 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
   const trees = new Map();
   const submit = async (account, taskId, shardIndex, count = 4) => {
     const label = `t${taskId}/${shardIndex}`;
-    const tree = await checkpointTree(label, count);
-    trees.set(label, tree);
-    const hashes = [...tree.entries()].sort(([a], [b]) => a - b).map(([, leaf]) => leaf[2]);
+    const result = await checkpointTree(label, count);
+    trees.set(label, result);
     await send(
       account,
       at("TaskManager"),
@@ -238,15 +253,10 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
         taskId,
         shardIndex,
         manifestCid: cid(`manifest/${label}`),
-        checkpointRoot: tree.root,
-        root: tree.root,
-        checkpointCount: count,
-        count,
-        checkpoints: hashes,
-        checkpointHashes: hashes,
+        checkpoints: result.checkpoints,
       }),
     );
-    return tree;
+    return result;
   };
 
   const finetune = await post("llama-7b-finetune", 3);
@@ -292,6 +302,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
   log("seed: 3 more tasks (running, open, cancelled)");
 
   // Models: one with verified provenance (task shard 0's manifest), a version, a fine-tuned child, stars, a tip.
+  const noWeights = { step: 0n, hash: ZERO32, proof: [] }; // ignored without a source task
   const publish = async (from, name, extra = {}) => {
     const receipt = await send(from, at("ModelRegistry"), abi.models, "publish", [
       {
@@ -303,6 +314,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
         sourceTaskId: extra.sourceTaskId ?? 0n,
         sourceShard: extra.sourceShard ?? 0n,
         manifestCid: extra.manifestCid ?? ZERO32,
+        weights: extra.weights ?? noWeights,
       },
     ]);
     return event(receipt, abi.models, "ModelPublished").modelId;
@@ -311,6 +323,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
     sourceTaskId: finetune,
     sourceShard: 0n,
     manifestCid: cid(`manifest/t${finetune}/0`),
+    weights: trees.get(`t${finetune}/0`).weights(),
   });
   await send(CLIENT, at("ModelRegistry"), abi.models, "addVersion", [
     llama,
@@ -320,6 +333,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
       sourceTaskId: 0n,
       sourceShard: 0n,
       manifestCid: ZERO32,
+      weights: noWeights,
     },
   ]);
   await publish(1, "neural-llama-7b-chat", { parent: llama });
@@ -327,6 +341,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
     sourceTaskId: vision,
     sourceShard: 0n,
     manifestCid: cid(`manifest/t${vision}/0`),
+    weights: trees.get(`t${vision}/0`).weights(),
   });
   for (const account of [2, 3, 9]) await send(account, at("ModelRegistry"), abi.models, "star", [llama]);
   await approve(2, at("ModelRegistry"), parseEther("10"));
@@ -334,43 +349,54 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
   const models = 3;
   log("seed: 3 models");
 
-  // Last: a dispute decided by the committee (the submitter is voted wrong and slashed).
+  // Last: a dispute decided by the committee (the submitter is voted wrong and slashed). The challenge is
+  // committed, then revealed once the committee's seed block (the block after the commitment) is mined.
   let disputes = 0;
-  const challenge = abi.disputes.find((x) => x.type === "function" && x.name === "challenge");
-  const fields = challenge?.inputs[0]?.components?.map((c) => c.name).join(",");
-  if (
-    challenge?.inputs.length !== 1 ||
-    fields !== "taskId,shardIndex,checkpointIndex,step,leafHash,challengerHash,proof"
-  ) {
-    notes.push("skipped the dispute: DisputeManager.challenge changed; update scripts/devnet/seed.mjs");
-  } else {
+  {
     try {
       const disputed = await post("gpt2-small-pretrain", 1);
       await assign([[disputed, 0, 2]]);
-      const tree = await submit(2, disputed, 0);
+      const { checkpoints, tree } = await submit(2, disputed, 0);
       const bond = await read(at("DisputeManager"), abi.disputes, "getParameter", [bytes32("challengeBond")]);
       await approve(CHALLENGER, at("DisputeManager"), bond);
-      const [index, step, leafHash] = tree.at(2);
+      const params = {
+        taskId: disputed,
+        shardIndex: 0,
+        checkpointIndex: 2,
+        step: checkpoints[2].step,
+        leafHash: checkpoints[2].hash,
+        challengerHash: cid("recomputed"),
+        proof: tree.getProof(2),
+      };
+      const salt = cid(`challenge-salt/${disputed}`);
+      const commitment = await read(at("DisputeManager"), abi.disputes, "challengeCommitment", [
+        accounts[CHALLENGER].address,
+        params,
+        salt,
+      ]);
+      const committed = await send(CHALLENGER, at("DisputeManager"), abi.disputes, "commitChallenge", [
+        disputed,
+        0,
+        commitment,
+      ]);
+      const { commitId } = event(committed, abi.disputes, "ChallengeCommitted");
+      await rpc("anvil_mine", ["0x2"]); // the seed block is mined before the reveal is simulated
       const receipt = await send(
         CHALLENGER,
         at("DisputeManager"),
         abi.disputes,
-        "challenge",
-        [
-          {
-            taskId: disputed,
-            shardIndex: 0,
-            checkpointIndex: Number(index),
-            step,
-            leafHash,
-            challengerHash: cid("recomputed"),
-            proof: tree.getProof(2),
-          },
-        ],
+        "revealChallenge",
+        [commitId, params, salt],
         8_000_000n,
       );
       const disputeId = event(receipt, abi.disputes, "DisputeOpened").disputeId;
-      const d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+      let d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+      if (Number(d.status) === 1) {
+        // Drawing: the seed block was not readable yet when the reveal ran.
+        await rpc("anvil_mine", ["0x1"]);
+        await send(KEEPER, at("DisputeManager"), abi.disputes, "drawCommittee", [disputeId], 8_000_000n);
+        d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+      }
       const operatorOf = new Map([...nodeOf].map(([account, id]) => [id, account]));
       const votes = d.committee.map((nodeId, i) => ({
         nodeId,
