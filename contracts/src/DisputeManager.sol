@@ -23,9 +23,7 @@ import {
     NodeView,
     PayoutKind,
     ShardStatus,
-    ShardView,
     SlashReason,
-    TaskView,
     Tier,
     Vote
 } from "./types/Types.sol";
@@ -124,6 +122,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         uint16 epoch; // slot 3
         uint64 seedBlock;
         uint64 commitId;
+        uint48 frozenAt; // block the current round's seed was fixed in (nodes changed after it do not sit)
+        uint64 nodeCount; // nodes registered then: the slots the round draws from
         bytes32 leafHash; // slot 4
         bytes32 challengerHash; // slot 5
         uint256[4] committee; // slots 6..9: seat j is bits [64 * (j % 4), 64 * (j % 4) + 64) of word j / 4
@@ -139,7 +139,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         uint64 committedBlock;
         uint64 revealDeadline;
         bytes32 commitment; // slot 2
-        uint256 disputeId; // slot 3
+        uint64 disputeId; // slot 3
+        uint64 nodeCount; // nodes registered at commitment
     }
 
     /// @notice The NRL token (bonds, slashes and payouts).
@@ -183,7 +184,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         sortition = ISortition(sortition_);
         _treasury = treasury_;
         // Defaults (docs/protocol.md). maxSampleTries before committeeSize: each bounds the other.
-        _initParameter(P_MAX_SAMPLE_TRIES, 64);
+        _initParameter(P_MAX_SAMPLE_TRIES, 256);
         _initParameter(P_COMMITTEE_SIZE, 3);
         _initParameter(P_COMMITTEE_MIN_TIER, uint256(Tier.Bronze));
         _initParameter(P_COMMITTEE_MIN_STAKE, 100 * NRL);
@@ -224,6 +225,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         c.committedBlock = uint64(block.number);
         c.revealDeadline = revealDeadline;
         c.commitment = commitment;
+        c.nodeCount = uint64(registry.nodeCount());
         // INVARIANT: totalBonded grows by exactly the bond pulled below.
         _totalBonded += bond;
         emit ChallengeCommitted(
@@ -265,7 +267,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         }
 
         c.status = ChallengeCommitStatus.Revealed;
-        c.disputeId = disputeId;
+        c.disputeId = uint64(disputeId);
         _openDispute(disputeId, commitId, c, params, r);
     }
 
@@ -289,8 +291,12 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         d.commitId = uint64(commitId);
         d.leafHash = params.leafHash;
         if (params.challengerHash != bytes32(0)) d.challengerHash = params.challengerHash;
-        // The seed block is the one after the commitment: fixed before the claim was public.
+        // The seed block is the one after the commitment: fixed before the claim was public, and the draw ignores
+        // every node that changed after the commitment.
         d.seedBlock = c.committedBlock + 1;
+        // forge-lint: disable-next-line(unsafe-typecast): block numbers fit 48 bits
+        d.frozenAt = uint48(c.committedBlock);
+        d.nodeCount = c.nodeCount;
         d.voting.status = DisputeStatus.Drawing;
         emit DisputeOpened(
             disputeId,
@@ -314,9 +320,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         ChallengeCommitStatus cs = c.status;
         if (cs == ChallengeCommitStatus.None) revert UnknownChallengeCommit(commitId);
         if (cs != ChallengeCommitStatus.Committed) revert ChallengeCommitNotOpen(commitId);
-        ShardView memory sv = taskManager.getShard(c.taskId, c.shardIndex);
-        ShardStatus st = sv.status;
-        bool stillTargeted = sv.epoch == c.epoch
+        (ShardStatus st, uint16 epoch,) = taskManager.shardState(c.taskId, c.shardIndex);
+        bool stillTargeted = epoch == c.epoch
             && (st == ShardStatus.Submitted || st == ShardStatus.Challenged || st == ShardStatus.Finalized);
         // forge-lint: disable-next-line(block-timestamp): reveal periods are minutes to days long
         if (stillTargeted && block.timestamp <= c.revealDeadline) {
@@ -358,9 +363,10 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
                 emit CommitteeSeedScheduled(disputeId, round, seedBlock);
                 return;
             }
-            // Unread for too long: move to a future block nobody can know yet.
+            // Unread for too long: move to a future block nobody can know yet, drawing from the nodes as they are now.
             seedBlock = uint64(sortition.retarget(seedBlock));
             d.seedBlock = seedBlock;
+            _freeze(d);
             emit CommitteeSeedScheduled(disputeId, round, seedBlock);
             return;
         }
@@ -483,6 +489,7 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
             d.voting.status = DisputeStatus.Drawing;
             uint64 seedBlock = uint64(block.number) + 1;
             d.seedBlock = seedBlock;
+            _freeze(d);
             emit CommitteeSeedScheduled(disputeId, 1, seedBlock);
             return;
         }
@@ -530,9 +537,8 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
     {
         // The client and the per-shard collateral are fixed when the task is posted (the collateral equals
         // ChallengedResult.collateral); reading them here saves a storage slot per dispute.
-        TaskView memory t = taskManager.getTask(d.taskId);
-        Settlement memory s =
-            Settlement({bond: bond, slashed: 0, client: t.client, collateral: t.collateralPerShard});
+        (address client, uint256 collateral) = taskManager.taskParties(d.taskId);
+        Settlement memory s = Settlement({bond: bond, slashed: 0, client: client, collateral: collateral});
         s.slashed = _slashSubmitter(d.submitterNodeId, s.collateral);
         emit DisputeResolved(
             disputeId, DisputeOutcome.SubmitterWrong, v.votesWrong, v.votesRight, s.slashed, true
@@ -660,12 +666,21 @@ contract DisputeManager is IDisputeManager, Governed, ReentrancyGuardTransient {
         uint256 minAge = rules.committeeMinAge;
         r.submitterOperator = registry.operatorOf(d.submitterNodeId);
         r.challenger = d.challenger;
-        r.client = taskManager.getTask(d.taskId).client;
+        (r.client,) = taskManager.taskParties(d.taskId);
         r.size = p.committeeSize;
         r.maxTries = p.maxSampleTries;
         r.minTier = Tier(p.committeeMinTier);
         r.minStake = rules.committeeMinStake;
         r.registeredBefore = block.timestamp > minAge ? uint64(block.timestamp - minAge) : 0;
+        r.frozenAt = d.frozenAt;
+        r.nodeCount = d.nodeCount;
+    }
+
+    /// @dev Fixes the population of the next draw at this block: the nodes registered now, unchanged from now on.
+    function _freeze(Dispute storage d) internal {
+        // forge-lint: disable-next-line(unsafe-typecast): block numbers fit 48 bits
+        d.frozenAt = uint48(block.number);
+        d.nodeCount = uint64(registry.nodeCount());
     }
 
     function _members(uint256[4] memory words, uint256 size) internal pure returns (uint64[] memory members) {

@@ -75,6 +75,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         // slot 2
         address operator;
         uint48 registeredAt;
+        uint48 drawChangedAt; // block of the last change of anything a draw reads (see seatInfo)
         // slot 3
         address worker;
         uint96 askPrice;
@@ -190,6 +191,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         n.capabilities = capabilities;
         n.askPrice = askPrice.toUint96();
         n.metadataCid = metadataCid;
+        _touchDraw(n);
         emit NodeUpdated(nodeId, capabilities, askPrice, metadataCid);
     }
 
@@ -213,6 +215,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         delete _nodeIdOfWorker[oldWorker];
         _nodeIdOfWorker[worker] = nodeId;
         n.worker = worker;
+        _touchDraw(n);
         emit WorkerChanged(nodeId, oldWorker, worker);
     }
 
@@ -653,6 +656,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         info.active = n.active;
         info.registeredAt = n.registeredAt;
         info.stake = n.stake;
+        info.drawChangedAt = n.drawChangedAt;
     }
 
     /// @inheritdoc INodeRegistry
@@ -742,8 +746,17 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         Tier newTier = _computeTier(n.stake, n.completed, n.failed);
         if (newTier != oldTier) {
             n.tier = newTier;
+            _touchDraw(n);
             emit TierChanged(nodeId, oldTier, newTier);
         }
+    }
+
+    /// @dev Records that something a committee or audit draw reads changed now (weight, active, tier, keys, offer).
+    ///      Draws seeded by a later block ignore the node, so nobody can change its own eligibility or weight after
+    ///      learning a seed.
+    function _touchDraw(Node storage n) internal {
+        // forge-lint: disable-next-line(unsafe-typecast): block numbers fit 48 bits for billions of years
+        n.drawChangedAt = uint48(block.number);
     }
 
     /// @dev Enters or leaves the active set so that membership == (Active && not jailed && stake ≥ minStake),
@@ -753,6 +766,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         bool shouldBeActive = n.status == NodeStatus.Active && n.jailedUntil == 0 && n.stake >= _minStake;
         if (shouldBeActive != n.active) {
             n.active = shouldBeActive;
+            _touchDraw(n);
             if (shouldBeActive) _activeSet.add(nodeId);
             else _activeSet.remove(nodeId);
             emit ActiveSetChanged(nodeId, shouldBeActive, _activeSet.length());
@@ -762,6 +776,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint256 old = _weightOf[nodeId];
         if (weight == old) return;
         _weightOf[nodeId] = weight;
+        _touchDraw(n);
         uint256 count = _nodeCount;
         if (weight > old) {
             uint256 delta = weight - old;

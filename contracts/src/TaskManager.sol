@@ -465,6 +465,27 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     }
 
     /// @inheritdoc ITaskManager
+    /// @dev Reverts UnknownTask.
+    function taskParties(uint256 taskId) external view returns (address client, uint256 collateralPerShard) {
+        Task storage t = _existingTask(taskId);
+        return (t.client, _collateral(t));
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Reverts UnknownTask / ShardOutOfRange, like getShard.
+    function shardState(uint256 taskId, uint256 shardIndex)
+        external
+        view
+        returns (ShardStatus status, uint16 epoch, uint8 openDisputes)
+    {
+        Task storage t = _existingTask(taskId);
+        uint256 shardCount = t.shardCount;
+        if (shardIndex >= shardCount) revert ShardOutOfRange(taskId, shardIndex, shardCount);
+        PackedShard w = _shards[taskId][shardIndex];
+        return (_effectiveStatus(w.status(), t.status), w.epoch(), w.openDisputes());
+    }
+
+    /// @inheritdoc ITaskManager
     function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32) {
         if (checkpoints.length == 0) revert InvalidCheckpointCount(0, 0, MAX_CHECKPOINTS);
         return CheckpointMerkle.root(checkpoints);

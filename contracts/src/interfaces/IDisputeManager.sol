@@ -19,10 +19,11 @@ import {ISortition} from "./ISortition.sol";
 ///         plus the TaskManager's challengeRevealPeriod: the first checkpoint index d it disputes, with the
 ///         Merkle proof of leaf d under the on-chain root. A copied commitment names another challenger and earns
 ///         the copier nothing; an unrevealed commitment forfeits its bond (`closeChallengeCommit`).
-///         The committee of k (odd) seats is drawn stake-weighted from the active set with the randomness of the
-///         block after the commitment (a later one if that block is more than 256 blocks old), with per-seat
-///         minimums (tier, stake, age) by bounded rejection, excluding every node of the submitter's operator,
-///         the challenger and the client. Members re-execute only segment d-1 -> d and vote by commit-reveal;
+///         The committee of k (odd) seats is drawn stake-weighted (Sortition) from the nodes registered at the
+///         commitment, with the randomness of the block after it (a later one if that block is more than 256 blocks
+///         old), ignoring every node changed after the commitment, with per-seat minimums (tier, stake, age) by
+///         bounded rejection, excluding every node of the submitter's operator, the challenger and the client.
+///         Members re-execute only segment d-1 -> d and vote by commit-reveal;
 ///         DataUnavailable counts as wrong. A verdict covers only checkpoint d: the shard stays challengeable on
 ///         other checkpoints and is paid only after its window with no dispute open or lost. No quorum: the
 ///         silent members are slashed and one committee is redrawn from a future block; no quorum again: the

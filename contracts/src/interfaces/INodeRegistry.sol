@@ -22,8 +22,11 @@ import {IParameters} from "./IParameters.sol";
 ///         a registration; the nonce is the worker's `workerNonce`. No signature is needed when the worker is the
 ///         operator itself. While a node holds live assignments (collateral locked: assigned, submitted, or
 ///         challenged shards) its keys are frozen and its unbonding stake cannot be withdrawn.
-///         Committee and audit draws are stake-weighted over the active set through a Fenwick (sum) tree:
-///         `drawActiveNode(point)` is O(log n).
+///         `seatInfo` gives a draw what it needs of one node, with `drawChangedAt`, the block of the last change
+///         of its weight, state, tier, keys or offer: the Sortition's committee and audit draws skip nodes changed
+///         after their seed was fixed. The active stakes are also kept in a Fenwick (sum) tree
+///         (`totalActiveStake`, `drawActiveNode(point)` in O(log n)) for stake-weighted sampling by off-chain
+///         services; on-chain draws do not use it, because a tree read at draw time moves with every stake change.
 /// @dev Parameters (IParameters): "minStake", "unbondingPeriod", "jailPeriod".
 ///      Roles: GOVERNOR_ROLE (parameters, tier thresholds), PROTOCOL_ROLE (TaskManager, DisputeManager).
 interface INodeRegistry is IParameters {
@@ -213,6 +216,8 @@ interface INodeRegistry is IParameters {
     ///         by id: node i owns [Σ stake of active nodes < i, that + stake of i). O(log n).
     function drawActiveNode(uint256 point) external view returns (uint256 nodeId);
     /// @notice What a committee or audit draw checks of a candidate, in one call. Zeroes for unknown nodes.
+    ///         `drawChangedAt` is the block of the last change of its weight (stake while active), active state,
+    ///         tier, keys or offer: draws seeded after that block skip the node.
     function seatInfo(uint256 nodeId) external view returns (SeatInfo memory);
     /// @notice Collateral of the node's live assignments (locked, plus any a slash cut away and still owed).
     function liveCollateral(uint256 nodeId) external view returns (uint256);

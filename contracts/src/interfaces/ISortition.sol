@@ -7,14 +7,18 @@ import {IParameters} from "./IParameters.sol";
 /// @title Stake-weighted random draws: dispute committees and auditors
 /// @notice Every draw is "commit now, draw later": its seed is the randomness of a block fixed before anyone could
 ///         know it (the block after a challenge commitment, the block after a result submission), read through a
-///         replaceable IRandomnessSource. A draw picks the active node holding point keccak256(seed, i) mod
-///         totalActiveStake in the NodeRegistry's stake tree (O(log n) per draw), i counting every draw, and rejects
-///         candidates that fail the per-draw rules, a bounded number of times per seat.
+///         replaceable IRandomnessSource. Draw i looks at slot keccak256(seed, i) mod (number of slots), which holds
+///         the node of that id, and takes it with probability min(stake, drawWeightCap) / drawWeightCap if it is
+///         active and nothing a draw reads of it (weight, active state, tier, keys, offer) changed after the block the
+///         seed was fixed in. Each node's chance depends only on the seed and its own frozen weight, so the draw is
+///         stake-weighted (up to the cap) and nobody can re-roll it after the seed is public: changing any node
+///         only removes that node. Candidates that fail the per-draw rules are rejected, a bounded number of times
+///         per seat.
 ///         Audits: `assignAudit` selects a submitted result at its task's audit rate and draws its verifier among
 ///         nodes eligible for the task, never of the submitter's operator nor the client; anyone may call it
 ///         within 256 blocks of the submission, so no keeper decides who is audited.
-/// @dev Parameters (IParameters): "auditSampleTries". Roles: GOVERNOR_ROLE (randomness source, parameters).
-///      Needs the TaskManager's AUDIT_ROLE.
+/// @dev Parameters (IParameters): "auditSampleTries", "drawWeightCap". Roles: GOVERNOR_ROLE (randomness source,
+///      parameters). Needs the TaskManager's AUDIT_ROLE.
 interface ISortition is IParameters {
     error ZeroAddress();
     /// @notice The audit seed (block `target`) is not mined yet or more than 256 blocks old.

@@ -302,6 +302,13 @@ interface ITaskManager is IParameters {
     function totalOwed() external view returns (uint256);
     /// @notice Submitted (no dispute open), window ended, and the reveal period too when a challenge was committed.
     function isFinalizable(uint256 taskId, uint256 shardIndex) external view returns (bool);
+    /// @notice The task's client and collateral per shard (what a dispute settles with), without the rest of getTask.
+    function taskParties(uint256 taskId) external view returns (address client, uint256 collateralPerShard);
+    /// @notice The shard's status (as getShard reports it), epoch and open disputes, without the rest of getShard.
+    function shardState(uint256 taskId, uint256 shardIndex)
+        external
+        view
+        returns (ShardStatus status, uint16 epoch, uint8 openDisputes);
     /// @notice Root of `checkpoints` exactly as submitResult computes it.
     function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32);
 }

@@ -289,6 +289,8 @@ struct CommitteeRules {
     Tier minTier;
     uint128 minStake;
     uint64 registeredBefore; // a member must have registered at or before this time (age minimum)
+    uint64 frozenAt; // block the seed was fixed in: nodes that changed after it are skipped
+    uint64 nodeCount; // nodes registered when the seed was fixed: the slots drawn from
 }
 
 /// @notice What a committee draw needs to know of one node, in one call.
@@ -299,6 +301,7 @@ struct SeatInfo {
     bool active;
     uint64 registeredAt;
     uint128 stake;
+    uint64 drawChangedAt; // block of the last change of its weight, active state, tier, keys or offer
 }
 
 struct PublishParams {

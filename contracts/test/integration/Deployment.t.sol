@@ -75,7 +75,8 @@ contract DeploymentTest is NeuralTest {
         assertEq(taskManager.getParameter("minCollateral"), 1e15);
         assertEq(disputeManager.getParameter("committeeMinStake"), 100 * NRL);
         assertEq(disputeManager.getParameter("committeeMinAge"), COMMITTEE_MIN_AGE);
-        assertEq(sortition.getParameter("auditSampleTries"), 64);
+        assertEq(sortition.getParameter("auditSampleTries"), 256);
+        assertEq(sortition.getParameter("drawWeightCap"), 10_000 * NRL);
         assertEq(disputeManager.getParameter("committeeSize"), COMMITTEE_SIZE);
         assertEq(disputeManager.getParameter("committeeMinTier"), uint256(Tier.Bronze));
         assertEq(disputeManager.getParameter("challengeBond"), CHALLENGE_BOND);
@@ -86,7 +87,7 @@ contract DeploymentTest is NeuralTest {
         assertEq(disputeManager.getParameter("voterRewardBps"), VOTER_REWARD_BPS);
         assertEq(disputeManager.getParameter("submitterBondShareBps"), SUBMITTER_BOND_SHARE_BPS);
         assertEq(disputeManager.getParameter("nonRevealSlash"), NON_REVEAL_SLASH);
-        assertEq(disputeManager.getParameter("maxSampleTries"), 64);
+        assertEq(disputeManager.getParameter("maxSampleTries"), 256);
 
         uint16[5] memory fees = [uint16(1000), 800, 600, 400, 250];
         for (uint8 t; t < 5; ++t) {
@@ -113,7 +114,10 @@ contract DeploymentTest is NeuralTest {
     ///         strangers, clients, node operators, the keeper outside its role and the deployer after handover.
     function testFuzz_onlyRoleHoldersReachGatedFunctions(address caller) public {
         vm.assume(caller != governor && caller != keeper && caller != address(vm));
-        vm.assume(caller != address(taskManager) && caller != address(disputeManager));
+        vm.assume(
+            caller != address(taskManager) && caller != address(disputeManager)
+                && caller != address(sortition)
+        );
         uint256 nodeId = _registerNode(MIN_STAKE);
         uint256 taskId = _post(1, 10 * NRL, 0);
         bytes32 protocolRole = registry.PROTOCOL_ROLE();

@@ -172,7 +172,7 @@ contract DisputeManagerTest is DisputeFixture {
         assertEq(dm.GOVERNOR_ROLE(), keccak256("GOVERNOR_ROLE"));
         assertEq(uint256(dm.committeeMinTier()), uint256(Tier.Bronze));
         uint256[13] memory defaults = [
-            uint256(3), 1, 50 * NRL, 1 hours, 1 hours, 1000, 3000, 5000, 5000, 5 * NRL, 64, 100 * NRL, 1 days
+            uint256(3), 1, 50 * NRL, 1 hours, 1 hours, 1000, 3000, 5000, 5000, 5 * NRL, 256, 100 * NRL, 1 days
         ];
         for (uint256 i; i < NAMES.length; ++i) {
             assertEq(dm.getParameter(NAMES[i]), defaults[i]);

@@ -58,6 +58,8 @@ contract SortitionTest is DisputeFixture {
         r.minTier = dm.committeeMinTier();
         r.minStake = uint128(dm.getParameter("committeeMinStake"));
         r.registeredBefore = uint64(block.timestamp - dm.getParameter("committeeMinAge"));
+        r.frozenAt = uint64(block.number);
+        r.nodeCount = uint64(registry.nodeCount());
     }
 
     function _pauseFixtureNodes() internal {
@@ -89,7 +91,8 @@ contract SortitionTest is DisputeFixture {
         assertEq(sortition.registry(), address(registry));
         assertEq(sortition.taskManager(), address(taskManager));
         assertEq(sortition.randomness(), address(blockRandomness));
-        assertEq(sortition.getParameter("auditSampleTries"), 64);
+        assertEq(sortition.getParameter("auditSampleTries"), 256);
+        assertEq(sortition.getParameter("drawWeightCap"), 10_000 * NRL);
         (uint256 min, uint256 max) = sortition.parameterBounds("auditSampleTries");
         assertEq(min, 1);
         assertEq(max, 1024);
@@ -317,7 +320,8 @@ contract SortitionTest is DisputeFixture {
     function testFuzz_drawCommittee_matchesReference(bytes32 seed) public view {
         address subOp = operators[SUBMITTER];
         uint64[] memory got = sortition.drawCommittee(seed, _rules(subOp, challenger));
-        (uint64[] memory expected, uint256 filled) = _referenceDraw(seed, subOp, challenger);
+        (uint64[] memory expected, uint256 filled) =
+            _referenceDraw(seed, subOp, challenger, block.number, registry.nodeCount());
         assertEq(got.length, filled);
         assertEq(filled, 3);
         for (uint256 i; i < filled; ++i) {

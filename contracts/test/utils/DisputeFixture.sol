@@ -334,10 +334,10 @@ abstract contract DisputeFixture is Test {
         }
     }
 
-    /// @dev The committee the protocol's draw rule gives (reference implementation for the tests): draw i picks
-    ///      the node whose stake interval (active nodes by id) holds keccak256(seed, i) mod total active stake;
-    ///      a candidate is skipped when seated, below the tier / stake / age minimum, of the submitter's operator,
-    ///      or keyed to the challenger or the client.
+    /// @dev The committee the protocol's draw rule gives (reference implementation for the tests): draw i looks at
+    ///      node keccak256(seed, i) mod nodeCount + 1 and takes it with probability min(stake, cap) / cap if it is
+    ///      active and unchanged since the block before the seed block; a candidate is skipped when seated, below
+    ///      the tier / stake / age minimum, of the submitter's operator, or keyed to the challenger or the client.
     function _expectedCommittee(uint256 id, uint256 round, uint256 submitter, address chal)
         internal
         view
@@ -347,6 +347,7 @@ abstract contract DisputeFixture is Test {
     }
 
     /// @dev `_expectedCommittee` for a dispute that is not open yet (or a seed block other than its current one).
+    ///      The population is frozen at the block before the seed block, with today's node count.
     function _expectedCommitteeAt(
         uint256 id,
         uint256 round,
@@ -357,11 +358,11 @@ abstract contract DisputeFixture is Test {
         (bytes32 s, bool available) =
             sortition.seedAt(seedBlock, keccak256(abi.encode("committee", id, round)));
         require(available, "seed block not readable");
-        return _referenceDraw(s, registry.operatorOf(submitter), chal);
+        return _referenceDraw(s, registry.operatorOf(submitter), chal, seedBlock - 1, registry.nodeCount());
     }
 
-    /// @dev The reference draw from seed `s` with the DisputeManager's current rules.
-    function _referenceDraw(bytes32 s, address subOp, address chal)
+    /// @dev The reference draw from seed `s` with the DisputeManager's and the Sortition's current rules.
+    function _referenceDraw(bytes32 s, address subOp, address chal, uint256 frozenAt, uint256 nodeCount)
         internal
         view
         returns (uint64[] memory members, uint256 filled)
@@ -369,14 +370,15 @@ abstract contract DisputeFixture is Test {
         uint256 k = dm.getParameter("committeeSize");
         uint256 maxTries = dm.getParameter("maxSampleTries");
         members = new uint64[](k);
-        uint256 total = registry.totalActiveStake();
-        if (total == 0) return (members, 0);
+        if (nodeCount == 0) return (members, 0);
         uint256 i;
         for (; filled < k; ++filled) {
             bool found;
             for (uint256 t; t < maxTries; ++t) {
-                uint256 nodeId = _nodeAtPoint(uint256(keccak256(abi.encode(s, i))) % total);
+                bytes32 h = keccak256(abi.encode(s, i));
                 ++i;
+                uint256 nodeId = uint256(h) % nodeCount + 1;
+                if (!_drawnAt(nodeId, h, frozenAt)) continue;
                 bool dup;
                 for (uint256 j; j < filled; ++j) {
                     if (members[j] == nodeId) dup = true;
@@ -390,24 +392,21 @@ abstract contract DisputeFixture is Test {
         }
     }
 
+    /// @dev The acceptance step of a draw: active, unchanged since `frozenAt`, and within its capped weight.
+    function _drawnAt(uint256 nodeId, bytes32 h, uint256 frozenAt) internal view returns (bool) {
+        SeatInfo memory info = registry.seatInfo(nodeId);
+        if (!info.active || info.drawChangedAt > frozenAt) return false;
+        uint256 cap = sortition.getParameter("drawWeightCap");
+        uint256 w = info.stake < cap ? info.stake : cap;
+        return uint256(keccak256(abi.encode(h))) % cap < w;
+    }
+
     function _seatOk(SeatInfo memory info, address subOp, address chal) internal view returns (bool) {
         if (!info.active || info.tier < dm.committeeMinTier()) return false;
         if (info.stake < dm.getParameter("committeeMinStake")) return false;
         if (info.registeredAt + dm.getParameter("committeeMinAge") > block.timestamp) return false;
         if (info.operator == subOp || info.operator == chal || info.worker == chal) return false;
         return info.operator != client && info.worker != client;
-    }
-
-    /// @dev Linear reference for registry.drawActiveNode: the active node whose interval holds `point`.
-    function _nodeAtPoint(uint256 point) internal view returns (uint256) {
-        uint256 n = registry.nodeCount();
-        for (uint256 id = 1; id <= n; ++id) {
-            SeatInfo memory info = registry.seatInfo(id);
-            uint256 w = info.active ? info.stake : 0;
-            if (point < w) return id;
-            point -= w;
-        }
-        revert("point past total active stake");
     }
 
     /// @dev Registers a node of operator `op` whose worker key is `makeAddrAndKey(workerLabel)` (the key signs its
