@@ -1,5 +1,6 @@
-// The build as a devnet step of the service shape: `forge build` and the SDK's ABIs
-// (`npm run generate -w @neural/sdk`), so the chain, the indexer and the SDK agree with the contracts.
+// The build as a devnet step of the service shape: `forge build`, the SDK's ABIs and its JavaScript build
+// (`npm run build -w @neural/sdk`), so the chain, the indexer and the SDK (also from plain Node) agree with the
+// contracts.
 // Its output (forge's lint notes and size warnings included) goes to the log file only.
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -12,7 +13,7 @@ export const build = {
     let child;
     const ready = new Promise((ok, fail) => {
       const out = createWriteStream(config.logFile, { flags: "a" });
-      child = spawn("npm", ["run", "generate", "-w", "@neural/sdk"], {
+      child = spawn("npm", ["run", "build", "-w", "@neural/sdk"], {
         cwd: repoRoot,
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -26,7 +27,7 @@ export const build = {
             ? ok()
             : fail(
                 new Error(
-                  `npm run generate -w @neural/sdk failed (${signal ?? `exit ${code}`}): see ${config.logFile}`,
+                  `npm run build -w @neural/sdk failed (${signal ?? `exit ${code}`}): see ${config.logFile}`,
                 ),
               ),
         ),

@@ -352,91 +352,89 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
   // Last: a dispute decided by the committee (the submitter is voted wrong and slashed). The challenge is
   // committed, then revealed once the committee's seed block (the block after the commitment) is mined.
   let disputes = 0;
-  {
-    try {
-      const disputed = await post("gpt2-small-pretrain", 1);
-      await assign([[disputed, 0, 2]]);
-      const { checkpoints, tree } = await submit(2, disputed, 0);
-      const bond = await read(at("DisputeManager"), abi.disputes, "getParameter", [bytes32("challengeBond")]);
-      await approve(CHALLENGER, at("DisputeManager"), bond);
-      const params = {
-        taskId: disputed,
-        shardIndex: 0,
-        checkpointIndex: 2,
-        step: checkpoints[2].step,
-        leafHash: checkpoints[2].hash,
-        challengerHash: cid("recomputed"),
-        proof: tree.getProof(2),
-      };
-      const salt = cid(`challenge-salt/${disputed}`);
-      const commitment = await read(at("DisputeManager"), abi.disputes, "challengeCommitment", [
-        accounts[CHALLENGER].address,
-        params,
+  try {
+    const disputed = await post("gpt2-small-pretrain", 1);
+    await assign([[disputed, 0, 2]]);
+    const { checkpoints, tree } = await submit(2, disputed, 0);
+    const bond = await read(at("DisputeManager"), abi.disputes, "getParameter", [bytes32("challengeBond")]);
+    await approve(CHALLENGER, at("DisputeManager"), bond);
+    const params = {
+      taskId: disputed,
+      shardIndex: 0,
+      checkpointIndex: 2,
+      step: checkpoints[2].step,
+      leafHash: checkpoints[2].hash,
+      challengerHash: cid("recomputed"),
+      proof: tree.getProof(2),
+    };
+    const salt = cid(`challenge-salt/${disputed}`);
+    const commitment = await read(at("DisputeManager"), abi.disputes, "challengeCommitment", [
+      accounts[CHALLENGER].address,
+      params,
+      salt,
+    ]);
+    const committed = await send(CHALLENGER, at("DisputeManager"), abi.disputes, "commitChallenge", [
+      disputed,
+      0,
+      commitment,
+    ]);
+    const { commitId } = event(committed, abi.disputes, "ChallengeCommitted");
+    await rpc("anvil_mine", ["0x2"]); // the seed block is mined before the reveal is simulated
+    const receipt = await send(
+      CHALLENGER,
+      at("DisputeManager"),
+      abi.disputes,
+      "revealChallenge",
+      [commitId, params, salt],
+      8_000_000n,
+    );
+    const disputeId = event(receipt, abi.disputes, "DisputeOpened").disputeId;
+    let d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+    if (Number(d.status) === 1) {
+      // Drawing: the seed block was not readable yet when the reveal ran.
+      await rpc("anvil_mine", ["0x1"]);
+      await send(KEEPER, at("DisputeManager"), abi.disputes, "drawCommittee", [disputeId], 8_000_000n);
+      d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+    }
+    const operatorOf = new Map([...nodeOf].map(([account, id]) => [id, account]));
+    const votes = d.committee.map((nodeId, i) => ({
+      nodeId,
+      vote: i < Math.ceil(d.committee.length / 2) ? 2 : 1,
+    }));
+    for (const { nodeId, vote } of votes) {
+      const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
+      const commitment = await read(at("DisputeManager"), abi.disputes, "voteCommitment", [
+        disputeId,
+        nodeId,
+        vote,
         salt,
       ]);
-      const committed = await send(CHALLENGER, at("DisputeManager"), abi.disputes, "commitChallenge", [
-        disputed,
-        0,
+      await send(operatorOf.get(nodeId), at("DisputeManager"), abi.disputes, "commitVote", [
+        disputeId,
+        nodeId,
         commitment,
       ]);
-      const { commitId } = event(committed, abi.disputes, "ChallengeCommitted");
-      await rpc("anvil_mine", ["0x2"]); // the seed block is mined before the reveal is simulated
-      const receipt = await send(
-        CHALLENGER,
-        at("DisputeManager"),
-        abi.disputes,
-        "revealChallenge",
-        [commitId, params, salt],
-        8_000_000n,
-      );
-      const disputeId = event(receipt, abi.disputes, "DisputeOpened").disputeId;
-      let d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
-      if (Number(d.status) === 1) {
-        // Drawing: the seed block was not readable yet when the reveal ran.
-        await rpc("anvil_mine", ["0x1"]);
-        await send(KEEPER, at("DisputeManager"), abi.disputes, "drawCommittee", [disputeId], 8_000_000n);
-        d = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
-      }
-      const operatorOf = new Map([...nodeOf].map(([account, id]) => [id, account]));
-      const votes = d.committee.map((nodeId, i) => ({
-        nodeId,
-        vote: i < Math.ceil(d.committee.length / 2) ? 2 : 1,
-      }));
-      for (const { nodeId, vote } of votes) {
-        const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
-        const commitment = await read(at("DisputeManager"), abi.disputes, "voteCommitment", [
-          disputeId,
-          nodeId,
-          vote,
-          salt,
-        ]);
-        await send(operatorOf.get(nodeId), at("DisputeManager"), abi.disputes, "commitVote", [
-          disputeId,
-          nodeId,
-          commitment,
-        ]);
-      }
-      const now = (await pub.getBlock()).timestamp;
-      await increaseTime(Number(d.commitDeadline - now) + 1);
-      for (const { nodeId, vote } of votes) {
-        const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
-        await send(operatorOf.get(nodeId), at("DisputeManager"), abi.disputes, "revealVote", [
-          disputeId,
-          nodeId,
-          vote,
-          salt,
-        ]);
-      }
-      const after = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
-      const now2 = (await pub.getBlock()).timestamp;
-      if (after.revealDeadline > now2) await increaseTime(Number(after.revealDeadline - now2) + 1);
-      await send(KEEPER, at("DisputeManager"), abi.disputes, "resolve", [disputeId], 8_000_000n);
-      disputes = 1;
-      tasks += 1;
-      log(`seed: dispute ${disputeId} resolved by ${votes.length} committee votes`);
-    } catch (err) {
-      notes.push(`skipped the dispute: ${err.shortMessage ?? err.message.split("\n")[0]}`);
     }
+    const now = (await pub.getBlock()).timestamp;
+    await increaseTime(Number(d.commitDeadline - now) + 1);
+    for (const { nodeId, vote } of votes) {
+      const salt = toHex(`salt-${disputeId}-${nodeId}`, { size: 32 });
+      await send(operatorOf.get(nodeId), at("DisputeManager"), abi.disputes, "revealVote", [
+        disputeId,
+        nodeId,
+        vote,
+        salt,
+      ]);
+    }
+    const after = await read(at("DisputeManager"), abi.disputes, "getDispute", [disputeId]);
+    const now2 = (await pub.getBlock()).timestamp;
+    if (after.revealDeadline > now2) await increaseTime(Number(after.revealDeadline - now2) + 1);
+    await send(KEEPER, at("DisputeManager"), abi.disputes, "resolve", [disputeId], 8_000_000n);
+    disputes = 1;
+    tasks += 1;
+    log(`seed: dispute ${disputeId} resolved by ${votes.length} committee votes`);
+  } catch (err) {
+    notes.push(`skipped the dispute: ${err.shortMessage ?? err.message.split("\n")[0]}`);
   }
   return { nodes: nodeOf.size, tasks, finalizedShards, models, disputes, notes };
 }

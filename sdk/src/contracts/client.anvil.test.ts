@@ -264,6 +264,8 @@ describe("contract helpers on the devnet", () => {
     const task = await client.getTask(taskId);
     expect(task.specCid).toBe(cidToBytes32(specCid));
     expect(task.client).toBe(client.account);
+    expect(task.statusName).toBe("Open");
+    expect((await client.getShard(taskId, 0n)).statusName).toBe("Pending");
   });
 
   it("assigns shards in a batch and lets the workers submit every checkpoint", async () => {

@@ -39,7 +39,16 @@ import {
   taskManagerAbi,
 } from "./abis.js";
 import type { Deployment } from "./deployments.js";
-import { DisputeStatus, type Vote } from "./enums.js";
+import {
+  AuditStatus,
+  DisputeOutcome,
+  DisputeStatus,
+  enumName,
+  ShardStatus,
+  TaskStatus,
+  Tier,
+  type Vote,
+} from "./enums.js";
 import { toNeuralError } from "./errors.js";
 
 export type PostTaskParams = ContractFunctionArgs<typeof taskManagerAbi, "nonpayable", "postTask">[0];
@@ -295,27 +304,39 @@ export class NeuralClient {
     }
   }
 
+  /** The task as the contract returns it, plus `statusName` ("Running") and `minTierName` ("Bronze"). */
   async getTask(taskId: bigint) {
     try {
-      return await this.publicClient.readContract({
+      const task = await this.publicClient.readContract({
         address: this.addresses.taskManager,
         abi: taskManagerAbi,
         functionName: "getTask",
         args: [taskId],
       });
+      return {
+        ...task,
+        statusName: enumName(TaskStatus, task.status),
+        minTierName: enumName(Tier, task.minTier),
+      };
     } catch (error) {
       throw toNeuralError(error, { contract: "TaskManager", functionName: "getTask" });
     }
   }
 
+  /** The shard as the contract returns it, plus `statusName` ("Submitted") and `auditStatusName`. */
   async getShard(taskId: bigint, shardIndex: bigint) {
     try {
-      return await this.publicClient.readContract({
+      const shard = await this.publicClient.readContract({
         address: this.addresses.taskManager,
         abi: taskManagerAbi,
         functionName: "getShard",
         args: [taskId, shardIndex],
       });
+      return {
+        ...shard,
+        statusName: enumName(ShardStatus, shard.status),
+        auditStatusName: enumName(AuditStatus, shard.auditStatus),
+      };
     } catch (error) {
       throw toNeuralError(error, { contract: "TaskManager", functionName: "getShard" });
     }
@@ -857,14 +878,20 @@ export class NeuralClient {
     );
   }
 
+  /** The dispute as the contract returns it, plus `statusName` ("Voting") and `outcomeName`. */
   async getDispute(disputeId: bigint) {
     try {
-      return await this.publicClient.readContract({
+      const dispute = await this.publicClient.readContract({
         address: this.addresses.disputeManager,
         abi: disputeManagerAbi,
         functionName: "getDispute",
         args: [disputeId],
       });
+      return {
+        ...dispute,
+        statusName: enumName(DisputeStatus, dispute.status),
+        outcomeName: enumName(DisputeOutcome, dispute.outcome),
+      };
     } catch (error) {
       throw toNeuralError(error, { contract: "DisputeManager", functionName: "getDispute" });
     }

@@ -124,3 +124,13 @@ export const ENUM_NAMES: Record<string, readonly string[]> = {
   DisputeOutcome: Object.keys(DisputeOutcome),
   PayoutKind: Object.keys(PayoutKind),
 };
+
+/** The member name of `value` in `enumeration` (e.g. `enumName(TaskStatus, 2) === "Running"`); `Unknown(n)` otherwise. */
+export function enumName<E extends Record<string, number>>(
+  enumeration: E,
+  value: number | bigint,
+): keyof E & string {
+  const n = Number(value);
+  for (const [name, v] of Object.entries(enumeration)) if (v === n) return name;
+  return `Unknown(${n})` as keyof E & string;
+}
