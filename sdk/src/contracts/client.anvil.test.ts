@@ -25,7 +25,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cidToBytes32 } from "../cid/cid.js";
-import { ContractRevertError } from "../errors/errors.js";
+import { ContractRevertError, ValidationError } from "../errors/errors.js";
 import { resultManifest } from "../formats/manifest.js";
 import { taskSpec } from "../formats/spec.js";
 import { CheckpointTree } from "../merkle/checkpoints.js";
@@ -253,6 +253,16 @@ describe("contract helpers on the devnet", () => {
     // the fresh key is free again, but its consent was used: replaying it is refused
     const replay = await revertOf(operator.setWorker({ nodeId: 1n, worker: freshKey.account, consent }));
     expect(replay.errorName).toBe("InvalidWorkerConsent");
+  });
+
+  it("refuses a permit whose deadline is already past on-chain, naming the field", async () => {
+    const cid = (await taskSpec.cid(spec)).toString();
+    const now = await client.chainTime();
+    const err = await client
+      .postTaskWithPermit(params({ specCid: cid }), { deadline: now - 1n })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toMatch(/deadline: .* is not after the chain's time/);
   });
 
   it("posts a task with a permit (no prior approve) and stores the spec CID", async () => {

@@ -28,7 +28,7 @@ import {
   type WalletClient,
 } from "viem";
 import { type CidField, cidToBytes32 } from "../cid/cid.js";
-import { ConfigError, ContractRevertError, TimeoutError } from "../errors/errors.js";
+import { ConfigError, ContractRevertError, TimeoutError, ValidationError } from "../errors/errors.js";
 import { type Checkpoint, CheckpointTree } from "../merkle/checkpoints.js";
 import {
   disputeManagerAbi,
@@ -379,7 +379,12 @@ export class NeuralClient {
 
   // ------------------------------------------------------------------ client
 
-  /** Signs an EIP-2612 permit for exactly the quoted escrow and posts the task in one transaction. */
+  /**
+   * Signs an EIP-2612 permit for exactly the quoted escrow and posts the task in one transaction. The default
+   * deadline is one hour after the chain's time (not this machine's clock). A deadline already past on-chain is
+   * refused before anything is signed; if the permit still does not apply (it expired while the transaction
+   * waited, or was used), the revert says so instead of a bare ERC20InsufficientAllowance.
+   */
   async postTaskWithPermit(
     input: WithCids<PostTaskParams, "specCid">,
     options: { deadline?: bigint } = {},
@@ -387,7 +392,16 @@ export class NeuralClient {
     const wallet = this.wallet();
     const params: PostTaskParams = { ...input, specCid: toBytes32(input.specCid, "spec") };
     const escrow = await this.quoteEscrow(params);
-    const deadline = options.deadline ?? (await this.chainTime()) + 3600n;
+    const now = await this.chainTime();
+    const deadline = options.deadline ?? now + 3600n;
+    if (deadline <= now) {
+      throw new ValidationError("permit", [
+        {
+          path: "deadline",
+          message: `${deadline} is not after the chain's time ${now}; give a later deadline`,
+        },
+      ]);
+    }
     let signature: Hex;
     try {
       const [[, name, version, chainId], nonce] = await Promise.all([
@@ -428,15 +442,36 @@ export class NeuralClient {
       throw toNeuralError(error, { contract: "NeuralToken", functionName: "permit" });
     }
     const { r, s, v, yParity } = hexToSignature(signature);
-    const result = await this.send("TaskManager", "postTaskWithPermit", (account) =>
-      this.publicClient.simulateContract({
-        account,
-        address: this.addresses.taskManager,
-        abi: taskManagerAbi,
-        functionName: "postTaskWithPermit",
-        args: [params, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
-      }),
-    );
+    let result: WriteResult;
+    try {
+      result = await this.send("TaskManager", "postTaskWithPermit", (account) =>
+        this.publicClient.simulateContract({
+          account,
+          address: this.addresses.taskManager,
+          abi: taskManagerAbi,
+          functionName: "postTaskWithPermit",
+          args: [params, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
+        }),
+      );
+    } catch (error) {
+      // The TaskManager ignores a failing permit (so a front-run permit cannot block the post); the escrow pull
+      // then fails for want of allowance. Say why the permit did not apply.
+      if (error instanceof ContractRevertError && error.errorName === "ERC20InsufficientAllowance") {
+        const at = await this.chainTime();
+        const why =
+          deadline < at
+            ? `the permit expired (deadline ${deadline}, chain time ${at}); sign a new one with a later deadline`
+            : "the permit did not apply (already used, or signed for another amount or nonce); sign a new one";
+        throw new ContractRevertError(`TaskManager.postTaskWithPermit: ${why}`, {
+          errorName: error.errorName,
+          args: error.args,
+          contract: "TaskManager",
+          functionName: "postTaskWithPermit",
+          cause: error,
+        });
+      }
+      throw error;
+    }
     const [posted] = parseEventLogs({
       abi: taskManagerAbi,
       logs: result.receipt.logs,
