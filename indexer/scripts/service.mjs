@@ -1,4 +1,4 @@
-// The indexer as a service of the common shape (../../shared/design/STYLE.md, "Services"):
+// The indexer as a service of the common shape every devnet service has (`start(config) -> { ready, stop }`):
 //
 //   import { indexer } from "@neural/indexer/service";
 //   const running = indexer.start({ rpcUrl, deploymentFile, chainId, port, stateDir, logFile });

@@ -692,10 +692,7 @@ contract ProtocolHandler is Test {
         pure
         returns (bytes32[] memory leaves, CheckpointTree.Tree memory tree)
     {
-        leaves = new bytes32[](hashes.length);
-        for (uint256 i; i < hashes.length; ++i) {
-            leaves[i] = CheckpointMerkle.leaf(i, _step(i), hashes[i]);
-        }
+        leaves = CheckpointTree.leavesOf(_checkpoints(hashes));
         tree = CheckpointTree.build(leaves);
     }
 
