@@ -36,9 +36,12 @@ const devnet = await startDevnet({ port: 0 });
 try {
   const { rpcUrl, deployment } = devnet;
   const addr = (n) => deployment.contracts[n].address;
-  const client = createTestClient({ chain: foundry, mode: "anvil", transport: http(rpcUrl) }).extend(
-    publicActions,
-  );
+  const client = createTestClient({
+    chain: foundry,
+    mode: "anvil",
+    transport: http(rpcUrl),
+    pollingInterval: 20,
+  }).extend(publicActions);
   const wallet = createWalletClient({ chain: foundry, transport: http(rpcUrl) });
   const [deployer] = await client.request({ method: "eth_accounts" });
   const token = { address: addr("NeuralToken"), abi: abi("NeuralToken") };
