@@ -36,7 +36,7 @@ export function firstFit(
           n.ask <= t.maxPrice &&
           n.tier >= t.minTier &&
           n.gpuCount >= r.gpus &&
-          (r.gpus === 0 || n.vramMiB >= r.vramMiB) &&
+          n.vramMiB >= r.vramMiB &&
           f.g >= r.gpus &&
           f.c >= r.cpus &&
           f.m >= r.memoryMiB &&

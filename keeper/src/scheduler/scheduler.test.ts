@@ -86,7 +86,7 @@ function eligible(n: SchedNode, t: SchedTask): boolean {
     n.ask <= t.maxPrice &&
     n.tier >= t.minTier &&
     n.gpuCount >= r.gpus &&
-    (r.gpus === 0 || n.vramMiB >= r.vramMiB) &&
+    n.vramMiB >= r.vramMiB &&
     n.cpuCores >= r.cpus &&
     n.memoryMiB >= r.memoryMiB
   );

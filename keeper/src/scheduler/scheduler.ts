@@ -8,7 +8,7 @@
  * spreading only ever chooses among nodes of the same ask.
  *
  * Hard constraints (every placement meets all of them): node live (heartbeat present, not draining); tier ≥
- * the task's minimum; gpuCount ≥ gpus, per-GPU VRAM ≥ vramMiB when gpus > 0, cpuCores ≥ cpus, memory ≥
+ * the task's minimum; gpuCount ≥ gpus, per-GPU VRAM ≥ vramMiB (as NodeRegistry.isEligible checks it, even for gpus = 0), cpuCores ≥ cpus, memory ≥
  * memoryMiB (per shard); the node's remaining capacity (GPUs, CPUs, memory, free stake for the collateral,
  * concurrent-shard cap) after everything already running and placed; ask ≤ the task's max price; at most
  * `perClientCap` shards of one client and `maxAssignments` in total.
@@ -61,7 +61,7 @@ interface Class {
 
 function classKey(t: SchedTask): string {
   const r = t.resources;
-  return `${t.minTier}|${r.gpus}|${r.gpus > 0 ? r.vramMiB : 0}|${r.cpus}|${r.memoryMiB}|${t.maxPrice}|${t.collateral}`;
+  return `${t.minTier}|${r.gpus}|${r.vramMiB}|${r.cpus}|${r.memoryMiB}|${t.maxPrice}|${t.collateral}`;
 }
 
 function validate(tasks: readonly SchedTask[], nodes: readonly SchedNode[], options: ScheduleOptions): void {
@@ -129,7 +129,7 @@ export function schedule(
         if (
           n.tier >= task.minTier &&
           n.gpuCount >= r.gpus &&
-          (r.gpus === 0 || n.vramMiB >= r.vramMiB) &&
+          n.vramMiB >= r.vramMiB &&
           n.cpuCores >= r.cpus &&
           n.memoryMiB >= r.memoryMiB
         ) {
