@@ -13,6 +13,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { type Keeper, start } from "../src/index.js";
+import { type Proxy, startProxy } from "./helpers/proxy.js";
 import { startRedis, type TestRedis } from "./helpers/redis.js";
 import { heartbeat, postParams, type Stack, startStack, until } from "./helpers/stack.js";
 
@@ -22,6 +23,9 @@ let redis: TestRedis;
 let r: Redis;
 let keeper: Keeper;
 let api: string;
+let proxy: Proxy;
+/** Seconds the RPC stays unreachable in the outage test (the issue's scenario is 30 s: KEEPER_TEST_OUTAGE_S=30). */
+const OUTAGE_S = Number(process.env.KEEPER_TEST_OUTAGE_S ?? "5");
 
 async function jobs(nodeId: number): Promise<Array<{ id: string; job: JobMessage }>> {
   const entries = await r.xrange(names.nodeStream(nodeId), "-", "+");
@@ -34,11 +38,12 @@ async function jobs(nodeId: number): Promise<Array<{ id: string; job: JobMessage
 beforeAll(async () => {
   [stack, redis] = await Promise.all([startStack(), startRedis()]);
   r = redis.client();
+  proxy = await startProxy(stack.devnet.port);
   // nodes 1 and 2 are alive; node 3 never sends a heartbeat
   await heartbeat(r, names, 1, stack.operators[0]?.account as `0x${string}`);
   await heartbeat(r, names, 2, stack.operators[1]?.account as `0x${string}`);
   const config = loadConfig({
-    KEEPER_RPC_URL: stack.devnet.rpcUrl,
+    KEEPER_RPC_URL: proxy.url,
     KEEPER_PRIVATE_KEY: stack.keeperKey,
     KEEPER_DEPLOYMENT: stack.deploymentFile,
     KEEPER_REDIS_URL: redis.url,
@@ -59,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await keeper?.stop();
+  await proxy?.stop();
   await Promise.all([stack?.stop(), redis?.stop()]);
 });
 
@@ -147,6 +153,19 @@ describe("keeper against anvil and Redis", () => {
     );
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/keeper_reorgs_total [1-9]/);
+  });
+
+  it("keeps going after the RPC is unreachable for a while: a task posted during the outage is assigned", async () => {
+    await proxy.cut();
+    const { taskId: during } = await stack.client.postTaskWithPermit(postParams({ shardCount: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_S * 1000));
+    // the API still answers while the chain is away
+    expect((await (await fetch(`${api}/health`)).json()).ok).toBe(true);
+    expect((await stack.client.getShard(during, 0n)).status).toBe(0);
+    await proxy.restore();
+    await until("the task posted during the outage assigned", async () =>
+      (await stack.client.getShard(during, 0n)).status === 1 ? true : undefined,
+    );
   });
 
   it("serves health and metrics", async () => {
