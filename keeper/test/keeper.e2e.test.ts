@@ -13,7 +13,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { type Keeper, start } from "../src/index.js";
-import { type Proxy, startProxy } from "./helpers/proxy.js";
+import { startProxy, type TcpProxy } from "./helpers/proxy.js";
 import { startRedis, type TestRedis } from "./helpers/redis.js";
 import { heartbeat, postParams, type Stack, startStack, until } from "./helpers/stack.js";
 
@@ -23,7 +23,7 @@ let redis: TestRedis;
 let r: Redis;
 let keeper: Keeper;
 let api: string;
-let proxy: Proxy;
+let proxy: TcpProxy;
 /** Seconds the RPC stays unreachable in the outage test (the scenario is 30 s: KEEPER_TEST_OUTAGE_S=30). */
 const OUTAGE_S = Number(process.env.KEEPER_TEST_OUTAGE_S ?? "5");
 

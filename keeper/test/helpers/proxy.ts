@@ -2,14 +2,14 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { freePort } from "@neural/sdk/testing";
 
-export interface Proxy {
+export interface TcpProxy {
   url: string;
   cut(): Promise<void>;
   restore(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startProxy(targetPort: number): Promise<Proxy> {
+export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
