@@ -48,13 +48,23 @@ end
 return 0
 `;
 
-/** KEYS: fence, marker, stream. ARGV: token, field, message, marker ttl (s). Returns the entry id, or false. */
+/**
+ * KEYS: fence, then (marker, stream) per message. ARGV: token, field, marker ttl (s), then one message per pair.
+ * Returns per message the new entry id, or false when it had been sent before. Refuses everything when the token
+ * is not current. (All keys in one call: a single Redis, or a Cluster with the keys in one slot.)
+ */
 const DISPATCH = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
-  return redis.call('XADD', KEYS[3], '*', ARGV[2], ARGV[3])
+local out = {}
+for i = 2, #KEYS, 2 do
+  local k = (i - 2) / 2 + 1
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[3]) then
+    out[k] = redis.call('XADD', KEYS[i + 1], '*', ARGV[2], ARGV[3 + k])
+  else
+    out[k] = false
+  end
 end
-return false
+return out
 `;
 
 /** KEYS: fence, key. ARGV: token, value. */
@@ -65,6 +75,8 @@ return 1
 `;
 
 const MARKER_TTL_S = 30 * 24 * 3600;
+/** Messages per Lua call. */
+const DISPATCH_CHUNK = 200;
 
 export interface Dispatch {
   /** Dedupe id, e.g. `job:1:0:3` (type, task, shard, epoch). */
@@ -87,7 +99,7 @@ export class KeeperStore {
     redis.defineCommand("keeperAcquire", { numberOfKeys: 2, lua: ACQUIRE });
     redis.defineCommand("keeperRenew", { numberOfKeys: 2, lua: RENEW });
     redis.defineCommand("keeperRelease", { numberOfKeys: 2, lua: RELEASE });
-    redis.defineCommand("keeperDispatch", { numberOfKeys: 3, lua: DISPATCH });
+    redis.defineCommand("keeperDispatch", { lua: DISPATCH });
     redis.defineCommand("keeperSet", { numberOfKeys: 2, lua: SET });
   }
 
@@ -149,22 +161,28 @@ export class KeeperStore {
     const token = this.requireToken();
     const pipe = this.redis.pipeline();
     const p = pipe as unknown as Record<string, (...a: Array<string | number>) => unknown>;
-    for (const it of items) {
+    const chunks: Dispatch[][] = [];
+    for (let i = 0; i < items.length; i += DISPATCH_CHUNK) chunks.push(items.slice(i, i + DISPATCH_CHUNK));
+    for (const chunk of chunks) {
+      const keys = chunk.flatMap((it) => [this.names.dispatched(it.id), it.stream]);
       p.keeperDispatch?.(
+        1 + keys.length,
         this.names.keeperFence,
-        this.names.dispatched(it.id),
-        it.stream,
+        ...keys,
         token,
         STREAM_FIELD,
-        it.message,
         MARKER_TTL_S,
+        ...chunk.map((it) => it.message),
       );
     }
     const results = (await pipe.exec()) ?? [];
     const added: string[] = [];
-    results.forEach(([err, value], i) => {
+    results.forEach(([err, value], c) => {
       if (err) this.fenced(err);
-      if (value) added.push((items[i] as Dispatch).id);
+      const chunk = chunks[c] as Dispatch[];
+      (value as Array<string | null>).forEach((v, k) => {
+        if (v) added.push((chunk[k] as Dispatch).id);
+      });
     });
     return added;
   }
