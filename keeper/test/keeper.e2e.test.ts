@@ -3,9 +3,12 @@
  * node's stream; a dead node's shard timed out and reassigned; finalization after the window; Redis flushed
  * mid-run; a reorg that removes a TaskPosted; the status API (SSE progress, IPFS uploads, bad requests).
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type JobMessage, parseMessageOf, redisNames, STREAM_FIELD } from "@neural/sdk";
 import { exampleCheckpointLeaves, exampleTaskSpec } from "@neural/sdk/testing";
 import type { Redis } from "ioredis";
@@ -166,6 +169,22 @@ describe("keeper against anvil and Redis", () => {
     await until("the task posted during the outage assigned", async () =>
       (await stack.client.getShard(during, 0n)).status === 1 ? true : undefined,
     );
+  });
+
+  it("`keeper status` shows the leader, its fencing token, the cursor and the API's health", async () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "keeper.mjs");
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, "status"], {
+      env: {
+        ...process.env,
+        KEEPER_REDIS_URL: redis.url,
+        KEEPER_REDIS_PREFIX: names.prefix,
+        KEEPER_API_PORT: String(keeper.apiPort()),
+      },
+    });
+    const status = JSON.parse(stdout);
+    expect(status).toMatchObject({ leader: "e2e", api: { ok: true, leader: true } });
+    expect(BigInt(status.fencingToken)).toBeGreaterThan(0n);
+    expect(Number(status.cursor.block)).toBeGreaterThan(0);
   });
 
   it("serves health and metrics", async () => {
