@@ -8,7 +8,16 @@ import type { RedisNames } from "@neural/sdk";
 import type { Logger } from "pino";
 import type { KeeperChain } from "./chain/chain.js";
 import type { KeeperConfig } from "./config.js";
-import { auditDispatch, auditId, fromAssigned, fromShard, jobDispatch, jobId } from "./dispatch/messages.js";
+import {
+  auditDispatch,
+  auditId,
+  dutyDispatch,
+  dutyId,
+  fromAssigned,
+  fromShard,
+  jobDispatch,
+  jobId,
+} from "./dispatch/messages.js";
 import { Follower } from "./ingest/follower.js";
 import { AUDIT_ASSIGNED, ChainView, Shard, shardKey } from "./ingest/view.js";
 import type { Metrics } from "./metrics.js";
@@ -163,11 +172,43 @@ export class KeeperService {
       }),
       ...audits.map((s) => auditDispatch(names, s)),
     ];
+    items.push(...(await this.duties()));
     const added = await store.dispatch(items);
     for (const it of items) this.sent.add(it.id);
     for (const id of added) metrics.dispatched.inc({ type: id.split(":")[0] });
     if (added.length)
       this.d.log.info({ added: added.length }, "dispatched messages the chain holds and Redis lacked");
+  }
+
+  /** committeeDuty messages for the members of every drawn committee not told yet (DisputeView at the head). */
+  private async duties() {
+    const { chain, names } = this.d;
+    const items = [];
+    for (const [disputeId, round] of this.view.duties) {
+      if (this.sent.has(`duties:${disputeId}:${round}`)) continue;
+      const d = await chain.getDispute(disputeId);
+      if (d.status !== 2) continue; // Voting only: Drawing has no members yet, Resolved needs nobody
+      const members = d.committee.filter((m) => !this.sent.has(dutyId(disputeId, Number(d.round), m)));
+      if (members.length === 0) {
+        this.sent.add(`duties:${disputeId}:${d.round}`);
+        continue;
+      }
+      const result = await chain.resultSubmitted(d.taskId, BigInt(d.shardIndex), Number(d.epoch));
+      const leaf = result?.checkpoints[Number(d.checkpointIndex)];
+      if (!result || !leaf) {
+        this.d.log.warn(
+          { disputeId: disputeId.toString() },
+          "judged result not found: committee duty not sent",
+        );
+        continue;
+      }
+      for (const m of members) {
+        items.push(
+          dutyDispatch(names, disputeId, d, m, { manifestCid: result.manifestCid, step: leaf.step }),
+        );
+      }
+    }
+    return items;
   }
 
   private async liveNodes(): Promise<Set<bigint>> {

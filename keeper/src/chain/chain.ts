@@ -6,6 +6,7 @@ import {
   type Assignment,
   ContractRevertError,
   type Deployment,
+  disputeManagerAbi,
   NeuralClient,
   nodeRegistryAbi,
   type ShardRef,
@@ -27,7 +28,7 @@ import {
   type WalletClient,
 } from "viem";
 
-export const eventsAbi = [...taskManagerAbi, ...nodeRegistryAbi] as const;
+export const eventsAbi = [...taskManagerAbi, ...nodeRegistryAbi, ...disputeManagerAbi] as const;
 export type KeeperLog = ReturnType<typeof parseEventLogs<typeof eventsAbi>>[number];
 export type ShardAssignedArgs = Extract<KeeperLog, { eventName: "ShardAssigned" }>["args"];
 
@@ -43,6 +44,7 @@ export interface ChainOptions {
 export type TaskView = Awaited<ReturnType<KeeperChain["getTask"]>>;
 export type ShardView = Awaited<ReturnType<KeeperChain["getShard"]>>;
 export type NodeView = Awaited<ReturnType<KeeperChain["getNode"]>>;
+export type DisputeView = Awaited<ReturnType<KeeperChain["getDispute"]>>;
 
 export class KeeperChain {
   readonly publicClient: PublicClient;
@@ -51,6 +53,7 @@ export class KeeperChain {
   readonly deployment: Deployment;
   readonly taskManager: Hex;
   readonly registry: Hex;
+  readonly disputeManager: Hex;
 
   constructor(options: ChainOptions) {
     const chain = defineChain({
@@ -70,6 +73,7 @@ export class KeeperChain {
     });
     this.taskManager = options.deployment.contracts.TaskManager.address;
     this.registry = options.deployment.contracts.NodeRegistry.address;
+    this.disputeManager = options.deployment.contracts.DisputeManager.address;
   }
 
   get account(): Hex {
@@ -85,10 +89,10 @@ export class KeeperChain {
     return { number: b.number, hash: b.hash, timestamp: b.timestamp };
   }
 
-  /** TaskManager and NodeRegistry events in [from, to], in chain order. */
+  /** TaskManager, NodeRegistry and DisputeManager events in [from, to], in chain order. */
   async logs(fromBlock: bigint, toBlock: bigint): Promise<KeeperLog[]> {
     const raw: Log[] = await this.publicClient.getLogs({
-      address: [this.taskManager, this.registry],
+      address: [this.taskManager, this.registry, this.disputeManager],
       fromBlock,
       toBlock,
     });
@@ -125,6 +129,29 @@ export class KeeperChain {
       args: [nodeId],
       blockNumber,
     });
+  }
+
+  async getDispute(disputeId: bigint, blockNumber?: bigint) {
+    return this.publicClient.readContract({
+      address: this.disputeManager,
+      abi: disputeManagerAbi,
+      functionName: "getDispute",
+      args: [disputeId],
+      blockNumber,
+    });
+  }
+
+  /** The ResultSubmitted event of one attempt (epoch) of a shard: its manifest and checkpoints. */
+  async resultSubmitted(taskId: bigint, shardIndex: bigint, epoch: number) {
+    const events = await this.publicClient.getContractEvents({
+      address: this.taskManager,
+      abi: taskManagerAbi,
+      eventName: "ResultSubmitted",
+      args: { taskId, shardIndex },
+      fromBlock: BigInt(this.deployment.contracts.TaskManager.startBlock),
+      strict: true,
+    });
+    return events.find((e) => Number(e.args.epoch) === epoch)?.args;
   }
 
   /**

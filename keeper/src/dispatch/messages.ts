@@ -1,7 +1,7 @@
 /** Builds the Redis messages the keeper sends (SDK formats, validated by encodeMessage). */
 import { bytes32ToCid, encodeMessage, type RedisNames } from "@neural/sdk";
 import type { Hex } from "viem";
-import type { ShardAssignedArgs } from "../chain/chain.js";
+import type { DisputeView, ShardAssignedArgs } from "../chain/chain.js";
 import type { ShardRec, TaskRec } from "../ingest/view.js";
 import type { Dispatch } from "../redis/store.js";
 
@@ -82,4 +82,37 @@ export function auditDispatch(names: RedisNames, s: ShardRec): Dispatch {
     deadline: Number(s.deadline),
   });
   return { id: auditId(s), stream: names.nodeStream(s.auditorNodeId), message };
+}
+
+export const dutyId = (disputeId: bigint, round: number, nodeId: bigint): string =>
+  `duty:${disputeId}:${round}:${nodeId}`;
+
+/** One committee member's duty: re-execute segment d-1 -> d of the judged attempt and vote. */
+export function dutyDispatch(
+  names: RedisNames,
+  disputeId: bigint,
+  d: DisputeView,
+  nodeId: bigint,
+  judged: { manifestCid: Hex; step: bigint },
+): Dispatch {
+  const message = encodeMessage({
+    version: 2,
+    type: "committeeDuty",
+    sentAt: new Date().toISOString(),
+    disputeId: Number(disputeId),
+    commitId: Number(d.commitId),
+    round: Number(d.round),
+    seedBlock: Number(d.seedBlock),
+    nodeId: Number(nodeId),
+    taskId: Number(d.taskId),
+    shardIndex: Number(d.shardIndex),
+    epoch: Number(d.epoch),
+    checkpointIndex: Number(d.checkpointIndex),
+    step: Number(judged.step),
+    leafHash: d.leafHash,
+    manifestCid: bytes32ToCid(judged.manifestCid, "manifest").toString(),
+    commitDeadline: Number(d.commitDeadline),
+    revealDeadline: Number(d.revealDeadline),
+  });
+  return { id: dutyId(disputeId, Number(d.round), nodeId), stream: names.nodeStream(nodeId), message };
 }

@@ -45,12 +45,15 @@ export class ChainView {
   tasks = new Map<bigint, TaskRec>();
   shards = new Map<string, ShardRec>();
   nodes = new Map<bigint, NodeRec>();
+  /** Disputes whose committee was drawn and not yet resolved: their members get committee duties. */
+  duties = new Map<bigint, number>();
   cursor: { block: bigint; hash: Hex } | undefined;
 
   clear(): void {
     this.tasks.clear();
     this.shards.clear();
     this.nodes.clear();
+    this.duties.clear();
     this.cursor = undefined;
   }
 
@@ -86,6 +89,15 @@ export class ChainView {
           this.shards.set(shardKey(a.taskId, i), pendingShard(a.taskId, i));
         continue;
       }
+      if (log.eventName === "CommitteeDrawn") {
+        this.duties.set(log.args.disputeId, Number(log.args.round));
+        continue;
+      }
+      if (log.eventName === "DisputeResolved") {
+        this.duties.delete(log.args.disputeId);
+        continue;
+      }
+      if (log.address.toLowerCase() === chain.disputeManager.toLowerCase()) continue;
       if (log.address.toLowerCase() === chain.registry.toLowerCase()) {
         if (typeof args.nodeId === "bigint") dirtyNodes.add(args.nodeId);
         else if (log.eventName === "TierThresholdSet") allNodes = true;

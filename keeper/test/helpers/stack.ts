@@ -1,6 +1,6 @@
 /**
  * A real chain for the keeper's tests: the project's devnet (anvil + every contract), nodes registered by dev
- * accounts 1..3 (operator = worker key), a client (account 4), and helpers to move time and write heartbeats.
+ * accounts 1.. (operator = worker key; 3 by default, at most 4), a client (account 5), and helpers to move time and write heartbeats.
  * Account 0 deployed the protocol and holds KEEPER_ROLE: the keeper signs with it.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -68,7 +68,8 @@ export async function startStack(
   const dir = mkdtempSync(join(tmpdir(), "keeper-stack-"));
   const deploymentFile = join(dir, `${devnet.chainId}.json`);
   writeFileSync(deploymentFile, JSON.stringify(devnet.deployment));
-  const specs = options.nodes ?? [{ ask: "1" }, { ask: "2" }, { ask: "3" }];
+  const specs: Array<{ ask: string; stake?: string; capabilities?: Partial<Capabilities> }> =
+    options.nodes ?? [{ ask: "1" }, { ask: "2" }, { ask: "3" }];
   const operators: NeuralClient[] = [];
   for (const [i, spec] of specs.entries()) {
     const account = devnet.accounts[1 + i];
@@ -79,7 +80,7 @@ export async function startStack(
       capabilities: capabilities(spec.capabilities),
       askPrice: parseEther(spec.ask),
       metadataCid: `0x${"00".repeat(32)}`,
-      stake: parseEther("1000"),
+      stake: parseEther(spec.stake ?? "1000"),
     });
     operators.push(op);
   }
@@ -93,7 +94,7 @@ export async function startStack(
     publicClient,
     deploymentFile,
     keeperKey: devnet.accounts[0]?.privateKey as Hex,
-    client: clientOf(devnet.accounts[4]?.privateKey as Hex),
+    client: clientOf(devnet.accounts[5]?.privateKey as Hex),
     operators,
     clientOf,
     mine,
