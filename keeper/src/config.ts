@@ -63,7 +63,6 @@ export const configSchema = z
     KEEPER_LOG_CHUNK: int(1, 100_000).default(2000),
     /** Leader lease; another keeper takes over at most this long after the leader's death. */
     KEEPER_LEASE_MS: int(500, 60_000).default(6000),
-    KEEPER_HEARTBEAT_TTL_S: int(1, 3600).default(30),
     KEEPER_API_HOST: z.string().trim().min(1).default("127.0.0.1"),
     /** 0 picks a free port. */
     KEEPER_API_PORT: int(0, 65_535).default(8788),
