@@ -53,6 +53,11 @@ export interface ClusterOptions {
    * capacity is its free GPU count; tier, VRAM and price still decide eligibility.
    */
   uniform?: boolean;
+  /**
+   * Roomy clusters: 4- and 8-GPU machines only, no prior load, shards of at most one GPU, client prices high
+   * enough for any machine; every shard fits, so schedulers differ only in price.
+   */
+  ample?: boolean;
 }
 
 export interface Cluster {
@@ -66,21 +71,25 @@ export function generateCluster(seed: number, options: ClusterOptions): Cluster 
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const nodes: SchedNode[] = [];
   for (let i = 0; i < options.nodes; i++) {
-    const p = options.uniform ? (PROFILES[int(1, 4)] as (typeof PROFILES)[number]) : pick(PROFILES);
-    const usedG = p.gpus > 0 && rand() < 0.3 ? int(0, p.gpus) : 0;
-    const frac = p.gpus > 0 ? usedG / p.gpus : rand() < 0.3 ? rand() : 0;
+    const p = options.ample
+      ? (PROFILES[int(3, 4)] as (typeof PROFILES)[number])
+      : options.uniform
+        ? (PROFILES[int(1, 4)] as (typeof PROFILES)[number])
+        : pick(PROFILES);
+    const usedG = !options.ample && p.gpus > 0 && rand() < 0.3 ? int(0, p.gpus) : 0;
+    const frac = options.ample ? 0 : p.gpus > 0 ? usedG / p.gpus : rand() < 0.3 ? rand() : 0;
     nodes.push({
       nodeId: i + 1,
-      tier: int(0, 4),
+      tier: options.ample ? 4 : int(0, 4),
       gpuCount: p.gpus,
       vramMiB: p.vram,
       cpuCores: p.cpus,
       memoryMiB: p.mem,
       region: pick(REGIONS),
       ask: BigInt(Math.round(p.ask * (0.6 + rand() * 0.9))) * MILLI_NRL,
-      freeStake: options.uniform ? 1_000_000n * NRL : BigInt(int(20, 5000)) * NRL,
+      freeStake: options.uniform || options.ample ? 1_000_000n * NRL : BigInt(int(20, 5000)) * NRL,
       reputation: Math.round(rand() * 1000) / 1000,
-      live: rand() >= (options.deadShare ?? 0.05),
+      live: options.ample || rand() >= (options.deadShare ?? 0.05),
       used: options.uniform
         ? { gpus: usedG, cpus: 0, memoryMiB: 0 }
         : { gpus: usedG, cpus: Math.floor(p.cpus * frac), memoryMiB: Math.floor(p.mem * frac) },
@@ -108,8 +117,12 @@ export function generateCluster(seed: number, options: ClusterOptions): Cluster 
           r: { gpus: 1, vramMiB: pick([16, 24, 40, 80]) * GIB, cpus: 1, memoryMiB: 1024 },
           price: int(900, 4500),
         }
-      : pick(SHAPES);
-    const maxPrice = BigInt(Math.round(shape.price * (0.7 + rand() * 0.9))) * MILLI_NRL;
+      : options.ample
+        ? (SHAPES[int(0, 2)] as (typeof SHAPES)[number])
+        : pick(SHAPES);
+    const maxPrice = options.ample
+      ? 10_000n * MILLI_NRL
+      : BigInt(Math.round(shape.price * (0.7 + rand() * 0.9))) * MILLI_NRL;
     return {
       taskId: t + 1,
       client: `0x${(int(0, clients - 1) + 1).toString(16).padStart(40, "0")}`,

@@ -19,8 +19,9 @@
  *  2. Fair selection: clients in order of their oldest task, round-robin one shard at a time, and inside a
  *     client round-robin over its tasks oldest first, until every client reaches its cap or the batch is full.
  *     A small task posted after a huge one therefore gets a shard in the first round.
- *  3. Greedy placement of the selected demand, most constrained class first (fewest eligible nodes, then lowest
- *     max price): each shard goes to the cheapest node with room; among nodes of equal ask, one shard per node
+ *  3. Greedy placement of the selected demand: GPU shards before CPU-only ones (a CPU-only shard on a GPU machine
+ *     must not strand its GPUs), smaller shards first (more shards per capacity), then the most constrained class
+ *     (fewest eligible nodes, then lowest max price): each shard goes to the cheapest node with room; among nodes of equal ask, one shard per node
  *     per pass (spread), repeated while room remains (pack). A per-class cursor skips nodes already full for
  *     that class's shape (capacity only shrinks during a call).
  *  4. Repair: for a task that still has selected shards but no room, search an augmenting path breadth-first —
@@ -33,7 +34,7 @@
  * Complexity, with N nodes, K requirement classes, T tasks, C clients, S shards placed: O(N log N) to sort the
  * nodes, O(K·N) to build the eligible lists, O(S + T + C·R) for selection over R rounds, O(S·G + K·N) for
  * placement where G is the size of the largest group of equal-ask nodes scanned per shard, and the repair
- * phase is bounded by `augmentBudget` steps (O(N + placements) per search). Memory O(N + K·N + S).
+ * phases are bounded by `augmentBudget` and `priceBudget` steps (O(N + placements) per search). Memory O(N + K·N + S).
  * Measured: docs/benchmarks.md (10,000 shards on 1,000 nodes).
  *
  * The problem with multi-dimensional capacities is NP-hard in general (vector bin packing), so this is a
@@ -41,7 +42,9 @@
  */
 import type { Placement, SchedNode, SchedTask, ScheduleOptions, ScheduleResult } from "./types.js";
 
-const DEFAULT_AUGMENT_BUDGET = 2_000_000;
+const DEFAULT_AUGMENT_BUDGET = 150_000;
+/** Work budget of the price repair (it never changes the count, so it gets less). */
+const DEFAULT_PRICE_BUDGET = 50_000;
 const UNLIMITED = 0x3fffffff;
 
 interface Class {
@@ -57,6 +60,9 @@ interface Class {
   maxPrice: bigint;
   augmentFailed: boolean;
   id: number;
+  minTier: number;
+  /** Resources (not price, tier or collateral): classes of one shape nest by eligibility. */
+  shape: string;
 }
 
 function classKey(t: SchedTask): string {
@@ -89,7 +95,8 @@ export function schedule(
   options: ScheduleOptions,
 ): ScheduleResult {
   validate(tasks, nodes, options);
-  const budgetLimit = options.augmentBudget ?? DEFAULT_AUGMENT_BUDGET;
+  /** Work budget of the count repair, then (reset below) of the price repair. */
+  let budgetLimit = options.augmentBudget ?? DEFAULT_AUGMENT_BUDGET;
 
   // ---- nodes: live ones, in price order -------------------------------------------------------------
   const live = nodes.filter((n) => n.live);
@@ -157,6 +164,8 @@ export function schedule(
         maxPrice: task.maxPrice,
         augmentFailed: false,
         id: classes.length,
+        minTier: task.minTier,
+        shape: `${r.gpus}|${r.vramMiB}|${r.cpus}|${r.memoryMiB}`,
       };
       classes.push(cls);
       classByKey.set(key, cls);
@@ -325,16 +334,32 @@ export function schedule(
   const eReplace: number[] = [];
   const taskStamp = new Int32Array(T);
   const clientStamp = new Int32Array(T + 1);
-  const clientOf = (t: number): number =>
-    clientIndex.get((tasks[t] as SchedTask).client.toLowerCase()) as number;
+  const taskClient = new Int32Array(T);
+  for (let t = 0; t < T; t++)
+    taskClient[t] = clientIndex.get((tasks[t] as SchedTask).client.toLowerCase()) as number;
+  const clientOf = (t: number): number => taskClient[t] as number;
 
   /**
    * One more shard of task t through an augmenting path, taking one unit of its client's quota and of the
    * batch; false (nothing changed) when no path exists or the work budget is spent.
    */
+  /**
+   * Searches that failed, by shape. A class of the same shape whose eligible nodes are a subset (tier at least as
+   * high, max price at most as high, collateral at least as high) cannot succeed either: its reachable set is a
+   * subset of the failed one's.
+   */
+  const failedByShape = new Map<string, Array<{ minTier: number; maxPrice: bigint; collateral: bigint }>>();
+  const dominated = (c: Class): boolean =>
+    (failedByShape.get(c.shape) ?? []).some(
+      (f) => f.minTier <= c.minTier && f.maxPrice >= c.maxPrice && f.collateral <= c.collateral,
+    );
   const augment = (t: number): boolean => {
     const root = taskClass[t] as Class;
     if (root.augmentFailed || augmentSteps >= budgetLimit) return false;
+    if (dominated(root)) {
+      root.augmentFailed = true;
+      return false;
+    }
     const rootClient = clientOf(t);
     quota[rootClient] = (quota[rootClient] as number) - 1;
     budget--;
@@ -371,6 +396,8 @@ export function schedule(
       const elig = cu.eligible;
       for (let q = 0; q < elig.length; q++) {
         const i = elig[q] as number;
+        // price repair stays among nodes cheaper than the shard's current one (lists are sorted by ask)
+        if (costMode && (live[i] as SchedNode).ask >= limit) break;
         if (stamp[i] === epoch) continue;
         stamp[i] = epoch;
         if (++augmentSteps >= budgetLimit) return false;
@@ -434,7 +461,12 @@ export function schedule(
         }
       }
     }
-    if (!costMode) root.augmentFailed = true;
+    if (!costMode && augmentSteps < budgetLimit) {
+      root.augmentFailed = true;
+      const list = failedByShape.get(root.shape) ?? [];
+      list.push({ minTier: root.minTier, maxPrice: root.maxPrice, collateral: root.collateral });
+      failedByShape.set(root.shape, list);
+    }
     return false;
   };
 
@@ -446,6 +478,7 @@ export function schedule(
       const ca = taskClass[a] as Class;
       const cb = taskClass[b] as Class;
       return (
+        Number(ca.gpus === 0) - Number(cb.gpus === 0) ||
         ca.gpus - cb.gpus ||
         ca.cpus - cb.cpus ||
         ca.memoryMiB - cb.memoryMiB ||
@@ -479,6 +512,7 @@ export function schedule(
   for (let progress = true; progress && budget > 0 && augmentSteps < budgetLimit; ) {
     progress = false;
     for (const cls of classes) cls.augmentFailed = false;
+    failedByShape.clear();
     for (const t of order) {
       const c = clientOf(t);
       while (budget > 0 && (quota[c] as number) > 0 && pendingLeft(t) > 0 && augment(t)) progress = true;
@@ -492,6 +526,8 @@ export function schedule(
     const y = (live[pNode[b] as number] as SchedNode).ask;
     return x > y ? -1 : x < y ? 1 : a - b;
   });
+  const countSteps = augmentSteps;
+  budgetLimit = countSteps + (options.priceBudget ?? DEFAULT_PRICE_BUDGET);
   for (const p of byPrice) {
     if (augmentSteps >= budgetLimit) break;
     const t = pTask[p] as number;

@@ -70,6 +70,8 @@ export interface ScheduleOptions {
    * 10,000 shards on 1,000 nodes.
    */
   augmentBudget?: number;
+  /** Work budget of the price-repair phase (moves to cheaper nodes; never changes the count). */
+  priceBudget?: number;
 }
 
 export interface Placement {
