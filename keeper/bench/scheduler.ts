@@ -127,10 +127,11 @@ ${bigRows.join("\n")}
 Median scheduler time **${median(bigTimes).toFixed(1)} ms**; median placed ratio (scheduler / first-fit)
 **${median(placedRatios).toFixed(3)}**; median price-per-shard ratio **${median(priceRatios).toFixed(3)}**. The capacity is oversubscribed (more shards than
 free GPUs), so neither places every shard; the scheduler's extra shards go to the dearer machines left, which raises
-its price per shard, so compare prices in the next table, where both place everything.
+its price per shard, so compare prices in the next table, where both place about as many.
 
-**The same size with room for every shard** (1,000 machines of 4 or 8 GPUs, no prior load, shards of at most one
-GPU, max prices above every ask): both place everything, so only the price differs:
+**The same size on roomier machines** (1,000 machines of 4 or 8 GPUs, no prior load, shards of at most one GPU,
+max prices above every ask): GPUs still run out, but both place about the same number of shards, so the prices
+compare:
 
 | seed | scheduler ms | placed | total price (NRL) | first-fit ms | placed | total price (NRL) | price ratio |
 |---:|---:|---:|---:|---:|---:|---:|---:|
