@@ -29,7 +29,7 @@ const abi = (name) =>
 
 const BATCHES = [1, 10, 100];
 const CHECKPOINTS = 16;
-const NODES = 12;
+const NODES = Number(process.env.GAS_BENCH_NODES ?? 1000);
 const REWARD = parseEther("10");
 
 const devnet = await startDevnet({ port: 0 });
@@ -113,7 +113,7 @@ try {
   const params = (shardCount) => ({
     specCid: keccak256(toHex(`spec-${shardCount}-${Date.now()}`)),
     shardCount,
-    rewardPerShard: REWARD,
+    maxPricePerShard: REWARD,
     minTier: 0,
     resources: { gpus: 1, vramMiB: 16384, cpus: 4, memoryMiB: 16384 },
     maxDuration: 3600n,
