@@ -37,6 +37,21 @@ export function createMetrics() {
       labelNames: ["type"],
       registers: [registry],
     }),
+    claimed: new Counter({
+      name: "keeper_shards_claimed_total",
+      help: "Shards nodes took with claimShard (their jobs are dispatched like the keeper's own)",
+      registers: [registry],
+    }),
+    lateReleases: new Counter({
+      name: "keeper_late_releases_total",
+      help: "Shards released after the grace period (a failed attempt of the node)",
+      registers: [registry],
+    }),
+    cancelledTasks: new Counter({
+      name: "keeper_tasks_cancelled_total",
+      help: "Tasks cancelled by their client (their Pending shards left the view)",
+      registers: [registry],
+    }),
     finalized: new Counter({
       name: "keeper_shards_finalized_total",
       help: "Shards finalized by this keeper",

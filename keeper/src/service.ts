@@ -18,7 +18,7 @@ import {
   jobDispatch,
   jobId,
 } from "./dispatch/messages.js";
-import { Follower } from "./ingest/follower.js";
+import { Follower, type PollResult } from "./ingest/follower.js";
 import { AUDIT_ASSIGNED, ChainView, Shard, shardKey } from "./ingest/view.js";
 import type { Metrics } from "./metrics.js";
 import { FencedError, type KeeperStore } from "./redis/store.js";
@@ -132,6 +132,8 @@ export class KeeperService {
       metrics.reorgs.inc();
       this.sent.clear();
     }
+    // a rebuilt view re-ingests history: count and log only what is new
+    if (lease !== "acquired" && !poll.reorg) await this.noteIngested(poll);
     const cursor = this.view.cursor;
     if (cursor) {
       await store.setCursor(cursor);
@@ -148,6 +150,47 @@ export class KeeperService {
     if (this.stopping) return;
     await this.timeouts(now);
     this.updateGauges();
+  }
+
+  /**
+   * What the ingested blocks did besides this keeper's own work: nodes' claims (claimShard after the shard sat
+   * Pending claimDelayBlocks blocks: the shard is Assigned in the view like any other and `reconcile` puts its
+   * job on the claiming node's stream), late releases and cancelled tasks. Logs and metrics only.
+   */
+  private async noteIngested(poll: PollResult): Promise<void> {
+    const { chain, log, metrics } = this.d;
+    if (poll.lateReleases > 0) {
+      metrics.lateReleases.inc(poll.lateReleases);
+      log.info({ count: poll.lateReleases }, "late releases: failed attempts of their nodes");
+    }
+    for (const taskId of poll.cancelled) {
+      metrics.cancelledTasks.inc();
+      log.info({ taskId: taskId.toString() }, "task cancelled: its pending shards left the view");
+    }
+    // assignments whose job this keeper did not send, still running at the cursor: claims (or another keeper's)
+    const unsent = poll.assigned.filter((a) => {
+      const s = this.view.shards.get(shardKey(a.taskId, a.shardIndex));
+      return (
+        s?.status === Shard.Assigned &&
+        Number(s.epoch) === Number(a.epoch) &&
+        !this.sent.has(jobId(fromAssigned(a)))
+      );
+    });
+    if (unsent.length === 0) return;
+    const txs = [...new Set(unsent.map((a) => a.tx))];
+    const claims = new Set(
+      (await Promise.all(txs.map(async (h) => ((await chain.isClaim(h)) ? h : undefined)))).filter(
+        (h) => h !== undefined,
+      ),
+    );
+    for (const a of unsent) {
+      if (!claims.has(a.tx)) continue;
+      metrics.claimed.inc();
+      log.info(
+        { taskId: a.taskId.toString(), shardIndex: a.shardIndex.toString(), nodeId: a.nodeId.toString() },
+        "node claimed a shard: its job goes to the node's stream",
+      );
+    }
   }
 
   /** Jobs and audits the chain holds but Redis may lack (a deposed leader's batch, a wiped Redis, a restart). */
@@ -227,11 +270,12 @@ export class KeeperService {
     if (head <= this.lastAssignHead) return; // one assignShards per block
     const { config, chain, store, names, log, metrics } = this.d;
     const live = await this.liveNodes();
-    const { tasks, nodes } = schedulerInput(this.view, live, this.inflight);
+    const { tasks, nodes, minPrice } = schedulerInput(this.view, live, this.inflight);
     if (tasks.length === 0) return;
     const result = schedule(tasks, nodes, {
       perClientCap: config.KEEPER_PER_CLIENT_CAP,
       maxAssignments: config.KEEPER_MAX_ASSIGNMENTS,
+      minPrice,
     });
     if (result.placements.length === 0) return;
     const assignments = result.placements.map((p) => ({

@@ -85,7 +85,7 @@ describe("the keeper in the devnet", () => {
     const posted = await clientOf(2).postTaskWithPermit({
       specCid: EXAMPLE_RAW_CID,
       shardCount: 1,
-      rewardPerShard: parseEther("5"),
+      maxPricePerShard: parseEther("5"),
       minTier: 1,
       resources: { gpus: 1, vramMiB: 16_384, cpus: 2, memoryMiB: 4096 },
       maxDuration: 600n,

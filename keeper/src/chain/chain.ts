@@ -1,14 +1,17 @@
 /**
- * Every contract call the keeper makes, in one place (issue 9 changes the ABI: adapt here). Reads go to the
- * given block when one is passed (the keeper acts on confirmed blocks); writes are simulated first.
+ * Every contract call the keeper makes, in one place. Reads go to the given block when one is passed (the
+ * keeper acts on confirmed blocks); writes are simulated first.
  */
 import {
   type Assignment,
   ContractRevertError,
   type Deployment,
   disputeManagerAbi,
+  enumName,
+  Ineligibility,
   NeuralClient,
   nodeRegistryAbi,
+  parameterKey,
   type ShardRef,
   taskManagerAbi,
   toNeuralError,
@@ -25,8 +28,11 @@ import {
   type PublicClient,
   parseEventLogs,
   type Transport,
+  toFunctionSelector,
   type WalletClient,
 } from "viem";
+
+const CLAIM_SHARD = toFunctionSelector("claimShard(uint256,uint256,uint256)");
 
 export const eventsAbi = [...taskManagerAbi, ...nodeRegistryAbi, ...disputeManagerAbi] as const;
 export type KeeperLog = ReturnType<typeof parseEventLogs<typeof eventsAbi>>[number];
@@ -141,6 +147,29 @@ export class KeeperChain {
     });
   }
 
+  /** A TaskManager parameter (IParameters.getParameter), e.g. "minShardPrice". */
+  async taskManagerParameter(name: string, blockNumber?: bigint): Promise<bigint> {
+    return this.publicClient.readContract({
+      address: this.taskManager,
+      abi: taskManagerAbi,
+      functionName: "getParameter",
+      args: [parameterKey(name)],
+      blockNumber,
+    });
+  }
+
+  /**
+   * Whether transaction `hash` (which emitted a ShardAssigned) is a node's `claimShard` sent to TaskManager, as
+   * opposed to a keeper's `assignShards` batch. A claim relayed through a contract wallet reads as not a claim.
+   */
+  async isClaim(hash: Hex): Promise<boolean> {
+    const tx = await this.publicClient.getTransaction({ hash });
+    return (
+      tx.to?.toLowerCase() === this.taskManager.toLowerCase() &&
+      tx.input.slice(0, 10).toLowerCase() === CLAIM_SHARD
+    );
+  }
+
   /** The ResultSubmitted event of one attempt (epoch) of a shard: its manifest and checkpoints. */
   async resultSubmitted(taskId: bigint, shardIndex: bigint, epoch: number) {
     const events = await this.publicClient.getContractEvents({
@@ -155,8 +184,8 @@ export class KeeperChain {
   }
 
   /**
-   * Simulates the batch, drops every assignment the chain refuses (shard no longer Pending, node no longer
-   * eligible) and simulates again, then sends what is left in one transaction. Returns the ShardAssigned
+   * Simulates the batch, drops every assignment the chain refuses (shard no longer Pending — e.g. a node claimed
+   * it —, node no longer eligible, with NodeNotEligible's reason) and simulates again, then sends what is left in one transaction. Returns the ShardAssigned
    * events of the receipt and what was skipped and why.
    */
   async assignShards(
@@ -205,8 +234,12 @@ export class KeeperChain {
         } else {
           throw e;
         }
+        const reason =
+          e.errorName === "NodeNotEligible"
+            ? `NodeNotEligible: ${enumName(Ineligibility, args[2] ?? 0n)}`
+            : e.message;
         const before = batch.length;
-        for (const a of batch) if (drop(a)) skipped.push({ assignment: a, reason: e.message });
+        for (const a of batch) if (drop(a)) skipped.push({ assignment: a, reason });
         batch = batch.filter((a) => !drop(a));
         if (batch.length === before) throw e;
       }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { KeeperChain } from "../chain/chain.js";
-import type { ChainView } from "./view.js";
+import type { AssignedEvent, ChainView } from "./view.js";
 
 export interface PollResult {
   /** The chain reorganised below the cursor: the view was rebuilt from scratch. */
@@ -13,6 +13,12 @@ export interface PollResult {
   /** Blocks ingested in this poll. */
   blocks: bigint;
   head: bigint;
+  /** Every ShardAssigned ingested in this poll (the keeper's batches and nodes' claims alike). */
+  assigned: AssignedEvent[];
+  /** Tasks cancelled in this poll (their Pending shards left the view). */
+  cancelled: bigint[];
+  /** Late releases ingested in this poll (each a failed attempt of its node). */
+  lateReleases: number;
 }
 
 export class Follower {
@@ -40,13 +46,18 @@ export class Follower {
     const target = head - BigInt(options.confirmations);
     let from = view.cursor ? view.cursor.block + 1n : options.startBlock;
     const first = from;
+    const result: PollResult = { reorg, blocks: 0n, head, assigned: [], cancelled: [], lateReleases: 0 };
     while (from <= target) {
       const to = from + BigInt(options.chunk) - 1n < target ? from + BigInt(options.chunk) - 1n : target;
       const [logs, block] = await Promise.all([chain.logs(from, to), chain.block(to)]);
-      await view.apply(chain, logs, to);
+      const applied = await view.apply(chain, logs, to);
+      result.assigned.push(...applied.assigned);
+      result.cancelled.push(...applied.cancelled);
+      result.lateReleases += applied.lateReleases;
       view.cursor = { block: to, hash: block.hash };
       from = to + 1n;
     }
-    return { reorg, blocks: from - first, head };
+    result.blocks = from - first;
+    return result;
   }
 }

@@ -24,7 +24,7 @@ export interface TaskRec {
   client: Address;
   specCid: Hex;
   shardCount: number;
-  /** TaskPosted.rewardPerShard today; maxPricePerShard after issue 9. */
+  /** TaskPosted.maxPricePerShard: the most a shard pays (it pays its node's ask, locked at assignment). */
   maxPrice: bigint;
   minTier: number;
   resources: { gpus: number; vramMiB: number; cpus: number; memoryMiB: number };
@@ -37,6 +37,23 @@ export interface TaskRec {
 }
 
 export type ShardRec = ShardView & { taskId: bigint; shardIndex: number };
+/** A ShardAssigned the view ingested: the keeper's own batch, another keeper's, or a node's claimShard. */
+export type AssignedEvent = Extract<KeeperLog, { eventName: "ShardAssigned" }>["args"] & {
+  block: bigint;
+  tx: Hex;
+};
+
+/** What one `apply` saw, besides the refreshed view. */
+export interface ApplyResult {
+  /** Shards touched by an event (re-read at the chunk's last block). */
+  dirty: Set<string>;
+  /** Every ShardAssigned of the chunk, in chain order. */
+  assigned: AssignedEvent[];
+  /** Tasks the client cancelled (TaskCancelled): their Pending shards left the view. */
+  cancelled: bigint[];
+  /** ShardReleased with `late` set: released after the grace period, a failed attempt of the node. */
+  lateReleases: number;
+}
 export type NodeRec = NodeView & { nodeId: bigint };
 
 export const shardKey = (taskId: bigint, shardIndex: number | bigint): string => `${taskId}:${shardIndex}`;
@@ -47,6 +64,11 @@ export class ChainView {
   nodes = new Map<bigint, NodeRec>();
   /** Disputes whose committee was drawn and not yet resolved: their members get committee duties. */
   duties = new Map<bigint, number>();
+  /**
+   * TaskManager's "minShardPrice" at the cursor: a shard pays its node's ask raised to this (the scheduler's
+   * price). Read on the first apply and again after every TaskManager ParameterSet.
+   */
+  minShardPrice: bigint | undefined;
   cursor: { block: bigint; hash: Hex } | undefined;
 
   clear(): void {
@@ -54,18 +76,28 @@ export class ChainView {
     this.shards.clear();
     this.nodes.clear();
     this.duties.clear();
+    this.minShardPrice = undefined;
     this.cursor = undefined;
   }
 
   /**
    * Applies the logs of blocks (cursor, to] and refreshes, from views read at block `to`, every shard, task
-   * and node they touched. Returns the touched shard keys.
+   * and node they touched.
+   *
+   * A shard is Assigned in the view whoever assigned it: this keeper's batch, another keeper's, or a node's
+   * `claimShard` (its ShardAssigned re-reads the shard like any other). `TaskCancelled` cancels every shard of
+   * the task that is Pending at that moment without a per-shard event: they leave the view at once; shards in
+   * flight stay (they run on, and are finalized or timed out) and the task is forgotten when none is left.
    */
-  async apply(chain: KeeperChain, logs: readonly KeeperLog[], to: bigint): Promise<Set<string>> {
+  async apply(chain: KeeperChain, logs: readonly KeeperLog[], to: bigint): Promise<ApplyResult> {
     const dirtyShards = new Set<string>();
     const dirtyTasks = new Set<bigint>();
     const dirtyNodes = new Set<bigint>();
+    const assigned: AssignedEvent[] = [];
+    const cancelled: bigint[] = [];
+    let lateReleases = 0;
     let allNodes = false;
+    let parameters = this.minShardPrice === undefined;
     for (const log of logs) {
       const args = log.args as Record<string, unknown>;
       if (log.eventName === "TaskPosted") {
@@ -76,7 +108,7 @@ export class ChainView {
           client: a.client,
           specCid: a.specCid,
           shardCount: Number(a.shardCount),
-          maxPrice: a.rewardPerShard,
+          maxPrice: a.maxPricePerShard,
           minTier: Number(a.minTier),
           resources: { gpus: r.gpus, vramMiB: r.vramMiB, cpus: r.cpus, memoryMiB: r.memoryMiB },
           maxDuration: a.maxDuration,
@@ -103,6 +135,30 @@ export class ChainView {
         else if (log.eventName === "TierThresholdSet") allNodes = true;
         continue;
       }
+      if (log.eventName === "ParameterSet") {
+        if (log.address.toLowerCase() === chain.taskManager.toLowerCase()) parameters = true;
+        continue;
+      }
+      if (log.eventName === "TaskCancelled") {
+        // every shard Pending now is Cancelled (no ShardCancelled each); a shard whose ShardAssigned is earlier
+        // in this chunk is still Pending in the view here, but it is dirty and comes back from its re-read
+        const t = this.tasks.get(log.args.taskId);
+        if (t) {
+          for (let i = 0; i < t.shardCount; i++) {
+            const key = shardKey(t.taskId, i);
+            if (this.shards.get(key)?.status === Shard.Pending) this.shards.delete(key);
+          }
+          t.status = Task.Cancelled;
+        }
+        cancelled.push(log.args.taskId);
+        dirtyTasks.add(log.args.taskId);
+        continue;
+      }
+      if (log.eventName === "ShardAssigned") {
+        assigned.push({ ...log.args, block: log.blockNumber, tx: log.transactionHash });
+      } else if (log.eventName === "ShardReleased" && log.args.late) {
+        lateReleases++;
+      }
       if (log.eventName === "TaskStatusChanged") {
         const t = this.tasks.get(log.args.taskId);
         if (t) t.status = Number(log.args.newStatus);
@@ -116,6 +172,13 @@ export class ChainView {
     // node registrations: read every node up to nodeCount when asked (first build) or touched
     if (allNodes) for (const id of this.nodes.keys()) dirtyNodes.add(id);
     await Promise.all([
+      ...(parameters
+        ? [
+            (async () => {
+              this.minShardPrice = await chain.taskManagerParameter("minShardPrice", to);
+            })(),
+          ]
+        : []),
       ...[...dirtyShards].map(async (key) => {
         const [t, i] = key.split(":") as [string, string];
         const taskId = BigInt(t);
@@ -133,17 +196,30 @@ export class ChainView {
       }),
     ]);
     // forget what can no longer change
-    for (const [taskId, t] of this.tasks) {
-      if (t.status >= Task.Completed) {
-        this.tasks.delete(taskId);
-        for (let i = 0; i < t.shardCount; i++) this.shards.delete(shardKey(taskId, i));
-      }
-    }
     for (const key of dirtyShards) {
       const s = this.shards.get(key);
       if (s && s.status >= Shard.Finalized) this.shards.delete(key);
     }
-    return dirtyShards;
+    for (const [taskId, t] of this.tasks) {
+      if (t.status === Task.Completed || t.status === Task.Failed) {
+        // closed: every shard is terminal
+        this.tasks.delete(taskId);
+        for (let i = 0; i < t.shardCount; i++) this.shards.delete(shardKey(taskId, i));
+      } else if (t.status === Task.Cancelled) {
+        // cancelled: its Pending shards are Cancelled (the effective status getShard reports); shards in flight
+        // run on, and the task goes once none is left
+        let left = 0;
+        for (let i = 0; i < t.shardCount; i++) {
+          const key = shardKey(taskId, i);
+          const s = this.shards.get(key);
+          if (!s) continue;
+          if (s.status === Shard.Pending) this.shards.delete(key);
+          else left++;
+        }
+        if (left === 0) this.tasks.delete(taskId);
+      }
+    }
+    return { dirty: dirtyShards, assigned, cancelled, lateReleases };
   }
 }
 
@@ -164,6 +240,8 @@ function pendingShard(taskId: bigint, shardIndex: number): ShardRec {
     submittedBlock: 0n,
     checkpointCount: 0,
     resumeFrom: 0,
+    price: 0n,
+    pendingSince: 0n,
     manifestCid: zero,
     checkpointRoot: zero,
     resumeManifestCid: zero,

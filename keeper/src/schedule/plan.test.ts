@@ -103,8 +103,10 @@ describe("schedulerInput", () => {
     view.shards.set(shardKey(1n, 1), { ...(base as object), taskId: 1n, shardIndex: 1 } as never);
     view.shards.set(shardKey(1n, 2), { ...(base as object), taskId: 1n, shardIndex: 2 } as never);
     view.shards.set(shardKey(2n, 0), { ...(base as object), taskId: 2n, shardIndex: 0 } as never);
+    view.minShardPrice = 7n;
     const inflight = new Map([[shardKey(1n, 2), { block: 9n, nodeId: 1n, taskId: 1n }]]);
-    const { tasks, nodes } = schedulerInput(view, new Set([1n]), inflight);
+    const { tasks, nodes, minPrice } = schedulerInput(view, new Set([1n]), inflight);
+    expect(minPrice).toBe(7n); // a shard pays its node's ask raised to TaskManager's minShardPrice
     expect(tasks).toHaveLength(1); // the cancelled task's shard is not offered
     expect(tasks[0]?.pending).toEqual([1]); // shard 0 runs, shard 2 is in flight
     expect(nodes.map((n) => n.nodeId)).toEqual([1]); // node 2 is not in the active set

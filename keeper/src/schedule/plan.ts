@@ -36,7 +36,7 @@ export function schedulerInput(
   view: ChainView,
   live: ReadonlySet<bigint>,
   inflight: ReadonlyMap<string, Inflight>,
-): { tasks: SchedTask[]; nodes: SchedNode[] } {
+): { tasks: SchedTask[]; nodes: SchedNode[]; minPrice: bigint } {
   const load = new Map<
     bigint,
     { gpus: number; cpus: number; memoryMiB: number; running: number; stake: bigint }
@@ -100,5 +100,6 @@ export function schedulerInput(
       used: { gpus: l?.gpus ?? 0, cpus: l?.cpus ?? 0, memoryMiB: l?.memoryMiB ?? 0 },
     });
   }
-  return { tasks, nodes };
+  // a shard pays its node's ask raised to minShardPrice (the scheduler's price objective)
+  return { tasks, nodes, minPrice: view.minShardPrice ?? 0n };
 }

@@ -1,12 +1,12 @@
 /**
  * Exact optimum for single-resource instances, by min-cost maximum flow (successive shortest paths with
- * Bellman-Ford / SPFA): source → client (cap perClientCap) → task (cap pending) → node (eligible, cost ask)
- * → sink (cap = shards the node can still take). Maximum flow = most shards placeable; its minimum cost = the
- * least total price among those placements. Used by the benchmark and the tests as ground truth; exact only
+ * Bellman-Ford / SPFA): source → client (cap perClientCap) → task (cap pending) → node (eligible, cost: the
+ * price locked, `shardPrice`) → sink (cap = shards the node can still take). Maximum flow = most shards
+ * placeable; its minimum cost = the least total price among those placements. Used by the benchmark and the tests as ground truth; exact only
  * when every task has the same shape (then a node's capacity is a number of slots), which it checks.
  * Complexity O(F · V · E) with F the flow (shards placed): fine for a few hundred shards.
  */
-import type { SchedNode, SchedTask, ScheduleOptions } from "./types.js";
+import { type SchedNode, type SchedTask, type ScheduleOptions, shardPrice } from "./types.js";
 
 export interface ExactResult {
   placed: number;
@@ -76,7 +76,7 @@ export function exactOptimum(
         n.cpuCores >= r.cpus &&
         n.memoryMiB >= r.memoryMiB
       ) {
-        add(t0 + ti, n0 + ni, t.pending.length, cost(n.ask));
+        add(t0 + ti, n0 + ni, t.pending.length, cost(shardPrice(n.ask, t.maxPrice, options.minPrice)));
       }
     });
   });

@@ -2,7 +2,14 @@
  * The naive baseline the benchmark compares against: tasks oldest first, each shard on the first node (by id)
  * that is eligible and has room. Same hard constraints and caps as `schedule`, no price or fairness reasoning.
  */
-import type { Placement, SchedNode, SchedTask, ScheduleOptions, ScheduleResult } from "./types.js";
+import {
+  type Placement,
+  type SchedNode,
+  type SchedTask,
+  type ScheduleOptions,
+  type ScheduleResult,
+  shardPrice,
+} from "./types.js";
 
 export function firstFit(
   tasks: readonly SchedTask[],
@@ -48,8 +55,9 @@ export function firstFit(
           f.m -= r.memoryMiB;
           f.s -= t.collateral;
           f.k -= 1;
-          placements.push({ taskId: t.taskId, shardIndex, nodeId: n.nodeId, price: n.ask });
-          totalPrice += n.ask;
+          const price = shardPrice(n.ask, t.maxPrice, options.minPrice);
+          placements.push({ taskId: t.taskId, shardIndex, nodeId: n.nodeId, price });
+          totalPrice += price;
           perClient.set(client, (perClient.get(client) ?? 0) + 1);
           break;
         }

@@ -4,7 +4,13 @@ import { exactOptimum } from "./exact.js";
 import { firstFit } from "./firstFit.js";
 import { generateCluster } from "./generate.js";
 import { schedule } from "./scheduler.js";
-import type { SchedNode, SchedTask, ScheduleOptions, ScheduleResult } from "./types.js";
+import {
+  type SchedNode,
+  type SchedTask,
+  type ScheduleOptions,
+  type ScheduleResult,
+  shardPrice,
+} from "./types.js";
 
 const MILLI = 10n ** 15n;
 
@@ -41,8 +47,10 @@ const clusterArb = fc
     tasks: fc.array(taskArb, { minLength: 0, maxLength: 12 }),
     perClientCap: fc.integer({ min: 0, max: 30 }),
     maxAssignments: fc.integer({ min: 0, max: 80 }),
+    // TaskManager's minShardPrice: sometimes above some asks and some tasks' max (raised after posting)
+    minPriceMilli: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
   })
-  .map(({ nodes, tasks, perClientCap, maxAssignments }) => ({
+  .map(({ nodes, tasks, perClientCap, maxAssignments, minPriceMilli }) => ({
     nodes: nodes.map(
       (n, i): SchedNode => ({
         nodeId: i + 1,
@@ -76,7 +84,11 @@ const clusterArb = fc
         pending: Array.from({ length: t.shards }, (_, k) => k * 2 + 1),
       }),
     ),
-    options: { perClientCap, maxAssignments } satisfies ScheduleOptions,
+    options: {
+      perClientCap,
+      maxAssignments,
+      ...(minPriceMilli === undefined ? {} : { minPrice: BigInt(minPriceMilli) * MILLI }),
+    } satisfies ScheduleOptions,
   }));
 
 function eligible(n: SchedNode, t: SchedTask): boolean {
@@ -127,7 +139,7 @@ function checkInvariants(
     seen.add(key);
     expect(t.pending, `shard ${key} is not pending`).toContain(p.shardIndex);
     expect(eligible(n, t), `node ${n.nodeId} not eligible for task ${t.taskId}`).toBe(true);
-    expect(p.price).toBe(n.ask);
+    expect(p.price).toBe(shardPrice(n.ask, t.maxPrice, options.minPrice));
     total += p.price;
     const f = free.get(n.nodeId) as { g: number; c: number; m: number; s: bigint; k: number };
     f.g -= t.resources.gpus;
@@ -325,6 +337,62 @@ describe("schedule", () => {
     expect(result.placements[0]?.nodeId).toBe(3);
     expect(result.placements[1]?.nodeId).toBe(2);
     expect(result.totalPrice).toBe(8n * 500n * MILLI + 2n * 900n * MILLI);
+  });
+
+  it("costs each candidate the price TaskManager locks: the ask raised to minShardPrice, the max after a raise", () => {
+    const base = {
+      tier: 1,
+      gpuCount: 1,
+      vramMiB: 24_576,
+      cpuCores: 32,
+      memoryMiB: 131_072,
+      region: "eu-west",
+      freeStake: 100n * MILLI * 1000n,
+      live: true,
+      used: { gpus: 0, cpus: 0, memoryMiB: 0 },
+    };
+    const nodes: SchedNode[] = [
+      { ...base, nodeId: 1, ask: 100n * MILLI, reputation: 0.2 },
+      { ...base, nodeId: 2, ask: 300n * MILLI, reputation: 0.9 },
+      { ...base, nodeId: 3, ask: 600n * MILLI, reputation: 1 },
+      { ...base, nodeId: 4, ask: 900n * MILLI, reputation: 1 },
+    ];
+    const task: SchedTask = {
+      taskId: 1,
+      client: "0x01",
+      seq: 0,
+      minTier: 0,
+      resources: { gpus: 1, vramMiB: 16_384, cpus: 1, memoryMiB: 1024 },
+      maxPrice: 800n * MILLI,
+      collateral: MILLI,
+      pending: [0, 1],
+    };
+    // minimum 500: nodes 1 and 2 both pay 500, so reputation decides between them; node 4 asks above the max
+    const floored = schedule([task], nodes, { perClientCap: 10, maxAssignments: 10, minPrice: 500n * MILLI });
+    expect(floored.placements.map((p) => [p.nodeId, p.price])).toEqual([
+      [2, 500n * MILLI],
+      [1, 500n * MILLI],
+    ]);
+    expect(floored.totalPrice).toBe(1000n * MILLI);
+    // one shard: the cheaper of the two at the minimum, never node 3 (600)
+    const one = schedule([{ ...task, pending: [0] }], nodes, {
+      perClientCap: 10,
+      maxAssignments: 10,
+      minPrice: 500n * MILLI,
+    });
+    expect(one.placements.map((p) => p.nodeId)).toEqual([2]);
+    // the minimum was raised to 1000 after the task was posted with max 800: nodes asking ≤ 800 are still
+    // eligible (NodeRegistry compares the ask with the max) and the shard pays the max
+    const raised = schedule([{ ...task, pending: [0, 1, 2] }], nodes, {
+      perClientCap: 10,
+      maxAssignments: 10,
+      minPrice: 1000n * MILLI,
+    });
+    expect(raised.placements.map((p) => p.nodeId).sort()).toEqual([1, 2, 3]);
+    expect(raised.placements.every((p) => p.price === 800n * MILLI)).toBe(true);
+    expect(() => schedule([], [], { perClientCap: 1, maxAssignments: 1, minPrice: -1n })).toThrow(
+      /minPrice must be/,
+    );
   });
 
   it("refuses malformed options and duplicate ids with a clear message", () => {

@@ -2,10 +2,11 @@
  * The keeper's scheduler: which pending shards go to which nodes in the next block. Pure and deterministic
  * (same input, same output); no I/O.
  *
- * Objective, in order: (1) place as many shards as possible, (2) then minimise what clients pay, the sum of
- * the chosen nodes' asks, (3) ties broken by reputation (higher first), then by spreading a task's shards
- * over distinct nodes, then by node id. A node with spare capacity for several shards takes several (packing):
- * spreading only ever chooses among nodes of the same ask.
+ * Objective, in order: (1) place as many shards as possible, (2) then minimise what clients pay: each shard
+ * pays the price TaskManager locks at assignment, its node's ask raised to `minPrice` (minShardPrice) — a
+ * reverse auction, so the sum of those prices is the cost —, (3) ties broken by reputation (higher first),
+ * then by spreading a task's shards over distinct nodes, then by node id. A node with spare capacity for
+ * several shards takes several (packing): spreading only ever chooses among nodes of the same price.
  *
  * Hard constraints (every placement meets all of them): node live (heartbeat present, not draining); tier ≥
  * the task's minimum; gpuCount ≥ gpus, per-GPU VRAM ≥ vramMiB (as NodeRegistry.isEligible checks it, even for gpus = 0), cpuCores ≥ cpus, memory ≥
@@ -15,13 +16,13 @@
  *
  * Algorithm (one call = one block):
  *  1. Classes: tasks with identical requirements (tier, resources, max price, collateral) share one list of
- *     statically eligible nodes, sorted by (ask ↑, reputation ↓, node id ↑).
+ *     statically eligible nodes, sorted by (price ↑, reputation ↓, node id ↑).
  *  2. Fair selection: clients in order of their oldest task, round-robin one shard at a time, and inside a
  *     client round-robin over its tasks oldest first, until every client reaches its cap or the batch is full.
  *     A small task posted after a huge one therefore gets a shard in the first round.
  *  3. Greedy placement of the selected demand: GPU shards before CPU-only ones (a CPU-only shard on a GPU machine
  *     must not strand its GPUs), smaller shards first (more shards per capacity), then the most constrained class
- *     (fewest eligible nodes, then lowest max price): each shard goes to the cheapest node with room; among nodes of equal ask, one shard per node
+ *     (fewest eligible nodes, then lowest max price): each shard goes to the cheapest node with room; among nodes of equal price, one shard per node
  *     per pass (spread), repeated while room remains (pack). A per-class cursor skips nodes already full for
  *     that class's shape (capacity only shrinks during a call).
  *  4. Repair: for a task that still has selected shards but no room, search an augmenting path breadth-first —
@@ -40,7 +41,14 @@
  * The problem with multi-dimensional capacities is NP-hard in general (vector bin packing), so this is a
  * heuristic; on single-resource instances the benchmark compares it with an exact min-cost flow.
  */
-import type { Placement, SchedNode, SchedTask, ScheduleOptions, ScheduleResult } from "./types.js";
+import {
+  type Placement,
+  type SchedNode,
+  type SchedTask,
+  type ScheduleOptions,
+  type ScheduleResult,
+  shardPrice,
+} from "./types.js";
 
 const DEFAULT_AUGMENT_BUDGET = 150_000;
 /** Work budget of the price repair (it never changes the count, so it gets less). */
@@ -77,6 +85,9 @@ function validate(tasks: readonly SchedTask[], nodes: readonly SchedNode[], opti
   if (!Number.isInteger(options.maxAssignments) || options.maxAssignments < 0) {
     throw new RangeError(`maxAssignments must be an integer ≥ 0, got ${options.maxAssignments}`);
   }
+  if (options.minPrice !== undefined && options.minPrice < 0n) {
+    throw new RangeError(`minPrice must be ≥ 0, got ${options.minPrice}`);
+  }
   const seenNodes = new Set<number>();
   for (const n of nodes) {
     if (seenNodes.has(n.nodeId)) throw new RangeError(`node ${n.nodeId} appears twice`);
@@ -99,11 +110,18 @@ export function schedule(
   let budgetLimit = options.augmentBudget ?? DEFAULT_AUGMENT_BUDGET;
 
   // ---- nodes: live ones, in price order -------------------------------------------------------------
+  // A shard pays its node's ask raised to minPrice (TaskManager locks that price): that is the node's cost.
+  const minPrice = options.minPrice ?? 0n;
+  const floored = (n: SchedNode): bigint => (n.ask < minPrice ? minPrice : n.ask);
   const live = nodes.filter((n) => n.live);
-  live.sort((a, b) =>
-    a.ask < b.ask ? -1 : a.ask > b.ask ? 1 : b.reputation - a.reputation || a.nodeId - b.nodeId,
-  );
+  live.sort((a, b) => {
+    const x = floored(a);
+    const y = floored(b);
+    return x < y ? -1 : x > y ? 1 : b.reputation - a.reputation || a.nodeId - b.nodeId;
+  });
   const N = live.length;
+  /** What a shard placed on live[i] pays (for a task whose max price is at least minPrice). */
+  const cost: bigint[] = live.map(floored);
   const freeG = new Int32Array(N);
   const freeC = new Int32Array(N);
   const freeM = new Float64Array(N);
@@ -132,8 +150,12 @@ export function schedule(
       const elig: number[] = [];
       for (let i = 0; i < N; i++) {
         const n = live[i] as SchedNode;
-        if (n.ask > task.maxPrice) break; // sorted by ask: nothing further is eligible
+        const ci = cost[i] as bigint;
+        // sorted by cost: nothing further is eligible (cost = minPrice > maxPrice: the max was posted before a
+        // raise of the minimum; those nodes all pay the max, and the ask itself is checked below)
+        if (ci > task.maxPrice && ci > minPrice) break;
         if (
+          n.ask <= task.maxPrice &&
           n.tier >= task.minTier &&
           n.gpuCount >= r.gpus &&
           n.vramMiB >= r.vramMiB &&
@@ -148,8 +170,7 @@ export function schedule(
       for (let i = eligible.length - 1; i >= 0; i--) {
         const next = i + 1;
         groupEnd[i] =
-          next < eligible.length &&
-          (live[eligible[next] as number] as SchedNode).ask === (live[eligible[i] as number] as SchedNode).ask
+          next < eligible.length && cost[eligible[next] as number] === cost[eligible[i] as number]
             ? (groupEnd[next] as number)
             : next;
       }
@@ -397,11 +418,11 @@ export function schedule(
       for (let q = 0; q < elig.length; q++) {
         const i = elig[q] as number;
         // price repair stays among nodes cheaper than the shard's current one (lists are sorted by ask)
-        if (costMode && (live[i] as SchedNode).ask >= limit) break;
+        if (costMode && (cost[i] as bigint) >= limit) break;
         if (stamp[i] === epoch) continue;
         stamp[i] = epoch;
         if (++augmentSteps >= budgetLimit) return false;
-        if (fits(i, cu) && (!costMode || (live[i] as SchedNode).ask < limit)) {
+        if (fits(i, cu) && (!costMode || (cost[i] as bigint) < limit)) {
           // apply the chain: u goes to i, each parent takes the place its child left
           let target = i;
           let cur = e;
@@ -522,8 +543,8 @@ export function schedule(
   // Price: move placed shards to cheaper nodes along augmenting chains (most expensive first), while the work
   // budget lasts. Counts and quotas do not change; each success lowers the total price.
   const byPrice = Array.from({ length: pTask.length }, (_, p) => p).sort((a, b) => {
-    const x = (live[pNode[a] as number] as SchedNode).ask;
-    const y = (live[pNode[b] as number] as SchedNode).ask;
+    const x = cost[pNode[a] as number] as bigint;
+    const y = cost[pNode[b] as number] as bigint;
     return x > y ? -1 : x < y ? 1 : a - b;
   });
   const countSteps = augmentSteps;
@@ -534,9 +555,8 @@ export function schedule(
     if (t < 0) continue;
     const c = taskClass[t] as Class;
     // nothing cheaper is eligible: skip without searching
-    if ((live[c.eligible[0] as number] as SchedNode).ask >= (live[pNode[p] as number] as SchedNode).ask)
-      continue;
-    search(t, p, (live[pNode[p] as number] as SchedNode).ask);
+    if ((cost[c.eligible[0] as number] as bigint) >= (cost[pNode[p] as number] as bigint)) continue;
+    search(t, p, cost[pNode[p] as number] as bigint);
   }
 
   // ---- result -----------------------------------------------------------------------------------------
@@ -551,13 +571,14 @@ export function schedule(
     const node = live[pNode[p] as number] as SchedNode;
     const k = next[t] as number;
     next[t] = k + 1;
+    const price = shardPrice(node.ask, task.maxPrice, minPrice);
     placements.push({
       taskId: task.taskId,
       shardIndex: task.pending[k] as number,
       nodeId: node.nodeId,
-      price: node.ask,
+      price,
     });
-    totalPrice += node.ask;
+    totalPrice += price;
   }
   placements.sort((a, b) => a.taskId - b.taskId || a.shardIndex - b.shardIndex);
   let pendingTotal = 0;

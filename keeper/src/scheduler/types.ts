@@ -28,7 +28,10 @@ export interface SchedNode {
   cpuCores: number;
   memoryMiB: number;
   region: string;
-  /** NodeRegistry askPrice (NRL wei): what a shard placed here pays. */
+  /**
+   * NodeRegistry askPrice (NRL wei). Eligibility compares it with the task's max price (ask ≤ maxPrice); a shard
+   * placed here pays it, raised to `ScheduleOptions.minPrice` (TaskManager's minShardPrice), locked at assignment.
+   */
   ask: bigint;
   /** Bonded stake minus locked collateral: each assignment locks the task's collateralPerShard. */
   freeStake: bigint;
@@ -52,7 +55,7 @@ export interface SchedTask {
   seq: number;
   minTier: number;
   resources: ShardResources;
-  /** The most the client pays per shard; only nodes with ask ≤ maxPrice are eligible. */
+  /** The most the client pays per shard (maxPricePerShard); only nodes with ask ≤ maxPrice are eligible. */
   maxPrice: bigint;
   /** Collateral one assignment locks on the node (TaskPosted.collateralPerShard). */
   collateral: bigint;
@@ -66,6 +69,11 @@ export interface ScheduleOptions {
   /** At most this many assignments in total (one assignShards transaction per block). */
   maxAssignments: number;
   /**
+   * TaskManager's "minShardPrice" (default 0): a shard pays max(ask, minPrice), or the task's max price when a
+   * later raise of the minimum put it above that max (what TaskManager locks at assignment).
+   */
+  minPrice?: bigint;
+  /**
    * Work budget of the repair phase (augmenting-path steps). Bounds the worst case; the default is ample for
    * 10,000 shards on 1,000 nodes.
    */
@@ -78,7 +86,7 @@ export interface Placement {
   taskId: number;
   shardIndex: number;
   nodeId: number;
-  /** The node's ask: what the shard pays. */
+  /** What the shard pays: the node's ask raised to minPrice, at most the task's max price (`shardPrice`). */
   price: bigint;
 }
 
@@ -88,4 +96,14 @@ export interface ScheduleResult {
   /** Pending shards left for a later block (capacity, caps or eligibility). */
   unplaced: number;
   stats: { augmentations: number; improvements: number; augmentSteps: number; rounds: number };
+}
+
+/**
+ * The price TaskManager locks when a node asking `ask` takes a shard of a task with `maxPrice` (the node being
+ * eligible: ask ≤ maxPrice): the ask raised to `minPrice`, and at most `maxPrice` (a minimum raised after the task
+ * was posted can exceed its max: the shard then pays the max).
+ */
+export function shardPrice(ask: bigint, maxPrice: bigint, minPrice = 0n): bigint {
+  const p = ask < minPrice ? minPrice : ask;
+  return p > maxPrice ? maxPrice : p;
 }

@@ -110,7 +110,7 @@ export async function startStack(
 export const postParams = (over: Record<string, unknown> = {}) => ({
   specCid: EXAMPLE_RAW_CID,
   shardCount: 3,
-  rewardPerShard: parseEther("5"),
+  maxPricePerShard: parseEther("5"),
   minTier: 1,
   resources: { gpus: 1, vramMiB: 16_384, cpus: 2, memoryMiB: 4096 },
   maxDuration: 600n,
