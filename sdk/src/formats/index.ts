@@ -5,3 +5,4 @@ export * from "./document.js";
 export * from "./manifest.js";
 export * from "./messages.js";
 export * from "./spec.js";
+export * from "./streams.js";
