@@ -3,21 +3,14 @@
  * the registered nodes. Held in memory and rebuilt from the chain alone (events from the deployment's start
  * block, then views read at the cursor), so nothing is lost when Redis is wiped or the keeper restarts.
  */
+import { AuditStatus, ShardStatus, TaskStatus } from "@neural/sdk";
 import type { Address, Hex } from "viem";
 import type { KeeperChain, KeeperLog, NodeView, ShardView } from "../chain/chain.js";
 
-/** ShardStatus / TaskStatus values (contracts/src/types/Types.sol). */
-export const Shard = {
-  Pending: 0,
-  Assigned: 1,
-  Submitted: 2,
-  Challenged: 3,
-  Finalized: 4,
-  Failed: 5,
-  Cancelled: 6,
-};
-export const Task = { None: 0, Open: 1, Running: 2, Completed: 3, Cancelled: 4, Failed: 5 };
-export const AUDIT_ASSIGNED = 1;
+/** ShardStatus / TaskStatus values, from the SDK's mirror of contracts/src/types/Types.sol. */
+export const Shard = ShardStatus;
+export const Task = TaskStatus;
+export const AUDIT_ASSIGNED = AuditStatus.Assigned;
 
 export interface TaskRec {
   taskId: bigint;
