@@ -40,7 +40,10 @@ const names = redisNames();
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "keeper-devnet-"));
-  const [port, keeperPort, redisPort] = [await freePort(), await freePort(), await freePort()];
+  // Three distinct ports (the OS may hand the same free port out twice in a row).
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  const [port, keeperPort, redisPort] = [...ports] as [number, number, number];
   stack = await startStack(
     services.filter((s: { name: string }) => ["chain", "redis", "keeper"].includes(s.name)),
     {

@@ -46,6 +46,13 @@ export const redis = {
       child.stdout.pipe(out, { end: false });
       child.stderr.pipe(out, { end: false });
     }
+    // The last output lines, to say why it exited (a port taken meanwhile, a bad option).
+    let tail = "";
+    const keep = (d) => {
+      tail = (tail + d).split("\n").slice(-6).join("\n");
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
     let exitCode;
     const exited = new Promise((resolve) => {
       child.on("exit", (code) => {
@@ -60,7 +67,7 @@ export const redis = {
     const ready = (async () => {
       for (let i = 0; ; i++) {
         if (exitCode !== undefined)
-          throw new Error(`redis-server exited (code ${exitCode}); is it installed?`);
+          throw new Error(`redis-server exited (code ${exitCode}) on port ${config.port}:\n${tail.trim()}`);
         if (await ping(config.host, config.port)) return;
         if (i > 200) throw new Error(`redis-server did not answer on ${config.host}:${config.port}`);
         await new Promise((r) => setTimeout(r, 50));
