@@ -10,9 +10,11 @@ import { formatEth, formatNrl, parseNrl } from "./amounts.js";
 import { type CapabilityOverrides, detectCapabilities, toCapabilities } from "./capabilities.js";
 import { type Actor, NeuralChain } from "./chain/index.js";
 import { parseConfig, SETTINGS, type WorkerConfig } from "./config.js";
+import { start } from "./daemon/index.js";
 import { runDoctor } from "./doctor.js";
 import { UserError } from "./errors.js";
 import { createKeystoreFile, loadKeystoreFile, readPassword } from "./keystore.js";
+import { createLogger } from "./log.js";
 import { createOutput, type Output } from "./output.js";
 
 export const VERSION = "0.1.0";
@@ -384,8 +386,46 @@ export function buildProgram(): Command {
       }),
     );
 
+  program
+    .command("start")
+    .description("run the daemon: heartbeats, jobs from Redis, training in containers, results on-chain")
+    .action(
+      action(async (ctx) => {
+        const privateKey = await workerKey(ctx);
+        const log = createLogger(ctx.config.logLevel);
+        const crashAt = ctx.io === processIo ? process.env.NEURAL_WORKER_CRASH_AT : undefined;
+        const daemon = await start(ctx.config, {
+          privateKey,
+          log,
+          fetchTimeoutMs: ctx.config.ipfsFetchTimeoutSeconds * 1000,
+          // test hook: die like kill -9 at a named phase of a shard attempt (crash-safety tests)
+          ...(crashAt
+            ? {
+                onPhase: (p: string) => {
+                  if (p === crashAt) process.kill(process.pid, "SIGKILL");
+                },
+              }
+            : {}),
+        });
+        await daemon.ready;
+        await new Promise<void>((resolve) => {
+          const shutdown = (signal: string) => {
+            log.info({ signal }, "shutting down");
+            const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+            force.unref();
+            daemon.stop().then(resolve, resolve);
+          };
+          process.once("SIGINT", () => shutdown("SIGINT"));
+          process.once("SIGTERM", () => shutdown("SIGTERM"));
+        });
+      }),
+    );
+
   return program;
 }
+
+/** How long SIGINT/SIGTERM waits for the daemon to stop cleanly before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 30_000;
 
 /** Runs the CLI; user mistakes print their message alone (exit 1), bugs print their stack (exit 2). */
 export async function main(

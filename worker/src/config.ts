@@ -125,6 +125,13 @@ export const SETTINGS = {
     help: "IPFS peers to keep connected, multiaddrs ending in /p2p/<peer id> (comma-separated)",
     fix: "give multiaddrs ending in /p2p/<peer id>",
   },
+  ipfsFetchTimeoutSeconds: {
+    env: "NEURAL_IPFS_FETCH_TIMEOUT_SECONDS",
+    flag: "--ipfs-fetch-timeout-seconds",
+    schema: intFrom(1, 86400).default(120),
+    help: "seconds to wait for a spec, dataset, image or checkpoint from IPFS peers before calling it unavailable (default 120)",
+    fix: "give a number of seconds",
+  },
   metricsPort: {
     env: "NEURAL_METRICS_PORT",
     flag: "--metrics-port",

@@ -310,6 +310,8 @@ export class NeuralChain {
     journal: {
       previous?: { raw: Hex; hash: Hex } | undefined;
       record: (signed: { raw: Hex; hash: Hex }) => Promise<void>;
+      /** Called after the broadcast, before the receipt is awaited. */
+      broadcast?: () => Promise<void>;
     },
   ): Promise<{ hash: Hex; receipt: TransactionReceipt; epoch: number; checkpointRoot: Hex }> {
     let signed = journal.previous;
@@ -355,6 +357,7 @@ export class NeuralChain {
           throw toNeuralError(error, { contract: "TaskManager", functionName: "submitResult" });
       }
     }
+    await journal.broadcast?.();
     const receipt = await this.publicClient.waitForTransactionReceipt({ hash: signed.hash });
     if (receipt.status !== "success") {
       throw new UserError(`TaskManager.submitResult reverted on-chain (tx ${signed.hash})`);

@@ -143,8 +143,11 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async cleanup(): Promise<number> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [CONTAINER_LABEL] } });
+  async cleanup(owner: string): Promise<number> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${CONTAINER_LABEL}=${owner}`] },
+    });
     for (const c of containers) await this.docker.getContainer(c.Id).remove({ force: true, v: true });
     return containers.length;
   }

@@ -46,8 +46,8 @@ export interface ContainerRuntime {
   ping(): Promise<string>;
   hasImage(imageId: string): Promise<boolean>;
   run(request: RunRequest): Promise<RunResult>;
-  /** Removes containers left by a previous process of this worker (after a crash). */
-  cleanup(): Promise<number>;
+  /** Removes containers labelled `owner` left by a previous process of this worker (after a crash). */
+  cleanup(owner: string): Promise<number>;
 }
 
 /** Keeps the last `max` bytes of what is appended (logs of long trainings). */

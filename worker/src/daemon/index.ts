@@ -1,0 +1,234 @@
+/**
+ * The daemon: heartbeats, the job stream, one shard at a time. `start(config, options)` returns
+ * `{ ready, stop }` like every Neural service. On start it reconciles: its own pending stream entries are re-read
+ * and each is checked against the chain and its journal before anything runs again, so a crash at any point
+ * loses nothing and never submits twice.
+ */
+import type { Server } from "node:http";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { type JobMessage, NeuralError } from "@neural/sdk";
+import { createStorageNode, type StorageNode } from "@neural/sdk/node";
+import type { Hex } from "viem";
+import { NeuralChain } from "../chain/index.js";
+import type { WorkerConfig } from "../config.js";
+import { UserError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
+import { DockerRuntime } from "../runtimes/docker.js";
+import { JournalStore } from "../shard/journal.js";
+import { runShard, type ShardOutcome } from "../shard/run.js";
+import { WorkerMetrics } from "./metrics.js";
+
+export const VERSION = "0.1.0";
+
+export interface DaemonOptions {
+  privateKey: Hex;
+  log: Logger;
+  /** How long to wait for content from IPFS peers before calling it unavailable (default 120 s). */
+  fetchTimeoutMs?: number;
+  /** Seconds before a failed job (node fault) is tried again (default 10). */
+  retrySeconds?: number;
+  /** Test hook: called at named points of a shard attempt. */
+  onPhase?: (phase: string) => void | Promise<void>;
+  /** Called after each job entry is handled. */
+  onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
+}
+
+export interface Daemon {
+  ready: Promise<void>;
+  stop(): Promise<void>;
+  readonly nodeId: bigint;
+  readonly metricsPort: number;
+  readonly storage: StorageNode;
+}
+
+export async function start(config: WorkerConfig, options: DaemonOptions): Promise<Daemon> {
+  const log = options.log.child({ component: "daemon" });
+  const controller = new AbortController();
+  const closers: Array<() => Promise<unknown>> = [];
+  const metrics = new WorkerMetrics();
+
+  const chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+  const actor = chain.actor(options.privateKey);
+  const nodeId =
+    config.nodeId !== undefined ? BigInt(config.nodeId) : await chain.nodeIdOfWorker(actor.account.address);
+  if (nodeId === 0n) {
+    throw new UserError(
+      `the worker key ${actor.account.address} is not registered: run \`neural-worker register\``,
+    );
+  }
+  const runtime = new DockerRuntime(config.dockerHost);
+  await runtime.ping();
+  const removed = await runtime.cleanup(String(nodeId));
+  if (removed > 0) log.warn({ removed }, "removed containers left by a previous run");
+
+  const storage = await createStorageNode({
+    directory: config.ipfsDir,
+    listen: config.ipfsListen,
+    announce: config.ipfsAnnounce,
+    peers: config.ipfsPeers,
+    fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+  });
+  closers.push(() => storage.stop());
+  const queue = new WorkerQueue(config.redisUrl, Number(nodeId), `node-${nodeId}@${hostname()}`);
+  queue.onError((error) => log.warn({ err: error.message }, "redis"));
+  await queue.connect();
+  closers.push(() => queue.close());
+  let http: { server: Server; port: number } | undefined;
+  http = await metrics.serve(config.metricsPort);
+  closers.push(() => new Promise((r) => http?.server.close(r)));
+
+  const journals = new JournalStore(join(config.stateDir, "shards"));
+  const working = new Set<string>();
+  let current: { taskId: number; shardIndex: number } | undefined;
+  let stopping = false;
+
+  const beat = async () => {
+    try {
+      await queue.heartbeat({
+        nodeId: Number(nodeId),
+        worker: actor.account.address,
+        status: stopping ? "draining" : current ? "busy" : "idle",
+        running: current ? [current] : [],
+        freeGpus: 0,
+      });
+      await queue.touch([...working]);
+      metrics.heartbeats.inc();
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "heartbeat failed");
+    }
+  };
+  await beat();
+  const heartbeat = setInterval(beat, config.heartbeatSeconds * 1000);
+
+  const handle = async (entry: StreamEntry): Promise<boolean> => {
+    if (!entry.message) {
+      log.error({ entry: entry.id, err: entry.error }, "unreadable message: acknowledged and dropped");
+      await queue.ack(entry.id);
+      return true;
+    }
+    if (entry.message.type !== "job") {
+      log.warn(
+        { entry: entry.id, type: entry.message.type },
+        "verifier duties are not implemented yet: dropped",
+      );
+      await queue.ack(entry.id);
+      return true;
+    }
+    const job: JobMessage = entry.message;
+    working.add(entry.id);
+    current = { taskId: job.taskId, shardIndex: job.shardIndex };
+    metrics.running.set(1);
+    const timer = metrics.duration.startTimer();
+    try {
+      const outcome = await runShard(
+        {
+          chain,
+          actor,
+          nodeId,
+          storage,
+          runtime,
+          queue,
+          journals,
+          workDir: config.workDir,
+          log,
+          signal: controller.signal,
+          fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+          ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+        },
+        job,
+      );
+      // acknowledged only now: after the receipt (submitted), the release, or a job the chain says is not ours
+      await queue.ack(entry.id);
+      metrics.shards.inc({ outcome: outcome.kind });
+      log.info(
+        { entry: entry.id, task: job.taskId, shard: job.shardIndex, ...outcome },
+        `shard ${outcome.kind}`,
+      );
+      options.onOutcome?.(entry.id, outcome);
+      return true;
+    } catch (error) {
+      metrics.shards.inc({ outcome: "error" });
+      if (!stopping) {
+        log.error(
+          { entry: entry.id, task: job.taskId, shard: job.shardIndex, err: (error as Error).message },
+          "shard failed on this node: kept pending, will retry",
+        );
+      }
+      options.onOutcome?.(entry.id, { kind: "error", message: (error as Error).message });
+      return false;
+    } finally {
+      timer();
+      working.delete(entry.id);
+      current = undefined;
+      metrics.running.set(0);
+    }
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      controller.signal.addEventListener("abort", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+
+  const loop = async () => {
+    let recheckPendingAt = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() >= recheckPendingAt) {
+          // what this consumer held (after a crash, or retries of node faults), then what a replaced one left
+          const held = [...(await queue.pending()), ...(await queue.claimAbandoned(60_000))];
+          let failed = false;
+          for (const entry of held) {
+            if (stopping) break;
+            if (!(await handle(entry))) failed = true;
+          }
+          recheckPendingAt = failed
+            ? Date.now() + (options.retrySeconds ?? 10) * 1000
+            : Number.POSITIVE_INFINITY;
+        }
+        const fresh = await queue.next(1000);
+        for (const entry of fresh) {
+          if (stopping) break;
+          if (!(await handle(entry))) recheckPendingAt = Date.now() + (options.retrySeconds ?? 10) * 1000;
+        }
+      } catch (error) {
+        if (stopping) break;
+        log.error(
+          { err: (error as Error).message, retryable: (error as NeuralError).retryable },
+          "loop error",
+        );
+        await sleep(1000);
+      }
+    }
+  };
+
+  const running = loop();
+  log.info(
+    { nodeId: String(nodeId), worker: actor.account.address, metrics: http.port, ipfs: storage.multiaddrs() },
+    "worker started",
+  );
+
+  return {
+    ready: Promise.resolve(),
+    nodeId,
+    metricsPort: http.port,
+    storage,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      controller.abort();
+      clearInterval(heartbeat);
+      await beat();
+      await running;
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      log.info("worker stopped");
+    },
+  };
+}
+
+export { NeuralError };
