@@ -398,11 +398,11 @@ export function buildProgram(): Command {
           privateKey,
           log,
           fetchTimeoutMs: ctx.config.ipfsFetchTimeoutSeconds * 1000,
-          // test hook: die like kill -9 at a named phase of a shard attempt (crash-safety tests)
+          // test hook: die like kill -9 at a named phase ("<taskId>:<phase>") of a shard attempt (crash-safety tests)
           ...(crashAt
             ? {
-                onPhase: (p: string) => {
-                  if (p === crashAt) process.kill(process.pid, "SIGKILL");
+                onPhase: (phase: string, taskId: number) => {
+                  if (`${taskId}:${phase}` === crashAt) process.kill(process.pid, "SIGKILL");
                 },
               }
             : {}),

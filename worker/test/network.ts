@@ -136,7 +136,7 @@ export async function startNetwork(): Promise<TestNetwork> {
     NEURAL_METRICS_PORT: "0",
     NEURAL_HEARTBEAT_SECONDS: "1",
     NEURAL_IPFS_FETCH_TIMEOUT_SECONDS: "5",
-    NEURAL_LOG_LEVEL: "info",
+    NEURAL_LOG_LEVEL: process.env.NEURAL_TEST_LOG_LEVEL ?? "info",
     ...over,
   });
 
@@ -218,7 +218,7 @@ export async function startNetwork(): Promise<TestNetwork> {
       await storage.stop().catch(() => undefined);
       await redis.stop();
       await devnet.stop();
-      await rm(dir, { recursive: true, force: true });
+      if (process.env.NEURAL_TEST_KEEP !== "1") await rm(dir, { recursive: true, force: true });
     },
   };
   return network;

@@ -30,7 +30,7 @@ export interface DaemonOptions {
   /** Seconds before a failed job (node fault) is tried again (default 10). */
   retrySeconds?: number;
   /** Test hook: called at named points of a shard attempt. */
-  onPhase?: (phase: string) => void | Promise<void>;
+  onPhase?: (phase: string, taskId: number) => void | Promise<void>;
   /** Called after each job entry is handled. */
   onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
 }
@@ -58,11 +58,13 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       `the worker key ${actor.account.address} is not registered: run \`neural-worker register\``,
     );
   }
+  log.debug({ nodeId: String(nodeId) }, "chain connected");
   const runtime = new DockerRuntime(config.dockerHost);
   await runtime.ping();
   const removed = await runtime.cleanup(String(nodeId));
   if (removed > 0) log.warn({ removed }, "removed containers left by a previous run");
 
+  log.debug("container runtime ready");
   const storage = await createStorageNode({
     directory: config.ipfsDir,
     listen: config.ipfsListen,
@@ -71,6 +73,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
   });
   closers.push(() => storage.stop());
+  log.debug({ peers: storage.peers().length }, "ipfs node started");
   const queue = new WorkerQueue(config.redisUrl, Number(nodeId), `node-${nodeId}@${hostname()}`);
   queue.onError((error) => log.warn({ err: error.message }, "redis"));
   await queue.connect();

@@ -53,7 +53,7 @@ export interface ShardDeps {
   signal: AbortSignal;
   fetchTimeoutMs: number;
   /** Test hook: called at named points so a test can kill the process there. */
-  onPhase?: (phase: string) => void | Promise<void>;
+  onPhase?: (phase: string, taskId: number) => void | Promise<void>;
 }
 
 export type ShardOutcome =
@@ -79,7 +79,7 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
   const shardIndex = BigInt(job.shardIndex);
   const name = attemptName(job.taskId, job.shardIndex, job.epoch);
   const phase = async (p: string) => {
-    await deps.onPhase?.(p);
+    await deps.onPhase?.(p, job.taskId);
   };
 
   // 1. The job must match the chain: our node, this epoch, still Assigned (or already submitted by us).
@@ -416,7 +416,7 @@ async function train(
         const snapshot = structuredClone(journal);
         queue(async () => {
           await deps.journals.write(name, snapshot);
-          await deps.onPhase?.(`checkpoint-${event.index}`);
+          await deps.onPhase?.(`checkpoint-${event.index}`, job.taskId);
         });
       } else if (event.type === "error") {
         contractError ??= `the trainer reported: ${event.message}`;
