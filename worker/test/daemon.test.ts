@@ -22,8 +22,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, start } from "../src/daemon/index.js";
 import { loadKeystoreFile } from "../src/keystore.js";
 import { createLogger } from "../src/log.js";
+import { DockerRuntime } from "../src/runtimes/docker.js";
 import type { ShardOutcome } from "../src/shard/run.js";
+import { TEST_DOCKER_HOST } from "./docker-host.js";
 import { startNetwork, type TestNetwork } from "./network.js";
+import { loadTrainerImage } from "./trainer-image.js";
 
 let net: TestNetwork;
 let daemon: Daemon;
@@ -127,6 +130,33 @@ describe("worker daemon", () => {
     // metrics
     const text = await (await fetch(`http://127.0.0.1:${daemon.metricsPort}/metrics`)).text();
     expect(text).toMatch(/neural_worker_shards_total\{outcome="submitted"\} 1/);
+  });
+
+  it("trains the reference PyTorch digits classifier: held-out accuracy >= 0.9 in the manifest", async () => {
+    const trainer = await loadTrainerImage(new DockerRuntime(TEST_DOCKER_HOST));
+    const digits = (await net.storage.addFile(trainer.digits)).toString();
+    const { job, entryId } = await net.assign(
+      net.spec({
+        name: "digits-mlp",
+        image: trainer.image,
+        imageArchive: undefined,
+        dataset: digits,
+        hyperparameters: { lr: 0.1, batchSize: 32, hidden: 32 },
+        seed: 3,
+        totalSteps: 300,
+        checkpointInterval: 100,
+        resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 1024, timeoutSeconds: 600 },
+      }),
+    );
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "submitted" });
+    const shard = await net.client.getShard(BigInt(job.taskId), 0n);
+    const manifest = resultManifest.parse(
+      await net.storage.getRaw(bytes32ToCid(shard.manifestCid, "manifest"), { timeoutMs: 10_000 }),
+    );
+    expect(manifest.checkpoints.map((c) => c.step)).toEqual([100, 200, 300]);
+    const final = manifest.metrics.at(-1) as { step: number; accuracy?: number };
+    expect(final.step).toBe(300);
+    expect(final.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
   it("releases a shard whose training exits non-zero, with its logs", async () => {
