@@ -2,6 +2,8 @@
  * `neural-worker`: the node operator's CLI. Every verb has --help; --json prints one JSON document for scripts.
  * Settings come from flags or NEURAL_* variables (src/config.ts); user mistakes print one clear message, no stack.
  */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { createStorageNode } from "@neural/sdk/node";
 import { Command, Option } from "commander";
 import type { Hex } from "viem";
@@ -153,19 +155,32 @@ export function buildProgram(): Command {
       "scrypt cost of the keystore (default 131072, as geth)",
       positiveInt("--scrypt-n"),
     )
+    .option("--private-key-file <file>", "import this 0x-hex private key instead of generating one")
+    .option("--out <file>", "write the keystore here instead of --keystore (e.g. an operator keystore)")
     .action(
       action(async (ctx) => {
+        let privateKey: Hex | undefined;
+        const keyFile = ctx.opts.privateKeyFile as string | undefined;
+        if (keyFile !== undefined) {
+          const text = await readFile(keyFile, "utf8").catch((cause: unknown) => {
+            throw new UserError(`cannot read the private key file ${keyFile}`, { cause });
+          });
+          if (!/^0x[0-9a-fA-F]{64}$/.test(text.trim())) {
+            throw new UserError(`${keyFile} must hold one private key as 0x followed by 64 hex digits`);
+          }
+          privateKey = text.trim().toLowerCase() as Hex;
+        }
         const password = await readPassword({
           passwordFile: ctx.config.passwordFile,
           prompt: "New keystore password: ",
           confirm: true,
         });
         const n = ctx.opts.scryptN as number | undefined;
-        const { address, path } = await createKeystoreFile(
-          ctx.config.keystore,
-          password,
-          n ? { scryptN: n } : {},
-        );
+        const target = (ctx.opts.out as string | undefined) ?? ctx.config.keystore;
+        const { address, path } = await createKeystoreFile(resolve(target), password, {
+          ...(n ? { scryptN: n } : {}),
+          ...(privateKey ? { privateKey } : {}),
+        });
         ctx.out.result({ address, keystore: path }, [
           `worker key ${address}`,
           `keystore ${path} (keep the password; back the file up)`,

@@ -12,7 +12,6 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli.js";
-import { createKeystoreFile } from "../src/keystore.js";
 import { TEST_DOCKER_HOST } from "./docker-host.js";
 import { startRedis, type TestRedis } from "./redis.js";
 
@@ -41,10 +40,6 @@ beforeAll(async () => {
   await writeFile(join(dir, "op-pw"), "operator password\n");
   const operator = devnet.accounts[1];
   if (!operator) throw new Error("devnet has no account 1");
-  await createKeystoreFile(join(dir, "operator.json"), "operator password", {
-    privateKey: operator.privateKey,
-    scryptN: 1 << 10,
-  });
   operatorArgs = [
     "--operator-keystore",
     join(dir, "operator.json"),
@@ -77,6 +72,30 @@ afterAll(async () => {
 describe("neural-worker CLI", () => {
   let worker: `0x${string}`;
   let nodeId: string;
+
+  it("init imports the operator's key into its own keystore", async () => {
+    await writeFile(join(dir, "operator.key"), `${devnet.accounts[1]?.privateKey}\n`);
+    const r = await cli([
+      "init",
+      "--private-key-file",
+      join(dir, "operator.key"),
+      "--out",
+      join(dir, "operator.json"),
+      "--password-file",
+      join(dir, "op-pw"),
+      "--scrypt-n",
+      "1024",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({
+      address: devnet.accounts[1]?.address,
+      keystore: join(dir, "operator.json"),
+    });
+    await writeFile(join(dir, "bad.key"), "0x1234\n");
+    const bad = await cli(["init", "--private-key-file", join(dir, "bad.key"), "--out", join(dir, "x.json")]);
+    expect(bad.stderr).toContain("must hold one private key as 0x followed by 64 hex digits");
+  });
 
   it("init writes an encrypted keystore and refuses to overwrite it", async () => {
     const r = await cli(["init", "--scrypt-n", "1024", "--json"]);
