@@ -144,7 +144,8 @@ export function buildProgram(): Command {
   const program = new Command("neural-worker")
     .description("Neural node operator: register and stake a node, then run the daemon that trains shards")
     .version(VERSION)
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true });
   addSettings(program);
 
   program
