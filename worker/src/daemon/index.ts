@@ -7,7 +7,7 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { type JobMessage, NeuralError } from "@neural/sdk";
+import { ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
 import { NeuralChain } from "../chain/index.js";
@@ -152,6 +152,17 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       options.onOutcome?.(entry.id, outcome);
       return true;
     } catch (error) {
+      if (error instanceof ContractRevertError && !stopping) {
+        // the chain refused this attempt's call (e.g. its deadline passed): the same call cannot succeed later
+        metrics.shards.inc({ outcome: "refused" });
+        log.error(
+          { entry: entry.id, task: job.taskId, shard: job.shardIndex, err: error.message },
+          "the chain refused the shard's transaction: acknowledged, not retried",
+        );
+        await queue.ack(entry.id);
+        options.onOutcome?.(entry.id, { kind: "error", message: error.message });
+        return true;
+      }
       metrics.shards.inc({ outcome: "error" });
       if (!stopping) {
         log.error(
