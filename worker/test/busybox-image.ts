@@ -9,7 +9,7 @@ import { type LayerFile, layerTar, writeDockerArchive } from "../src/images/arch
 
 const BUSYBOX = "/usr/bin/busybox";
 
-/** A contract-following trainer in sh. Hyperparameter "bad" ("1" in NEURAL_HYPERPARAMETERS) corrupts step > 1. */
+/** A contract-following trainer in sh. CHEAT_FROM_STEP=n (set by a cheating node, never by a spec) skews steps > n. */
 export const FAKE_TRAINER = `#!/bin/sh
 set -e
 step=\${NEURAL_RESUME_STEP:-0}
@@ -19,6 +19,7 @@ if [ -n "$NEURAL_RESUME_FROM" ]; then state=$(cat "$NEURAL_RESUME_FROM" | head -
 while [ "$step" -lt "$NEURAL_STOP_AT" ]; do
   step=$((step + 1))
   state=$(( (state * 31 + NEURAL_SEED + step) % 1000003 ))
+  if [ -n "$CHEAT_FROM_STEP" ] && [ "$step" -gt "$CHEAT_FROM_STEP" ]; then state=$((state + 1)); fi
   if [ -n "$SLEEP_PER_STEP" ]; then sleep "$SLEEP_PER_STEP"; fi
   echo "{\\"type\\":\\"progress\\",\\"step\\":$step,\\"loss\\":$(( 1000 / step )).5}"
   if [ $((step % NEURAL_CHECKPOINT_INTERVAL)) -eq 0 ] || [ "$step" -eq "$NEURAL_TOTAL_STEPS" ]; then

@@ -9,6 +9,7 @@
  */
 import {
   type Capabilities,
+  type ChallengeParams,
   type Checkpoint,
   cidToBytes32,
   type Deployment,
@@ -369,6 +370,61 @@ export class NeuralChain {
       epoch: event?.args.epoch ?? 0,
       checkpointRoot: event?.args.checkpointRoot ?? ("0x" as Hex),
     };
+  }
+
+  // ------------------------------------------------------------------ verifier duties
+
+  /** The ResultSubmitted event of one attempt: the committed checkpoints, from which any proof is built. */
+  async resultSubmitted(taskId: bigint, shardIndex: bigint, epoch: number) {
+    const logs = await this.read("TaskManager", "ResultSubmitted", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "ResultSubmitted",
+        args: { taskId, shardIndex },
+        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    const log = logs.find((l) => l.args.epoch === epoch);
+    if (!log) throw new UserError(`no ResultSubmitted for task ${taskId} shard ${shardIndex} epoch ${epoch}`);
+    return log.args as {
+      manifestCid: Hex;
+      checkpointRoot: Hex;
+      checkpointCount: number;
+      checkpoints: readonly { step: bigint; hash: Hex }[];
+      epoch: number;
+    };
+  }
+
+  /** Audits Sortition assigned to `nodeId` (AuditAssigned events). */
+  async auditsAssigned(nodeId: bigint, fromBlock?: bigint) {
+    const logs = await this.read("TaskManager", "AuditAssigned", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "AuditAssigned",
+        args: { verifierNodeId: nodeId },
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    return logs.map((l) => ({ taskId: l.args.taskId as bigint, shardIndex: l.args.shardIndex as bigint }));
+  }
+
+  /** The assigned verifier attests that its re-execution matched (paid the audit fee). */
+  async recordAudit(actor: Actor, taskId: bigint, shardIndex: bigint) {
+    return this.write(actor, "TaskManager", "recordAudit", this.addresses.taskManager, taskManagerAbi, [
+      taskId,
+      shardIndex,
+    ]);
+  }
+
+  /** Challenges checkpoint `params.checkpointIndex` (commit, wait for the seed block, reveal, draw). */
+  async challenge(
+    actor: Actor,
+    params: ChallengeParams,
+    options: { waitForBlock?: (block: bigint) => Promise<void> } = {},
+  ) {
+    return actor.client.challenge(params, options.waitForBlock ? { waitForBlock: options.waitForBlock } : {});
   }
 
   // ------------------------------------------------------------------ helpers

@@ -255,7 +255,9 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
   }
 }
 
-async function fetchSpec(deps: ShardDeps, specCid: string): Promise<TaskSpec> {
+type FetchDeps = Pick<ShardDeps, "storage" | "fetchTimeoutMs" | "signal">;
+
+export async function fetchSpec(deps: FetchDeps, specCid: string): Promise<TaskSpec> {
   let bytes: Uint8Array;
   try {
     bytes = await deps.storage.getRaw(specCid, { timeoutMs: deps.fetchTimeoutMs, signal: deps.signal });
@@ -273,7 +275,7 @@ async function fetchSpec(deps: ShardDeps, specCid: string): Promise<TaskSpec> {
   }
 }
 
-async function fetchDataset(deps: ShardDeps, cid: string, target: string, tmp: string): Promise<void> {
+export async function fetchDataset(deps: FetchDeps, cid: string, target: string, tmp: string): Promise<void> {
   const ready = await stat(target).then(
     (s) => s.isDirectory(),
     () => false,
