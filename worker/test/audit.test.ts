@@ -17,7 +17,6 @@ import {
   neuralTokenAbi,
   parseContainerLine,
   resultManifest,
-  ShardStatus,
   Tier,
 } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
@@ -26,6 +25,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NeuralChain } from "../src/chain/index.js";
+import { start } from "../src/daemon/index.js";
 import { ensureImage } from "../src/images/load.js";
 import { createLogger } from "../src/log.js";
 import { DockerRuntime } from "../src/runtimes/docker.js";
@@ -203,10 +203,26 @@ function verifierDeps() {
 }
 
 describe("audit duty", () => {
-  it("attests an honest result (recordAudit)", async () => {
+  it("the daemon learns its audit from the chain and attests an honest result (recordAudit)", async () => {
     const taskId = await submittedByCheater();
-    const outcome = await performAudit(verifierDeps(), taskId, 0n);
-    expect(outcome).toMatchObject({ kind: "attested" });
+    const config = net.config();
+    let resolveAudit: (o: unknown) => void = () => undefined;
+    const audited = new Promise((resolve) => {
+      resolveAudit = resolve;
+    });
+    const daemon = await start(config, {
+      privateKey: net.worker.privateKey,
+      log: createLogger("silent"),
+      fetchTimeoutMs: 20_000,
+      onAudit: (t, _s, outcome) => {
+        if (t === taskId) resolveAudit(outcome);
+      },
+    });
+    try {
+      expect(await audited).toMatchObject({ kind: "attested", checked: [2, expect.any(Number)] });
+    } finally {
+      await daemon.stop();
+    }
     expect((await net.client.getShard(taskId, 0n)).auditStatus).toBe(AuditStatus.Attested);
   });
 

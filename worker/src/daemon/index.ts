@@ -7,7 +7,7 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
+import { AuditStatus, ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
 import { NeuralChain } from "../chain/index.js";
@@ -18,6 +18,7 @@ import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
 import { DockerRuntime } from "../runtimes/docker.js";
 import { JournalStore } from "../shard/journal.js";
 import { runShard, type ShardOutcome } from "../shard/run.js";
+import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { WorkerMetrics } from "./metrics.js";
 
 export const VERSION = "0.1.0";
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   retrySeconds?: number;
   /** Test hook: called at named points of a shard attempt. */
   onPhase?: (phase: string, taskId: number) => void | Promise<void>;
+  /** Called after each audit this node performed. */
+  onAudit?: (taskId: bigint, shardIndex: bigint, outcome: AuditOutcome) => void;
   /** Called after each job entry is handled. */
   onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
 }
@@ -205,6 +208,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
             ? Date.now() + (options.retrySeconds ?? 10) * 1000
             : Number.POSITIVE_INFINITY;
         }
+        await checkAudits();
         const fresh = await queue.next(1000);
         for (const entry of fresh) {
           if (stopping) break;
@@ -217,6 +221,41 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
           "loop error",
         );
         await sleep(1000);
+      }
+    }
+  };
+
+  // Audit duties come from the chain (AuditAssigned for this node), not from Redis: a keeper outage cannot make
+  // this node miss one. Checked between jobs; each audit is done once (its on-chain audit status says so).
+  const auditDeps = {
+    chain,
+    actor,
+    nodeId,
+    storage,
+    runtime,
+    workDir: join(config.workDir, "audits"),
+    fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+    log,
+    signal: controller.signal,
+  };
+  let auditsCheckedAt = 0;
+  const checkAudits = async () => {
+    if (Date.now() - auditsCheckedAt < config.heartbeatSeconds * 1000) return;
+    auditsCheckedAt = Date.now();
+    for (const { taskId, shardIndex } of await chain.auditsAssigned(nodeId)) {
+      if (stopping) return;
+      const shard = await chain.getShard(taskId, shardIndex);
+      if (shard.auditorNodeId !== nodeId || shard.auditStatus !== AuditStatus.Assigned) continue;
+      try {
+        const outcome = await performAudit(auditDeps, taskId, shardIndex);
+        metrics.audits.inc({ outcome: outcome.kind });
+        options.onAudit?.(taskId, shardIndex, outcome);
+      } catch (error) {
+        metrics.audits.inc({ outcome: "error" });
+        log.error(
+          { task: String(taskId), shard: String(shardIndex), err: (error as Error).message },
+          "audit failed",
+        );
       }
     }
   };

@@ -21,6 +21,12 @@ export class WorkerMetrics {
     buckets: [1, 5, 15, 60, 300, 900, 3600, 14400],
     registers: [this.registry],
   });
+  readonly audits = new Counter({
+    name: "neural_worker_audits_total",
+    help: "Audits performed, by outcome (attested, challenged, skipped, error)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "neural_worker_heartbeats_total",
     help: "Heartbeats written to Redis",
