@@ -2,7 +2,7 @@
  * The reference PyTorch trainer in its offline-built image, through the hardened docker runtime and the container
  * contract: a real digits classifier reaching held-out accuracy >= 0.9, bit-for-bit reproducible (two runs give the
  * same checkpoint hashes; a segment re-executed from checkpoint k-1 in a fresh container reproduces checkpoint k),
- * a segment trained with lr x 1.01 does not, and checkpoints are canonical safetensors.
+ * and checkpoints are canonical safetensors (the lr x 1.01 cheat is in verify.test.ts).
  */
 import { createHash } from "node:crypto";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -109,13 +109,6 @@ describe("reference trainer (PyTorch digits classifier)", () => {
     const segment = await train({ resume: { from, step: 200, index: 1 }, stopAt: 300 });
     expect([...segment.hashes.keys()]).toEqual([2]);
     expect(segment.hashes.get(2)).toBe(first.hashes.get(2));
-  });
-
-  it("a segment trained with lr x 1.01 does not reproduce the checkpoint", async () => {
-    const from = join(first.checkpoints, "ckpt-1.safetensors");
-    const cheat = await train({ resume: { from, step: 200, index: 1 }, stopAt: 300, lr: 0.101 });
-    expect(cheat.hashes.get(2)).toBeDefined();
-    expect(cheat.hashes.get(2)).not.toBe(first.hashes.get(2));
   });
 
   it("writes canonical safetensors: sorted header, exact offsets, little-endian f32", async () => {

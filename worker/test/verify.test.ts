@@ -143,26 +143,23 @@ afterAll(async () => {
 });
 
 describe("verifier: segment re-execution", () => {
-  it("an audit of an honest result finds every sampled segment right (from scratch and from a checkpoint)", async () => {
+  it("an audit of an honest result finds the sampled segment right (from the spec's initial state)", async () => {
     const { verdicts, firstWrong } = await auditResult(deps, {
       spec,
       imageId: image.imageId,
       manifest: honest,
-      sample: [2, 0],
+      sample: [0],
     });
     expect(firstWrong).toBeUndefined();
-    expect(verdicts).toEqual([
-      { kind: "judged", index: 0, right: true, identical: true },
-      { kind: "judged", index: 2, right: true, identical: true },
-    ]);
+    expect(verdicts).toEqual([{ kind: "judged", index: 0, right: true, identical: true }]);
   });
 
-  it("catches the cheater at checkpoint 2 (lr x 1.01 after two honest checkpoints)", async () => {
+  it("catches the cheater at checkpoint 2 (lr x 1.01 after two honest checkpoints), from its checkpoint 1", async () => {
     const { firstWrong } = await auditResult(deps, {
       spec,
       imageId: image.imageId,
       manifest: cheat,
-      sample: [1, 2],
+      sample: [2],
     });
     expect(firstWrong).toEqual({ kind: "judged", index: 2, right: false, identical: false });
   });
