@@ -2,7 +2,8 @@
  * The audit duty on-chain: a cheating node computes checkpoints 0-1 honestly and 2 with a skewed update, submits;
  * Sortition draws our node as the auditor; our verifier re-executes segments from the cheater's own checkpoints
  * (fetched over IPFS), finds checkpoint 2 wrong and challenges it (commit, reveal): a dispute opens on leaf 2.
- * An honest result is attested (recordAudit). Real anvil, helia and dockerd (busybox trainer).
+ * An honest result is attested (recordAudit). On a committee, the daemon re-executes the disputed segment, commits
+ * and reveals its vote, and the cheater loses the dispute. Real anvil, helia and dockerd (busybox trainer).
  */
 
 import { createHash } from "node:crypto";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import {
   AuditStatus,
   buildContainerEnv,
+  CheckpointTree,
   manifestCheckpoints,
   manifestCheckpointTree,
   NeuralClient,
@@ -18,9 +20,10 @@ import {
   parseContainerLine,
   resultManifest,
   Tier,
+  Vote,
 } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
-import { createTestClient, createWalletClient, http, parseEther, stringToHex } from "viem";
+import { createTestClient, createWalletClient, http, keccak256, parseEther, stringToHex, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,7 +110,7 @@ const mineTo = async (n: bigint) => {
 };
 
 /** The cheater's side: post, assign to it, train (skewed after `cheatFrom`), store, submit, get audited. */
-async function submittedByCheater(cheatFrom?: number) {
+async function submittedByCheater(cheatFrom?: number, audited = true) {
   const spec = net.spec();
   const specCid = (await net.storage.putJson(spec)).toString();
   const { taskId } = await net.client.postTaskWithPermit({
@@ -117,7 +120,7 @@ async function submittedByCheater(cheatFrom?: number) {
     minTier: Tier.Bronze,
     resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 },
     maxDuration: 3600n,
-    auditRateBps: 10_000,
+    auditRateBps: audited ? 10_000 : 0,
   });
   await net.keeper.assignShards([{ taskId, shardIndex: 0, nodeId: cheaterNodeId }]);
   const base = await mkdtemp(join(net.dir, "cheater-"));
@@ -182,6 +185,7 @@ async function submittedByCheater(cheatFrom?: number) {
   });
   // the audit seed is block submitted + 1, readable once the block after it exists
   await mineTo((await net.publicClient.getBlockNumber()) + 2n);
+  if (!audited) return taskId;
   const { verifierNodeId } = await net.keeper.assignAudit(taskId, 0n);
   expect(verifierNodeId).toBe(net.worker.nodeId); // the only other node
   return taskId;
@@ -241,5 +245,104 @@ describe("audit duty", () => {
     });
     // the shard records the dispute; its committee and vote are the committee duty's (next milestone)
     expect((await net.client.getShard(taskId, 0n)).disputeId).toBe(disputeId);
+  });
+
+  it("serves on a committee: re-executes the disputed segment, commits, reveals, and the cheater loses", async () => {
+    // two more nodes, old enough for a committee seat (committeeMinAge 1 day)
+    const members: Array<{ client: NeuralClient; nodeId: bigint }> = [];
+    for (const i of [4, 5]) {
+      const acc = net.devnet.accounts[i];
+      if (!acc) throw new Error(`no account ${i}`);
+      const member = new NeuralClient({
+        publicClient: net.publicClient,
+        walletClient: createWalletClient({
+          account: privateKeyToAccount(acc.privateKey),
+          chain: { ...foundry, id: net.devnet.chainId },
+          transport: http(net.devnet.rpcUrl),
+        }),
+        deployment: net.devnet.deployment,
+      });
+      const { nodeId } = await member.registerNode({
+        worker: member.account,
+        capabilities: {
+          gpuModel: stringToHex("", { size: 32 }),
+          gpuCount: 0,
+          vramMiB: 0,
+          cpuCores: 4,
+          memoryMiB: 8192,
+          region: stringToHex("test", { size: 16 }),
+        },
+        askPrice: parseEther("1"),
+        metadataCid: (await net.storage.putJson({ version: 1, kind: "neural-node", i })).toString(),
+        stake: parseEther("1000"),
+      });
+      members.push({ client: member, nodeId });
+    }
+    const test = createTestClient({ mode: "anvil", transport: http(net.devnet.rpcUrl) });
+    await test.increaseTime({ seconds: 86_400 + 60 });
+    await test.mine({ blocks: 1 });
+
+    const taskId = await submittedByCheater(4, false);
+    const submitted = await chain.resultSubmitted(taskId, 0n, 1);
+    const params = CheckpointTree.fromResultSubmitted(submitted).challengeParams(2, {
+      taskId,
+      shardIndex: 0,
+    });
+    const { disputeId } = await net.client.challenge(params, { waitForBlock: mineTo });
+    const dispute = await net.client.getDispute(disputeId);
+    expect(dispute.statusName).toBe("Voting");
+    // the committee: every node but the submitter (our node and the two new ones)
+    expect(dispute.committee.map(BigInt).sort()).toEqual(
+      [net.worker.nodeId, ...members.map((m) => m.nodeId)].sort(),
+    );
+
+    const events: Array<{ kind: string; vote: number }> = [];
+    let notify: () => void = () => undefined;
+    const daemon = await start(net.config(), {
+      privateKey: net.worker.privateKey,
+      log: createLogger("silent"),
+      fetchTimeoutMs: 20_000,
+      onCommittee: (id, outcome) => {
+        if (id === disputeId) {
+          events.push(outcome as { kind: string; vote: number });
+          notify();
+        }
+      },
+    });
+    const waitFor = (kind: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (events.some((e) => e.kind === kind)) resolve();
+        };
+        notify = check;
+        check();
+      });
+    try {
+      await waitFor("committed");
+      for (const m of members) {
+        const salt = keccak256(toHex(`s${m.nodeId}`));
+        await m.client.commitVote({ disputeId, nodeId: m.nodeId, vote: Vote.SubmitterWrong, salt });
+      }
+      const now = (await net.publicClient.getBlock()).timestamp;
+      await test.increaseTime({ seconds: Number(BigInt(dispute.commitDeadline) - now + 1n) });
+      await test.mine({ blocks: 1 });
+      await waitFor("revealed");
+      for (const m of members) {
+        const salt = keccak256(toHex(`s${m.nodeId}`));
+        await m.client.revealVote({ disputeId, nodeId: m.nodeId, vote: Vote.SubmitterWrong, salt });
+      }
+    } finally {
+      await daemon.stop();
+    }
+    expect(events.map((e) => [e.kind, e.vote])).toEqual([
+      ["committed", Vote.SubmitterWrong],
+      ["revealed", Vote.SubmitterWrong],
+    ]);
+    expect((await chain.voteOf(disputeId, net.worker.nodeId)).vote).toBe(Vote.SubmitterWrong);
+    const later = (await net.publicClient.getBlock()).timestamp;
+    await test.increaseTime({ seconds: Number(BigInt(dispute.revealDeadline) - later + 1n) });
+    await test.mine({ blocks: 1 });
+    await net.client.resolveDispute(disputeId);
+    expect((await net.client.getDispute(disputeId)).outcomeName).toBe("SubmitterWrong");
   });
 });

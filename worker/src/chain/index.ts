@@ -14,6 +14,7 @@ import {
   cidToBytes32,
   type Deployment,
   deploymentStartBlock,
+  disputeManagerAbi,
   enumName,
   NeuralClient,
   NodeStatus,
@@ -24,6 +25,7 @@ import {
   Tier,
   taskManagerAbi,
   toNeuralError,
+  type Vote,
   type WorkerConsent,
 } from "@neural/sdk";
 import { loadDeployment } from "@neural/sdk/node";
@@ -408,6 +410,49 @@ export class NeuralChain {
       }),
     );
     return logs.map((l) => ({ taskId: l.args.taskId as bigint, shardIndex: l.args.shardIndex as bigint }));
+  }
+
+  /** Disputes whose committee (any round) includes `nodeId` (CommitteeDrawn events). */
+  async committeeSeats(nodeId: bigint): Promise<bigint[]> {
+    const logs = await this.read("DisputeManager", "CommitteeDrawn", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        eventName: "CommitteeDrawn",
+        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    return [
+      ...new Set(
+        logs
+          .filter((l) => (l.args.members ?? []).some((m) => BigInt(m) === nodeId))
+          .map((l) => l.args.disputeId as bigint),
+      ),
+    ];
+  }
+
+  async getDispute(disputeId: bigint) {
+    return this.reader.getDispute(disputeId);
+  }
+
+  async voteOf(disputeId: bigint, nodeId: bigint): Promise<{ commitment: Hex; vote: number }> {
+    const [commitment, vote] = await this.read("DisputeManager", "voteOf", () =>
+      this.publicClient.readContract({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "voteOf",
+        args: [disputeId, nodeId],
+      }),
+    );
+    return { commitment, vote };
+  }
+
+  async commitVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
+    return actor.client.commitVote(input);
+  }
+
+  async revealVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
+    return actor.client.revealVote(input);
   }
 
   /** The assigned verifier attests that its re-execution matched (paid the audit fee). */

@@ -19,6 +19,7 @@ import { DockerRuntime } from "../runtimes/docker.js";
 import { JournalStore } from "../shard/journal.js";
 import { runShard, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
+import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
 import { WorkerMetrics } from "./metrics.js";
 
 export const VERSION = "0.1.0";
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   onPhase?: (phase: string, taskId: number) => void | Promise<void>;
   /** Called after each audit this node performed. */
   onAudit?: (taskId: bigint, shardIndex: bigint, outcome: AuditOutcome) => void;
+  /** Called after each vote this node committed or revealed. */
+  onCommittee?: (disputeId: bigint, outcome: CommitteeOutcome) => void;
   /** Called after each job entry is handled. */
   onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
 }
@@ -242,6 +245,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   const checkAudits = async () => {
     if (Date.now() - auditsCheckedAt < config.heartbeatSeconds * 1000) return;
     auditsCheckedAt = Date.now();
+    await checkCommittees();
     for (const { taskId, shardIndex } of await chain.auditsAssigned(nodeId)) {
       if (stopping) return;
       const shard = await chain.getShard(taskId, shardIndex);
@@ -256,6 +260,21 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
           { task: String(taskId), shard: String(shardIndex), err: (error as Error).message },
           "audit failed",
         );
+      }
+    }
+  };
+
+  const checkCommittees = async () => {
+    for (const disputeId of await chain.committeeSeats(nodeId)) {
+      if (stopping) return;
+      try {
+        const outcome = await serveCommittee({ ...auditDeps, stateDir: config.stateDir }, disputeId);
+        if (outcome.kind === "committed" || outcome.kind === "revealed") {
+          metrics.votes.inc({ outcome: outcome.kind });
+          options.onCommittee?.(disputeId, outcome);
+        }
+      } catch (error) {
+        log.error({ disputeId: String(disputeId), err: (error as Error).message }, "committee duty failed");
       }
     }
   };

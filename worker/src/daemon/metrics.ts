@@ -27,6 +27,12 @@ export class WorkerMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly votes = new Counter({
+    name: "neural_worker_votes_total",
+    help: "Committee votes committed and revealed",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "neural_worker_heartbeats_total",
     help: "Heartbeats written to Redis",
