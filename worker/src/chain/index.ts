@@ -399,7 +399,7 @@ export class NeuralChain {
   }
 
   /** Audits Sortition assigned to `nodeId` (AuditAssigned events). */
-  async auditsAssigned(nodeId: bigint, fromBlock?: bigint) {
+  async auditsAssigned(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint) {
     const logs = await this.read("TaskManager", "AuditAssigned", () =>
       this.publicClient.getContractEvents({
         address: this.addresses.taskManager,
@@ -407,19 +407,21 @@ export class NeuralChain {
         eventName: "AuditAssigned",
         args: { verifierNodeId: nodeId },
         fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
       }),
     );
     return logs.map((l) => ({ taskId: l.args.taskId as bigint, shardIndex: l.args.shardIndex as bigint }));
   }
 
   /** Disputes whose committee (any round) includes `nodeId` (CommitteeDrawn events). */
-  async committeeSeats(nodeId: bigint): Promise<bigint[]> {
+  async committeeSeats(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint): Promise<bigint[]> {
     const logs = await this.read("DisputeManager", "CommitteeDrawn", () =>
       this.publicClient.getContractEvents({
         address: this.addresses.disputeManager,
         abi: disputeManagerAbi,
         eventName: "CommitteeDrawn",
-        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
       }),
     );
     return [

@@ -241,34 +241,49 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     log,
     signal: controller.signal,
   };
+  // Duties found in events are kept until they are over; each poll scans only the blocks not scanned yet.
   let auditsCheckedAt = 0;
+  let scannedTo: bigint | undefined;
+  const audits = new Map<string, { taskId: bigint; shardIndex: bigint }>();
+  const seats = new Set<bigint>();
   const checkAudits = async () => {
     if (Date.now() - auditsCheckedAt < config.heartbeatSeconds * 1000) return;
     auditsCheckedAt = Date.now();
+    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const from = scannedTo === undefined ? undefined : scannedTo + 1n;
+    for (const a of await chain.auditsAssigned(nodeId, from, head))
+      audits.set(`${a.taskId}:${a.shardIndex}`, a);
+    for (const d of await chain.committeeSeats(nodeId, from, head)) seats.add(d);
+    scannedTo = head;
     await checkCommittees();
-    for (const { taskId, shardIndex } of await chain.auditsAssigned(nodeId)) {
+    for (const [key, { taskId, shardIndex }] of audits) {
       if (stopping) return;
       const shard = await chain.getShard(taskId, shardIndex);
-      if (shard.auditorNodeId !== nodeId || shard.auditStatus !== AuditStatus.Assigned) continue;
+      if (shard.auditorNodeId !== nodeId || shard.auditStatus !== AuditStatus.Assigned) {
+        audits.delete(key);
+        continue;
+      }
       try {
         const outcome = await performAudit(auditDeps, taskId, shardIndex);
+        audits.delete(key);
         metrics.audits.inc({ outcome: outcome.kind });
         options.onAudit?.(taskId, shardIndex, outcome);
       } catch (error) {
         metrics.audits.inc({ outcome: "error" });
         log.error(
           { task: String(taskId), shard: String(shardIndex), err: (error as Error).message },
-          "audit failed",
+          "audit failed (tried again at the next poll)",
         );
       }
     }
   };
 
   const checkCommittees = async () => {
-    for (const disputeId of await chain.committeeSeats(nodeId)) {
+    for (const disputeId of seats) {
       if (stopping) return;
       try {
         const outcome = await serveCommittee({ ...auditDeps, stateDir: config.stateDir }, disputeId);
+        if (outcome.kind === "skipped") seats.delete(disputeId);
         if (outcome.kind === "committed" || outcome.kind === "revealed") {
           metrics.votes.inc({ outcome: outcome.kind });
           options.onCommittee?.(disputeId, outcome);
