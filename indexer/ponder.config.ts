@@ -2,6 +2,7 @@ import { createConfig } from "ponder";
 import {
   disputeManagerAbi,
   modelRegistryAbi,
+  neuralTimelockAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
   sortitionAbi,
@@ -34,6 +35,7 @@ export default createConfig({
     },
   },
   contracts: {
+    NeuralTimelock: { abi: neuralTimelockAbi, ...at("NeuralTimelock") },
     NeuralToken: { abi: neuralTokenAbi, ...at("NeuralToken") },
     NodeRegistry: { abi: nodeRegistryAbi, ...at("NodeRegistry") },
     TaskManagerExtension: { abi: taskManagerExtensionAbi, ...at("TaskManagerExtension") },

@@ -76,6 +76,15 @@ export const assignmentOutcome = onchainEnum("assignment_outcome", [
   "DisputeLost", // a dispute of this attempt found the submitter wrong
   "HandedBack", // ended without fault: an earlier checkpoint it resumed from lost its dispute (ShardResumeLowered)
 ]);
+/** A NeuralTimelock (TimelockController) operation: Scheduled -> Executed | Cancelled (a cancelled one may be
+ *  scheduled again). Whether a Scheduled operation is ready is time-based: `readyAt` <= block time.
+ *  (Not named "timelock_...": Ponder's SQL generator takes any type name starting with "time" for a native
+ *  type and leaves it unqualified by the schema.) */
+export const governanceOperationStatus = onchainEnum("governance_operation_status", [
+  "Scheduled",
+  "Executed",
+  "Cancelled",
+]);
 /** Indexer-side: what moved a node's stake. */
 export const stakeEventKind = onchainEnum("stake_event_kind", [
   "Registered",
@@ -158,13 +167,17 @@ export const node = onchainTable(
     completed: t.integer().notNull(),
     failed: t.integer().notNull(),
     slashCount: t.integer().notNull(),
+    /** Protocol fees its finalized shards paid (value-weighted reputation; tiers need TierThreshold.minFeesPaid). */
+    feesPaid: t.bigint().notNull(),
     /** completed / (completed + failed) in basis points; 10000 when both are 0 (as the contracts define). */
     successBps: t.integer().notNull(),
     // activity counters (indexer-side)
     assignmentCount: t.integer().notNull(),
     timeoutCount: t.integer().notNull(),
     releaseCount: t.integer().notNull(),
-    earned: t.bigint().notNull(), // rewards paid to the operator (after fees)
+    /** Releases after the grace period (ShardReleased.late): each counted as a failed attempt and a failure. */
+    lateReleaseCount: t.integer().notNull(),
+    earned: t.bigint().notNull(), // shard prices paid to the operator (after fees) and audit fees
     registeredAt: t.bigint().notNull(),
     registeredBlock: t.bigint().notNull(),
     registeredTx: t.hex().notNull(),
@@ -228,7 +241,8 @@ export const task = onchainTable(
     specCid: t.hex().notNull(),
     specCidStr: t.text(),
     shardCount: t.integer().notNull(),
-    rewardPerShard: t.bigint().notNull(),
+    /** The most the client pays per shard; each shard pays its node's ask, locked at assignment (shard.price). */
+    maxPricePerShard: t.bigint().notNull(),
     minTier: t.integer().notNull(),
     gpus: t.integer().notNull(),
     vramMiB: t.integer().notNull(),
@@ -239,15 +253,17 @@ export const task = onchainTable(
     /** Audits paid for at post time: ceil(shardCount * auditRateBps / 10000). */
     auditBudget: t.integer().notNull(),
     auditFeePerShard: t.bigint().notNull(),
-    /** Collateral locked per assignment: rewardPerShard * collateralRatioBps (at post time) / 10000. */
+    /** Collateral locked per assignment: maxPricePerShard * collateralRatioBps (at post time) / 10000. */
     collateralPerShard: t.bigint().notNull(),
     /** Escrow pulled at post time. */
     escrow: t.bigint().notNull(),
     /** Escrow still held: escrow - paid - fees - audit fees paid - refunded. */
     escrowRemaining: t.bigint().notNull(),
-    paid: t.bigint().notNull(), // to nodes, after fees
+    paid: t.bigint().notNull(), // to nodes, after fees (paid + fees = the locked prices of finalized shards)
     fees: t.bigint().notNull(), // protocol fees taken at finalize
     auditFeesPaid: t.bigint().notNull(),
+    /** TaskRefunded total: max price minus locked price of each finalized shard (at finalization), max prices of
+     *  cancelled shards (at cancelTask), and what is left at the close (failed shards, unused audit fees). */
     refunded: t.bigint().notNull(),
     /** Collateral slashed from timed-out nodes, paid to the client. */
     compensation: t.bigint().notNull(),
@@ -262,9 +278,13 @@ export const task = onchainTable(
     // activity counters
     assignmentCount: t.integer().notNull(),
     releaseCount: t.integer().notNull(),
+    /** Releases after the grace period (counted as failed attempts). */
+    lateReleaseCount: t.integer().notNull(),
     timeoutCount: t.integer().notNull(),
     auditsUsed: t.integer().notNull(),
     disputeCount: t.integer().notNull(),
+    /** TaskCancelled.pendingShards: the Pending shards cancelTask cancelled at once (null: never cancelled). */
+    cancelledPendingShards: t.integer(),
     // timestamps
     createdAt: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
@@ -303,6 +323,10 @@ export const shard = onchainTable(
     /** Assignment deadline (Assigned) or end of the challenge window (Submitted / Challenged / Finalized). */
     deadline: t.bigint(),
     assignedAt: t.bigint(),
+    /** Price of the current attempt: its node's ask at assignment (at least minShardPrice), what the shard pays
+     *  when finalized (ShardView.price). Null while no attempt holds one (Pending, after a release, timeout or
+     *  lost dispute, never assigned); kept when Finalized. */
+    price: t.bigint(),
     // result (manifest, root and disputeId stay after the attempt ends, as in the contract)
     manifestCid: t.hex(),
     manifestCidStr: t.text(),
@@ -326,6 +350,8 @@ export const shard = onchainTable(
     lastReleaseReason: releaseReason("last_release_reason"),
     lastLogsCid: t.hex(),
     lastLogsCidStr: t.text(),
+    /** The last release came after the grace period (counted as a failed attempt). */
+    lastReleaseLate: t.boolean(),
     // settlement
     payout: t.bigint(),
     fee: t.bigint(),
@@ -360,11 +386,15 @@ export const assignment = onchainTable(
     assignedBlock: t.bigint().notNull(),
     assignedTx: t.hex().notNull(),
     deadline: t.bigint().notNull(),
+    /** The price locked for this assignment (ShardAssigned.price): the node's ask, at least minShardPrice. */
+    price: t.bigint().notNull(),
     resumeFrom: t.integer().notNull(),
     resumeManifestCid: t.hex().notNull(),
     resumeManifestCidStr: t.text(),
     // Released
     releaseReason: releaseReason("release_reason"),
+    /** Released after the grace period: the attempt counted as failed (attempts + 1, a reputation failure). */
+    late: t.boolean(),
     logsCid: t.hex(),
     logsCidStr: t.text(),
     // Submitted
@@ -679,6 +709,8 @@ export const tierThreshold = onchainTable("tier_threshold", (t) => ({
   minStake: t.bigint().notNull(),
   minCompleted: t.integer().notNull(),
   minSuccessBps: t.integer().notNull(),
+  /** Protocol fees the node's finalized shards must have paid in total (value-weighted reputation). */
+  minFeesPaid: t.bigint().notNull(),
   updatedAt: t.bigint().notNull(),
 }));
 
@@ -711,6 +743,58 @@ export const roleMember = onchainTable(
     updatedAt: t.bigint().notNull(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.contract, table.role, table.account] }) }),
+);
+
+/**
+ * NeuralTimelock operations (OpenZeppelin TimelockController: the admin of every governed contract).
+ * `target`, `value` and `data` are those of call 0, the only call unless the operation was scheduled with
+ * scheduleBatch (then every call is a timelockCall row).
+ */
+export const timelockOperation = onchainTable(
+  "timelock_operation",
+  (t) => ({
+    /** The operation id (bytes32, hex): keccak256 of its calls, predecessor and salt. */
+    id: t.text().primaryKey(),
+    status: governanceOperationStatus("status").notNull(),
+    target: t.hex().notNull(),
+    value: t.bigint().notNull(),
+    data: t.hex().notNull(),
+    callCount: t.integer().notNull(),
+    /** Operation that must be executed first (zero: none). */
+    predecessor: t.hex().notNull(),
+    /** CallSalt (zero when scheduled without a salt). */
+    salt: t.hex().notNull(),
+    /** Seconds between scheduling and the earliest execution. */
+    delay: t.bigint().notNull(),
+    /** scheduledAt + delay: executable by anyone from then on. */
+    readyAt: t.bigint().notNull(),
+    scheduledAt: t.bigint().notNull(),
+    scheduledBlock: t.bigint().notNull(),
+    scheduledTx: t.hex().notNull(),
+    executedAt: t.bigint(),
+    executedTx: t.hex(),
+    cancelledAt: t.bigint(),
+    cancelledTx: t.hex(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ statusIdx: index().on(table.status), scheduledIdx: index().on(table.scheduledAt) }),
+);
+
+/** One call of a timelock operation (CallScheduled / CallExecuted). */
+export const timelockCall = onchainTable(
+  "timelock_call",
+  (t) => ({
+    /** `${timelockOperationId}-${index}` */
+    id: t.text().primaryKey(),
+    timelockOperationId: t.text().notNull(),
+    index: t.integer().notNull(),
+    target: t.hex().notNull(),
+    value: t.bigint().notNull(),
+    data: t.hex().notNull(),
+    executed: t.boolean().notNull(),
+    executedAt: t.bigint(),
+  }),
+  (table) => ({ operationIdx: index().on(table.timelockOperationId), targetIdx: index().on(table.target) }),
 );
 
 // -------------------------------------------------------------------------------------------------
@@ -898,6 +982,17 @@ export const modelStarRelations = relations(modelStar, ({ one }) => ({
 
 export const modelTipRelations = relations(modelTip, ({ one }) => ({
   model: one(model, { fields: [modelTip.modelId], references: [model.id] }),
+}));
+
+export const timelockOperationRelations = relations(timelockOperation, ({ many }) => ({
+  calls: many(timelockCall),
+}));
+
+export const timelockCallRelations = relations(timelockCall, ({ one }) => ({
+  operation: one(timelockOperation, {
+    fields: [timelockCall.timelockOperationId],
+    references: [timelockOperation.id],
+  }),
 }));
 
 export const protocolEventRelations = relations(protocolEvent, ({ one }) => ({

@@ -13,6 +13,7 @@ import { repoRoot } from "./lib/tools.mjs";
 
 /** Contracts the deploy script creates, in deployment order. Every one must appear in the broadcast. */
 export const CONTRACTS = [
+  "NeuralTimelock",
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",
@@ -24,7 +25,7 @@ export const CONTRACTS = [
 ];
 
 /** Role holders run() returns (named return values of Deploy.run). */
-export const ROLES = ["governor", "keeper", "treasury"];
+export const ROLES = ["governor", "keeper", "treasury", "admin"];
 
 export const DEPLOY_SCRIPT = "Deploy.s.sol";
 export const defaultBroadcastDir = join(repoRoot, "broadcast");

@@ -51,6 +51,7 @@ function broadcast({ chain = 31337, skip = [] } = {}) {
       governor: { internal_type: "address", value: addr(0xa) },
       keeper: { internal_type: "address", value: addr(0xb) },
       treasury: { internal_type: "address", value: addr(0xc) },
+      admin: { internal_type: "address", value: addr(0x100) },
     },
   };
 }
@@ -60,7 +61,8 @@ describe("deploymentFromBroadcast", () => {
     const d = deploymentFromBroadcast(broadcast(), { generatedAt: "2026-01-01T00:00:00.000Z" });
     expect(d.chainId).toBe(31337);
     expect(Object.keys(d.contracts)).toEqual(CONTRACTS);
-    expect(d.contracts.NeuralToken).toEqual({ address: addr(0x100), startBlock: 1, txHash: hash(1) });
+    expect(d.contracts.NeuralTimelock).toEqual({ address: addr(0x100), startBlock: 1, txHash: hash(1) });
+    expect(d.contracts.NeuralToken).toEqual({ address: addr(0x101), startBlock: 2, txHash: hash(2) });
     const last = CONTRACTS.length - 1;
     expect(CONTRACTS[last]).toBe("ModelRegistry");
     expect(d.contracts.ModelRegistry).toEqual({
@@ -68,7 +70,12 @@ describe("deploymentFromBroadcast", () => {
       startBlock: last + 1,
       txHash: hash(last + 1),
     });
-    expect(d.roles).toEqual({ governor: addr(0xa), keeper: addr(0xb), treasury: addr(0xc) });
+    expect(d.roles).toEqual({
+      governor: addr(0xa),
+      keeper: addr(0xb),
+      treasury: addr(0xc),
+      admin: addr(0x100),
+    });
     expect(d.generatedAt).toBe("2026-01-01T00:00:00.000Z");
   });
 
@@ -83,7 +90,7 @@ describe("deploymentFromBroadcast", () => {
     expect(() => deploymentFromBroadcast(b)).toThrow(/no receipt for the TaskManager deployment at 0x/);
     const c = broadcast();
     c.receipts[0].status = "0x0";
-    expect(() => deploymentFromBroadcast(c)).toThrow(/NeuralToken deployment .* failed/);
+    expect(() => deploymentFromBroadcast(c)).toThrow(/NeuralTimelock deployment .* failed/);
   });
 
   it("fails when a role was not returned", () => {

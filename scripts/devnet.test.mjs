@@ -16,7 +16,7 @@ const abi = parseAbi([
   "function token() view returns (address)",
   "function taskManager() view returns (address)",
 ]);
-const role = (name) => keccak256(toHex(name));
+const role = (name) => (name === "DEFAULT_ADMIN_ROLE" ? `0x${"00".repeat(32)}` : keccak256(toHex(name)));
 const param = (name) => stringToHex(name, { size: 32 });
 
 describe("startDevnet", () => {
@@ -56,7 +56,13 @@ describe("startDevnet", () => {
   it("wires the roles and applies the timing overrides", async () => {
     const c = devnet.deployment.contracts;
     const deployer = devnet.accounts[0].address;
-    expect(devnet.deployment.roles).toEqual({ governor: deployer, keeper: deployer, treasury: deployer });
+    // The devnet's governor is dev account 0; the admin is the timelock the script deploys (60 s delay).
+    expect(devnet.deployment.roles).toEqual({
+      governor: deployer,
+      keeper: deployer,
+      treasury: deployer,
+      admin: c.NeuralTimelock.address,
+    });
     const has = (target, r, who) =>
       client.readContract({ address: c[target].address, abi, functionName: "hasRole", args: [role(r), who] });
     expect(await has("NodeRegistry", "PROTOCOL_ROLE", c.TaskManager.address)).toBe(true);
@@ -64,6 +70,8 @@ describe("startDevnet", () => {
     expect(await has("TaskManager", "DISPUTE_ROLE", c.DisputeManager.address)).toBe(true);
     expect(await has("TaskManager", "KEEPER_ROLE", deployer)).toBe(true);
     expect(await has("TaskManager", "GOVERNOR_ROLE", deployer)).toBe(true);
+    expect(await has("TaskManager", "DEFAULT_ADMIN_ROLE", c.NeuralTimelock.address)).toBe(true);
+    expect(await has("TaskManager", "DEFAULT_ADMIN_ROLE", deployer)).toBe(false);
     const window = await client.readContract({
       address: c.TaskManager.address,
       abi,

@@ -19,6 +19,7 @@ export const DEPLOYABLE = [
   "ModelRegistry",
   "BlockhashRandomness",
   "Sortition",
+  "NeuralTimelock",
 ] as const;
 
 /**
@@ -36,6 +37,7 @@ const INTERFACES: Record<(typeof DEPLOYABLE)[number], string> = {
   ModelRegistry: "IModelRegistry",
   BlockhashRandomness: "IRandomnessSource",
   Sortition: "ISortition",
+  NeuralTimelock: "NeuralTimelock",
 };
 
 const root = join(import.meta.dirname ?? __dirname, "..");

@@ -12,8 +12,10 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 
 import {Governed} from "./base/Governed.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {PriceCodec} from "./libraries/PriceCodec.sol";
 import {
     Capabilities,
+    Ineligibility,
     NodeStatus,
     NodeView,
     Resources,
@@ -38,13 +40,17 @@ import {
 ///      - keys and unbonding stake are frozen while liveCollateral != 0 (a live assignment always locks at
 ///        least the TaskManager's minCollateral, which is never zero).
 ///      Amounts are stored in 96 bits (SafeCast on every write), timestamps in 48 bits.
+// solhint-disable-next-line max-states-count
 contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using EnumerableSet for EnumerableSet.UintSet;
 
-    /// @notice TaskManager and DisputeManager: lock/unlock collateral, slash, record reputation.
+    /// @notice TaskManager and DisputeManager: lock/unlock collateral, slash, record reputation. Granted once, by
+    ///         `setProtocolContracts`; nobody can grant or revoke it afterwards (its admin role has no holder).
     bytes32 public constant PROTOCOL_ROLE = keccak256("PROTOCOL_ROLE");
+    /// @notice Admin of PROTOCOL_ROLE and of itself, held by nobody: it seals PROTOCOL_ROLE.
+    bytes32 public constant SEALED_ROLE = keccak256("SEALED_ROLE");
 
     bytes32 internal constant MIN_STAKE = "minStake";
     bytes32 internal constant UNBONDING_PERIOD = "unbondingPeriod";
@@ -64,14 +70,13 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint96 locked;
         uint32 completed;
         uint32 failed;
-        // slot 1: read by recordSuccess / recordFailure (tier) and isEligible (tier, active)
+        // slot 1: read and written by settleSuccesses / recordFailure (tier, fees) and read by eligibility checks
         NodeStatus status;
         Tier tier;
         bool active; // mirrors membership of _activeSet
         uint48 jailedUntil; // 0 = not jailed
         uint32 slashCount;
-        uint96 unbonding;
-        uint48 unbondingReleaseAt;
+        uint96 feesPaid; // protocol fees of the node's finalized shards: value-weighted reputation
         // slot 2
         address operator;
         uint48 registeredAt;
@@ -83,6 +88,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         Capabilities capabilities;
         // slot 6
         bytes32 metadataCid;
+        // slot 7: unstake, withdraw, exit and slashes only
+        uint96 unbonding;
+        uint48 unbondingReleaseAt;
     }
 
     IERC20 internal immutable _token;
@@ -92,9 +100,10 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     uint64 internal _unbondingPeriod;
     uint64 internal _jailPeriod;
 
-    /// @dev Tier thresholds, index = tier - 1. Min stakes in two slots, the rest packed in one.
+    /// @dev Tier thresholds, index = tier - 1. Min stakes and min fees in two slots each, the rest packed in one.
     uint128[4] internal _tierMinStake;
     uint256 internal _tierPerf;
+    uint128[4] internal _tierMinFees;
 
     uint256 internal _nodeCount;
     uint256 internal _totalStaked;
@@ -108,26 +117,37 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     mapping(uint256 nodeId => uint256) internal _weightOf;
     uint256 internal _totalActiveStake;
     mapping(address worker => uint256) internal _workerNonces;
+    bool internal _protocolSet;
 
     constructor(address token_, address governor) Governed(governor) EIP712("Neural NodeRegistry", "1") {
         if (token_ == address(0) || governor == address(0)) revert ZeroAddress();
         _token = IERC20(token_);
+        _setRoleAdmin(PROTOCOL_ROLE, SEALED_ROLE);
+        _setRoleAdmin(SEALED_ROLE, SEALED_ROLE);
 
         _initParameter(MIN_STAKE, 100 ether);
         _initParameter(UNBONDING_PERIOD, 7 days);
         _initParameter(JAIL_PERIOD, 3 days);
 
         _setTierThreshold(
-            Tier.Bronze, TierThreshold({minStake: 100 ether, minCompleted: 0, minSuccessBps: 0})
+            Tier.Bronze,
+            TierThreshold({minStake: 100 ether, minCompleted: 0, minSuccessBps: 0, minFeesPaid: 0})
         );
         _setTierThreshold(
-            Tier.Silver, TierThreshold({minStake: 1000 ether, minCompleted: 10, minSuccessBps: 9000})
+            Tier.Silver,
+            TierThreshold({minStake: 1000 ether, minCompleted: 10, minSuccessBps: 9000, minFeesPaid: 1 ether})
         );
         _setTierThreshold(
-            Tier.Gold, TierThreshold({minStake: 10_000 ether, minCompleted: 100, minSuccessBps: 9500})
+            Tier.Gold,
+            TierThreshold({
+                minStake: 10_000 ether, minCompleted: 100, minSuccessBps: 9500, minFeesPaid: 10 ether
+            })
         );
         _setTierThreshold(
-            Tier.Platinum, TierThreshold({minStake: 50_000 ether, minCompleted: 500, minSuccessBps: 9800})
+            Tier.Platinum,
+            TierThreshold({
+                minStake: 50_000 ether, minCompleted: 500, minSuccessBps: 9800, minFeesPaid: 50 ether
+            })
         );
     }
 
@@ -151,11 +171,14 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint256 holder = _nodeIdOfWorker[worker];
         if (holder != 0) revert WorkerKeyInUse(worker, holder);
         _validateCapabilities(capabilities);
+        _validateAsk(askPrice);
         uint256 minStake = _minStake;
         if (stakeAmount < minStake) revert StakeBelowMinimum(stakeAmount, minStake);
         _useWorkerConsent(0, worker, consentDeadline, consentSignature);
 
         nodeId = ++_nodeCount;
+        // Shards store node ids in 32 bits (PackedShard).
+        if (nodeId > type(uint32).max) revert TooManyNodes();
         _fenwickAppend(nodeId);
         Node storage n = _nodes[nodeId];
         n.stake = stakeAmount.toUint96();
@@ -188,6 +211,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         Node storage n = _operatorNode(nodeId);
         if (n.status == NodeStatus.Exited) revert InvalidNodeStatus(nodeId, uint8(NodeStatus.Exited));
         _validateCapabilities(capabilities);
+        _validateAsk(askPrice);
         n.capabilities = capabilities;
         n.askPrice = askPrice.toUint96();
         n.metadataCid = metadataCid;
@@ -363,6 +387,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
             if (
                 threshold.minStake < lower.minStake || threshold.minCompleted < lower.minCompleted
                     || threshold.minSuccessBps < lower.minSuccessBps
+                    || threshold.minFeesPaid < lower.minFeesPaid
             ) revert InvalidTierThresholds(tier);
         }
         if (tier < Tier.Platinum) {
@@ -370,9 +395,26 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
             if (
                 threshold.minStake > upper.minStake || threshold.minCompleted > upper.minCompleted
                     || threshold.minSuccessBps > upper.minSuccessBps
+                    || threshold.minFeesPaid > upper.minFeesPaid
             ) revert InvalidTierThresholds(tier);
         }
         _setTierThreshold(tier, threshold);
+    }
+
+    /// @inheritdoc INodeRegistry
+    /// @dev DEFAULT_ADMIN_ROLE, once (ProtocolContractsAlreadySet afterwards); neither may be the zero address.
+    function setProtocolContracts(address taskManager, address disputeManager)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        if (taskManager == address(0) || disputeManager == address(0)) revert ZeroAddress();
+        if (_protocolSet) revert ProtocolContractsAlreadySet();
+        _protocolSet = true;
+        // INVARIANT: PROTOCOL_ROLE (the power to slash and lock stake) belongs to exactly these two contracts,
+        // forever: its admin role SEALED_ROLE has no holder and is its own admin.
+        _grantRole(PROTOCOL_ROLE, taskManager);
+        _grantRole(PROTOCOL_ROLE, disputeManager);
+        emit ProtocolContractsSet(taskManager, disputeManager);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -396,32 +438,9 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     }
 
     /// @inheritdoc INodeRegistry
-    /// @dev A zero amount is a no-op. When a slash has clamped `locked`, the collateral it cut away is still
-    ///      owed to the assignments it backed (`_slashedCollateral`). An unlock draws on that first and only
-    ///      then on `locked`: the registry cannot tell which assignment an unlock belongs to, and drawing on
-    ///      the slashed part first never frees stake that backs an assignment made after the slash.
-    ///      Reverts InsufficientLockedCollateral (with locked + slashed collateral as the available amount)
-    ///      when even both do not cover it.
+    /// @dev See `_unlock`.
     function unlockCollateral(uint256 nodeId, uint256 amount) external onlyRole(PROTOCOL_ROLE) {
-        if (amount == 0) return;
-        Node storage n = _nodes[nodeId];
-        uint256 locked = n.locked;
-        uint256 slashedCollateral = _slashedCollateral[nodeId];
-        // INVARIANT: locked + slashed collateral == Σ collateral of live assignments, so an unlock never
-        // exceeds it, and locked stays ≥ the collateral of every assignment made after the last clamp.
-        if (amount > locked + slashedCollateral) {
-            revert InsufficientLockedCollateral(nodeId, amount, locked + slashedCollateral);
-        }
-        uint256 fromLocked = amount;
-        if (slashedCollateral != 0) {
-            uint256 fromSlashed = amount < slashedCollateral ? amount : slashedCollateral;
-            _slashedCollateral[nodeId] = slashedCollateral - fromSlashed;
-            fromLocked -= fromSlashed;
-        }
-        locked -= fromLocked;
-        // forge-lint: disable-next-line(unsafe-typecast): locked only decreased
-        n.locked = uint96(locked);
-        emit CollateralUnlocked(nodeId, amount, locked);
+        _unlock(nodeId, _nodes[nodeId], amount);
     }
 
     /// @inheritdoc INodeRegistry
@@ -449,13 +468,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         // forge-lint: disable-next-line(unsafe-typecast): fromUnbonding ≤ unbonding, a uint96
         if (fromUnbonding != 0) n.unbonding = uint96(unbonding - fromUnbonding);
 
-        // INVARIANT: locked ≤ stake. The collateral cut away is remembered for the assignments it backed.
-        uint256 locked = n.locked;
-        if (locked > bonded) {
-            _slashedCollateral[nodeId] += locked - bonded;
-            // forge-lint: disable-next-line(unsafe-typecast): bonded < locked, a uint96
-            n.locked = uint96(bonded);
-        }
+        _clampLocked(nodeId, n, bonded);
 
         // INVARIANT: totalStaked == Σ (stake + unbonding); the tokens leave below.
         _totalStaked -= slashed;
@@ -472,7 +485,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
 
         emit Slashed(nodeId, slashed, recipient, reason);
         emit Jailed(nodeId, jailedUntil);
-        emit ReputationUpdated(nodeId, n.completed, n.failed, slashCount);
+        emit ReputationUpdated(nodeId, n.completed, n.failed, slashCount, n.feesPaid);
         _updateTier(nodeId, n);
         _syncActive(nodeId, n);
 
@@ -480,12 +493,40 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     }
 
     /// @inheritdoc INodeRegistry
-    function recordSuccess(uint256 nodeId) external onlyRole(PROTOCOL_ROLE) {
+    /// @dev Same checks as `eligibility`; locks nothing (and returns the reason) when one fails.
+    function lockForAssignment(
+        uint256 nodeId,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 maxPrice,
+        uint256 collateral
+    ) external onlyRole(PROTOCOL_ROLE) returns (Ineligibility reason, uint256 askPrice) {
+        Node storage n = _nodes[nodeId];
+        reason = _eligibility(n, minTier, resources, maxPrice, collateral);
+        if (reason != Ineligibility.None) return (reason, 0);
+        askPrice = n.askPrice;
+        if (collateral == 0) return (reason, askPrice);
+        uint256 locked = uint256(n.locked) + collateral;
+        // forge-lint: disable-next-line(unsafe-typecast): collateral ≤ free stake, so locked ≤ stake, a uint96
+        n.locked = uint96(locked);
+        emit CollateralLocked(nodeId, collateral, locked);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function settleSuccesses(uint256 nodeId, uint256 count, uint256 collateral, uint256 feesPaid)
+        external
+        onlyRole(PROTOCOL_ROLE)
+        returns (address operator)
+    {
         Node storage n = _existingNode(nodeId);
-        uint32 completed = n.completed + 1;
-        n.completed = completed;
-        emit ReputationUpdated(nodeId, completed, n.failed, n.slashCount);
+        _unlock(nodeId, n, collateral);
+        uint256 completed = n.completed + count;
+        n.completed = completed.toUint32();
+        uint256 fees = n.feesPaid + feesPaid;
+        n.feesPaid = fees.toUint96();
+        emit ReputationUpdated(nodeId, completed, n.failed, n.slashCount, fees);
         _updateTier(nodeId, n);
+        return n.operator;
     }
 
     /// @inheritdoc INodeRegistry
@@ -493,7 +534,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         Node storage n = _existingNode(nodeId);
         uint32 failed = n.failed + 1;
         n.failed = failed;
-        emit ReputationUpdated(nodeId, n.completed, failed, n.slashCount);
+        emit ReputationUpdated(nodeId, n.completed, failed, n.slashCount, n.feesPaid);
         _updateTier(nodeId, n);
     }
 
@@ -530,6 +571,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         v.completed = n.completed;
         v.failed = n.failed;
         v.slashCount = n.slashCount;
+        v.feesPaid = n.feesPaid;
         v.metadataCid = n.metadataCid;
         v.capabilities = n.capabilities;
     }
@@ -565,23 +607,22 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     }
 
     /// @inheritdoc INodeRegistry
-    function computeTier(uint256 stakeAmount, uint256 completed, uint256 failed)
+    function computeTier(uint256 stakeAmount, uint256 completed, uint256 failed, uint256 feesPaid)
         external
         view
         returns (Tier)
     {
-        return _computeTier(stakeAmount, completed, failed);
+        return _computeTier(stakeAmount, completed, failed, feesPaid);
     }
 
     /// @inheritdoc INodeRegistry
     /// @dev Tier.None returns all zeros.
     function tierThreshold(Tier tier) external view returns (TierThreshold memory) {
-        if (tier == Tier.None) return TierThreshold(0, 0, 0);
+        if (tier == Tier.None) return TierThreshold(0, 0, 0, 0);
         return _tierThreshold(tier);
     }
 
     /// @inheritdoc INodeRegistry
-    /// @dev Resources are compared field by field (gpus, vramMiB, cpus, memoryMiB); false for unknown nodes.
     function isEligible(
         uint256 nodeId,
         Tier minTier,
@@ -589,13 +630,18 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint256 price,
         uint256 collateral
     ) external view returns (bool) {
-        Node storage n = _nodes[nodeId];
-        if (!n.active || n.tier < minTier) return false;
-        if (n.askPrice > price) return false;
-        if (uint256(n.stake) - n.locked < collateral) return false;
-        Capabilities storage c = n.capabilities;
-        return c.gpuCount >= resources.gpus && c.vramMiB >= resources.vramMiB && c.cpuCores >= resources.cpus
-            && c.memoryMiB >= resources.memoryMiB;
+        return _eligibility(_nodes[nodeId], minTier, resources, price, collateral) == Ineligibility.None;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function eligibility(
+        uint256 nodeId,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 maxPrice,
+        uint256 collateral
+    ) external view returns (Ineligibility) {
+        return _eligibility(_nodes[nodeId], minTier, resources, maxPrice, collateral);
     }
 
     /// @inheritdoc INodeRegistry
@@ -740,10 +786,76 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         if (hasGpu != (c.vramMiB != 0) || hasGpu != (c.gpuModel != bytes32(0))) revert InvalidCapabilities();
     }
 
+    /// @dev The first check `n` fails for a shard of these requirements, in Ineligibility's order; None if none.
+    ///      Unknown nodes are NotActive.
+    function _eligibility(
+        Node storage n,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 maxPrice,
+        uint256 collateral
+    ) internal view returns (Ineligibility) {
+        if (!n.active) return Ineligibility.NotActive;
+        if (n.tier < minTier) return Ineligibility.TierTooLow;
+        Capabilities storage c = n.capabilities;
+        if (c.gpuCount < resources.gpus) return Ineligibility.NotEnoughGpus;
+        if (c.vramMiB < resources.vramMiB) return Ineligibility.NotEnoughVram;
+        if (c.cpuCores < resources.cpus) return Ineligibility.NotEnoughCpus;
+        if (c.memoryMiB < resources.memoryMiB) return Ineligibility.NotEnoughMemory;
+        if (n.askPrice > maxPrice) return Ineligibility.AskAboveMaxPrice;
+        if (uint256(n.stake) - n.locked < collateral) return Ineligibility.InsufficientFreeStake;
+        return Ineligibility.None;
+    }
+
+    /// @dev A zero amount is a no-op. When a slash has clamped `locked`, the collateral it cut away is still
+    ///      owed to the assignments it backed (`_slashedCollateral`). An unlock draws on that first and only
+    ///      then on `locked`: the registry cannot tell which assignment an unlock belongs to, and drawing on
+    ///      the slashed part first never frees stake that backs an assignment made after the slash.
+    ///      Reverts InsufficientLockedCollateral (with locked + slashed collateral as the available amount)
+    ///      when even both do not cover it.
+    function _unlock(uint256 nodeId, Node storage n, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 locked = n.locked;
+        // Only a slash creates slashed collateral: a node never slashed skips the mapping's cold read.
+        uint256 slashedCollateral = n.slashCount == 0 ? 0 : _slashedCollateral[nodeId];
+        // INVARIANT: locked + slashed collateral == Σ collateral of live assignments, so an unlock never
+        // exceeds it, and locked stays ≥ the collateral of every assignment made after the last clamp.
+        if (amount > locked + slashedCollateral) {
+            revert InsufficientLockedCollateral(nodeId, amount, locked + slashedCollateral);
+        }
+        uint256 fromLocked = amount;
+        if (slashedCollateral != 0) {
+            uint256 fromSlashed = amount < slashedCollateral ? amount : slashedCollateral;
+            _slashedCollateral[nodeId] = slashedCollateral - fromSlashed;
+            fromLocked -= fromSlashed;
+        }
+        locked -= fromLocked;
+        // forge-lint: disable-next-line(unsafe-typecast): locked only decreased
+        n.locked = uint96(locked);
+        emit CollateralUnlocked(nodeId, amount, locked);
+    }
+
+    /// @dev After a slash left `bonded` stake. INVARIANT: locked ≤ stake; the collateral cut away is remembered
+    ///      for the assignments it backed.
+    function _clampLocked(uint256 nodeId, Node storage n, uint256 bonded) internal {
+        uint256 locked = n.locked;
+        if (locked <= bonded) return;
+        uint256 owed = _slashedCollateral[nodeId] + locked - bonded;
+        _slashedCollateral[nodeId] = owed;
+        // forge-lint: disable-next-line(unsafe-typecast): bonded < locked, a uint96
+        n.locked = uint96(bonded);
+        emit CollateralClamped(nodeId, bonded, owed);
+    }
+
+    /// @dev Asks are locked into shards exactly (PriceCodec): at most 9 significant decimal digits.
+    function _validateAsk(uint256 askPrice) internal pure {
+        if (askPrice > type(uint96).max || !PriceCodec.isExact(askPrice)) revert InvalidAskPrice(askPrice);
+    }
+
     /// @dev Stores a node's tier from its current inputs and emits TierChanged when it moves.
     function _updateTier(uint256 nodeId, Node storage n) internal {
         Tier oldTier = n.tier;
-        Tier newTier = _computeTier(n.stake, n.completed, n.failed);
+        Tier newTier = _computeTier(n.stake, n.completed, n.failed, n.feesPaid);
         if (newTier != oldTier) {
             n.tier = newTier;
             _touchDraw(n);
@@ -830,7 +942,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
 
     /// @dev Highest tier whose three thresholds are met. Thresholds never decrease with tier, so the first
     ///      tier missed ends the walk. Performance thresholds are checked before the stake slot is read.
-    function _computeTier(uint256 stakeAmount, uint256 completed, uint256 failed)
+    function _computeTier(uint256 stakeAmount, uint256 completed, uint256 failed, uint256 feesPaid)
         internal
         view
         returns (Tier t)
@@ -843,6 +955,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
             // forge-lint: disable-next-line(unsafe-typecast): each tier's field is exactly 32 bits of the packed word
             if (completed < uint32(p) || !_meetsSuccessRate(completed, failed, minSuccessBps)) break;
             if (stakeAmount < _tierMinStake[i]) break;
+            if (feesPaid < _tierMinFees[i]) break;
             t = Tier(i + 1);
         }
     }
@@ -866,10 +979,12 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint32 minCompleted = uint32(p);
         // forge-lint: disable-next-line(unsafe-typecast): exactly the 16-bit field of the packed word
         uint16 minSuccessBps = uint16(p >> 32);
-        return
-            TierThreshold({
-                minStake: _tierMinStake[i], minCompleted: minCompleted, minSuccessBps: minSuccessBps
-            });
+        return TierThreshold({
+            minStake: _tierMinStake[i],
+            minCompleted: minCompleted,
+            minSuccessBps: minSuccessBps,
+            minFeesPaid: _tierMinFees[i]
+        });
     }
 
     function _setTierThreshold(Tier tier, TierThreshold memory threshold) internal {
@@ -877,7 +992,10 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         uint256 shift = i * PERF_BITS;
         uint256 packed = uint256(threshold.minCompleted) | (uint256(threshold.minSuccessBps) << 32);
         _tierMinStake[i] = threshold.minStake;
+        _tierMinFees[i] = threshold.minFeesPaid;
         _tierPerf = (_tierPerf & ~(uint256(type(uint48).max) << shift)) | (packed << shift);
-        emit TierThresholdSet(tier, threshold.minStake, threshold.minCompleted, threshold.minSuccessBps);
+        emit TierThresholdSet(
+            tier, threshold.minStake, threshold.minCompleted, threshold.minSuccessBps, threshold.minFeesPaid
+        );
     }
 }

@@ -80,7 +80,7 @@ contract Sortition is ISortition, Governed {
             if (info.operator == submitterOperator || info.operator == t.client || info.worker == t.client) {
                 continue;
             }
-            if (!_registry.isEligible(candidate, t.minTier, t.resources, t.rewardPerShard, 0)) continue;
+            if (!_registry.isEligible(candidate, t.minTier, t.resources, t.maxPricePerShard, 0)) continue;
             return candidate;
         }
     }

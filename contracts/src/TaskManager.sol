@@ -9,17 +9,16 @@ import {TaskManagerBase} from "./base/TaskManagerBase.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "./libraries/CheckpointMerkle.sol";
 import {PackedShard} from "./libraries/PackedShard.sol";
+import {PriceCodec} from "./libraries/PriceCodec.sol";
 import {
     Assignment,
     ChallengedResult,
     Checkpoint,
     PostTaskParams,
     ReleaseReason,
-    Resources,
     ShardRef,
     ShardStatus,
     ShardView,
-    SlashReason,
     TaskStatus,
     TaskView,
     Tier
@@ -52,32 +51,23 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     /// @notice The TaskManagerExtension this contract forwards its cold functions to.
     address public immutable extension;
 
-    /// @dev What assignShards needs of the task of the current run (cached across runs of one task).
-    struct AssignContext {
-        uint256 taskId;
-        uint256 shardCount;
-        uint256 reward;
-        uint256 collateral;
-        uint40 deadline;
-        Tier minTier;
-        Resources resources;
-    }
-
     /// @dev What a node is owed for a run of consecutive finalized shards; settled by `_settle`.
     struct Payee {
         uint256 nodeId;
         uint256 feeBps; // tier fee at the start of the run
         uint256 successes;
         uint256 payout;
+        uint256 fees; // protocol fees of these shards: the node's value-weighted reputation
         uint256 collateral;
     }
 
     /// @dev Effects on one task of shards finalized since the last `_flushTask`.
     struct TaskRun {
         uint256 taskId;
-        uint256 reward;
+        uint256 maxPrice;
         uint256 collateral;
         uint256 count;
+        uint256 prices; // Σ locked price of the counted shards (≤ count × maxPrice)
         uint256 fees;
     }
 
@@ -104,6 +94,9 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         _initParameter(MAX_MAX_DURATION, 30 days);
         _initParameter(CHALLENGE_REVEAL_PERIOD, 1 hours);
         _initParameter(MIN_COLLATERAL, 1e15);
+        _initParameter(MIN_SHARD_PRICE, 1e15);
+        _initParameter(RELEASE_GRACE_PERIOD, 10 minutes);
+        _initParameter(CLAIM_DELAY_BLOCKS, 20);
 
         _setTierFee(Tier.None, 1000);
         _setTierFee(Tier.Bronze, 800);
@@ -117,8 +110,9 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidSpecCid, InvalidShardCount (0 or above maxShardsPerTask), InvalidReward (0, or an
-    ///      escrow above 2^128), InvalidMaxDuration, InvalidAuditRate (above 10000), InvalidTier.
+    /// @dev Reverts InvalidSpecCid, InvalidShardCount (0 or above maxShardsPerTask), InvalidMaxPrice (below
+    ///      minShardPrice, above 2^96 - 1, or an escrow above 2^120), InvalidMaxDuration, InvalidAuditRate (above
+    ///      10000), InvalidTier, CollateralBelowMinimum.
     function postTask(PostTaskParams calldata params) external nonReentrant returns (uint256 taskId) {
         (uint256 escrow, uint256 auditBudget) = _quote(params);
         return _postTask(params, escrow, auditBudget);
@@ -146,14 +140,13 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     /// @inheritdoc ITaskManager
     /// @dev Reverts EmptyBatch, UnknownTask, TaskNotActive (not Open / Running), ShardOutOfRange,
-    ///      InvalidShardStatus (not Pending, including a shard listed twice) and NodeNotEligible. Consecutive
-    ///      assignments of one task to one node are checked and locked with one isEligible / lockCollateral
-    ///      call for their total collateral (equivalent to one by one: locking only lowers free stake). The
-    ///      first assignment of a task moves it Open -> Running. The deadline is now + maxDuration.
+    ///      InvalidShardStatus (not Pending, including a shard listed twice) and NodeNotEligible (with the reason).
+    ///      Consecutive assignments of one task to one node are checked and locked with one registry call for
+    ///      their total collateral (equivalent to one by one: locking only lowers free stake), and pay the same
+    ///      price. The first assignment of a task moves it Open -> Running. The deadline is now + maxDuration.
     function assignShards(Assignment[] calldata assignments) external onlyRole(KEEPER_ROLE) nonReentrant {
         uint256 len = assignments.length;
         if (len == 0) revert EmptyBatch();
-        uint24 window = uint24(_config.challengeWindow);
         AssignContext memory ctx;
         uint256 i;
         while (i < len) {
@@ -163,48 +156,23 @@ contract TaskManager is TaskManagerBase, ITaskManager {
             while (end < len && assignments[end].taskId == taskId && assignments[end].nodeId == nodeId) {
                 ++end;
             }
-            if (taskId != ctx.taskId) _loadAssignContext(taskId, ctx);
-            uint256 collateral = ctx.collateral * (end - i);
-            if (!_registry.isEligible(nodeId, ctx.minTier, ctx.resources, ctx.reward, collateral)) {
-                revert NodeNotEligible(nodeId, taskId);
+            if (taskId != ctx.taskId) {
+                _flushActive(ctx);
+                _loadAssignContext(taskId, ctx);
             }
+            uint40 priceCode = _lockNode(ctx, nodeId, end - i);
             mapping(uint256 => PackedShard) storage shards = _shards[taskId];
             for (uint256 k = i; k < end; ++k) {
-                _assignShard(ctx, shards, assignments[k].shardIndex, nodeId, window);
+                _assignShard(ctx, shards, assignments[k].shardIndex, nodeId, priceCode);
             }
-            if (collateral != 0) _registry.lockCollateral(nodeId, collateral);
             i = end;
         }
+        _flushActive(ctx);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Node
     // ----------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidShardStatus (not Assigned), NotAssignedNode, DeadlinePassed. Keeps attempts and
-    ///      resume info; a shard of a Cancelled task becomes Cancelled instead of Pending.
-    function releaseShard(uint256 taskId, uint256 shardIndex, ReleaseReason reason, bytes32 logsCid)
-        external
-        nonReentrant
-    {
-        PackedShard w = _shards[taskId][shardIndex];
-        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
-        uint256 nodeId = w.nodeId();
-        _checkNode(taskId, shardIndex, nodeId);
-        if (block.timestamp > w.deadline()) revert DeadlinePassed(taskId, shardIndex, w.deadline());
-
-        Task storage t = _tasks[taskId];
-        bool cancelled = t.status == TaskStatus.Cancelled;
-        ShardStatus next = cancelled ? ShardStatus.Cancelled : ShardStatus.Pending;
-        if (cancelled) t.cancelledShards += 1;
-        _shards[taskId][shardIndex] = _clearAttempt(w).setStatus(next);
-
-        emit ShardReleased(taskId, shardIndex, nodeId, reason, logsCid);
-        if (cancelled) emit ShardCancelled(taskId, shardIndex);
-        _registry.unlockCollateral(nodeId, _collateral(t));
-        if (cancelled) _closeIfDone(taskId, t);
-    }
 
     /// @inheritdoc ITaskManager
     /// @dev Reverts InvalidShardStatus (not Assigned), NotAssignedNode, DeadlinePassed, InvalidManifest (a
@@ -304,32 +272,6 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     }
 
     /// @inheritdoc ITaskManager
-    /// @dev Reverts InvalidShardStatus (not Assigned) and DeadlineNotReached (`block.timestamp <= deadline`).
-    ///      Unlocks the collateral, slashes `collateral × timeoutSlashBps` to the client (no slash, hence no
-    ///      jail, when that is zero), records the failure and re-queues the shard (resume info kept), fails it
-    ///      when attempts reach maxAttempts, or cancels it when the task was cancelled.
-    function timeoutShard(uint256 taskId, uint256 shardIndex) external nonReentrant {
-        PackedShard w = _shards[taskId][shardIndex];
-        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
-        if (block.timestamp <= w.deadline()) revert DeadlineNotReached(taskId, shardIndex, w.deadline());
-
-        Task storage t = _tasks[taskId];
-        uint256 nodeId = w.nodeId();
-        uint256 collateral = _collateral(t);
-        uint256 slashAmount = collateral * _config.timeoutSlashBps / BPS;
-        (PackedShard next, ShardStatus status) = _endAttempt(t, w);
-        _shards[taskId][shardIndex] = next;
-
-        _registry.unlockCollateral(nodeId, collateral);
-        uint256 slashed;
-        if (slashAmount != 0) slashed = _registry.slash(nodeId, slashAmount, t.client, SlashReason.Timeout);
-        _registry.recordFailure(nodeId);
-        emit ShardTimedOut(taskId, shardIndex, nodeId, slashed);
-        _emitEndAttempt(taskId, shardIndex, next, status, t.rewardPerShard);
-        _closeIfDone(taskId, t);
-    }
-
-    /// @inheritdoc ITaskManager
     /// @dev Reverts NoFeesToSweep when nothing accrued.
     function sweepFees() external nonReentrant returns (uint256 amount) {
         amount = _totals.accruedFees;
@@ -389,7 +331,7 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     /// @dev Reverts UnknownTask for an id that was never posted.
     function getTask(uint256 taskId) external view returns (TaskView memory v) {
         Task storage t = _existingTask(taskId);
-        uint256 reward = t.rewardPerShard;
+        uint256 maxPrice = t.maxPricePerShard;
         v.client = t.client;
         v.status = t.status;
         v.minTier = t.minTier;
@@ -402,12 +344,14 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         v.auditsUsed = t.auditsUsed;
         v.createdAt = t.createdAt;
         v.maxDuration = t.maxDuration;
-        v.rewardPerShard = uint128(reward);
-        v.collateralPerShard = uint128(reward * t.collateralRatioBps / BPS);
-        v.auditFeePerShard = uint128(reward * t.auditFeeBps / BPS);
+        v.maxPricePerShard = uint128(maxPrice);
+        v.collateralPerShard = uint128(maxPrice * t.collateralRatioBps / BPS);
+        v.auditFeePerShard = uint128(maxPrice * t.auditFeeBps / BPS);
         v.escrowRemaining = t.escrowRemaining;
         v.specCid = t.specCid;
         v.resources = _resources(t);
+        v.postedBlock = t.postedBlock;
+        v.activeShards = t.activeShards;
     }
 
     /// @inheritdoc ITaskManager
@@ -430,6 +374,16 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         v.submittedBlock = w.submittedBlock();
         v.checkpointCount = w.checkpointCount();
         v.resumeFrom = w.resumeFrom();
+        v.price = uint128(PriceCodec.decode(w.priceCode()));
+        // A cleared attempt keeps the block it became Pending in the submittedBlock field (PackedShard).
+        ShardStatus stored = w.status();
+        if (stored == ShardStatus.Pending || stored == ShardStatus.Failed || stored == ShardStatus.Cancelled)
+        {
+            v.submittedBlock = 0;
+            if (v.status == ShardStatus.Pending) {
+                v.pendingSince = w.epoch() == 0 ? t.postedBlock : w.submittedBlock();
+            }
+        }
         v.manifestCid = d.manifestCid;
         v.checkpointRoot = d.checkpointRoot;
         v.resumeManifestCid = d.resumeManifestCid;
@@ -503,8 +457,9 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         if (shardCount == 0 || shardCount > c.maxShardsPerTask) {
             revert InvalidShardCount(shardCount, c.maxShardsPerTask);
         }
-        uint256 reward = p.rewardPerShard;
-        if (reward == 0) revert InvalidReward();
+        uint256 maxPrice = p.maxPricePerShard;
+        uint256 minPrice = _extra.minShardPrice;
+        if (maxPrice < minPrice || maxPrice > type(uint96).max) revert InvalidMaxPrice(maxPrice, minPrice);
         uint256 maxDuration = p.maxDuration;
         if (maxDuration < c.minMaxDuration || maxDuration > c.maxMaxDuration) {
             revert InvalidMaxDuration(maxDuration, c.minMaxDuration, c.maxMaxDuration);
@@ -523,12 +478,12 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
         // INVARIANT: every live assignment locks a non-zero collateral (the registry freezes keys and withdrawals
         // on it), and dust tasks cannot farm reputation with zero-cost shards.
-        uint256 collateral = reward * c.collateralRatioBps / BPS;
+        uint256 collateral = maxPrice * c.collateralRatioBps / BPS;
         uint256 minCollateral = _extra.minCollateral;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         auditBudget = (shardCount * auditRate + BPS - 1) / BPS;
-        escrow = shardCount * reward + auditBudget * (reward * c.auditFeeBps / BPS);
-        if (escrow > type(uint128).max) revert InvalidReward();
+        escrow = shardCount * maxPrice + auditBudget * (maxPrice * c.auditFeeBps / BPS);
+        if (escrow > type(uint120).max) revert InvalidMaxPrice(maxPrice, minPrice);
     }
 
     function _postTask(PostTaskParams calldata p, uint256 escrow, uint256 auditBudget)
@@ -556,8 +511,12 @@ contract TaskManager is TaskManagerBase, ITaskManager {
             memoryMiB: p.resources.memoryMiB,
             createdAt: uint40(block.timestamp),
             maxDuration: uint40(p.maxDuration),
-            rewardPerShard: p.rewardPerShard,
-            escrowRemaining: uint128(escrow),
+            activeShards: 0,
+            // forge-lint: disable-next-line(unsafe-typecast): checked ≤ 2^96 - 1 by _quote
+            maxPricePerShard: uint96(p.maxPricePerShard),
+            // forge-lint: disable-next-line(unsafe-typecast): checked ≤ 2^120 - 1 by _quote
+            escrowRemaining: uint120(escrow),
+            postedBlock: uint40(block.number),
             specCid: p.specCid
         });
         // INVARIANT: escrow solvency — the sum of escrows grows by exactly what is pulled below.
@@ -570,20 +529,20 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     function _emitPosted(uint256 taskId, PostTaskParams calldata p, uint256 escrow) internal {
         Config memory c = _config;
-        uint256 reward = p.rewardPerShard;
+        uint256 maxPrice = p.maxPricePerShard;
         emit TaskPosted(
             taskId,
             msg.sender,
             p.specCid,
             p.shardCount,
-            p.rewardPerShard,
+            p.maxPricePerShard,
             p.minTier,
             p.resources,
             p.maxDuration,
             p.auditRateBps,
             escrow,
-            reward * c.collateralRatioBps / BPS,
-            reward * c.auditFeeBps / BPS
+            maxPrice * c.collateralRatioBps / BPS,
+            maxPrice * c.auditFeeBps / BPS
         );
     }
 
@@ -591,67 +550,25 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     // Internal: shard life
     // ----------------------------------------------------------------------------------------------
 
-    /// @dev Checks that the task takes assignments, moves it Open -> Running, and caches what runs need.
-    function _loadAssignContext(uint256 taskId, AssignContext memory ctx) internal {
-        Task storage t = _tasks[taskId];
-        TaskStatus status = t.status;
-        if (status == TaskStatus.None) revert UnknownTask(taskId);
-        if (status != TaskStatus.Open && status != TaskStatus.Running) revert TaskNotActive(taskId, status);
-        if (status == TaskStatus.Open) {
-            t.status = TaskStatus.Running;
-            emit TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Running);
-        }
-        uint256 reward = t.rewardPerShard;
-        ctx.taskId = taskId;
-        ctx.shardCount = t.shardCount;
-        ctx.reward = reward;
-        ctx.collateral = reward * t.collateralRatioBps / BPS;
-        ctx.deadline = uint40(block.timestamp) + t.maxDuration;
-        ctx.minTier = t.minTier;
-        ctx.resources = _resources(t);
-    }
-
-    function _assignShard(
-        AssignContext memory ctx,
-        mapping(uint256 => PackedShard) storage shards,
-        uint256 shardIndex,
-        uint256 nodeId,
-        uint24 window
-    ) internal {
-        uint256 taskId = ctx.taskId;
-        if (shardIndex >= ctx.shardCount) revert ShardOutOfRange(taskId, shardIndex, ctx.shardCount);
-        PackedShard w = shards[shardIndex];
-        if (w.status() != ShardStatus.Pending) revert InvalidShardStatus(taskId, shardIndex, w.status());
-        uint40 deadline = ctx.deadline;
-        uint16 epoch = w.epoch() + 1;
-        shards[shardIndex] = w.setStatus(ShardStatus.Assigned).setNodeId(uint64(nodeId)).setDeadline(deadline)
-            .setWindow(window).setEpoch(epoch);
-        uint8 attempts = w.attempts();
-        // resumeManifestCid is only ever set together with a non-zero resumeFrom (a lost dispute).
-        bytes32 resumeManifestCid =
-            w.resumeFrom() == 0 ? bytes32(0) : _shardData[taskId][shardIndex].resumeManifestCid;
-        emit ShardAssigned(
-            taskId, shardIndex, nodeId, epoch, attempts + 1, deadline, w.resumeFrom(), resumeManifestCid
-        );
-    }
-
     /// @dev Starts a node's run of finalized shards: the fee tier is read once here.
     function _startRun(Payee memory payee, uint256 nodeId, uint80 tierFees) internal view {
         payee.nodeId = nodeId;
         payee.feeBps = _tierFee(tierFees, _registry.tierOf(nodeId));
         payee.successes = 0;
         payee.payout = 0;
+        payee.fees = 0;
         payee.collateral = 0;
     }
 
     /// @dev Starts accumulating finalized shards of `taskId`.
     function _startTask(TaskRun memory run, uint256 taskId) internal view {
         Task storage t = _tasks[taskId];
-        uint256 reward = t.rewardPerShard;
+        uint256 maxPrice = t.maxPricePerShard;
         run.taskId = taskId;
-        run.reward = reward;
-        run.collateral = reward * t.collateralRatioBps / BPS;
+        run.maxPrice = maxPrice;
+        run.collateral = maxPrice * t.collateralRatioBps / BPS;
         run.count = 0;
+        run.prices = 0;
         run.fees = 0;
     }
 
@@ -664,46 +581,56 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         // INVARIANT: no shard is paid twice — only a Submitted (or Challenged) shard gets here, and it is
         // Finalized (terminal) before anything is paid for it.
         _shards[taskId][shardIndex] = w.setStatus(ShardStatus.Finalized);
-        uint256 reward = run.reward;
-        uint256 fee = reward * payee.feeBps / BPS;
-        uint256 payout = reward - fee;
+        uint256 price = PriceCodec.decode(w.priceCode());
+        uint256 fee = price * payee.feeBps / BPS;
+        uint256 payout = price - fee;
         run.count += 1;
+        run.prices += price;
         run.fees += fee;
         payee.successes += 1;
         payee.payout += payout;
+        payee.fees += fee;
         payee.collateral += run.collateral;
         emit ShardFinalized(taskId, shardIndex, payee.nodeId, payout, fee);
     }
 
-    /// @dev Writes the accumulated effects of `run` on its task and the totals; may close the task.
+    /// @dev Writes the accumulated effects of `run` on its task and the totals, sends the client what the shards
+    ///      did not use of their max price, and may close the task.
     function _flushTask(TaskRun memory run) internal {
         uint256 count = run.count;
         if (count == 0) return;
         Task storage t = _tasks[run.taskId];
-        uint256 rewards = count * run.reward;
-        // Each counted shard was a distinct non-terminal shard of the task, so this stays ≤ shardCount.
+        uint256 reserved = count * run.maxPrice;
+        uint256 refund = reserved - run.prices;
+        // Each counted shard was a distinct non-terminal shard of the task in flight, so these stay in range.
         t.finalizedShards = uint16(t.finalizedShards + count);
-        // INVARIANT: escrow solvency — the rewards leave this task's escrow (checked subtraction: never more
-        // than was escrowed) and the sum of escrows, their fees move to accruedFees, and the rest is owed to
-        // the nodes: totalOwed() drops by exactly what `_settle` transfers, before it transfers.
-        t.escrowRemaining -= uint128(rewards);
+        t.activeShards = uint16(t.activeShards - count);
+        // INVARIANT: escrow solvency — the shards' max prices leave this task's escrow (checked subtraction:
+        // never more than was escrowed) and the sum of escrows; their fees move to accruedFees, the unused part
+        // goes back to the client below and the rest is owed to the nodes: totalOwed() drops by exactly what is
+        // transferred, before it is transferred.
+        // forge-lint: disable-next-line(unsafe-typecast): reserved ≤ escrowRemaining < 2^120 (checked subtraction)
+        t.escrowRemaining -= uint120(reserved);
         Totals storage totals = _totals;
-        totals.escrowHeld -= uint128(rewards);
+        totals.escrowHeld -= uint128(reserved);
         totals.accruedFees += uint128(run.fees);
         run.count = 0;
+        run.prices = 0;
         run.fees = 0;
+        if (refund != 0) {
+            address client = t.client;
+            emit TaskRefunded(run.taskId, client, refund);
+            _token.safeTransfer(client, refund);
+        }
         _closeIfDone(run.taskId, t);
     }
 
-    /// @dev Interactions owed to a run's node: reputation, collateral, payout to its operator.
+    /// @dev Interactions owed to a run's node: reputation (count and fees), collateral, payout to its operator.
     function _settle(Payee memory payee) internal {
         uint256 nodeId = payee.nodeId;
         if (nodeId == 0) return;
-        for (uint256 k; k < payee.successes; ++k) {
-            _registry.recordSuccess(nodeId);
-        }
-        if (payee.collateral != 0) _registry.unlockCollateral(nodeId, payee.collateral);
-        if (payee.payout != 0) _token.safeTransfer(_registry.operatorOf(nodeId), payee.payout);
+        address operator = _registry.settleSuccesses(nodeId, payee.successes, payee.collateral, payee.fees);
+        if (payee.payout != 0) _token.safeTransfer(operator, payee.payout);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -712,6 +639,21 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     /// @inheritdoc ITaskManager
     function cancelTask(uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function claimShard(uint256, uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function releaseShard(uint256, uint256, ReleaseReason, bytes32) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function timeoutShard(uint256, uint256) external {
         _delegate();
     }
 

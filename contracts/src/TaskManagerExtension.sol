@@ -7,9 +7,17 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {TaskManagerBase} from "./base/TaskManagerBase.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {PackedShard} from "./libraries/PackedShard.sol";
-import {AuditStatus, ChallengedResult, ShardStatus, TaskStatus} from "./types/Types.sol";
+import {
+    AuditStatus,
+    ChallengedResult,
+    ReleaseReason,
+    ShardStatus,
+    SlashReason,
+    TaskStatus
+} from "./types/Types.sol";
 
-/// @title TaskManager extension: cancellation, audits and the dispute hooks
+/// @title TaskManager extension: the paths off the happy one — cancellation, claims, releases, timeouts, audits and
+///        the dispute hooks
 /// @notice Runs only by DELEGATECALL from the TaskManager, in the TaskManager's storage (same layout through
 ///         TaskManagerBase); the TaskManager forwards these ITaskManager functions to it unchanged. It exists so the
 ///         TaskManager stays under the 24 KiB code-size limit without weakening any check. Called directly, every
@@ -33,10 +41,10 @@ contract TaskManagerExtension is TaskManagerBase {
     }
 
     /// @dev See ITaskManager.cancelTask.
-    /// @dev Open or Running tasks only. O(shardCount): emits ShardCancelled for every Pending shard (reading
-    ///      each shard unless the task is still Open). Their rewards are refunded now; when no shard is in
-    ///      flight the task is closed at once and its whole remaining escrow (unused audit fees included) is
-    ///      refunded.
+    /// @dev Open or Running tasks only. O(1): the Pending shards are counted (shardCount minus the terminal and the
+    ///      active ones), not visited; a stored Pending shard of a Cancelled task reads Cancelled. Their max prices are
+    ///      refunded now; when no shard is in flight the task is closed at once and its whole remaining escrow
+    ///      (unused audit fees included) is refunded.
     function cancelTask(uint256 taskId) external onlyDelegated nonReentrant {
         Task storage t = _tasks[taskId];
         address client = t.client;
@@ -47,36 +55,124 @@ contract TaskManagerExtension is TaskManagerBase {
             revert ITaskManager.TaskNotActive(taskId, old);
         }
 
-        uint256 shardCount = t.shardCount;
-        uint256 cancelled;
-        if (old == TaskStatus.Open) {
-            // Nothing was ever assigned: every shard is Pending.
-            for (uint256 i; i < shardCount; ++i) {
-                emit ITaskManager.ShardCancelled(taskId, i);
-            }
-            cancelled = shardCount;
-        } else {
-            mapping(uint256 => PackedShard) storage shards = _shards[taskId];
-            for (uint256 i; i < shardCount; ++i) {
-                if (shards[i].status() == ShardStatus.Pending) {
-                    emit ITaskManager.ShardCancelled(taskId, i);
-                    ++cancelled;
-                }
-            }
-        }
+        // INVARIANT: activeShards == number of the task's shards Assigned, Submitted or Challenged, so this is
+        // exactly the number of Pending shards.
+        uint256 pending =
+            uint256(t.shardCount) - t.finalizedShards - t.failedShards - t.cancelledShards - t.activeShards;
         t.status = TaskStatus.Cancelled;
-        t.cancelledShards = uint16(t.cancelledShards + cancelled);
+        t.cancelledShards = uint16(t.cancelledShards + pending);
         emit ITaskManager.TaskStatusChanged(taskId, old, TaskStatus.Cancelled);
+        // forge-lint: disable-next-line(unsafe-typecast): pending ≤ shardCount ≤ 10000
+        emit ITaskManager.TaskCancelled(taskId, uint32(pending));
 
-        uint256 refund = _isDone(t) ? t.escrowRemaining : cancelled * t.rewardPerShard;
+        uint256 refund = _isDone(t) ? t.escrowRemaining : pending * t.maxPricePerShard;
         if (refund != 0) {
             // INVARIANT: escrow solvency — the refund leaves this task's escrow (checked subtraction) and the
             // sum of escrows before any token moves, so balance ≥ totalOwed() holds after the transfer.
-            t.escrowRemaining -= uint128(refund);
+            // forge-lint: disable-next-line(unsafe-typecast): refund ≤ escrowRemaining < 2^120
+            t.escrowRemaining -= uint120(refund);
             _totals.escrowHeld -= uint128(refund);
             emit ITaskManager.TaskRefunded(taskId, client, refund);
             _token.safeTransfer(client, refund);
         }
+    }
+
+    /// @dev See ITaskManager.claimShard.
+    /// @dev Reverts NotNodeKey, UnknownTask, TaskNotActive, ShardOutOfRange, InvalidShardStatus (not Pending),
+    ///      ClaimTooEarly and NodeNotEligible. A shard never assigned has been Pending since the task's postedBlock,
+    ///      a re-queued one since the block it went back (PackedShard's submittedBlock field while Pending).
+    function claimShard(uint256 taskId, uint256 shardIndex, uint256 nodeId)
+        external
+        onlyDelegated
+        nonReentrant
+    {
+        if (!_registry.isOperatorOrWorker(nodeId, msg.sender)) {
+            revert ITaskManager.NotNodeKey(nodeId, msg.sender);
+        }
+        AssignContext memory ctx;
+        _loadAssignContext(taskId, ctx);
+        if (shardIndex >= ctx.shardCount) {
+            revert ITaskManager.ShardOutOfRange(taskId, shardIndex, ctx.shardCount);
+        }
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Pending) {
+            revert ITaskManager.InvalidShardStatus(taskId, shardIndex, w.status());
+        }
+        uint256 since = w.epoch() == 0 ? _tasks[taskId].postedBlock : w.submittedBlock();
+        // INVARIANT: censorship resistance — after claimDelayBlocks a Pending shard is open to any eligible node.
+        uint256 claimableAt = since + _extra.claimDelayBlocks;
+        if (block.number < claimableAt) revert ITaskManager.ClaimTooEarly(taskId, shardIndex, claimableAt);
+        uint40 priceCode = _lockNode(ctx, nodeId, 1);
+        _assignShard(ctx, _shards[taskId], shardIndex, nodeId, priceCode);
+        _flushActive(ctx);
+    }
+
+    /// @dev See ITaskManager.releaseShard.
+    /// @dev Reverts InvalidShardStatus (not Assigned), NotAssignedNode, DeadlinePassed. Within releaseGracePeriod
+    ///      of the assignment (its deadline minus maxDuration): attempts and resume info kept, Pending again (or
+    ///      Cancelled when the task was). Later: a failed attempt (_endAttempt) and a reputation failure.
+    function releaseShard(uint256 taskId, uint256 shardIndex, ReleaseReason reason, bytes32 logsCid)
+        external
+        onlyDelegated
+        nonReentrant
+    {
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
+        uint256 nodeId = w.nodeId();
+        _checkNode(taskId, shardIndex, nodeId);
+        uint256 deadline = w.deadline();
+        if (block.timestamp > deadline) revert ITaskManager.DeadlinePassed(taskId, shardIndex, w.deadline());
+
+        Task storage t = _tasks[taskId];
+        // INVARIANT: holding a shard is not free — past the grace period a release costs the attempt and the
+        // node's reputation, exactly like a timeout without the slash.
+        bool late = block.timestamp > deadline - t.maxDuration + _extra.releaseGracePeriod;
+        PackedShard next;
+        ShardStatus status;
+        if (late) {
+            (next, status) = _endAttempt(t, w);
+        } else {
+            t.activeShards -= 1;
+            status = t.status == TaskStatus.Cancelled ? ShardStatus.Cancelled : ShardStatus.Pending;
+            if (status == ShardStatus.Cancelled) t.cancelledShards += 1;
+            next = _clearAttempt(w).setStatus(status);
+        }
+        _shards[taskId][shardIndex] = next;
+
+        emit ITaskManager.ShardReleased(taskId, shardIndex, nodeId, reason, logsCid, late);
+        if (late) _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
+        else if (status == ShardStatus.Cancelled) emit ITaskManager.ShardCancelled(taskId, shardIndex);
+        _registry.unlockCollateral(nodeId, _collateral(t));
+        if (late) _registry.recordFailure(nodeId);
+        if (status != ShardStatus.Pending) _closeIfDone(taskId, t);
+    }
+
+    /// @dev See ITaskManager.timeoutShard.
+    /// @dev Reverts InvalidShardStatus (not Assigned) and DeadlineNotReached (`block.timestamp <= deadline`).
+    ///      Unlocks the collateral, slashes `collateral × timeoutSlashBps` to the client (no slash, hence no
+    ///      jail, when that is zero), records the failure and re-queues the shard (resume info kept), fails it
+    ///      when attempts reach maxAttempts, or cancels it when the task was cancelled.
+    function timeoutShard(uint256 taskId, uint256 shardIndex) external onlyDelegated nonReentrant {
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
+        if (block.timestamp <= w.deadline()) {
+            revert ITaskManager.DeadlineNotReached(taskId, shardIndex, w.deadline());
+        }
+
+        Task storage t = _tasks[taskId];
+        uint256 nodeId = w.nodeId();
+        uint256 collateral = _collateral(t);
+        uint256 slashAmount = collateral * _config.timeoutSlashBps / BPS;
+        (PackedShard next, ShardStatus status) = _endAttempt(t, w);
+        _shards[taskId][shardIndex] = next;
+
+        _registry.unlockCollateral(nodeId, collateral);
+        uint256 slashed;
+        if (slashAmount != 0) slashed = _registry.slash(nodeId, slashAmount, t.client, SlashReason.Timeout);
+        _registry.recordFailure(nodeId);
+        emit ITaskManager.ShardTimedOut(taskId, shardIndex, nodeId, slashed);
+        _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
+        _closeIfDone(taskId, t);
     }
 
     /// @dev See ITaskManager.recordAudit.
@@ -167,7 +263,7 @@ contract TaskManagerExtension is TaskManagerBase {
             checkpointCount: w.checkpointCount(),
             checkpointRoot: d.checkpointRoot,
             collateral: uint128(_collateral(t)),
-            rewardPerShard: t.rewardPerShard
+            maxPricePerShard: t.maxPricePerShard
         });
         emit ITaskManager.ShardChallenged(taskId, shardIndex, disputeId, epoch, open + 1);
         if (auditor != 0) _payAudit(taskId, shardIndex, auditor, AuditStatus.Challenged);
@@ -252,7 +348,7 @@ contract TaskManagerExtension is TaskManagerBase {
 
         _registry.unlockCollateral(nodeId, _collateral(t));
         _registry.recordFailure(nodeId);
-        _emitEndAttempt(taskId, shardIndex, next, status, t.rewardPerShard);
+        _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
         _closeIfDone(taskId, t);
     }
 
@@ -273,12 +369,13 @@ contract TaskManagerExtension is TaskManagerBase {
         uint256 nodeId = w.nodeId();
         bool cancelled = t.status == TaskStatus.Cancelled;
         ShardStatus next = cancelled ? ShardStatus.Cancelled : ShardStatus.Pending;
+        t.activeShards -= 1;
         if (cancelled) t.cancelledShards += 1;
         PackedShard cleared = _clearAttempt(w).setStatus(next);
         _shards[taskId][shardIndex] = cleared;
         _shardData[taskId][shardIndex].auditorNodeId = 0;
         _registry.unlockCollateral(nodeId, _collateral(t));
-        _emitEndAttempt(taskId, shardIndex, cleared, next, t.rewardPerShard);
+        _emitEndAttempt(taskId, shardIndex, cleared, next, t.maxPricePerShard);
         if (cancelled) _closeIfDone(taskId, t);
     }
 }

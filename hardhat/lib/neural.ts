@@ -53,6 +53,11 @@ export const PARAMETERS: Record<string, readonly string[]> = {
     "maxShardsPerTask",
     "minMaxDuration",
     "maxMaxDuration",
+    "challengeRevealPeriod",
+    "minCollateral",
+    "minShardPrice",
+    "releaseGracePeriod",
+    "claimDelayBlocks",
   ],
   DisputeManager: [
     "committeeSize",
@@ -71,8 +76,8 @@ export const PARAMETERS: Record<string, readonly string[]> = {
 
 /** AccessControl roles per contract. DEFAULT_ADMIN_ROLE is 0x00; the others are read from the contract. */
 export const ROLES: Record<string, readonly string[]> = {
-  NodeRegistry: ["DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE", "PROTOCOL_ROLE"],
-  TaskManager: ["DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE", "KEEPER_ROLE", "DISPUTE_ROLE"],
+  NodeRegistry: ["DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE", "PROTOCOL_ROLE", "SEALED_ROLE"],
+  TaskManager: ["DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE", "KEEPER_ROLE", "DISPUTE_ROLE", "AUDIT_ROLE"],
   DisputeManager: ["DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE"],
 };
 

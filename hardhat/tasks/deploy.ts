@@ -23,16 +23,29 @@ interface DeployArgs {
   commitPeriod?: string;
   revealPeriod?: string;
   unbondingPeriod?: string;
+  timelockDelay?: string;
+  timelockProposer?: string;
 }
 
 task("deploy", "Deploys the protocol with the forge script and writes deployments/<chainId>.json")
-  .addOptionalParam("governor", "Governor (default: NEURAL_GOVERNOR or the deployer)")
+  .addOptionalParam(
+    "governor",
+    "GOVERNOR_ROLE holder (default: NEURAL_GOVERNOR, else the timelock the script deploys as admin)",
+  )
   .addOptionalParam("keeper", "Keeper (default: NEURAL_KEEPER or the deployer)")
   .addOptionalParam("treasury", "Treasury (default: NEURAL_TREASURY or the deployer)")
   .addOptionalParam("challengeWindow", "TaskManager challengeWindow override, seconds")
   .addOptionalParam("commitPeriod", "DisputeManager commitPeriod override, seconds")
   .addOptionalParam("revealPeriod", "DisputeManager revealPeriod override, seconds")
   .addOptionalParam("unbondingPeriod", "NodeRegistry unbondingPeriod override, seconds")
+  .addOptionalParam(
+    "timelockDelay",
+    "Delay of the admin timelock, seconds (default: NEURAL_TIMELOCK_DELAY or 2 days)",
+  )
+  .addOptionalParam(
+    "timelockProposer",
+    "Who may schedule and cancel admin operations (default: NEURAL_TIMELOCK_PROPOSER or the deployer)",
+  )
   .setAction(
     userErrors(async (args: DeployArgs, hre) => {
       const net = hre.network.config as Partial<HttpNetworkConfig>;
@@ -53,6 +66,8 @@ task("deploy", "Deploys the protocol with the forge script and writes deployment
       setUint("NEURAL_COMMIT_PERIOD", "commit-period", args.commitPeriod);
       setUint("NEURAL_REVEAL_PERIOD", "reveal-period", args.revealPeriod);
       setUint("NEURAL_UNBONDING_PERIOD", "unbonding-period", args.unbondingPeriod);
+      setUint("NEURAL_TIMELOCK_DELAY", "timelock-delay", args.timelockDelay);
+      setAddr("NEURAL_TIMELOCK_PROPOSER", "timelock-proposer", args.timelockProposer);
 
       // The network's own key when it has one, else the node's first unlocked account (anvil).
       let who: string[];

@@ -64,8 +64,8 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
         };
         const shardCount = bounded("shards", args.shards, 0xffffffff);
         if (shardCount === 0) fail("--shards must be at least 1");
-        const rewardPerShard = parseUint("reward", args.reward);
-        if (rewardPerShard.isZero()) fail("--reward must be more than 0");
+        const maxPricePerShard = parseUint("reward", args.reward);
+        if (maxPricePerShard.isZero()) fail("--reward must be more than 0");
         let spec: Buffer;
         if (args.specFile) {
           try {
@@ -79,7 +79,7 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
         const params = {
           specCid: ethers.utils.sha256(spec),
           shardCount,
-          rewardPerShard,
+          maxPricePerShard,
           minTier: parseTier(args.minTier),
           resources: {
             gpus: bounded("gpus", args.gpus, 0xffff),
@@ -126,7 +126,7 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
         const taskId = posted.args.taskId.toString();
         console.log(
           `Task ${taskId} posted by ${address}: ${shardCount} shard(s) of ` +
-            `${ethers.utils.formatEther(rewardPerShard)} NRL, escrow ${ethers.utils.formatEther(escrow)} NRL, ` +
+            `${ethers.utils.formatEther(maxPricePerShard)} NRL, escrow ${ethers.utils.formatEther(escrow)} NRL, ` +
             `block ${receipt.blockNumber} (tx ${receipt.transactionHash})`,
         );
         const devnet = runningDevnet();

@@ -10,11 +10,22 @@ task("tier:set", "Sets the thresholds of one tier on NodeRegistry (GOVERNOR_ROLE
   .addParam("minStake", "Minimum bonded stake: wei, or an amount like 1000nrl")
   .addParam("minCompleted", "Minimum completed shards")
   .addParam("minSuccessBps", "Minimum success rate in basis points (0..10000)")
+  .addOptionalParam(
+    "minFeesPaid",
+    "Minimum protocol fees the node's finalized shards paid: wei, or an amount like 10nrl (default: unchanged)",
+  )
   .addOptionalParam("from", "Sender (default: the network's first account)")
   .setAction(
     userErrors(
       async (
-        args: { tier: string; minStake: string; minCompleted: string; minSuccessBps: string; from?: string },
+        args: {
+          tier: string;
+          minStake: string;
+          minCompleted: string;
+          minSuccessBps: string;
+          minFeesPaid?: string;
+          from?: string;
+        },
         hre,
       ) => {
         const tier = parseTier(args.tier, GRADED);
@@ -26,16 +37,24 @@ task("tier:set", "Sets the thresholds of one tier on NodeRegistry (GOVERNOR_ROLE
         if (minCompleted.gt(0xffffffff)) fail("--min-completed does not fit in uint32");
         if (minSuccessBps.gt(10_000)) fail("--min-success-bps must be at most 10000");
         const registry = await contract(hre, "NodeRegistry", await signer(hre, args.from));
+        const minFeesPaid =
+          args.minFeesPaid === undefined
+            ? (await registry.tierThreshold(tier)).minFeesPaid
+            : parseUint("min-fees-paid", args.minFeesPaid);
+        if (minFeesPaid.gt(ethers.BigNumber.from(2).pow(128).sub(1)))
+          fail("--min-fees-paid does not fit in uint128");
         const threshold = {
           minStake,
           minCompleted: minCompleted.toNumber(),
           minSuccessBps: minSuccessBps.toNumber(),
+          minFeesPaid,
         };
         const receipt = await send(registry, "setTierThreshold", [tier, threshold]);
         const t = await registry.tierThreshold(tier);
         console.log(
           `NodeRegistry tier ${TIERS[tier]}: minStake ${ethers.utils.formatEther(t.minStake)} NRL, ` +
-            `minCompleted ${t.minCompleted}, minSuccessBps ${t.minSuccessBps}  (tx ${receipt.transactionHash})`,
+            `minCompleted ${t.minCompleted}, minSuccessBps ${t.minSuccessBps}, ` +
+            `minFeesPaid ${ethers.utils.formatEther(t.minFeesPaid)} NRL  (tx ${receipt.transactionHash})`,
         );
       },
     ),
@@ -43,7 +62,7 @@ task("tier:set", "Sets the thresholds of one tier on NodeRegistry (GOVERNOR_ROLE
 
 task("tierfee:set", "Sets the protocol fee of one node tier on TaskManager (GOVERNOR_ROLE)")
   .addParam("tier", `One of ${TIERS.join(", ")}`)
-  .addParam("bps", "Fee in basis points of the reward (at most 3000)")
+  .addParam("bps", "Fee in basis points of the shard's price (at most 3000)")
   .addOptionalParam("from", "Sender (default: the network's first account)")
   .setAction(
     userErrors(async (args: { tier: string; bps: string; from?: string }, hre) => {
@@ -73,7 +92,7 @@ task("tier:get", "Prints the tier thresholds and the protocol fee of every tier"
       const t = await registry.tierThreshold(tier);
       console.log(
         `${TIERS[tier]}: minStake ${ethers.utils.formatEther(t.minStake)} NRL, minCompleted ${t.minCompleted}, ` +
-          `minSuccessBps ${t.minSuccessBps}, fee ${fee} bps`,
+          `minSuccessBps ${t.minSuccessBps}, minFeesPaid ${ethers.utils.formatEther(t.minFeesPaid)} NRL, fee ${fee} bps`,
       );
     }
   }),

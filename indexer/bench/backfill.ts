@@ -70,7 +70,7 @@ async function generate(devnet: Devnet): Promise<{ events: number; blocks: bigin
   const taskParams = (i: number) => ({
     specCid: cid(`bench/spec/${i}`),
     shardCount: SHARDS,
-    rewardPerShard: parseEther("1"),
+    maxPricePerShard: parseEther("1"),
     minTier: 1,
     resources: { gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024 },
     maxDuration: 30n * 24n * 3600n,
@@ -330,7 +330,7 @@ async function freshness(devnet: Devnet, urls: Record<string, string>): Promise<
         {
           specCid: cid(`bench/fresh/${i}`),
           shardCount: 1,
-          rewardPerShard: parseEther("1"),
+          maxPricePerShard: parseEther("1"),
           minTier: 1,
           resources: { gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024 },
           maxDuration: 3600n,

@@ -176,6 +176,13 @@ ponder.on("NodeRegistry:CollateralUnlocked", async ({ event, context }) => {
   await logEvent(context, event, C, "CollateralUnlocked", { nodeId: a.nodeId });
 });
 
+/** A slash left less bonded stake than was locked: locked is now all of it (`owed` stays with live shards). */
+ponder.on("NodeRegistry:CollateralClamped", async ({ event, context }) => {
+  const a = event.args;
+  await updateNode(context, event, a.nodeId, () => ({ locked: a.locked }));
+  await logEvent(context, event, C, "CollateralClamped", { nodeId: a.nodeId });
+});
+
 ponder.on("NodeRegistry:Slashed", async ({ event, context }) => {
   const a = event.args;
   const n = await updateNode(
@@ -223,6 +230,7 @@ ponder.on("NodeRegistry:ReputationUpdated", async ({ event, context }) => {
     completed: Number(a.completed),
     failed: Number(a.failed),
     slashCount: Number(a.slashCount),
+    feesPaid: a.feesPaid,
   }));
   await logEvent(context, event, C, "ReputationUpdated", { nodeId: a.nodeId });
 });
@@ -251,6 +259,7 @@ ponder.on("NodeRegistry:TierThresholdSet", async ({ event, context }) => {
     minStake: a.minStake,
     minCompleted: Number(a.minCompleted),
     minSuccessBps: Number(a.minSuccessBps),
+    minFeesPaid: a.minFeesPaid,
     updatedAt: event.block.timestamp,
   };
   if (old) await context.db.update(tierThreshold, { tier }).set(row);
@@ -267,6 +276,7 @@ ponder.on("NodeRegistry:TierThresholdSet", async ({ event, context }) => {
     a.minSuccessBps,
     2,
   );
+  await setParameter(context, event, C, `${name}.minFeesPaid`, old?.minFeesPaid ?? null, a.minFeesPaid, 3);
   await logEvent(context, event, C, "TierThresholdSet");
 });
 
@@ -285,6 +295,7 @@ registerGeneric(C, nodeRegistryAbi, [
   "ActiveSetChanged",
   "CollateralLocked",
   "CollateralUnlocked",
+  "CollateralClamped",
   "Slashed",
   "Jailed",
   "Unjailed",

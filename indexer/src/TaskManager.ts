@@ -1,5 +1,6 @@
 import { ponder } from "ponder:registry";
 import { assignment, checkpoint, dispute, shard, task, tierFee } from "ponder:schema";
+import { and, eq } from "ponder";
 import { taskManagerAbi } from "./lib/abis.js";
 import {
   AUDIT_STATUS,
@@ -39,7 +40,7 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     specCid: a.specCid,
     specCidStr: cidFromDigest(a.specCid),
     shardCount,
-    rewardPerShard: a.rewardPerShard,
+    maxPricePerShard: a.maxPricePerShard,
     minTier: Number(a.minTier),
     gpus: Number(resources.gpus),
     vramMiB: Number(resources.vramMiB),
@@ -66,9 +67,11 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     cancelledShards: 0,
     assignmentCount: 0,
     releaseCount: 0,
+    lateReleaseCount: 0,
     timeoutCount: 0,
     auditsUsed: 0,
     disputeCount: 0,
+    cancelledPendingShards: null,
     createdAt: ts,
     createdBlock: event.block.number,
     createdTx: event.transaction.hash,
@@ -160,6 +163,30 @@ ponder.on("TaskManager:TaskStatusChanged", async ({ event, context }) => {
   );
 });
 
+/**
+ * cancelTask emits no event per shard: every shard of the task that is Pending now becomes Cancelled (the
+ * contract's view reads a stored Pending shard of a Cancelled task as Cancelled). One bulk UPDATE of the task's
+ * Pending shards; the task's counters move by the event's count (which equals the number of rows updated).
+ * Shards in flight run on and end with their own events.
+ */
+ponder.on("TaskManager:TaskCancelled", async ({ event, context }) => {
+  const a = event.args;
+  const pending = Number(a.pendingShards);
+  const ts = event.block.timestamp;
+  if (pending > 0) {
+    await context.db.sql
+      .update(shard)
+      .set({ status: "Cancelled", updatedAt: ts })
+      .where(and(eq(shard.taskId, a.taskId), eq(shard.status, "Pending")));
+  }
+  await updateTask(context, event, a.taskId, (t) => ({
+    pendingShards: t.pendingShards - pending,
+    cancelledShards: t.cancelledShards + pending,
+    cancelledPendingShards: pending,
+  }));
+  await logEvent(context, event, C, "TaskCancelled", { taskId: a.taskId });
+});
+
 ponder.on("TaskManager:TaskRefunded", async ({ event, context }) => {
   const a = event.args;
   await updateTask(context, event, a.taskId, (t) => ({
@@ -197,6 +224,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
       assignmentCount: s.assignmentCount + 1,
       deadline: a.deadline,
       assignedAt: ts,
+      price: a.price,
       resumeFrom: Number(a.resumeFrom),
       resumeManifestCid: a.resumeManifestCid,
       resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
@@ -217,6 +245,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
       assignedBlock: event.block.number,
       assignedTx: event.transaction.hash,
       deadline: a.deadline,
+      price: a.price,
       resumeFrom: Number(a.resumeFrom),
       resumeManifestCid: a.resumeManifestCid,
       resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
@@ -231,30 +260,44 @@ ponder.on("TaskManager:ShardReleased", async ({ event, context }) => {
   const shardIndex = Number(a.shardIndex);
   const reason = enumName(RELEASE_REASON, a.reason);
   const logsCidStr = cidFromDigest(a.logsCid);
+  const late = a.late;
+  // The attempt ends (Pending again). A late release (after the grace period) also counts as a failed attempt:
+  // attempts + 1, and ShardRequeued / ShardFailed / ShardCancelled follow with the new status, as after a
+  // timeout. An early release of a cancelled task's shard is followed by ShardCancelled.
   const res = await updateShard(
     context,
     event,
     a.taskId,
     shardIndex,
-    () => ({
+    (s) => ({
+      ...endedAttempt,
       status: "Pending",
+      ...(late ? { attempts: s.attempts + 1 } : {}),
       lastReleaseReason: reason,
       lastLogsCid: a.logsCid,
       lastLogsCidStr: logsCidStr,
+      lastReleaseLate: late,
     }),
-    (t) => ({ releaseCount: t.releaseCount + 1 }),
+    (t) => ({
+      releaseCount: t.releaseCount + 1,
+      ...(late ? { lateReleaseCount: t.lateReleaseCount + 1 } : {}),
+    }),
   );
   if (res) {
     await updateCurrentAssignment(context, res.shard, () => ({
       outcome: "Released",
       releaseReason: reason,
+      late,
       logsCid: a.logsCid,
       logsCidStr,
       endedAt: event.block.timestamp,
       endedTx: event.transaction.hash,
     }));
   }
-  await updateNode(context, event, a.nodeId, (n) => ({ releaseCount: n.releaseCount + 1 }));
+  await updateNode(context, event, a.nodeId, (n) => ({
+    releaseCount: n.releaseCount + 1,
+    ...(late ? { lateReleaseCount: n.lateReleaseCount + 1 } : {}),
+  }));
   await logEvent(context, event, C, "ShardReleased", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
 });
 
@@ -611,6 +654,7 @@ ponder.on("TaskManager:FeesSwept", async ({ event, context }) => {
 registerGeneric(C, taskManagerAbi, [
   "TaskPosted",
   "TaskStatusChanged",
+  "TaskCancelled",
   "TaskRefunded",
   "ShardAssigned",
   "ShardReleased",

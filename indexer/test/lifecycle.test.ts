@@ -114,6 +114,15 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "ParameterSet",
       "RandomnessSourceSet",
       "WorkerChanged",
+      "TaskCancelled",
+      "TaskRefunded",
+      "ReputationUpdated",
+      "ProtocolContractsSet",
+      "CallScheduled",
+      "CallSalt",
+      "CallExecuted",
+      "Cancelled",
+      "MinDelayChange",
     ]) {
       expect(names, name).toContain(name);
     }
@@ -121,6 +130,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     const contracts = new Set(rows.map((r) => r.contract));
     expect(contracts).toContain("Sortition");
     expect(contracts).toContain("TaskManagerExtension");
+    expect(contracts).toContain("NeuralTimelock");
   });
 
   it("nodes equal NodeRegistry.getNode", async () => {
@@ -275,7 +285,140 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(of(scenario.tasks.dispute, 0)).toEqual([`${n1}:DisputeLost`, `${n2}:Finalized`]);
     // a dispute won by the submitter does not end its attempt: paid after the window
     expect(of(scenario.tasks.dispute, 1)).toEqual([`${n3}:Finalized`]);
+    expect(of(scenario.tasks.cancelled, 0)).toEqual([`${n4}:Released`]);
+    expect(of(scenario.tasks.cancelled, 1)).toEqual([`${n6}:Released`]);
+    expect(of(scenario.tasks.cancelled, 2)).toEqual([]);
     expect(rows).toHaveLength(events.filter((e) => e.name === "ShardAssigned").length);
+  });
+
+  it("shard prices, late releases, refunds and the bulk cancellation follow the events", async () => {
+    // Every assignment carries the price ShardAssigned locked; late releases are flagged.
+    const rows = await gqlAll<{
+      taskId: string;
+      shardIndex: number;
+      seq: number;
+      price: string;
+      late: boolean | null;
+      outcome: string;
+    }>(url(kind), "assignments", "taskId shardIndex seq price late outcome");
+    const key = (taskId: unknown, shardIndex: unknown, epoch: unknown) => `${taskId}-${shardIndex}-${epoch}`;
+    const assigned = new Map(
+      events
+        .filter((e) => e.name === "ShardAssigned")
+        .map((e) => [key(e.args.taskId, e.args.shardIndex, e.args.epoch), String(e.args.price)]),
+    );
+    for (const r of rows) expect(r.price).toBe(assigned.get(key(r.taskId, r.shardIndex, r.seq)));
+    const released = events.filter((e) => e.name === "ShardReleased");
+    expect(released.map((e) => e.args.late)).toEqual([false, true, true]);
+    expect(rows.filter((r) => r.outcome === "Released").map((r) => r.late)).toHaveLength(3);
+    expect(rows.filter((r) => r.late === true)).toHaveLength(2);
+
+    // A node's ask below the task's max price: the difference went back to the client at finalization.
+    const t1 = await gql<{
+      task: {
+        maxPricePerShard: string;
+        paid: string;
+        fees: string;
+        refunded: string;
+        lateReleaseCount: number;
+        cancelledPendingShards: number | null;
+        shards: { items: { shardIndex: number; price: string | null; payout: string; fee: string }[] };
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { task(id: $id) { maxPricePerShard paid fees refunded lateReleaseCount
+         cancelledPendingShards shards(orderBy: "shardIndex") { items { shardIndex price payout fee } } } }`,
+      { id: scenario.tasks.lifecycle.toString() },
+    );
+    const prices = t1.task.shards.items.map((x) => BigInt(x.price ?? 0));
+    expect(prices.every((x) => x > 0n && x < BigInt(t1.task.maxPricePerShard))).toBe(true);
+    expect(prices.some((x) => x !== prices[0])).toBe(true); // node 4 asks more
+    expect(BigInt(t1.task.paid) + BigInt(t1.task.fees)).toBe(prices.reduce((a, b) => a + b, 0n));
+    const refundedOf = (taskId: bigint) =>
+      events
+        .filter((e) => e.name === "TaskRefunded" && e.args.taskId === taskId)
+        .reduce((a, e) => a + (e.args.amount as bigint), 0n);
+    expect(BigInt(t1.task.refunded)).toBe(refundedOf(scenario.tasks.lifecycle));
+    // at least the unused part of the three max prices (the close also refunds the unused audit fees)
+    const unused = 3n * BigInt(t1.task.maxPricePerShard) - prices.reduce((a, b) => a + b, 0n);
+    expect(BigInt(t1.task.refunded) >= unused).toBe(true);
+    expect(t1.task.cancelledPendingShards).toBeNull();
+
+    // Task 4: two Pending shards cancelled by TaskCancelled alone, the one in flight by its late release.
+    const t4 = await gql<typeof t1>(
+      url(kind),
+      `query ($id: BigInt!) { task(id: $id) { maxPricePerShard paid fees refunded lateReleaseCount
+         cancelledPendingShards shards(orderBy: "shardIndex") { items { shardIndex price payout fee } } } }`,
+      { id: scenario.tasks.cancelled.toString() },
+    );
+    expect(t4.task.cancelledPendingShards).toBe(2);
+    expect(t4.task.lateReleaseCount).toBe(2);
+    expect(t4.task.shards.items.map((x) => x.price)).toEqual([null, null, null]);
+    expect(BigInt(t4.task.refunded)).toBe(refundedOf(scenario.tasks.cancelled));
+    const cancelledEvents = events.filter((e) => e.name === "TaskCancelled");
+    expect(cancelledEvents.map((e) => Number(e.args.pendingShards))).toEqual([2]);
+
+    // Value-weighted reputation: feesPaid is what ReputationUpdated said last.
+    const nodes = await gqlAll<{ id: string; feesPaid: string; lateReleaseCount: number }>(
+      url(kind),
+      "nodes",
+      "id feesPaid lateReleaseCount",
+    );
+    const [, , , n4, , n6] = scenario.nodes.map(String);
+    expect(nodes.find((n) => n.id === n4)?.lateReleaseCount).toBe(1);
+    expect(nodes.find((n) => n.id === n6)?.lateReleaseCount).toBe(1);
+    expect(nodes.some((n) => BigInt(n.feesPaid) > 0n)).toBe(true);
+  });
+
+  it("timelock operations follow the NeuralTimelock's events", async () => {
+    const ops = await gqlAll<{
+      id: string;
+      status: string;
+      callCount: number;
+      target: string;
+      salt: string;
+      delay: string;
+      readyAt: string;
+      scheduledAt: string;
+      executedAt: string | null;
+      cancelledAt: string | null;
+    }>(
+      url(kind),
+      "timelockOperations",
+      "id status callCount target salt delay readyAt scheduledAt executedAt cancelledAt",
+    );
+    const byId = new Map(ops.map((o) => [o.id.toLowerCase(), o]));
+    const executed = byId.get(scenario.timelock.executed.toLowerCase());
+    const cancelled = byId.get(scenario.timelock.cancelled.toLowerCase());
+    expect(ops).toHaveLength(2);
+    expect(executed).toMatchObject({ status: "Executed", callCount: 1, delay: "60", cancelledAt: null });
+    expect(executed?.target.toLowerCase()).toBe(protocol.tasks.toLowerCase());
+    expect(BigInt(executed?.readyAt ?? 0)).toBe(BigInt(executed?.scheduledAt ?? 0) + 60n);
+    expect(BigInt(executed?.executedAt ?? 0)).toBeGreaterThanOrEqual(BigInt(executed?.readyAt ?? 0));
+    expect(cancelled).toMatchObject({ status: "Cancelled", callCount: 2, executedAt: null });
+    expect(cancelled?.salt).not.toMatch(/^0x0+$/);
+    const calls = await gqlAll<{ timelockOperationId: string; index: number; executed: boolean }>(
+      url(kind),
+      "timelockCalls",
+      "timelockOperationId index executed",
+    );
+    expect(
+      calls.map((c) => `${c.timelockOperationId === executed?.id}:${c.index}:${c.executed}`).sort(),
+    ).toEqual(["false:0:false", "false:1:false", "true:0:true"]);
+    // The grant it executed is a role membership of the TaskManager.
+    const members = await gqlAll<{ contract: string; account: string; active: boolean }>(
+      url(kind),
+      "roleMembers",
+      "contract account active",
+    );
+    expect(
+      members.some(
+        (m) =>
+          m.contract === "TaskManager" &&
+          m.active &&
+          m.account.toLowerCase() === chain.account(9).address.toLowerCase(),
+      ),
+    ).toBe(true);
   });
 
   it("stake history and tier history follow the events", async () => {
@@ -300,6 +443,12 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "protocolParameters",
       "contract name value",
     );
+    // The timelock's one parameter is its delay (getMinDelay).
+    const minDelay = params.find((r) => r.contract === "NeuralTimelock");
+    expect(minDelay).toEqual({ contract: "NeuralTimelock", name: "minDelay", value: "60" });
+    expect(
+      await chain.read<bigint>(chain.address("NeuralTimelock"), protocol.abi.timelock, "getMinDelay"),
+    ).toBe(60n);
     const address = {
       NodeRegistry: protocol.registry,
       TaskManager: protocol.tasks,
@@ -313,7 +462,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       Sortition: protocol.abi.sortition,
     };
     expect(params.length).toBeGreaterThanOrEqual(3 + 8 + 11);
-    for (const row of params) {
+    for (const row of params.filter((r) => r.contract !== "NeuralTimelock")) {
       const c = row.contract as keyof typeof address;
       const name = `0x${Buffer.from(row.name).toString("hex").padEnd(64, "0")}`;
       const value = await chain.read<bigint>(address[c], abi[c], "getParameter", [name]);
@@ -333,19 +482,26 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       minStake: string;
       minCompleted: number;
       minSuccessBps: number;
-    }>(url(kind), "tierThresholds", "tier minStake minCompleted minSuccessBps", 'orderBy: "tier"');
+      minFeesPaid: string;
+    }>(
+      url(kind),
+      "tierThresholds",
+      "tier minStake minCompleted minSuccessBps minFeesPaid",
+      'orderBy: "tier"',
+    );
     for (const t of thresholds) {
-      const onChain = await chain.read<{ minStake: bigint; minCompleted: number; minSuccessBps: number }>(
-        protocol.registry,
-        protocol.abi.registry,
-        "tierThreshold",
-        [t.tier],
-      );
+      const onChain = await chain.read<{
+        minStake: bigint;
+        minCompleted: number;
+        minSuccessBps: number;
+        minFeesPaid: bigint;
+      }>(protocol.registry, protocol.abi.registry, "tierThreshold", [t.tier]);
       expect(t).toEqual({
         tier: t.tier,
         minStake: onChain.minStake.toString(),
         minCompleted: onChain.minCompleted,
         minSuccessBps: onChain.minSuccessBps,
+        minFeesPaid: onChain.minFeesPaid.toString(),
       });
     }
     expect(thresholds.map((t) => t.tier)).toEqual([1, 2, 3, 4]);

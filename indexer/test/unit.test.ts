@@ -147,6 +147,7 @@ describe("configuration", () => {
     const deployment = {
       chainId: 31337,
       contracts: {
+        NeuralTimelock: ok(1),
         NeuralToken: ok(1),
         NodeRegistry: ok(2),
         TaskManagerExtension: ok(3),
@@ -156,7 +157,7 @@ describe("configuration", () => {
         DisputeManager: ok(4),
         ModelRegistry: ok(5),
       },
-      roles: { governor: account, keeper: account, treasury: account },
+      roles: { governor: account, keeper: account, treasury: account, admin: account },
     };
     writeFileSync(file, JSON.stringify(deployment));
     expect(loadDeployment(env).contracts.TaskManager.startBlock).toBe(3);

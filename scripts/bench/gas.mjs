@@ -29,16 +29,19 @@ const abi = (name) =>
 
 const BATCHES = [1, 10, 100];
 const CHECKPOINTS = 16;
-const NODES = 12;
+const NODES = Number(process.env.GAS_BENCH_NODES ?? 1000);
 const REWARD = parseEther("10");
 
 const devnet = await startDevnet({ port: 0 });
 try {
   const { rpcUrl, deployment } = devnet;
   const addr = (n) => deployment.contracts[n].address;
-  const client = createTestClient({ chain: foundry, mode: "anvil", transport: http(rpcUrl) }).extend(
-    publicActions,
-  );
+  const client = createTestClient({
+    chain: foundry,
+    mode: "anvil",
+    transport: http(rpcUrl),
+    pollingInterval: 20,
+  }).extend(publicActions);
   const wallet = createWalletClient({ chain: foundry, transport: http(rpcUrl) });
   const [deployer] = await client.request({ method: "eth_accounts" });
   const token = { address: addr("NeuralToken"), abi: abi("NeuralToken") };
@@ -113,7 +116,7 @@ try {
   const params = (shardCount) => ({
     specCid: keccak256(toHex(`spec-${shardCount}-${Date.now()}`)),
     shardCount,
-    rewardPerShard: REWARD,
+    maxPricePerShard: REWARD,
     minTier: 0,
     resources: { gpus: 1, vramMiB: 16384, cpus: 4, memoryMiB: 16384 },
     maxDuration: 3600n,

@@ -7,17 +7,22 @@ import { formatEther } from "viem";
 import { DEFAULT_HOST, DEFAULT_PORT, nrlBalances } from "../lib/devnet.mjs";
 import { repoRoot } from "../lib/tools.mjs";
 import { claimInstance, DEFAULT_NAME, probePort, runningInstance, stateRoot } from "./instance.mjs";
+import { redis } from "./redis.mjs";
 import { services } from "./services.mjs";
 import { startStack } from "./stack.mjs";
 
 export const USAGE =
-  "usage: npm run devnet -- [--port N] [--indexer-port N] [--host IP] [--name NAME] [--no-indexer] [--seed] [--once]";
+  "usage: npm run devnet -- [--port N] [--indexer-port N] [--host IP] [--name NAME] [--no-indexer] [--seed] [--once]\n" +
+  "                         [--keeper [--keeper-port N] [--redis-port N]]";
 
 const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
   "indexer-port": { type: "string" },
   "no-indexer": { type: "boolean" },
+  keeper: { type: "boolean" },
+  "keeper-port": { type: "string" },
+  "redis-port": { type: "string" },
   name: { type: "string" },
   seed: { type: "boolean" },
   once: { type: "boolean" },
@@ -70,6 +75,9 @@ export function parseOptions(argv, env = process.env) {
     port: port("--port", values.port ?? env.NEURAL_DEVNET_PORT ?? DEFAULT_PORT),
     indexerPort: port("--indexer-port", values["indexer-port"] ?? 42069),
     indexer: !values["no-indexer"],
+    keeper: Boolean(values.keeper),
+    keeperPort: port("--keeper-port", values["keeper-port"] ?? 8788),
+    redisPort: port("--redis-port", values["redis-port"] ?? 6390),
     seed: Boolean(values.seed),
     once: Boolean(values.once),
   };
@@ -111,6 +119,14 @@ export async function main(argv = process.argv.slice(2)) {
       throw new Error("--port and --indexer-port must differ");
     await probePort(opts.port, opts.host, "the chain", root);
     if (opts.indexer) await probePort(opts.indexerPort, opts.host, "the indexer", root);
+    if (opts.keeper) {
+      if (!redis.available())
+        throw new Error(
+          "--keeper needs redis-server: apt-get install redis-server (or bash scripts/ensure-services.sh)",
+        );
+      await probePort(opts.keeperPort, opts.host, "the keeper", root);
+      await probePort(opts.redisPort, opts.host, "the keeper's Redis", root);
+    }
     const ports = { rpc: opts.port, indexer: opts.indexer ? opts.indexerPort : null };
     instance = claimInstance({ name: opts.name, host: opts.host, ports, root });
   } catch (err) {
@@ -178,6 +194,8 @@ export async function main(argv = process.argv.slice(2)) {
     deploymentFile: devnet.deploymentFile,
     indexerUrl,
     graphqlUrl: indexerUrl && `${indexerUrl}/graphql`,
+    keeperUrl: stack.running.keeper?.url ?? null,
+    redisUrl: stack.running.redis?.url ?? null,
     logFile: instance.logFile,
     accounts: devnet.accounts.map((a) => ({ address: a.address, privateKey: a.privateKey })),
   });
@@ -221,6 +239,9 @@ export async function main(argv = process.argv.slice(2)) {
   console.log("");
   console.log(table([["account", "address", "private key (anvil dev key)", "NRL", "roles"], ...accounts]));
   console.log("");
+  if (stack.running.keeper) {
+    say(`keeper ${stack.running.keeper.url}/health   Redis ${stack.running.redis.url}`);
+  }
   if (indexerUrl) {
     say(`GraphQL ${indexerUrl}/graphql   SQL ${indexerUrl}/sql   REST ${indexerUrl}/network/summary`);
   }

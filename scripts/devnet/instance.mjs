@@ -86,7 +86,10 @@ export function probePort(port, host, what, root = stateRoot()) {
       const by = owner
         ? `by the ${owner.ports.rpc === port ? "chain" : "indexer"} of ${describeInstance(owner)}`
         : "by another program";
-      const flag = what === "the chain" ? "--port" : "--indexer-port";
+      const flag =
+        { "the chain": "--port", "the keeper": "--keeper-port", "the keeper's Redis": "--redis-port" }[
+          what
+        ] ?? "--indexer-port";
       fail(new Error(`port ${port} on ${host} (${what}) is in use ${by}; pick another with ${flag} N`));
     });
     server.listen(port, host, () => server.close(() => ok()));

@@ -221,7 +221,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
     const params = {
       specCid: cid(`spec/${label}`),
       shardCount: shards,
-      rewardPerShard: opts.reward ?? reward,
+      maxPricePerShard: opts.reward ?? reward,
       minTier: 1,
       resources: { gpus: 1, vramMiB: 24_576, cpus: 8, memoryMiB: 64_000 },
       maxDuration: 7200n,

@@ -3,8 +3,10 @@
 // worker, dApp) joins the devnet with one entry here.
 import { join } from "node:path";
 import { indexer } from "@neural/indexer/service";
+import { keeper } from "@neural/keeper/service";
 import { build } from "./build.mjs";
 import { chain } from "./chain.mjs";
+import { redis } from "./redis.mjs";
 import { seed } from "./seed.mjs";
 
 /** @typedef {{ options: object, instance: { dir: string, logFile: string, name: string }, running: object }} Ctx */
@@ -48,6 +50,40 @@ export const services = [
       };
     },
     describe: (running) => `GraphQL ${running.url}/graphql`,
+  },
+  {
+    name: "redis",
+    title: "redis-server for the keeper's queues",
+    service: redis,
+    enabled: (/** @type {Ctx} */ ctx) => ctx.options.keeper,
+    config: (/** @type {Ctx} */ ctx) => ({
+      host: ctx.options.host,
+      port: ctx.options.redisPort,
+      dir: join(ctx.instance.dir, "redis"),
+      logFile: ctx.instance.logFile,
+    }),
+    describe: (running) => running.url,
+  },
+  {
+    name: "keeper",
+    title: "keeper: scheduling, dispatch, finalization, status API",
+    service: keeper,
+    enabled: (/** @type {Ctx} */ ctx) => ctx.options.keeper,
+    config: (/** @type {Ctx} */ ctx) => {
+      const { devnet } = ctx.running.chain;
+      return {
+        rpcUrl: devnet.rpcUrl,
+        privateKey: devnet.accounts[0].privateKey, // the deployer holds KEEPER_ROLE on the devnet
+        deploymentFile: devnet.deploymentFile,
+        redisUrl: ctx.running.redis.url,
+        host: ctx.options.host,
+        port: ctx.options.keeperPort,
+        confirmations: 0, // anvil mines a block per transaction: there is no later block to wait for
+        ipfsDir: join(ctx.instance.dir, "keeper-ipfs"),
+        logFile: ctx.instance.logFile,
+      };
+    },
+    describe: (running) => `API ${running.url} (health, metrics, SSE progress, IPFS)`,
   },
   {
     name: "seed",

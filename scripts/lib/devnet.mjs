@@ -256,7 +256,17 @@ export async function startDevnet(options = {}) {
         "test",
       ],
       {
-        env: { ...process.env, ...options.env, FOUNDRY_BROADCAST: broadcastDir, NO_COLOR: "1" },
+        env: {
+          // The devnet's governor is dev account 0 (parameters change at once, for demos and tests) and its
+          // timelock (the admin: role grants) waits one minute; production deploys default to the timelock for
+          // both, with a 2-day delay. Either can be overridden from the environment.
+          NEURAL_GOVERNOR: deployer.address,
+          NEURAL_TIMELOCK_DELAY: "60",
+          ...process.env,
+          ...options.env,
+          FOUNDRY_BROADCAST: broadcastDir,
+          NO_COLOR: "1",
+        },
         logFile: forgeLog,
         signal,
       },

@@ -22,6 +22,8 @@ const repoRoot = resolve(subgraphDir, "..");
 
 /** Data source name -> implementation artifact, and the fallback (interface + inherited bases). */
 export const SOURCES = {
+  // OpenZeppelin's TimelockController: the admin of every governed contract.
+  NeuralTimelock: { implementation: "NeuralTimelock", fallback: ["TimelockController"] },
   NeuralToken: { implementation: "NeuralToken", fallback: ["INeuralToken", "IERC5267"] },
   NodeRegistry: { implementation: "NodeRegistry", fallback: ["INodeRegistry", "Governed"] },
   // TaskManager's DELEGATECALL extension: at its own address it emits only its AccessControl setup.

@@ -17,6 +17,7 @@ const repoRoot = resolve(subgraphDir, "..");
 
 /** The manifest's data sources; each is named after its contract in the deployment file. */
 export const DATA_SOURCES = [
+  "NeuralTimelock",
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",

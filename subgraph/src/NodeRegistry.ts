@@ -2,6 +2,7 @@
 import { BigInt, Bytes } from "@graphprotocol/graph-ts";
 import {
   ActiveSetChanged,
+  CollateralClamped,
   CollateralLocked,
   CollateralUnlocked,
   EIP712DomainChanged,
@@ -12,6 +13,7 @@ import {
   NodeResumed,
   NodeUpdated,
   ParameterSet,
+  ProtocolContractsSet,
   ReputationUpdated,
   RoleAdminChanged,
   RoleGranted,
@@ -201,6 +203,21 @@ export function handleCollateralUnlocked(event: CollateralUnlocked): void {
   logEvent(event, C, "CollateralUnlocked", links().node(p.nodeId), agg);
 }
 
+/** A slash left less bonded stake than was locked: locked is now all of it (`owed` stays with live shards). */
+export function handleCollateralClamped(event: CollateralClamped): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const u = new NodeUpdate(p.nodeId, event);
+  u.node.locked = p.locked;
+  u.save(event, agg);
+  logEvent(event, C, "CollateralClamped", links().node(p.nodeId), agg);
+}
+
+/** PROTOCOL_ROLE granted once to the TaskManager and the DisputeManager (RoleGranted rows follow). */
+export function handleProtocolContractsSet(event: ProtocolContractsSet): void {
+  logEvent(event, C, "ProtocolContractsSet", links(), loadAggregates(event));
+}
+
 export function handleSlashed(event: Slashed): void {
   const p = event.params;
   const agg = loadAggregates(event);
@@ -252,6 +269,7 @@ export function handleReputationUpdated(event: ReputationUpdated): void {
   u.node.completed = p.completed.toI32();
   u.node.failed = p.failed.toI32();
   u.node.slashCount = p.slashCount.toI32();
+  u.node.feesPaid = p.feesPaid;
   u.save(event, agg);
   logEvent(event, C, "ReputationUpdated", links().node(p.nodeId), agg);
 }
@@ -285,20 +303,24 @@ export function handleTierThresholdSet(event: TierThresholdSet): void {
   row.minStake = p.minStake;
   row.minCompleted = p.minCompleted.toI32();
   row.minSuccessBps = p.minSuccessBps;
+  row.minFeesPaid = p.minFeesPaid;
   row.updatedAt = event.block.timestamp;
   row.save();
   const name = "tierThreshold." + enumName(TIER_NAMES, tier);
   let oldStake: string | null = null;
   let oldCompleted: string | null = null;
   let oldSuccess: string | null = null;
+  let oldFees: string | null = null;
   if (old != null) {
     oldStake = old.minStake.toString();
     oldCompleted = old.minCompleted.toString();
     oldSuccess = old.minSuccessBps.toString();
+    oldFees = old.minFeesPaid.toString();
   }
   recordParameterChange(event, C, name + ".minStake", oldStake, p.minStake.toString(), 0);
   recordParameterChange(event, C, name + ".minCompleted", oldCompleted, p.minCompleted.toString(), 1);
   recordParameterChange(event, C, name + ".minSuccessBps", oldSuccess, p.minSuccessBps.toString(), 2);
+  recordParameterChange(event, C, name + ".minFeesPaid", oldFees, p.minFeesPaid.toString(), 3);
   logEvent(event, C, "TierThresholdSet", links(), agg);
 }
 

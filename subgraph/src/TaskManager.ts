@@ -21,6 +21,7 @@ import {
   ShardRequeued,
   ShardResumeLowered,
   ShardTimedOut,
+  TaskCancelled,
   TaskPosted,
   TaskRefunded,
   TaskStatusChanged,
@@ -74,7 +75,7 @@ export function handleTaskPosted(event: TaskPosted): void {
   t.specCid = p.specCid;
   t.specCidStr = cidStr(p.specCid);
   t.shardCount = shardCount;
-  t.rewardPerShard = p.rewardPerShard;
+  t.maxPricePerShard = p.maxPricePerShard;
   t.minTier = p.minTier;
   t.gpus = resources.gpus;
   t.vramMiB = resources.vramMiB.toI32();
@@ -101,6 +102,7 @@ export function handleTaskPosted(event: TaskPosted): void {
   t.cancelledShards = 0;
   t.assignmentCount = 0;
   t.releaseCount = 0;
+  t.lateReleaseCount = 0;
   t.timeoutCount = 0;
   t.auditsUsed = 0;
   t.disputeCount = 0;
@@ -165,6 +167,33 @@ export function handleTaskStatusChanged(event: TaskStatusChanged): void {
   logEvent(event, C, "TaskStatusChanged", links().task(p.taskId), agg);
 }
 
+/**
+ * cancelTask emits no event per shard: every shard of the task that is Pending now becomes Cancelled (the
+ * contract's view reads a stored Pending shard of a Cancelled task as Cancelled). The store can only load
+ * entities by id, so the task's shards are visited by index (ids "<taskId>-<i>"), stopping once the event's
+ * count of Pending shards has been cancelled: at most shardCount loads, none when nothing was Pending. The
+ * task's counters move with each shard (moveShard), so they end where the contract's are.
+ */
+export function handleTaskCancelled(event: TaskCancelled): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const pending = p.pendingShards.toI32();
+  const t = loadTask(p.taskId);
+  if (t != null) {
+    let left = pending;
+    for (let i = 0; i < t.shardCount && left > 0; i++) {
+      const s = loadShard(p.taskId, i);
+      if (s == null || s.status != "Pending") continue;
+      moveShard(t, s, "Cancelled");
+      saveShard(s, event);
+      left = left - 1;
+    }
+    t.cancelledPendingShards = pending;
+    saveTask(t, event);
+  }
+  logEvent(event, C, "TaskCancelled", links().task(p.taskId), agg);
+}
+
 export function handleTaskRefunded(event: TaskRefunded): void {
   const p = event.params;
   const agg = loadAggregates(event);
@@ -225,6 +254,7 @@ export function handleShardAssigned(event: ShardAssigned): void {
     s.assignmentCount = s.assignmentCount + 1;
     s.deadline = p.deadline;
     s.assignedAt = ts;
+    s.price = p.price;
     s.resumeFrom = p.resumeFrom.toI32();
     s.resumeManifestCid = p.resumeManifestCid;
     s.resumeManifestCidStr = resumeManifestCidStr;
@@ -243,6 +273,7 @@ export function handleShardAssigned(event: ShardAssigned): void {
     a.assignedBlock = event.block.number;
     a.assignedTx = event.transaction.hash;
     a.deadline = p.deadline;
+    a.price = p.price;
     a.resumeFrom = p.resumeFrom.toI32();
     a.resumeManifestCid = p.resumeManifestCid;
     a.resumeManifestCidStr = resumeManifestCidStr;
@@ -260,19 +291,28 @@ export function handleShardReleased(event: ShardReleased): void {
   const agg = loadAggregates(event);
   const reason = enumName(RELEASE_REASON, p.reason);
   const logsCidStr = cidStr(p.logsCid);
+  const late = p.late;
+  // The attempt ends (Pending again). A late release (after the grace period) also counts as a failed attempt:
+  // attempts + 1, and ShardRequeued / ShardFailed / ShardCancelled follow with the new status, as after a
+  // timeout. An early release of a cancelled task's shard is followed by ShardCancelled.
   const u = loadShardUpdate(p.taskId, shardIndex);
   if (u != null) {
     const s = u.shard;
     moveShard(u.task, s, "Pending");
+    endAttempt(s);
+    if (late) s.attempts = s.attempts + 1;
     s.lastReleaseReason = reason;
     s.lastLogsCid = p.logsCid;
     s.lastLogsCidStr = logsCidStr;
+    s.lastReleaseLate = late;
     u.task.releaseCount = u.task.releaseCount + 1;
+    if (late) u.task.lateReleaseCount = u.task.lateReleaseCount + 1;
     u.save(event);
     const a = currentAssignment(s);
     if (a != null) {
       endAssignment(a, "Released", event);
       a.releaseReason = reason;
+      a.late = late;
       a.logsCid = p.logsCid;
       a.logsCidStr = logsCidStr;
       saveAssignment(a);
@@ -280,6 +320,7 @@ export function handleShardReleased(event: ShardReleased): void {
   }
   const nu = new NodeUpdate(p.nodeId, event);
   nu.node.releaseCount = nu.node.releaseCount + 1;
+  if (late) nu.node.lateReleaseCount = nu.node.lateReleaseCount + 1;
   nu.save(event, agg);
   logEvent(event, C, "ShardReleased", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
 }

@@ -9,13 +9,17 @@ import {
   RoleAdminChanged,
   RoleGranted,
   RoleRevoked,
+  ShardAssigned,
   ShardCancelled,
   ShardChallengeCommitted,
   ShardChallenged,
   ShardDisputeCleared,
   ShardFailed,
+  ShardReleased,
   ShardRequeued,
   ShardResumeLowered,
+  ShardTimedOut,
+  TaskCancelled,
   TaskRefunded,
   TaskStatusChanged,
 } from "../generated/TaskManagerExtension/TaskManagerExtension";
@@ -50,6 +54,22 @@ export function handleRoleRevoked(event: RoleRevoked): void {
   const agg = loadAggregates(event);
   onRole(event, C, event.params.role, event.params.account, false);
   logEvent(event, C, "RoleRevoked", links(), agg);
+}
+
+export function handleShardAssigned(event: ShardAssigned): void {
+  logEvent(event, C, "ShardAssigned", links(), loadAggregates(event));
+}
+
+export function handleShardReleased(event: ShardReleased): void {
+  logEvent(event, C, "ShardReleased", links(), loadAggregates(event));
+}
+
+export function handleShardTimedOut(event: ShardTimedOut): void {
+  logEvent(event, C, "ShardTimedOut", links(), loadAggregates(event));
+}
+
+export function handleTaskCancelled(event: TaskCancelled): void {
+  logEvent(event, C, "TaskCancelled", links(), loadAggregates(event));
 }
 
 export function handleShardCancelled(event: ShardCancelled): void {

@@ -237,10 +237,12 @@ export function loadNode(nodeId: BigInt, event: ethereum.Event): Node {
   n.completed = 0;
   n.failed = 0;
   n.slashCount = 0;
+  n.feesPaid = zero();
   n.successBps = 10000;
   n.assignmentCount = 0;
   n.timeoutCount = 0;
   n.releaseCount = 0;
+  n.lateReleaseCount = 0;
   n.earned = zero();
   n.registeredAt = event.block.timestamp;
   n.registeredBlock = event.block.number;

@@ -23,11 +23,13 @@ export function moveShard(task: Task, shard: Shard, status: string): void {
   shard.status = status;
 }
 
-/** Clears the shard fields the contract clears when an attempt ends (release, timeout, lost dispute). */
+/** Clears the shard fields the contract clears when an attempt ends (release, timeout, lost dispute, resume
+ *  lowered). */
 export function endAttempt(shard: Shard): void {
   shard.nodeId = null;
   shard.deadline = null;
   shard.assignedAt = null;
+  shard.price = null;
   shard.submittedAt = null;
   shard.submittedBlock = null;
   shard.challengeDeadline = null;

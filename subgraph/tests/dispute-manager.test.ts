@@ -46,7 +46,7 @@ function challengedShard(): void {
   post.push(addr("client", CLIENT));
   post.push(fixed("specCid", digest("5e")));
   post.push(uint("shardCount", 1));
-  post.push(big("rewardPerShard", nrl(10)));
+  post.push(big("maxPricePerShard", nrl(10)));
   post.push(small("minTier", 0));
   post.push(resources(1, 1024, 1, 1024));
   post.push(uint("maxDuration", 3600));
@@ -64,6 +64,7 @@ function challengedShard(): void {
     uint("deadline", DAY_1 + 3600),
     uint("resumeFrom", 0),
     fixed("resumeManifestCid", ZERO_DIGEST),
+    big("price", nrl(8)),
   ];
   handleShardAssigned(changetype<ShardAssigned>(mockEvent(assign, DAY_1, 21)));
   const challenged = [

@@ -214,15 +214,17 @@ describe("governance", () => {
       big("minStake", nrl(100)),
       uint("minCompleted", 5),
       small("minSuccessBps", 9000),
+      big("minFeesPaid", nrl(1)),
     ];
     handleTierThresholdSet(changetype<TierThresholdSet>(mockEvent(first, DAY_1, 3)));
     assert.fieldEquals("TierThreshold", "2", "minCompleted", "5");
-    assert.entityCount("ParameterChange", 3);
+    assert.entityCount("ParameterChange", 4);
     const second = [
       small("tier", 2),
       big("minStake", nrl(200)),
       uint("minCompleted", 6),
       small("minSuccessBps", 9100),
+      big("minFeesPaid", nrl(2)),
     ];
     const e = changetype<TierThresholdSet>(mockEvent(second, DAY_1, 4));
     handleTierThresholdSet(e);
@@ -231,6 +233,9 @@ describe("governance", () => {
     assert.fieldEquals("ParameterChange", id, "oldValue", nrl(100).toString());
     assert.fieldEquals("ParameterChange", id + "-1", "oldValue", "5");
     assert.fieldEquals("ParameterChange", id + "-2", "newValue", "9100");
+    assert.fieldEquals("ParameterChange", id + "-3", "name", "tierThreshold.Silver.minFeesPaid");
+    assert.fieldEquals("ParameterChange", id + "-3", "oldValue", nrl(1).toString());
+    assert.fieldEquals("TierThreshold", "2", "minFeesPaid", nrl(2).toString());
   });
 
   test("RoleGranted records the role member", () => {

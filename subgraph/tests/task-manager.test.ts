@@ -6,9 +6,12 @@ import {
   ParameterSet,
   ResultSubmitted,
   ShardAssigned,
+  ShardCancelled,
   ShardFinalized,
+  ShardReleased,
   ShardRequeued,
   ShardTimedOut,
+  TaskCancelled,
   TaskPosted,
   TaskStatusChanged,
 } from "../generated/TaskManager/TaskManager";
@@ -16,9 +19,12 @@ import {
   handleParameterSet,
   handleResultSubmitted,
   handleShardAssigned,
+  handleShardCancelled,
   handleShardFinalized,
+  handleShardReleased,
   handleShardRequeued,
   handleShardTimedOut,
+  handleTaskCancelled,
   handleTaskPosted,
   handleTaskStatusChanged,
 } from "../src/TaskManager";
@@ -32,6 +38,7 @@ import {
   DAY_2,
   digest,
   fixed,
+  flag,
   mockEvent,
   nrl,
   resources,
@@ -46,7 +53,7 @@ function posted(taskId: i64, shardCount: i64, auditRateBps: i32): TaskPosted {
   params.push(addr("client", CLIENT));
   params.push(fixed("specCid", digest("5e")));
   params.push(uint("shardCount", shardCount));
-  params.push(big("rewardPerShard", nrl(10)));
+  params.push(big("maxPricePerShard", nrl(10)));
   params.push(small("minTier", 1));
   params.push(resources(1, 24576, 8, 65536));
   params.push(uint("maxDuration", 3600));
@@ -68,6 +75,7 @@ function assigned(taskId: i64, shardIndex: i64, nodeId: i64, attempt: i32): Shar
     uint("deadline", DAY_1 + 3600),
     uint("resumeFrom", 0),
     fixed("resumeManifestCid", ZERO_DIGEST),
+    big("price", nrl(8)),
   ];
   return changetype<ShardAssigned>(mockEvent(params, DAY_1, 21));
 }
@@ -184,6 +192,67 @@ describe("shard lifecycle", () => {
     assert.fieldEquals("Task", "1", "pendingShards", "4");
     assert.fieldEquals("Task", "1", "assignedShards", "0");
     assert.fieldEquals("DailyStat", "2024-02-29", "shardsTimedOut", "1");
+  });
+});
+
+describe("prices, late releases and cancellation", () => {
+  test("the shard and its assignment keep the locked price until the attempt ends", () => {
+    handleTaskPosted(posted(1, 4, 0));
+    handleShardAssigned(assigned(1, 0, 7, 1));
+    assert.fieldEquals("Shard", "1-0", "price", nrl(8).toString());
+    assert.fieldEquals("Assignment", "1-0-1", "price", nrl(8).toString());
+  });
+
+  test("a late release is a failed attempt; TaskCancelled cancels every Pending shard at once", () => {
+    handleTaskPosted(posted(1, 4, 0));
+    handleShardAssigned(assigned(1, 0, 7, 1));
+    handleShardAssigned(assigned(1, 1, 8, 1));
+    const release = [
+      uint("taskId", 1),
+      uint("shardIndex", 1),
+      uint("nodeId", 8),
+      small("reason", 2),
+      fixed("logsCid", digest("10")),
+      flag("late", true),
+    ];
+    handleShardReleased(changetype<ShardReleased>(mockEvent(release, DAY_1, 26)));
+    assert.fieldEquals("Shard", "1-1", "status", "Pending");
+    assert.fieldEquals("Shard", "1-1", "attempts", "1");
+    assert.fieldEquals("Shard", "1-1", "lastReleaseLate", "true");
+    assert.fieldEquals("Assignment", "1-1-1", "late", "true");
+    assert.fieldEquals("Task", "1", "lateReleaseCount", "1");
+    assert.fieldEquals("Node", "8", "lateReleaseCount", "1");
+    assert.fieldEquals("Node", "8", "releaseCount", "1");
+
+    // shards 1, 2 and 3 are Pending; shard 0 runs on
+    const cancel = [uint("taskId", 1), uint("pendingShards", 3)];
+    handleTaskCancelled(changetype<TaskCancelled>(mockEvent(cancel, DAY_1, 27)));
+    assert.fieldEquals("Shard", "1-0", "status", "Assigned");
+    assert.fieldEquals("Shard", "1-1", "status", "Cancelled");
+    assert.fieldEquals("Shard", "1-3", "status", "Cancelled");
+    assert.fieldEquals("Task", "1", "pendingShards", "0");
+    assert.fieldEquals("Task", "1", "assignedShards", "1");
+    assert.fieldEquals("Task", "1", "cancelledShards", "3");
+    assert.fieldEquals("Task", "1", "cancelledPendingShards", "3");
+
+    // the shard in flight is released early: Pending, then ShardCancelled
+    const early = [
+      uint("taskId", 1),
+      uint("shardIndex", 0),
+      uint("nodeId", 7),
+      small("reason", 2),
+      fixed("logsCid", digest("11")),
+      flag("late", false),
+    ];
+    handleShardReleased(changetype<ShardReleased>(mockEvent(early, DAY_1, 28)));
+    assert.fieldEquals("Shard", "1-0", "attempts", "0");
+    assert.fieldEquals("Shard", "1-0", "lastReleaseLate", "false");
+    handleShardCancelled(
+      changetype<ShardCancelled>(mockEvent([uint("taskId", 1), uint("shardIndex", 0)], DAY_1, 29)),
+    );
+    assert.fieldEquals("Shard", "1-0", "status", "Cancelled");
+    assert.fieldEquals("Task", "1", "cancelledShards", "4");
+    assert.fieldEquals("Task", "1", "assignedShards", "0");
   });
 });
 

@@ -9,7 +9,8 @@ import {Governed} from "./Governed.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {PackedShard} from "../libraries/PackedShard.sol";
-import {AuditStatus, Resources, ShardStatus, TaskStatus, Tier} from "../types/Types.sol";
+import {PriceCodec} from "../libraries/PriceCodec.sol";
+import {AuditStatus, Ineligibility, Resources, ShardStatus, TaskStatus, Tier} from "../types/Types.sol";
 
 /// @title Storage and shared logic of the TaskManager
 /// @notice The TaskManager and its TaskManagerExtension both derive from this contract and add no state of their
@@ -19,7 +20,7 @@ import {AuditStatus, Resources, ShardStatus, TaskStatus, Tier} from "../types/Ty
 abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @notice Keeper bots: assignShards.
+    /// @notice Keeper bots: assignShards. (Nodes can also claim a shard a keeper left Pending: claimShard.)
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice The DisputeManager: challenge commitments and disputes.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
@@ -36,6 +37,9 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     bytes32 internal constant MAX_MAX_DURATION = "maxMaxDuration";
     bytes32 internal constant CHALLENGE_REVEAL_PERIOD = "challengeRevealPeriod";
     bytes32 internal constant MIN_COLLATERAL = "minCollateral";
+    bytes32 internal constant MIN_SHARD_PRICE = "minShardPrice";
+    bytes32 internal constant RELEASE_GRACE_PERIOD = "releaseGracePeriod";
+    bytes32 internal constant CLAIM_DELAY_BLOCKS = "claimDelayBlocks";
     /// @dev Name used in ParameterOutOfBounds when a tier fee is above MAX_TIER_FEE_BPS.
     bytes32 internal constant TIER_FEE_BPS = "tierFeeBps";
 
@@ -61,10 +65,13 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         uint80 tierFees;
     }
 
-    /// @dev Parameters read only at posting and when a committed challenge delays payment.
+    /// @dev Parameters read at posting, assignment, release, claims and when a committed challenge delays payment.
     struct Extra {
         uint32 challengeRevealPeriod;
-        uint128 minCollateral;
+        uint80 minCollateral;
+        uint32 releaseGracePeriod;
+        uint32 claimDelayBlocks;
+        uint80 minShardPrice;
     }
 
     /// @dev Four slots; field order is the layout.
@@ -89,9 +96,11 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         uint32 memoryMiB;
         uint40 createdAt;
         uint40 maxDuration;
-        // slot 2: money
-        uint128 rewardPerShard;
-        uint128 escrowRemaining;
+        uint16 activeShards; // Assigned, Submitted or Challenged: what cancelTask must not count as Pending
+        // slot 2: money, and the block the never-assigned shards became Pending
+        uint96 maxPricePerShard;
+        uint120 escrowRemaining;
+        uint40 postedBlock;
         // slot 3
         bytes32 specCid;
     }
@@ -151,6 +160,9 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         if (name == MAX_MAX_DURATION) return (_config.minMaxDuration, 365 days);
         if (name == CHALLENGE_REVEAL_PERIOD) return (1 minutes, 7 days);
         if (name == MIN_COLLATERAL) return (1, 1e24);
+        if (name == MIN_SHARD_PRICE) return (1, 1e24);
+        if (name == RELEASE_GRACE_PERIOD) return (0, 1 days);
+        if (name == CLAIM_DELAY_BLOCKS) return (1, 100_000);
         revert UnknownParameter(name);
     }
 
@@ -166,6 +178,9 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         if (name == MAX_MAX_DURATION) return c.maxMaxDuration;
         if (name == CHALLENGE_REVEAL_PERIOD) return _extra.challengeRevealPeriod;
         if (name == MIN_COLLATERAL) return _extra.minCollateral;
+        if (name == MIN_SHARD_PRICE) return _extra.minShardPrice;
+        if (name == RELEASE_GRACE_PERIOD) return _extra.releaseGracePeriod;
+        if (name == CLAIM_DELAY_BLOCKS) return _extra.claimDelayBlocks;
         revert UnknownParameter(name);
     }
 
@@ -180,8 +195,18 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         else if (name == MIN_MAX_DURATION) _config.minMaxDuration = uint32(value);
         else if (name == MAX_MAX_DURATION) _config.maxMaxDuration = uint32(value);
         else if (name == CHALLENGE_REVEAL_PERIOD) _extra.challengeRevealPeriod = uint32(value);
-        else if (name == MIN_COLLATERAL) _extra.minCollateral = uint128(value);
+        else if (name == MIN_COLLATERAL) _extra.minCollateral = uint80(value);
+        else if (name == MIN_SHARD_PRICE) _setMinShardPrice(value);
+        else if (name == RELEASE_GRACE_PERIOD) _extra.releaseGracePeriod = uint32(value);
+        else if (name == CLAIM_DELAY_BLOCKS) _extra.claimDelayBlocks = uint32(value);
         else revert UnknownParameter(name);
+    }
+
+    /// @dev A locked price is stored exactly (PriceCodec), so the minimum must have at most 9 significant digits.
+    function _setMinShardPrice(uint256 value) internal {
+        if (!PriceCodec.isExact(value)) revert ITaskManager.InvalidPrice(value);
+        // forge-lint: disable-next-line(unsafe-typecast): bounded by 1e24 < 2^80
+        _extra.minShardPrice = uint80(value);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -191,27 +216,30 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     /// @dev Pays the audit fee of a shard to the auditor's operator.
     function _payAudit(uint256 taskId, uint256 shardIndex, uint256 auditor, AuditStatus outcome) internal {
         Task storage t = _tasks[taskId];
-        uint256 fee = uint256(t.rewardPerShard) * t.auditFeeBps / BPS;
+        uint256 fee = uint256(t.maxPricePerShard) * t.auditFeeBps / BPS;
         // INVARIANT: escrow solvency — the fee leaves this task's escrow (checked subtraction) and the sum of
         // escrows before the transfer; auditsUsed ≤ auditBudget bounds how many fees a task pays.
-        t.escrowRemaining -= uint128(fee);
+        // forge-lint: disable-next-line(unsafe-typecast): fee ≤ the escrow it was quoted in, < 2^120
+        t.escrowRemaining -= uint120(fee);
         _totals.escrowHeld -= uint128(fee);
         emit ITaskManager.AuditRecorded(taskId, shardIndex, auditor, outcome, fee);
         if (fee != 0) _token.safeTransfer(_registry.operatorOf(auditor), fee);
     }
 
-    /// @dev The word of a shard after its node let go of it: attempts, resume info, epoch and open disputes kept.
-    function _clearAttempt(PackedShard w) internal pure returns (PackedShard) {
+    /// @dev The word of a shard after its node let go of it: attempts, resume info, epoch and open disputes kept;
+    ///      the price dropped, and the submittedBlock field holds the block it became Pending (for claimShard).
+    function _clearAttempt(PackedShard w) internal view returns (PackedShard) {
         return PackedShard.wrap(0).setAttempts(w.attempts()).setResumeFrom(w.resumeFrom()).setEpoch(w.epoch())
-            .setOpenDisputes(w.openDisputes());
+            .setOpenDisputes(w.openDisputes()).setSubmittedBlock(uint40(block.number));
     }
 
-    /// @dev Ends a failed attempt: attempts + 1, then Failed when attempts reach maxAttempts, else Cancelled
-    ///      when the task was cancelled, else Pending (resume info kept). Effects on the task only.
+    /// @dev Ends a failed attempt of a shard in flight: attempts + 1, then Failed when attempts reach maxAttempts,
+    ///      else Cancelled when the task was cancelled, else Pending (resume info kept). Effects on the task only.
     function _endAttempt(Task storage t, PackedShard w)
         internal
         returns (PackedShard next, ShardStatus status)
     {
+        t.activeShards -= 1;
         uint8 attempts = w.attempts() + 1;
         if (attempts >= _config.maxAttempts) {
             status = ShardStatus.Failed;
@@ -266,6 +294,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
             // INVARIANT: escrow solvency — a closed task holds nothing: its remaining escrow leaves the sum of
             // escrows before it is transferred back, so no funds stay stuck.
             t.escrowRemaining = 0;
+            // forge-lint: disable-next-line(unsafe-typecast): refund is an escrow, < 2^120
             _totals.escrowHeld -= uint128(refund);
             address client = t.client;
             emit ITaskManager.TaskRefunded(taskId, client, refund);
@@ -303,8 +332,125 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
                 : stored;
     }
 
+    /// @dev What assignShards and claimShard need of the task of the current run (cached across runs of one task).
+    struct AssignContext {
+        uint256 taskId;
+        uint256 shardCount;
+        uint256 maxPrice;
+        uint256 minPrice;
+        uint256 collateral;
+        uint256 added; // shards assigned in this run, added to activeShards by _flushActive
+        uint40 deadline;
+        uint24 window;
+        Tier minTier;
+        Resources resources;
+    }
+
+    /// @dev Checks that the task takes assignments, moves it Open -> Running, and caches what runs need.
+    function _loadAssignContext(uint256 taskId, AssignContext memory ctx) internal {
+        Task storage t = _tasks[taskId];
+        TaskStatus status = t.status;
+        if (status == TaskStatus.None) revert ITaskManager.UnknownTask(taskId);
+        if (status != TaskStatus.Open && status != TaskStatus.Running) {
+            revert ITaskManager.TaskNotActive(taskId, status);
+        }
+        if (status == TaskStatus.Open) {
+            t.status = TaskStatus.Running;
+            emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Running);
+        }
+        uint256 maxPrice = t.maxPricePerShard;
+        ctx.taskId = taskId;
+        ctx.shardCount = t.shardCount;
+        ctx.maxPrice = maxPrice;
+        ctx.minPrice = _extra.minShardPrice;
+        ctx.collateral = maxPrice * t.collateralRatioBps / BPS;
+        ctx.added = 0;
+        ctx.deadline = uint40(block.timestamp) + t.maxDuration;
+        ctx.window = uint24(_config.challengeWindow);
+        ctx.minTier = t.minTier;
+        ctx.resources = _resources(t);
+    }
+
+    /// @dev Checks `nodeId` for `count` shards of the context's task and locks their collateral in one registry
+    ///      call; returns the PriceCodec code of the price each of them pays: the node's ask, raised to
+    ///      minShardPrice, at most the task's max price (a later raise of the minimum can put it above).
+    function _lockNode(AssignContext memory ctx, uint256 nodeId, uint256 count)
+        internal
+        returns (uint40 code)
+    {
+        (Ineligibility reason, uint256 ask) = _registry.lockForAssignment(
+            nodeId, ctx.minTier, ctx.resources, ctx.maxPrice, ctx.collateral * count
+        );
+        if (reason != Ineligibility.None) revert ITaskManager.NodeNotEligible(nodeId, ctx.taskId, reason);
+        uint256 price = ask < ctx.minPrice ? ctx.minPrice : ask;
+        bool exact;
+        if (price > ctx.maxPrice) {
+            // minShardPrice was raised above this task's max after it was posted: pay the max (the client's
+            // consent), or the ask when the max cannot be stored exactly.
+            (code, exact) = PriceCodec.encode(ctx.maxPrice);
+            if (exact) return code;
+            price = ask;
+        }
+        (code, exact) = PriceCodec.encode(price);
+        // Asks and the minimum are checked when set, so this only guards the invariant.
+        if (!exact) revert ITaskManager.InvalidPrice(price);
+    }
+
+    /// @dev Assigns one Pending shard of the context's task to `nodeId` at the price `priceCode` (its node was
+    ///      checked and locked by `_lockNode`).
+    function _assignShard(
+        AssignContext memory ctx,
+        mapping(uint256 => PackedShard) storage shards,
+        uint256 shardIndex,
+        uint256 nodeId,
+        uint40 priceCode
+    ) internal {
+        uint256 taskId = ctx.taskId;
+        if (shardIndex >= ctx.shardCount) {
+            revert ITaskManager.ShardOutOfRange(taskId, shardIndex, ctx.shardCount);
+        }
+        PackedShard w = shards[shardIndex];
+        if (w.status() != ShardStatus.Pending) {
+            revert ITaskManager.InvalidShardStatus(taskId, shardIndex, w.status());
+        }
+        // forge-lint: disable-next-line(unsafe-typecast): node ids stay below 2^32 (NodeRegistry.register)
+        w = w.setStatus(ShardStatus.Assigned).setNodeId(uint32(nodeId)).setEpoch(w.epoch() + 1);
+        PackedShard next =
+            w.setDeadline(ctx.deadline).setWindow(ctx.window).setSubmittedBlock(0).setPriceCode(priceCode);
+        shards[shardIndex] = next;
+        ctx.added += 1;
+        _emitAssigned(taskId, shardIndex, next);
+    }
+
+    function _emitAssigned(uint256 taskId, uint256 shardIndex, PackedShard w) internal {
+        // resumeManifestCid is only ever set together with a non-zero resumeFrom (a lost dispute).
+        bytes32 resumeManifestCid =
+            w.resumeFrom() == 0 ? bytes32(0) : _shardData[taskId][shardIndex].resumeManifestCid;
+        emit ITaskManager.ShardAssigned(
+            taskId,
+            shardIndex,
+            w.nodeId(),
+            w.epoch(),
+            w.attempts() + 1,
+            w.deadline(),
+            w.resumeFrom(),
+            resumeManifestCid,
+            PriceCodec.decode(w.priceCode())
+        );
+    }
+
+    /// @dev Adds the shards of the context's run to its task's activeShards.
+    function _flushActive(AssignContext memory ctx) internal {
+        uint256 added = ctx.added;
+        if (added == 0) return;
+        Task storage t = _tasks[ctx.taskId];
+        // activeShards ≤ shardCount ≤ SHARD_COUNT_CAP: each added shard was Pending.
+        t.activeShards = uint16(t.activeShards + added);
+        ctx.added = 0;
+    }
+
     function _collateral(Task storage t) internal view returns (uint256) {
-        return uint256(t.rewardPerShard) * t.collateralRatioBps / BPS;
+        return uint256(t.maxPricePerShard) * t.collateralRatioBps / BPS;
     }
 
     function _resources(Task storage t) internal view returns (Resources memory) {

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {
     Capabilities,
+    Ineligibility,
     NodeView,
     Resources,
     SeatInfo,
@@ -27,8 +28,13 @@ import {IParameters} from "./IParameters.sol";
 ///         after their seed was fixed. The active stakes are also kept in a Fenwick (sum) tree
 ///         (`totalActiveStake`, `drawActiveNode(point)` in O(log n)) for stake-weighted sampling by off-chain
 ///         services; on-chain draws do not use it, because a tree read at draw time moves with every stake change.
+///         Reputation is value-weighted: besides completed / failed counts, a node accrues `feesPaid`, the protocol
+///         fees its finalized shards paid, and each tier needs a minimum of it (TierThreshold.minFeesPaid) — so a tier
+///         cannot be farmed with self-dealt dust tasks: it costs at least that much in fees, whichever wallets post.
+///         An askPrice has at most 9 significant decimal digits (it is locked into shards exactly; InvalidAskPrice).
 /// @dev Parameters (IParameters): "minStake", "unbondingPeriod", "jailPeriod".
-///      Roles: GOVERNOR_ROLE (parameters, tier thresholds), PROTOCOL_ROLE (TaskManager, DisputeManager).
+///      Roles: GOVERNOR_ROLE (parameters, tier thresholds), PROTOCOL_ROLE (TaskManager, DisputeManager; granted once
+///      by setProtocolContracts and sealed: no account can grant or revoke it afterwards).
 interface INodeRegistry is IParameters {
     // ----------------------------------------------------------------------------------------------
     // Errors
@@ -58,6 +64,11 @@ interface INodeRegistry is IParameters {
     /// @notice The node holds live assignments (`liveCollateral` locked or owed to them): its keys are frozen and
     ///         its stake cannot leave until they settle.
     error NodeHasLiveShards(uint256 nodeId, uint256 liveCollateral);
+    /// @notice An askPrice needs more than 9 significant decimal digits (or 96 bits): use e.g. 1.5e18, not 1.5e18 + 1.
+    error InvalidAskPrice(uint256 askPrice);
+    /// @notice Node ids are stored in 32 bits by the TaskManager.
+    error TooManyNodes();
+    error ProtocolContractsAlreadySet();
     /// @notice `point` must be below totalActiveStake.
     error DrawOutOfRange(uint256 point, uint256 totalActiveStake);
 
@@ -91,9 +102,17 @@ interface INodeRegistry is IParameters {
     event Slashed(uint256 indexed nodeId, uint256 amount, address indexed recipient, SlashReason reason);
     event Jailed(uint256 indexed nodeId, uint64 until);
     event Unjailed(uint256 indexed nodeId);
-    event ReputationUpdated(uint256 indexed nodeId, uint32 completed, uint32 failed, uint32 slashCount);
+    event ReputationUpdated(
+        uint256 indexed nodeId, uint256 completed, uint256 failed, uint256 slashCount, uint256 feesPaid
+    );
     event TierChanged(uint256 indexed nodeId, Tier oldTier, Tier newTier);
-    event TierThresholdSet(Tier indexed tier, uint256 minStake, uint32 minCompleted, uint16 minSuccessBps);
+    event TierThresholdSet(
+        Tier indexed tier, uint256 minStake, uint32 minCompleted, uint16 minSuccessBps, uint256 minFeesPaid
+    );
+    /// @notice A slash left the node less bonded stake than it had locked: `locked` is now all of it, and `owed` is the
+    ///         collateral the clamp cut away that its live assignments still account for (see liveCollateral).
+    event CollateralClamped(uint256 indexed nodeId, uint256 locked, uint256 owed);
+    event ProtocolContractsSet(address indexed taskManager, address indexed disputeManager);
 
     // ----------------------------------------------------------------------------------------------
     // Operator
@@ -162,6 +181,10 @@ interface INodeRegistry is IParameters {
     /// @notice Sets the thresholds of one tier (Bronze..Platinum). Thresholds must not decrease with tier.
     function setTierThreshold(Tier tier, TierThreshold calldata threshold) external;
 
+    /// @notice Grants PROTOCOL_ROLE to the TaskManager and the DisputeManager. Admin only, once: the role is sealed
+    ///         (its admin role has no holder), so nobody can grant the power to slash to anyone else later.
+    function setProtocolContracts(address taskManager, address disputeManager) external;
+
     // ----------------------------------------------------------------------------------------------
     // Protocol (PROTOCOL_ROLE)
     // ----------------------------------------------------------------------------------------------
@@ -176,7 +199,22 @@ interface INodeRegistry is IParameters {
         external
         returns (uint256 slashed);
 
-    function recordSuccess(uint256 nodeId) external;
+    /// @notice One assignment batch's check and lock: the node's first failed condition (see `eligibility`), and when
+    ///         there is none, `collateral` is locked and the node's askPrice returned.
+    function lockForAssignment(
+        uint256 nodeId,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 maxPrice,
+        uint256 collateral
+    ) external returns (Ineligibility reason, uint256 askPrice);
+
+    /// @notice `count` shards of the node were finalized: completed += count, feesPaid += `feesPaid`, `collateral`
+    ///         unlocked, tier recomputed. Returns the operator (who is paid).
+    function settleSuccesses(uint256 nodeId, uint256 count, uint256 collateral, uint256 feesPaid)
+        external
+        returns (address operator);
+
     function recordFailure(uint256 nodeId) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -194,10 +232,12 @@ interface INodeRegistry is IParameters {
     function freeStake(uint256 nodeId) external view returns (uint256);
     function tierOf(uint256 nodeId) external view returns (Tier);
     /// @notice The tier the current thresholds give for these inputs (the function the stored tier follows).
-    function computeTier(uint256 stakeAmount, uint256 completed, uint256 failed) external view returns (Tier);
+    function computeTier(uint256 stakeAmount, uint256 completed, uint256 failed, uint256 feesPaid)
+        external
+        view
+        returns (Tier);
     function tierThreshold(Tier tier) external view returns (TierThreshold memory);
-    /// @notice Active, tier at least `minTier`, capabilities cover `resources`, ask price at most `price`,
-    ///         and free stake at least `collateral`.
+    /// @notice `eligibility(...) == Ineligibility.None`.
     function isEligible(
         uint256 nodeId,
         Tier minTier,
@@ -205,6 +245,16 @@ interface INodeRegistry is IParameters {
         uint256 price,
         uint256 collateral
     ) external view returns (bool);
+    /// @notice The first condition the node fails for a shard with these requirements, in this order: active, tier at
+    ///         least `minTier`, GPUs, VRAM, CPUs, memory cover `resources`, askPrice at most `maxPrice`, free stake at
+    ///         least `collateral`. None when it fails none. Unknown nodes are NotActive.
+    function eligibility(
+        uint256 nodeId,
+        Tier minTier,
+        Resources calldata resources,
+        uint256 maxPrice,
+        uint256 collateral
+    ) external view returns (Ineligibility);
     function isActive(uint256 nodeId) external view returns (bool);
     function activeNodeCount() external view returns (uint256);
     function activeNodeAt(uint256 index) external view returns (uint256 nodeId);

@@ -6,6 +6,7 @@ import {
     AuditStatus,
     ChallengedResult,
     Checkpoint,
+    Ineligibility,
     PostTaskParams,
     ReleaseReason,
     Resources,
@@ -26,10 +27,16 @@ import {IParameters} from "./IParameters.sol";
 ///         A submitted result commits its checkpoints on-chain (the root is computed from them). It is paid only
 ///         once its challenge window has ended (plus the reveal period when a challenge was committed) with no
 ///         dispute open and none lost. A verdict for the submitter covers only the disputed checkpoint.
-///         The client escrows shardCount * rewardPerShard plus the audit fees of the expected number of audited
-///         shards. A finalized shard pays its node the reward minus a tier-dependent protocol fee.
+///         Pricing is a reverse auction: the client escrows shardCount * maxPricePerShard plus the audit fees of the
+///         expected number of audited shards; each assignment locks the price the shard pays: the node's askPrice
+///         (at most the task's maximum, at least "minShardPrice"). A finalized shard pays its node that price minus a
+///         tier-dependent protocol fee and sends the rest of its maximum back to the client at once.
+///         Holding a shard costs: a release more than "releaseGracePeriod" seconds after the assignment counts as a
+///         failed attempt of the node. No keeper can censor: a shard Pending for "claimDelayBlocks" blocks can be
+///         claimed by any eligible node (claimShard).
 /// @dev Parameters (IParameters): "challengeWindow", "challengeRevealPeriod", "maxAttempts", "collateralRatioBps",
-///      "minCollateral", "auditFeeBps", "timeoutSlashBps", "maxShardsPerTask", "minMaxDuration", "maxMaxDuration".
+///      "minCollateral", "auditFeeBps", "timeoutSlashBps", "maxShardsPerTask", "minMaxDuration", "maxMaxDuration",
+///      "minShardPrice", "releaseGracePeriod", "claimDelayBlocks".
 ///      Roles: GOVERNOR_ROLE (parameters, tier fees, treasury), KEEPER_ROLE (assignShards),
 ///      DISPUTE_ROLE (the DisputeManager: challenge commitments and disputes), AUDIT_ROLE (the Sortition: audit draws).
 interface ITaskManager is IParameters {
@@ -40,7 +47,10 @@ interface ITaskManager is IParameters {
     error UnknownTask(uint256 taskId);
     error ShardOutOfRange(uint256 taskId, uint256 shardIndex, uint256 shardCount);
     error InvalidShardCount(uint256 shardCount, uint256 max);
-    error InvalidReward();
+    /// @notice maxPricePerShard must be at least minShardPrice and at most 2^96 - 1, and the escrow must fit 120 bits.
+    error InvalidMaxPrice(uint256 maxPricePerShard, uint256 minShardPrice);
+    /// @notice A price that cannot be stored exactly: at most 9 significant decimal digits (m × 10^e, m < 2^32).
+    error InvalidPrice(uint256 price);
     error InvalidMaxDuration(uint256 maxDuration, uint256 min, uint256 max);
     error InvalidAuditRate(uint256 auditRateBps);
     error InvalidSpecCid();
@@ -48,7 +58,12 @@ interface ITaskManager is IParameters {
     error NotTaskClient(uint256 taskId, address caller);
     error TaskNotActive(uint256 taskId, TaskStatus status);
     error InvalidShardStatus(uint256 taskId, uint256 shardIndex, ShardStatus status);
-    error NodeNotEligible(uint256 nodeId, uint256 taskId);
+    /// @notice `reason` is the first condition the node failed (NodeRegistry.eligibility).
+    error NodeNotEligible(uint256 nodeId, uint256 taskId, Ineligibility reason);
+    /// @notice The caller is neither the operator nor the worker key of `nodeId`.
+    error NotNodeKey(uint256 nodeId, address caller);
+    /// @notice The shard has not been Pending for claimDelayBlocks yet: claimable from block `claimableAt`.
+    error ClaimTooEarly(uint256 taskId, uint256 shardIndex, uint256 claimableAt);
     error NotAssignedNode(uint256 taskId, uint256 shardIndex, address caller);
     error DeadlinePassed(uint256 taskId, uint256 shardIndex, uint64 deadline);
     error DeadlineNotReached(uint256 taskId, uint256 shardIndex, uint64 deadline);
@@ -76,7 +91,7 @@ interface ITaskManager is IParameters {
         address indexed client,
         bytes32 specCid,
         uint32 shardCount,
-        uint256 rewardPerShard,
+        uint256 maxPricePerShard,
         Tier minTier,
         Resources resources,
         uint64 maxDuration,
@@ -86,7 +101,11 @@ interface ITaskManager is IParameters {
         uint256 auditFeePerShard
     );
     event TaskStatusChanged(uint256 indexed taskId, TaskStatus oldStatus, TaskStatus newStatus);
-    /// @notice Unused escrow (rewards of cancelled/failed shards, unused audit fees) went back to the client.
+    /// @notice The client cancelled the task: its `pendingShards` Pending shards are Cancelled now (no event per
+    ///         shard: every shard that is Pending when this is emitted is Cancelled); shards in flight run on.
+    event TaskCancelled(uint256 indexed taskId, uint32 pendingShards);
+    /// @notice Escrow went back to the client: what finalized shards did not use of their max price, the prices of
+    ///         cancelled shards, and at the close whatever is left (failed shards, unused audit fees).
     event TaskRefunded(uint256 indexed taskId, address indexed client, uint256 amount);
     event ShardAssigned(
         uint256 indexed taskId,
@@ -96,14 +115,18 @@ interface ITaskManager is IParameters {
         uint8 attempt,
         uint64 deadline,
         uint32 resumeFrom,
-        bytes32 resumeManifestCid
+        bytes32 resumeManifestCid,
+        uint256 price
     );
+    /// @notice `late`: released after the grace period, so the attempt counted as failed (ShardRequeued,
+    ///         ShardFailed or ShardCancelled follows) and the node's reputation recorded a failure.
     event ShardReleased(
         uint256 indexed taskId,
         uint256 indexed shardIndex,
         uint256 indexed nodeId,
         ReleaseReason reason,
-        bytes32 logsCid
+        bytes32 logsCid,
+        bool late
     );
     /// @notice `checkpoints` are the committed leaves in order (leaf i = checkpoints[i]); anyone can rebuild the
     ///         tree and a proof for any leaf from this event alone.
@@ -185,8 +208,8 @@ interface ITaskManager is IParameters {
         bytes32 s
     ) external returns (uint256 taskId);
 
-    /// @notice Cancels the task: pending shards are cancelled and their rewards refunded; shards in flight
-    ///         run to the end. Client only.
+    /// @notice Cancels the task: pending shards are cancelled and their max prices refunded; shards in flight
+    ///         run to the end. Client only. O(1) in the number of shards (TaskCancelled, no per-shard event).
     function cancelTask(uint256 taskId) external;
 
     // ----------------------------------------------------------------------------------------------
@@ -200,7 +223,14 @@ interface ITaskManager is IParameters {
     // Node (operator or worker key of the assigned node)
     // ----------------------------------------------------------------------------------------------
 
+    /// @notice Takes a shard that has been Pending for at least claimDelayBlocks blocks (since the task was posted or
+    ///         since it went back to Pending) for `nodeId`, with the checks and effects of assignShards. Caller: the
+    ///         node's operator or worker key. This is how a shard no keeper assigns still gets run.
+    function claimShard(uint256 taskId, uint256 shardIndex, uint256 nodeId) external;
+
     /// @notice Hands an assigned shard back (before the deadline) with a reason and logs so the client sees why.
+    ///         Free within releaseGracePeriod of the assignment; later it counts as a failed attempt (attempts + 1,
+    ///         the shard may fail) and a reputation failure of the node, so a shard cannot be held for free.
     function releaseShard(uint256 taskId, uint256 shardIndex, ReleaseReason reason, bytes32 logsCid) external;
 
     /// @notice Commits a result: the manifest CID and every checkpoint (step, sha256) in order, the last one being the
@@ -277,7 +307,7 @@ interface ITaskManager is IParameters {
     // Governor (GOVERNOR_ROLE)
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Sets the protocol fee of `tier`, in bps of the reward, taken when a shard is finalized.
+    /// @notice Sets the protocol fee of `tier`, in bps of the shard's price, taken when a shard is finalized.
     ///         At most 3000; reverts ParameterOutOfBounds("tierFeeBps", feeBps, 0, 3000) above. Emits TierFeeSet.
     function setTierFee(Tier tier, uint16 feeBps) external;
 
@@ -294,7 +324,7 @@ interface ITaskManager is IParameters {
     function taskCount() external view returns (uint256);
     function getTask(uint256 taskId) external view returns (TaskView memory);
     function getShard(uint256 taskId, uint256 shardIndex) external view returns (ShardView memory);
-    /// @notice Escrow a client must provide for these params: rewards plus audit fees.
+    /// @notice Escrow a client must provide for these params: max prices plus audit fees.
     function quoteEscrow(PostTaskParams calldata params) external view returns (uint256 escrow);
     function tierFeeBps(Tier tier) external view returns (uint16);
     function accruedFees() external view returns (uint256);

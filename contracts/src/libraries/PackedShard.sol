@@ -10,15 +10,16 @@ import {AuditStatus, ShardStatus} from "../types/Types.sol";
 ///      | 0-7     | status             | 8     |
 ///      | 8-15    | auditStatus        | 8     |
 ///      | 16-23   | attempts           | 8     |  failed attempts
-///      | 24-87   | nodeId             | 64    |
-///      | 88-127  | deadline           | 40    |  assignment deadline, or end of the challenge window
-///      | 128-167 | submittedBlock     | 40    |
-///      | 168-183 | checkpointCount    | 16    |  ≤ 1024
-///      | 184-199 | resumeFrom         | 16    |
-///      | 200-223 | window             | 24    |  challenge window length fixed at assignment (≤ 30 days)
-///      | 224-231 | openDisputes       | 8     |  unresolved disputes of any epoch
-///      | 232-247 | epoch              | 16    |  assignments so far
-///      | 248     | challengeCommitted | 1     |  a challenge was committed against this epoch
+///      | 24-55   | nodeId             | 32    |  node ids stay below 2^32 (NodeRegistry)
+///      | 56-95   | deadline           | 40    |  assignment deadline, or end of the challenge window
+///      | 96-135  | submittedBlock     | 40    |  block of the submission; while Pending: the block it became Pending
+///      | 136-151 | checkpointCount    | 16    |  ≤ 1024
+///      | 152-167 | resumeFrom         | 16    |
+///      | 168-191 | window             | 24    |  challenge window length fixed at assignment (≤ 30 days)
+///      | 192-199 | openDisputes       | 8     |  unresolved disputes of any epoch
+///      | 200-215 | epoch              | 16    |  assignments so far
+///      | 216     | challengeCommitted | 1     |  a challenge was committed against this epoch
+///      | 217-254 | price              | 38    |  locked price of the assignment, PriceCodec-encoded
 type PackedShard is uint256;
 
 using PackedShardLib for PackedShard global;
@@ -30,14 +31,16 @@ library PackedShardLib {
     uint256 private constant AUDIT_SHIFT = 8;
     uint256 private constant ATTEMPTS_SHIFT = 16;
     uint256 private constant NODE_SHIFT = 24;
-    uint256 private constant DEADLINE_SHIFT = 88;
-    uint256 private constant SUBMITTED_SHIFT = 128;
-    uint256 private constant COUNT_SHIFT = 168;
-    uint256 private constant RESUME_SHIFT = 184;
-    uint256 private constant WINDOW_SHIFT = 200;
-    uint256 private constant DISPUTES_SHIFT = 224;
-    uint256 private constant EPOCH_SHIFT = 232;
-    uint256 private constant COMMITTED_SHIFT = 248;
+    uint256 private constant DEADLINE_SHIFT = 56;
+    uint256 private constant SUBMITTED_SHIFT = 96;
+    uint256 private constant COUNT_SHIFT = 136;
+    uint256 private constant RESUME_SHIFT = 152;
+    uint256 private constant WINDOW_SHIFT = 168;
+    uint256 private constant DISPUTES_SHIFT = 192;
+    uint256 private constant EPOCH_SHIFT = 200;
+    uint256 private constant COMMITTED_SHIFT = 216;
+    uint256 private constant PRICE_SHIFT = 217;
+    uint256 private constant PRICE_MASK = (1 << 38) - 1;
 
     function status(PackedShard w) internal pure returns (ShardStatus) {
         return ShardStatus(uint8(PackedShard.unwrap(w)));
@@ -51,8 +54,8 @@ library PackedShardLib {
         return uint8(PackedShard.unwrap(w) >> ATTEMPTS_SHIFT);
     }
 
-    function nodeId(PackedShard w) internal pure returns (uint64) {
-        return uint64(PackedShard.unwrap(w) >> NODE_SHIFT);
+    function nodeId(PackedShard w) internal pure returns (uint32) {
+        return uint32(PackedShard.unwrap(w) >> NODE_SHIFT);
     }
 
     function deadline(PackedShard w) internal pure returns (uint40) {
@@ -87,6 +90,11 @@ library PackedShardLib {
         return (PackedShard.unwrap(w) >> COMMITTED_SHIFT) & 1 == 1;
     }
 
+    /// @notice The PriceCodec encoding of the locked price (decode with PriceCodec.decode).
+    function priceCode(PackedShard w) internal pure returns (uint40) {
+        return uint40((PackedShard.unwrap(w) >> PRICE_SHIFT) & PRICE_MASK);
+    }
+
     function setStatus(PackedShard w, ShardStatus v) internal pure returns (PackedShard) {
         return _set(w, 0, type(uint8).max, uint8(v));
     }
@@ -99,8 +107,8 @@ library PackedShardLib {
         return _set(w, ATTEMPTS_SHIFT, type(uint8).max, v);
     }
 
-    function setNodeId(PackedShard w, uint64 v) internal pure returns (PackedShard) {
-        return _set(w, NODE_SHIFT, type(uint64).max, v);
+    function setNodeId(PackedShard w, uint32 v) internal pure returns (PackedShard) {
+        return _set(w, NODE_SHIFT, type(uint32).max, v);
     }
 
     function setDeadline(PackedShard w, uint40 v) internal pure returns (PackedShard) {
@@ -133,6 +141,11 @@ library PackedShardLib {
 
     function setChallengeCommitted(PackedShard w, bool v) internal pure returns (PackedShard) {
         return _set(w, COMMITTED_SHIFT, 1, v ? 1 : 0);
+    }
+
+    /// @dev `v` must be a PriceCodec encoding (38 bits); higher bits are dropped.
+    function setPriceCode(PackedShard w, uint40 v) internal pure returns (PackedShard) {
+        return _set(w, PRICE_SHIFT, PRICE_MASK, v & PRICE_MASK);
     }
 
     function _set(PackedShard w, uint256 shift, uint256 mask, uint256 v) private pure returns (PackedShard) {

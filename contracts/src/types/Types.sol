@@ -60,6 +60,19 @@ enum ReleaseReason {
     Other
 }
 
+/// @notice Why a node cannot take a shard (NodeNotEligible's reason), in the order the checks run.
+enum Ineligibility {
+    None,
+    NotActive, // paused or exited or jailed or below the minimum stake
+    TierTooLow,
+    NotEnoughGpus,
+    NotEnoughVram,
+    NotEnoughCpus,
+    NotEnoughMemory,
+    AskAboveMaxPrice, // the node's askPrice is above the task's maxPricePerShard
+    InsufficientFreeStake // free stake below the task's collateral per shard (times the shards asked for)
+}
+
 enum SlashReason {
     Timeout,
     DisputeLost,
@@ -127,10 +140,13 @@ struct Resources {
     uint32 memoryMiB;
 }
 
+/// @notice What a tier requires. `minFeesPaid` is the protocol fees the node's finalized shards must have paid in
+///         total (value-weighted reputation): reaching the tier costs at least that much, whoever the clients were.
 struct TierThreshold {
     uint128 minStake;
     uint32 minCompleted;
     uint16 minSuccessBps;
+    uint128 minFeesPaid;
 }
 
 struct NodeView {
@@ -145,10 +161,11 @@ struct NodeView {
     uint128 stake; // bonded, includes locked
     uint128 locked; // collateral locked by live assignments
     uint128 unbonding; // requested out, still slashable until withdrawn
-    uint128 askPrice; // minimum reward per shard, NRL wei
+    uint128 askPrice; // price per shard the node asks (paid exactly when assigned), NRL wei
     uint32 completed;
     uint32 failed;
     uint32 slashCount;
+    uint128 feesPaid; // protocol fees paid by the node's finalized shards (value-weighted reputation)
     bytes32 metadataCid;
     Capabilities capabilities;
 }
@@ -156,7 +173,7 @@ struct NodeView {
 struct PostTaskParams {
     bytes32 specCid;
     uint32 shardCount;
-    uint128 rewardPerShard;
+    uint128 maxPricePerShard; // the most paid per shard: each shard pays its node's ask, locked at assignment
     Tier minTier;
     Resources resources;
     uint64 maxDuration; // seconds a node has per attempt
@@ -176,12 +193,14 @@ struct TaskView {
     uint32 auditsUsed;
     uint64 createdAt;
     uint64 maxDuration;
-    uint128 rewardPerShard;
+    uint128 maxPricePerShard;
     uint128 collateralPerShard;
     uint128 auditFeePerShard;
-    uint128 escrowRemaining; // rewards + audit fees still held for this task
+    uint128 escrowRemaining; // prices + audit fees still held for this task
     bytes32 specCid;
     Resources resources;
+    uint64 postedBlock; // never-assigned shards are claimable from postedBlock + claimDelayBlocks
+    uint32 activeShards; // shards Assigned, Submitted or Challenged now
 }
 
 struct ShardView {
@@ -197,6 +216,8 @@ struct ShardView {
     uint64 submittedBlock; // block of submitResult; block submittedBlock + 1 seeds the audit draw
     uint32 checkpointCount;
     uint32 resumeFrom; // number of undisputed checkpoints a new attempt starts after
+    uint128 price; // what the shard pays (its node's ask at assignment, at least minShardPrice); 0 while Pending
+    uint64 pendingSince; // Pending: the block it became Pending (claimable claimDelayBlocks later); else 0
     bytes32 manifestCid;
     bytes32 checkpointRoot; // computed on-chain from the submitted checkpoints
     bytes32 resumeManifestCid; // manifest holding the checkpoints to resume from
@@ -229,7 +250,7 @@ struct ChallengedResult {
     uint32 checkpointCount;
     bytes32 checkpointRoot;
     uint128 collateral;
-    uint128 rewardPerShard;
+    uint128 maxPricePerShard;
 }
 
 struct ChallengeParams {

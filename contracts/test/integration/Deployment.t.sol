@@ -52,11 +52,35 @@ contract DeploymentTest is NeuralTest {
         ];
         bytes32 governorRole = registry.GOVERNOR_ROLE();
         for (uint256 i; i < 4; ++i) {
-            assertTrue(governed[i].hasRole(bytes32(0), governor), "governor is admin");
+            assertTrue(governed[i].hasRole(bytes32(0), address(timelock)), "timelock is admin");
+            assertFalse(governed[i].hasRole(bytes32(0), governor), "governor is not admin");
             assertTrue(governed[i].hasRole(governorRole, governor), "governor role");
             assertFalse(governed[i].hasRole(bytes32(0), deployer), "deployer renounced admin");
             assertFalse(governed[i].hasRole(governorRole, deployer), "deployer renounced governor");
         }
+    }
+
+    /// @notice The admin is the timelock: the governor proposes a role change, anyone executes it after the delay;
+    ///         PROTOCOL_ROLE stays sealed even for the timelock.
+    function test_deployment_adminActionsGoThroughTimelock() public {
+        address newKeeper = makeAddr("newKeeper");
+        bytes32 keeperRole = taskManager.KEEPER_ROLE();
+        _expectUnauthorized(governor, bytes32(0));
+        vm.prank(governor);
+        taskManager.grantRole(keeperRole, newKeeper);
+        uint256 before = block.timestamp;
+        _timelockExecute(address(taskManager), abi.encodeCall(taskManager.grantRole, (keeperRole, newKeeper)));
+        assertEq(block.timestamp, before + 2 days, "after the delay");
+        assertTrue(taskManager.hasRole(keeperRole, newKeeper));
+
+        bytes32 protocolRole = registry.PROTOCOL_ROLE();
+        bytes memory grant = abi.encodeCall(registry.grantRole, (protocolRole, governor));
+        vm.prank(governor);
+        timelock.schedule(address(registry), 0, grant, bytes32(0), bytes32(0), 2 days);
+        vm.warp(block.timestamp + 2 days);
+        vm.expectRevert(); // AccessControlUnauthorizedAccount(timelock, SEALED_ROLE), wrapped by the timelock
+        timelock.execute(address(registry), 0, grant, bytes32(0), bytes32(0));
+        assertFalse(registry.hasRole(protocolRole, governor));
     }
 
     function test_deployment_defaultsMatchProtocolDoc() public view {
@@ -73,6 +97,9 @@ contract DeploymentTest is NeuralTest {
         assertEq(taskManager.getParameter("maxMaxDuration"), 30 days);
         assertEq(taskManager.getParameter("challengeRevealPeriod"), CHALLENGE_REVEAL_PERIOD);
         assertEq(taskManager.getParameter("minCollateral"), 1e15);
+        assertEq(taskManager.getParameter("minShardPrice"), 1e15);
+        assertEq(taskManager.getParameter("releaseGracePeriod"), 10 minutes);
+        assertEq(taskManager.getParameter("claimDelayBlocks"), 20);
         assertEq(disputeManager.getParameter("committeeMinStake"), 100 * NRL);
         assertEq(disputeManager.getParameter("committeeMinAge"), COMMITTEE_MIN_AGE);
         assertEq(sortition.getParameter("auditSampleTries"), 256);
@@ -96,11 +123,13 @@ contract DeploymentTest is NeuralTest {
         uint128[5] memory stakes = [uint128(0), 100 * 1e18, 1000 * 1e18, 10_000 * 1e18, 50_000 * 1e18];
         uint32[5] memory completed = [uint32(0), 0, 10, 100, 500];
         uint16[5] memory success = [uint16(0), 0, 9000, 9500, 9800];
+        uint128[5] memory minFees = [uint128(0), 0, 1e18, 10 * 1e18, 50 * 1e18];
         for (uint8 t = 1; t < 5; ++t) {
             TierThreshold memory th = registry.tierThreshold(Tier(t));
             assertEq(th.minStake, stakes[t], "tier min stake");
             assertEq(th.minCompleted, completed[t], "tier min completed");
             assertEq(th.minSuccessBps, success[t], "tier min success");
+            assertEq(th.minFeesPaid, minFees[t], "tier min fees paid");
         }
     }
 
@@ -113,7 +142,9 @@ contract DeploymentTest is NeuralTest {
     /// @notice Every role-gated function of the three governed contracts refuses any caller without the role:
     ///         strangers, clients, node operators, the keeper outside its role and the deployer after handover.
     function testFuzz_onlyRoleHoldersReachGatedFunctions(address caller) public {
-        vm.assume(caller != governor && caller != keeper && caller != address(vm));
+        vm.assume(
+            caller != governor && caller != keeper && caller != address(vm) && caller != address(timelock)
+        );
         vm.assume(
             caller != address(taskManager) && caller != address(disputeManager)
                 && caller != address(sortition)
@@ -134,14 +165,18 @@ contract DeploymentTest is NeuralTest {
         _expectUnauthorized(caller, protocolRole);
         registry.slash(nodeId, 1, caller == address(0) ? stranger : caller, SlashReason.Timeout);
         _expectUnauthorized(caller, protocolRole);
-        registry.recordSuccess(nodeId);
+        registry.settleSuccesses(nodeId, 1, 0, 1);
+        _expectUnauthorized(caller, protocolRole);
+        registry.lockForAssignment(nodeId, Tier.None, _resources(), 10 * NRL, 1);
         _expectUnauthorized(caller, protocolRole);
         registry.recordFailure(nodeId);
+        _expectUnauthorized(caller, bytes32(0));
+        registry.setProtocolContracts(caller == address(0) ? stranger : caller, stranger);
         _expectUnauthorized(caller, governorRole);
         registry.setParameter("minStake", 2e18);
         _expectUnauthorized(caller, governorRole);
         registry.setTierThreshold(
-            Tier.Bronze, TierThreshold({minStake: 1e18, minCompleted: 0, minSuccessBps: 0})
+            Tier.Bronze, TierThreshold({minStake: 1e18, minCompleted: 0, minSuccessBps: 0, minFeesPaid: 0})
         );
 
         Assignment[] memory a = new Assignment[](1);

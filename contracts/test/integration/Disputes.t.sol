@@ -146,7 +146,8 @@ contract DisputesTest is NeuralTest {
         _checkLoser(e.slashed);
 
         _rerunFromD(c);
-        assertEq(token.balanceOf(client), clientBefore - REWARD + e.toClient, "client paid one reward");
+        // The re-run is paid its node's ask; the rest of the max price went back to the client.
+        assertEq(token.balanceOf(client), clientBefore - NODE_ASK + e.toClient, "client paid one price");
         _assertSystem();
         _assertDrained();
     }
@@ -202,7 +203,7 @@ contract DisputesTest is NeuralTest {
         }
         vm.expectEmit(address(taskManager));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, rerun, 2, 2, uint64(block.timestamp + MAX_DURATION), uint32(D), MANIFEST_1
+            taskId, 0, rerun, 2, 2, uint64(block.timestamp + MAX_DURATION), uint32(D), MANIFEST_1, NODE_ASK
         );
         _assign(taskId, 0, rerun);
 
@@ -238,7 +239,9 @@ contract DisputesTest is NeuralTest {
         _pastWindow(taskId, 0);
         _finalizeAll(taskId);
         assertEq(
-            token.balanceOf(operatorOf[rerun]), rerunBefore + REWARD - _fee(REWARD, FEE_BRONZE), "rerun paid"
+            token.balanceOf(operatorOf[rerun]),
+            rerunBefore + NODE_ASK - _fee(NODE_ASK, FEE_BRONZE),
+            "rerun paid"
         );
         assertEq(uint8(taskManager.getTask(taskId).status), uint8(TaskStatus.Completed));
     }
@@ -292,8 +295,8 @@ contract DisputesTest is NeuralTest {
         assertEq(share, 8_333_333_333_333_333_333);
         assertEq(
             token.balanceOf(operatorOf[SUBMITTER]),
-            REWARD - _fee(REWARD, FEE_BRONZE) + toSubmitter,
-            "submitter paid reward and bond share"
+            NODE_ASK - _fee(NODE_ASK, FEE_BRONZE) + toSubmitter,
+            "submitter paid its price and bond share"
         );
         for (uint256 i; i < c.length; ++i) {
             assertEq(token.balanceOf(operatorOf[c[i]]), share, "majority voter");
@@ -301,7 +304,9 @@ contract DisputesTest is NeuralTest {
         assertEq(token.balanceOf(treasury), treasuryBefore + CHALLENGE_BOND - toSubmitter - 3 * share, "dust");
         assertEq(token.balanceOf(chal), 0, "challenger lost its bond");
         assertEq(_payouts(logs, id, address(0)), CHALLENGE_BOND, "bond fully paid out");
-        assertEq(token.balanceOf(client), clientBefore - REWARD - AUDIT_FEE, "client paid reward and audit");
+        assertEq(
+            token.balanceOf(client), clientBefore - NODE_ASK - AUDIT_FEE, "client paid the price and audit"
+        );
         NodeView memory sub = _node(SUBMITTER);
         assertEq(sub.completed, 1);
         assertEq(sub.slashCount, 0);
@@ -423,7 +428,7 @@ contract DisputesTest is NeuralTest {
         assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Submitted));
         _pastRevealPeriod(taskId, 0);
         _finalizeAll(taskId);
-        assertEq(token.balanceOf(operatorOf[SUBMITTER]), REWARD - _fee(REWARD, FEE_BRONZE) + toSubmitter);
+        assertEq(token.balanceOf(operatorOf[SUBMITTER]), NODE_ASK - _fee(NODE_ASK, FEE_BRONZE) + toSubmitter);
         assertEq(uint8(taskManager.getShard(taskId, 0).status), uint8(ShardStatus.Finalized));
         assertEq(uint8(taskManager.getTask(taskId).status), uint8(TaskStatus.Completed));
         _assertSystem();
@@ -470,7 +475,9 @@ contract DisputesTest is NeuralTest {
         uint256 opBefore = token.balanceOf(operatorOf[small]);
         _finalizeAll(taskId);
         assertEq(
-            token.balanceOf(operatorOf[small]), opBefore + REWARD - _fee(REWARD, FEE_NONE), "paid at None fee"
+            token.balanceOf(operatorOf[small]),
+            opBefore + NODE_ASK - _fee(NODE_ASK, FEE_NONE),
+            "paid at None fee"
         );
         assertEq(_node(small).locked, 0);
         assertEq(uint8(taskManager.getShard(taskId, 1).status), uint8(ShardStatus.Finalized));

@@ -371,7 +371,7 @@ contract DisputeHandler is Test {
         uint256 submitter;
         for (uint256 k; k < nodeCount; ++k) {
             uint256 id = 1 + (nodeSeed % nodeCount + k) % nodeCount;
-            if (registry.isEligible(id, Tier.Bronze, t.resources, t.rewardPerShard, t.collateralPerShard)) {
+            if (registry.isEligible(id, Tier.Bronze, t.resources, t.maxPricePerShard, t.collateralPerShard)) {
                 submitter = id;
                 break;
             }

@@ -191,14 +191,29 @@ contract NodeRegistryHandler is Test {
         ghost_totalSlashed += slashed;
     }
 
-    function recordSuccess(uint256 nodeSeed, uint8 times) external count("recordSuccess") {
+    /// @dev 1..32 finalized shards paying up to 1 NRL of fees each; settles the last live assignment's
+    ///      collateral with them when there is one (and `settleLock`), as the TaskManager's finalization does.
+    function settleSuccesses(uint256 nodeSeed, uint8 times, uint256 fees, bool settleLock)
+        external
+        count("settleSuccesses")
+    {
         (uint256 nodeId,) = _node(nodeSeed);
         if (nodeId == 0) return;
-        vm.startPrank(protocol);
-        for (uint256 i; i <= times % 32; ++i) {
-            registry.recordSuccess(nodeId);
+        uint256 n = uint256(times % 32) + 1;
+        fees = bound(fees, 0, n * 1 ether);
+        uint256 collateral;
+        uint256[] storage locks = ghost_liveLocks[nodeId];
+        if (settleLock && locks.length != 0) {
+            collateral = locks[locks.length - 1];
+            locks.pop();
         }
-        vm.stopPrank();
+        NodeView memory before = registry.getNode(nodeId);
+        vm.prank(protocol);
+        address op = registry.settleSuccesses(nodeId, n, collateral, fees);
+        assertEq(op, before.operator, "settleSuccesses returns the operator");
+        NodeView memory v = registry.getNode(nodeId);
+        assertEq(v.completed, before.completed + n, "completed");
+        assertEq(v.feesPaid, before.feesPaid + fees, "feesPaid");
     }
 
     function recordFailure(uint256 nodeSeed) external count("recordFailure") {
@@ -230,7 +245,8 @@ contract NodeRegistryHandler is Test {
         TierThreshold memory th = TierThreshold(
             uint128(bound(minStake, lo.minStake, hi.minStake)),
             uint32(bound(minCompleted, lo.minCompleted, hi.minCompleted)),
-            uint16(bound(minBps, lo.minSuccessBps, hi.minSuccessBps))
+            uint16(bound(minBps, lo.minSuccessBps, hi.minSuccessBps)),
+            uint128(bound(minStake ^ minCompleted, lo.minFeesPaid, hi.minFeesPaid))
         );
         vm.prank(governor);
         registry.setTierThreshold(Tier.Silver, th);
@@ -304,9 +320,8 @@ contract NodeRegistryInvariantTest is Test {
         registry = new NodeRegistry(address(token), governor);
         handler = new NodeRegistryHandler(registry, token, governor, protocol);
         token.transfer(address(handler), token.balanceOf(address(this)));
-        bytes32 protocolRole = registry.PROTOCOL_ROLE();
         vm.prank(governor);
-        registry.grantRole(protocolRole, protocol);
+        registry.setProtocolContracts(protocol, makeAddr("protocol2"));
 
         bytes4[] memory selectors = new bytes4[](17);
         selectors[0] = NodeRegistryHandler.register.selector;
@@ -320,7 +335,7 @@ contract NodeRegistryInvariantTest is Test {
         selectors[8] = NodeRegistryHandler.lockCollateral.selector;
         selectors[9] = NodeRegistryHandler.unlockCollateral.selector;
         selectors[10] = NodeRegistryHandler.slash.selector;
-        selectors[11] = NodeRegistryHandler.recordSuccess.selector;
+        selectors[11] = NodeRegistryHandler.settleSuccesses.selector;
         selectors[12] = NodeRegistryHandler.recordFailure.selector;
         selectors[13] = NodeRegistryHandler.setMinStake.selector;
         selectors[14] = NodeRegistryHandler.setSilverThreshold.selector;
@@ -400,7 +415,9 @@ contract NodeRegistryInvariantTest is Test {
     function invariant_tierMatchesComputeTier() public view {
         for (uint256 i; i < handler.nodeCount(); ++i) {
             NodeView memory v = registry.getNode(handler.nodeIds(i));
-            assertEq(uint8(v.tier), uint8(registry.computeTier(v.stake, v.completed, v.failed)), "tier");
+            assertEq(
+                uint8(v.tier), uint8(registry.computeTier(v.stake, v.completed, v.failed, v.feesPaid)), "tier"
+            );
         }
     }
 

@@ -163,7 +163,9 @@ contract ProtocolInvariantTest is NeuralTest {
             token.balanceOf(address(taskManager)), taskManager.totalOwed(), "taskManager balance >= totalOwed"
         );
         assertEq(handler.ghost_paidTwice(), 0, "a shard was finalized twice");
-        assertEq(handler.ghost_payoutNotReward(), 0, "payout + fee != reward");
+        assertEq(
+            handler.ghost_payoutNotPrice(), 0, "payout + fee != locked price (node ask, at least the minimum)"
+        );
         assertEq(finalized, handler.ghost_finalizedTotal(), "ShardFinalized events == finalized shards");
     }
 
@@ -178,23 +180,29 @@ contract ProtocolInvariantTest is NeuralTest {
         escrow = t.escrowRemaining;
         assertEq(escrow, handler.ghost_escrowIn(id) - handler.ghost_escrowOut(id), "task escrow flows");
         uint256 owed;
+        uint256 active;
         for (uint256 i; i < t.shardCount; ++i) {
             ShardView memory s = taskManager.getShard(id, i);
             bool live = s.status == ShardStatus.Assigned || s.status == ShardStatus.Submitted
                 || s.status == ShardStatus.Challenged;
             if (live) {
+                ++active;
+                // M1: a shard in flight pays its locked price, at most the task's max.
+                assertLe(s.price, t.maxPricePerShard, "locked price within the max");
                 c.live[s.nodeId] += t.collateralPerShard;
                 if (handler.ghost_assignSeq(id, i) > handler.ghost_slashSeq(s.nodeId)) {
                     c.sinceSlash[s.nodeId] += t.collateralPerShard;
                 }
             }
-            if (live || s.status == ShardStatus.Pending) owed += t.rewardPerShard;
+            if (live || s.status == ShardStatus.Pending) owed += t.maxPricePerShard;
             if (live && s.auditStatus == AuditStatus.Assigned) owed += t.auditFeePerShard;
             bool isFinal = s.status == ShardStatus.Finalized;
             if (isFinal) ++finalized;
             assertEq(handler.ghost_finalizedEvents(id, i), isFinal ? 1 : 0, "paid once iff Finalized");
         }
         assertEq(finalized, t.finalizedShards, "finalizedShards counter");
+        // M5: cancelTask counts the Pending shards from this counter instead of visiting them.
+        assertEq(active, t.activeShards, "activeShards counts the shards in flight");
         assertGe(escrow, owed, "escrow covers what can still be paid");
         if (t.status == TaskStatus.Completed || t.status == TaskStatus.Failed) {
             assertEq(escrow, 0, "closed task holds nothing");
@@ -224,7 +232,9 @@ contract ProtocolInvariantTest is NeuralTest {
             if (n.slashCount == 0) assertEq(n.locked, c.live[id], "unslashed: locked == live collateral");
             // A slash may cut into the collateral of the assignments it found; every later one stays backed.
             assertGe(n.locked, c.sinceSlash[id], "collateral of assignments since the last slash is locked");
-            assertEq(uint8(n.tier), uint8(registry.computeTier(n.stake, n.completed, n.failed)), "tier");
+            assertEq(
+                uint8(n.tier), uint8(registry.computeTier(n.stake, n.completed, n.failed, n.feesPaid)), "tier"
+            );
             bool shouldBeActive = n.status == NodeStatus.Active && n.jailedUntil == 0 && n.stake >= minStake;
             assertEq(n.active, shouldBeActive, "active set membership");
         }

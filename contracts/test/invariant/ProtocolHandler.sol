@@ -117,7 +117,7 @@ contract ProtocolHandler is Test {
     uint256 internal _seq;
     uint256 public ghost_finalizedTotal;
     uint256 public ghost_paidTwice;
-    uint256 public ghost_payoutNotReward;
+    uint256 public ghost_payoutNotPrice; // payout + fee != locked price, or a locked price != max(ask, minimum)
     mapping(uint256 disputeId => uint256) public ghost_disputePaid;
     uint256 public ghost_disputesResolved;
     uint256 public ghost_disputePayoutMismatch;
@@ -321,12 +321,13 @@ contract ProtocolHandler is Test {
         }
     }
 
-    /// @dev The operator changes its ask price (the node's capabilities stay).
+    /// @dev The operator changes its ask price (the node's capabilities stay): 0 to 2 NRL in steps of 1e14, so
+    ///      asks below minShardPrice (1e15) occur; an ask always has at most 9 significant digits (PriceCodec).
     function updateNode(uint256 nodeSeed, uint256 ask) public track("updateNode") {
         (uint256 id, NodeView memory n) = _pickNode(nodeSeed);
         if (id == 0 || n.status == NodeStatus.Exited) return;
         vm.prank(n.operator);
-        try registry.updateNode(id, n.capabilities, bound(ask, 0, 2 * ASK), n.metadataCid) {
+        try registry.updateNode(id, n.capabilities, bound(ask, 0, 2 * ASK / 1e14) * 1e14, n.metadataCid) {
             done["updateNode"]++;
         } catch (bytes memory err) {
             _unexpected("updateNode", err);
@@ -437,13 +438,14 @@ contract ProtocolHandler is Test {
         PostTaskParams memory p = PostTaskParams({
             specCid: keccak256(abi.encode("spec", ++_nonce)),
             shardCount: uint32(bound(shards, 1, MAX_SHARDS)),
-            rewardPerShard: uint128(bound(reward, ASK, 150 * NRL)),
+            maxPricePerShard: uint128(bound(reward, ASK, 150 * NRL)),
             minTier: (clientSeed >> 8) % 2 == 0 ? Tier.None : Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: uint64(bound(duration, 1 hours, 2 days)),
             auditRateBps: uint16(bound(auditRate, 0, BPS))
         });
-        uint256 collateral = uint256(p.rewardPerShard) * taskManager.getParameter("collateralRatioBps") / BPS;
+        uint256 collateral =
+            uint256(p.maxPricePerShard) * taskManager.getParameter("collateralRatioBps") / BPS;
         if (collateral < taskManager.getParameter("minCollateral")) return;
         uint256 escrow = taskManager.quoteEscrow(p);
         uint256 taskId = _post(ci, p, escrow);
@@ -1266,7 +1268,8 @@ contract ProtocolHandler is Test {
             (uint256 payout, uint256 fee) = abi.decode(l.data, (uint256, uint256));
             if (++ghost_finalizedEvents[taskId][shard] > 1) ghost_paidTwice++;
             ghost_finalizedTotal++;
-            if (payout + fee != taskManager.getTask(taskId).rewardPerShard) ghost_payoutNotReward++;
+            // Payout + fee is exactly the price locked at the assignment; the rest of the max price is refunded.
+            if (payout + fee != taskManager.getShard(taskId, shard).price) ghost_payoutNotPrice++;
             ghost_escrowOut[taskId] += payout + fee;
         } else if (sig == ITaskManager.AuditRecorded.selector) {
             (, uint256 fee) = abi.decode(l.data, (uint8, uint256));
@@ -1275,9 +1278,22 @@ contract ProtocolHandler is Test {
             ghost_escrowOut[uint256(l.topics[1])] += abi.decode(l.data, (uint256));
         } else if (sig == ITaskManager.ShardAssigned.selector) {
             ghost_assignSeq[uint256(l.topics[1])][uint256(l.topics[2])] = ++_seq;
+            _checkAssignedPrice(uint256(l.topics[1]), uint256(l.topics[3]), l.data);
         } else if (sig == ITaskManager.ShardRequeued.selector) {
             _onRequeued(uint256(l.topics[1]), uint256(l.topics[2]));
         }
+    }
+
+    /// @dev The price an assignment locks is the node's ask raised to minShardPrice, never above the task's max
+    ///      (checked right after the call, so the ask is still the one the assignment read).
+    function _checkAssignedPrice(uint256 taskId, uint256 nodeId, bytes memory data) internal {
+        (,,,,, uint256 price) = abi.decode(data, (uint16, uint8, uint64, uint32, bytes32, uint256));
+        uint256 ask = registry.getNode(nodeId).askPrice;
+        uint256 minPrice = taskManager.getParameter("minShardPrice");
+        uint256 maxPrice = taskManager.getTask(taskId).maxPricePerShard;
+        uint256 expected = ask < minPrice ? minPrice : ask;
+        if (expected > maxPrice) expected = ask;
+        if (price != expected || price > maxPrice) ghost_payoutNotPrice++;
     }
 
     /// @dev A lost dispute re-queues the shard from checkpoint d: its next run repeats the losing
@@ -1397,7 +1413,7 @@ contract ProtocolHandler is Test {
         for (uint256 k; k < n; ++k) {
             uint256 id = nodeIds[(seed % n + k) % n];
             if (id == exclude) continue;
-            if (registry.isEligible(id, t.minTier, t.resources, t.rewardPerShard, collateral)) return id;
+            if (registry.isEligible(id, t.minTier, t.resources, t.maxPricePerShard, collateral)) return id;
         }
         return 0;
     }

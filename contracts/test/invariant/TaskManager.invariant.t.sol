@@ -130,7 +130,7 @@ contract TaskHandler is Test {
             specCid: keccak256(abi.encode("spec", taskIds.length)),
             shardCount: uint32(bound(shardCount, 1, 6)),
             // From the smallest reward whose collateral (50%) reaches minCollateral (1e15).
-            rewardPerShard: uint128(bound(reward, 2e15, 200 ether)),
+            maxPricePerShard: uint128(bound(reward, 2e15, 200 ether)),
             minTier: Tier(bound(tier, 0, 1)),
             resources: Resources({gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024}),
             maxDuration: uint64(1 hours),
@@ -171,7 +171,7 @@ contract TaskHandler is Test {
         for (uint256 k; k < nodes.length && nodeId == 0; ++k) {
             uint256 candidate = nodes[(nodeSeed % nodes.length + k) % nodes.length];
             if (registry.isEligible(
-                    candidate, t.minTier, t.resources, t.rewardPerShard, t.collateralPerShard * found
+                    candidate, t.minTier, t.resources, t.maxPricePerShard, t.collateralPerShard * found
                 )) nodeId = candidate;
         }
         if (nodeId == 0) return;
@@ -323,7 +323,7 @@ contract TaskHandler is Test {
             if (s.status == ShardStatus.Pending && active) {
                 uint256 nodeId = nodes[(nodeSeed % nodes.length + i) % nodes.length];
                 if (!registry.isEligible(
-                        nodeId, t.minTier, t.resources, t.rewardPerShard, t.collateralPerShard
+                        nodeId, t.minTier, t.resources, t.maxPricePerShard, t.collateralPerShard
                     )) {
                     continue;
                 }
@@ -575,7 +575,7 @@ contract TaskManagerInvariantTest is Test {
         TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
         tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
         vm.startPrank(governor);
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(tm));
+        registry.setProtocolContracts(address(tm), disputes);
         tm.grantRole(tm.KEEPER_ROLE(), keeper);
         tm.grantRole(tm.DISPUTE_ROLE(), disputes);
         tm.grantRole(tm.AUDIT_ROLE(), audits);

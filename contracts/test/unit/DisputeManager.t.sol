@@ -122,7 +122,8 @@ contract DisputeManagerTest is DisputeFixture {
     function _makeHighStakeSilver(uint256 lastNode) internal {
         vm.prank(governor);
         registry.setTierThreshold(
-            Tier.Silver, TierThreshold({minStake: uint128(1000 * NRL), minCompleted: 0, minSuccessBps: 0})
+            Tier.Silver,
+            TierThreshold({minStake: uint128(1000 * NRL), minCompleted: 0, minSuccessBps: 0, minFeesPaid: 0})
         );
         for (uint256 id = 1; id <= lastNode; ++id) {
             registry.refreshTier(id);
@@ -1440,7 +1441,7 @@ contract DisputeManagerTest is DisputeFixture {
         vm.warp(uint256(sh.deadline) + taskManager.getParameter("challengeRevealPeriod") + 1);
         assertEq(_finalize(0), 1);
         assertEq(uint256(taskManager.getShard(taskId, 0).status), uint256(ShardStatus.Finalized));
-        assertEq(_bal(operators[SUBMITTER]), subOpBefore + BOND / 2 + REWARD * 9200 / 10_000);
+        assertEq(_bal(operators[SUBMITTER]), subOpBefore + BOND / 2 + NODE_ASK * 9200 / 10_000);
         assertEq(registry.getNode(SUBMITTER).locked, 0);
     }
 

@@ -63,7 +63,7 @@ contract ModelRegistryTest is Test {
             new TaskManager(address(token), address(registry), governor, makeAddr("treasury"), address(ext));
         models = new ModelRegistry(address(token), address(tasks));
         vm.startPrank(governor);
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(tasks));
+        registry.setProtocolContracts(address(tasks), makeAddr("disputeManager"));
         tasks.grantRole(tasks.KEEPER_ROLE(), keeper);
         vm.stopPrank();
 
@@ -96,7 +96,7 @@ contract ModelRegistryTest is Test {
         PostTaskParams memory p = PostTaskParams({
             specCid: keccak256("spec"),
             shardCount: 2,
-            rewardPerShard: REWARD,
+            maxPricePerShard: REWARD,
             minTier: Tier.None,
             resources: Resources({gpus: 1, vramMiB: 16_384, cpus: 4, memoryMiB: 16_384}),
             maxDuration: 1 hours,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
+import {Test, Vm} from "forge-std/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -12,6 +12,7 @@ import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 import {IParameters} from "../../src/interfaces/IParameters.sol";
 import {
     Capabilities,
+    Ineligibility,
     NodeStatus,
     NodeView,
     Resources,
@@ -37,10 +38,13 @@ contract NodeRegistryTest is RegistryFixture {
         assertEq(registry.getParameter(P_MIN_STAKE), 100 ether);
         assertEq(registry.getParameter(P_UNBONDING), 7 days);
         assertEq(registry.getParameter(P_JAIL), 3 days);
-        _assertThreshold(Tier.Bronze, 100 ether, 0, 0);
-        _assertThreshold(Tier.Silver, 1000 ether, 10, 9000);
-        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500);
-        _assertThreshold(Tier.Platinum, 50_000 ether, 500, 9800);
+        _assertThreshold(Tier.Bronze, 100 ether, 0, 0, 0);
+        _assertThreshold(Tier.Silver, 1000 ether, 10, 9000, 1 ether);
+        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500, 10 ether);
+        _assertThreshold(Tier.Platinum, 50_000 ether, 500, 9800, 50 ether);
+        assertEq(registry.SEALED_ROLE(), keccak256("SEALED_ROLE"));
+        assertEq(registry.getRoleAdmin(registry.PROTOCOL_ROLE()), registry.SEALED_ROLE());
+        assertEq(registry.getRoleAdmin(registry.SEALED_ROLE()), registry.SEALED_ROLE());
         assertEq(registry.nodeCount(), 0);
         assertEq(registry.activeNodeCount(), 0);
         assertEq(registry.totalStaked(), 0);
@@ -54,7 +58,13 @@ contract NodeRegistryTest is RegistryFixture {
         vm.expectEmit();
         emit IParameters.ParameterSet(P_JAIL, 0, 3 days);
         vm.expectEmit();
-        emit INodeRegistry.TierThresholdSet(Tier.Bronze, 100 ether, 0, 0);
+        emit INodeRegistry.TierThresholdSet(Tier.Bronze, 100 ether, 0, 0, 0);
+        vm.expectEmit();
+        emit INodeRegistry.TierThresholdSet(Tier.Silver, 1000 ether, 10, 9000, 1 ether);
+        vm.expectEmit();
+        emit INodeRegistry.TierThresholdSet(Tier.Gold, 10_000 ether, 100, 9500, 10 ether);
+        vm.expectEmit();
+        emit INodeRegistry.TierThresholdSet(Tier.Platinum, 50_000 ether, 500, 9800, 50 ether);
         new NodeRegistry(address(token), governor);
     }
 
@@ -206,9 +216,30 @@ contract NodeRegistryTest is RegistryFixture {
         Capabilities memory caps = _caps();
         uint256 price = uint256(type(uint96).max) + 1;
         (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
-        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, price));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, price));
         vm.prank(operator);
         registry.register(worker, caps, price, 0, MIN_STAKE, dl, sig);
+        // Exact in 38 bits (1 × 10^29) but above 96 bits.
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, 1e29));
+        vm.prank(operator);
+        registry.register(worker, caps, 1e29, 0, MIN_STAKE, dl, sig);
+    }
+
+    function test_register_askPriceTooPrecise_reverts() public {
+        _fund(operator, MIN_STAKE);
+        Capabilities memory caps = _caps();
+        (uint256 dl, bytes memory sig) = _consent(operator, 0, worker);
+        // 10 significant digits whose mantissa does not fit 32 bits.
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, 1.5e18 + 1));
+        vm.prank(operator);
+        registry.register(worker, caps, 1.5e18 + 1, 0, MIN_STAKE, dl, sig);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, 9_999_999_999));
+        vm.prank(operator);
+        registry.register(worker, caps, 9_999_999_999, 0, MIN_STAKE, dl, sig);
+        // 9 significant digits at any scale are fine.
+        vm.prank(operator);
+        uint256 nodeId = registry.register(worker, caps, 0.123_456_789 ether, 0, MIN_STAKE, dl, sig);
+        assertEq(registry.getNode(nodeId).askPrice, 0.123_456_789 ether);
     }
 
     function test_register_stakeOverflow_reverts() public {
@@ -241,7 +272,7 @@ contract NodeRegistryTest is RegistryFixture {
         assertEq(registry.getNode(nodeId).stake, amount);
         assertEq(registry.totalStaked(), amount);
         assertEq(token.balanceOf(address(registry)), amount);
-        assertEq(uint8(registry.tierOf(nodeId)), uint8(_referenceTier(th, amount, 0, 0)));
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(_referenceTier(th, amount, 0, 0, 0)));
         assertTrue(registry.isActive(nodeId));
     }
 
@@ -305,9 +336,21 @@ contract NodeRegistryTest is RegistryFixture {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         Capabilities memory caps = _caps();
         uint256 price = uint256(type(uint96).max) + 1;
-        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 96, price));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, price));
         vm.prank(operator);
         registry.updateNode(nodeId, caps, price, 0);
+    }
+
+    function test_updateNode_askPriceTooPrecise_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Capabilities memory caps = _caps();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidAskPrice.selector, 1 ether + 1));
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, 1 ether + 1, 0);
+        assertEq(registry.getNode(nodeId).askPrice, 1 ether, "unchanged");
+        vm.prank(operator);
+        registry.updateNode(nodeId, caps, 987_654_321e9, 0);
+        assertEq(registry.getNode(nodeId).askPrice, 987_654_321e9);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -681,7 +724,9 @@ contract NodeRegistryTest is RegistryFixture {
         assertEq(registry.getNode(nodeId).stake, initial + topUp);
         assertEq(registry.totalStaked(), initial + topUp);
         assertEq(token.balanceOf(address(registry)), initial + topUp);
-        assertEq(uint8(registry.tierOf(nodeId)), uint8(_referenceTier(_thresholds(), initial + topUp, 0, 0)));
+        assertEq(
+            uint8(registry.tierOf(nodeId)), uint8(_referenceTier(_thresholds(), initial + topUp, 0, 0, 0))
+        );
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1331,7 +1376,7 @@ contract NodeRegistryTest is RegistryFixture {
     function test_refreshTier_afterThresholdChange_succeeds() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         vm.prank(governor);
-        registry.setTierThreshold(Tier.Bronze, TierThreshold(200 ether, 0, 0));
+        registry.setTierThreshold(Tier.Bronze, TierThreshold(200 ether, 0, 0, 0));
         assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Bronze)); // stale until refreshed
         vm.expectEmit(address(registry));
         emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.None);
@@ -1373,29 +1418,31 @@ contract NodeRegistryTest is RegistryFixture {
     // ----------------------------------------------------------------------------------------------
 
     function test_setTierThreshold_governor_succeeds() public {
-        TierThreshold memory th = TierThreshold(2000 ether, 20, 9100);
+        TierThreshold memory th = TierThreshold(2000 ether, 20, 9100, 2 ether);
         vm.expectEmit(address(registry));
-        emit INodeRegistry.TierThresholdSet(Tier.Silver, 2000 ether, 20, 9100);
+        emit INodeRegistry.TierThresholdSet(Tier.Silver, 2000 ether, 20, 9100, 2 ether);
         vm.prank(governor);
         registry.setTierThreshold(Tier.Silver, th);
-        _assertThreshold(Tier.Silver, 2000 ether, 20, 9100);
+        _assertThreshold(Tier.Silver, 2000 ether, 20, 9100, 2 ether);
         // Neighbours untouched by the packing.
-        _assertThreshold(Tier.Bronze, 100 ether, 0, 0);
-        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500);
+        _assertThreshold(Tier.Bronze, 100 ether, 0, 0, 0);
+        _assertThreshold(Tier.Gold, 10_000 ether, 100, 9500, 10 ether);
     }
 
     function test_setTierThreshold_equalToNeighbours_succeeds() public {
         vm.startPrank(governor);
-        registry.setTierThreshold(Tier.Platinum, TierThreshold(10_000 ether, 100, 9500));
-        registry.setTierThreshold(Tier.Bronze, TierThreshold(1000 ether, 10, 9000));
-        registry.setTierThreshold(Tier.Platinum, TierThreshold(type(uint128).max, type(uint32).max, 10_000));
+        registry.setTierThreshold(Tier.Platinum, TierThreshold(10_000 ether, 100, 9500, 10 ether));
+        registry.setTierThreshold(Tier.Bronze, TierThreshold(1000 ether, 10, 9000, 1 ether));
+        registry.setTierThreshold(
+            Tier.Platinum, TierThreshold(type(uint128).max, type(uint32).max, 10_000, type(uint128).max)
+        );
         vm.stopPrank();
-        _assertThreshold(Tier.Platinum, type(uint128).max, type(uint32).max, 10_000);
-        _assertThreshold(Tier.Bronze, 1000 ether, 10, 9000);
+        _assertThreshold(Tier.Platinum, type(uint128).max, type(uint32).max, 10_000, type(uint128).max);
+        _assertThreshold(Tier.Bronze, 1000 ether, 10, 9000, 1 ether);
     }
 
     function test_setTierThreshold_notGovernor_reverts() public {
-        TierThreshold memory th = TierThreshold(100 ether, 0, 0);
+        TierThreshold memory th = TierThreshold(100 ether, 0, 0, 0);
         bytes32 role = registry.GOVERNOR_ROLE();
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, role)
@@ -1405,41 +1452,49 @@ contract NodeRegistryTest is RegistryFixture {
     }
 
     function test_setTierThreshold_tierNone_reverts() public {
-        TierThreshold memory th = TierThreshold(0, 0, 0);
+        TierThreshold memory th = TierThreshold(0, 0, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidTierThresholds.selector, Tier.None));
         vm.prank(governor);
         registry.setTierThreshold(Tier.None, th);
     }
 
     function test_setTierThreshold_bpsAbove100Percent_reverts() public {
-        TierThreshold memory th = TierThreshold(50_000 ether, 500, 10_001);
+        TierThreshold memory th = TierThreshold(50_000 ether, 500, 10_001, 50 ether);
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InvalidTierThresholds.selector, Tier.Platinum));
         vm.prank(governor);
         registry.setTierThreshold(Tier.Platinum, th);
     }
 
     function test_setTierThreshold_stakeBelowLowerTier_reverts() public {
-        _expectInvalidThreshold(Tier.Silver, TierThreshold(100 ether - 1, 10, 9000));
+        _expectInvalidThreshold(Tier.Silver, TierThreshold(100 ether - 1, 10, 9000, 1 ether));
     }
 
     function test_setTierThreshold_completedBelowLowerTier_reverts() public {
-        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 9, 9500));
+        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 9, 9500, 10 ether));
     }
 
     function test_setTierThreshold_bpsBelowLowerTier_reverts() public {
-        _expectInvalidThreshold(Tier.Platinum, TierThreshold(50_000 ether, 500, 9499));
+        _expectInvalidThreshold(Tier.Platinum, TierThreshold(50_000 ether, 500, 9499, 50 ether));
     }
 
     function test_setTierThreshold_stakeAboveUpperTier_reverts() public {
-        _expectInvalidThreshold(Tier.Bronze, TierThreshold(1000 ether + 1, 0, 0));
+        _expectInvalidThreshold(Tier.Bronze, TierThreshold(1000 ether + 1, 0, 0, 0));
     }
 
     function test_setTierThreshold_completedAboveUpperTier_reverts() public {
-        _expectInvalidThreshold(Tier.Silver, TierThreshold(1000 ether, 101, 9000));
+        _expectInvalidThreshold(Tier.Silver, TierThreshold(1000 ether, 101, 9000, 1 ether));
     }
 
     function test_setTierThreshold_bpsAboveUpperTier_reverts() public {
-        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 100, 9801));
+        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 100, 9801, 10 ether));
+    }
+
+    function test_setTierThreshold_feesBelowLowerTier_reverts() public {
+        _expectInvalidThreshold(Tier.Gold, TierThreshold(10_000 ether, 100, 9500, 1 ether - 1));
+    }
+
+    function test_setTierThreshold_feesAboveUpperTier_reverts() public {
+        _expectInvalidThreshold(Tier.Silver, TierThreshold(1000 ether, 10, 9000, 10 ether + 1));
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -1705,7 +1760,7 @@ contract NodeRegistryTest is RegistryFixture {
         vm.expectEmit(address(registry));
         emit INodeRegistry.Jailed(nodeId, until);
         vm.expectEmit(address(registry));
-        emit INodeRegistry.ReputationUpdated(nodeId, 0, 0, 1);
+        emit INodeRegistry.ReputationUpdated(nodeId, 0, 0, 1, 0);
         vm.expectEmit(address(registry));
         emit INodeRegistry.ActiveSetChanged(nodeId, false, 0);
         vm.prank(protocol);
@@ -1765,11 +1820,32 @@ contract NodeRegistryTest is RegistryFixture {
     function test_slash_clampsLocked_succeeds() public {
         uint256 nodeId = _registerDefault(1000 ether);
         _lock(nodeId, 900 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralClamped(nodeId, 700 ether, 200 ether);
         vm.prank(protocol);
         registry.slash(nodeId, 300 ether, recipient, SlashReason.DisputeLost);
         NodeView memory v = registry.getNode(nodeId);
         assertEq(v.stake, 700 ether);
         assertEq(v.locked, 700 ether);
+        assertEq(registry.liveCollateral(nodeId), 900 ether, "the clamped part is still owed");
+        // A second clamp reports the total still owed.
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralClamped(nodeId, 600 ether, 300 ether);
+        vm.prank(protocol);
+        registry.slash(nodeId, 100 ether, recipient, SlashReason.DisputeLost);
+    }
+
+    function test_slash_noClamp_emitsNoCollateralClamped_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 700 ether);
+        vm.recordLogs();
+        vm.prank(protocol);
+        registry.slash(nodeId, 300 ether, recipient, SlashReason.DisputeLost);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].topics[0] != INodeRegistry.CollateralClamped.selector, "no clamp");
+        }
+        assertEq(registry.getNode(nodeId).locked, 700 ether);
     }
 
     function test_slash_keepsLongerJail_succeeds() public {
@@ -1847,48 +1923,88 @@ contract NodeRegistryTest is RegistryFixture {
         assertEq(registry.totalStaked(), staked - expected);
         assertEq(token.balanceOf(address(registry)), staked - expected);
         assertFalse(v.active);
-        assertEq(uint8(v.tier), uint8(_referenceTier(_thresholds(), v.stake, 0, 0)));
+        assertEq(uint8(v.tier), uint8(_referenceTier(_thresholds(), v.stake, 0, 0, 0)));
     }
 
     // ----------------------------------------------------------------------------------------------
-    // recordSuccess / recordFailure
+    // settleSuccesses / recordFailure
     // ----------------------------------------------------------------------------------------------
 
-    function test_recordSuccess_increments_succeeds() public {
+    function test_settleSuccesses_increments_succeeds() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         vm.expectEmit(address(registry));
-        emit INodeRegistry.ReputationUpdated(nodeId, 1, 0, 0);
+        emit INodeRegistry.ReputationUpdated(nodeId, 1, 0, 0, 0.08 ether);
         vm.prank(protocol);
-        registry.recordSuccess(nodeId);
+        assertEq(registry.settleSuccesses(nodeId, 1, 0, 0.08 ether), operator, "returns the operator");
         assertEq(registry.getNode(nodeId).completed, 1);
+        assertEq(registry.getNode(nodeId).feesPaid, 0.08 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 4, 0, 0, 0.1 ether);
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, 3, 0, 0.02 ether);
+        assertEq(registry.getNode(nodeId).completed, 4);
+        assertEq(registry.getNode(nodeId).feesPaid, 0.1 ether);
     }
 
-    function test_recordSuccess_promotesToSilver_succeeds() public {
+    function test_settleSuccesses_unlocksCollateral_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        _lock(nodeId, 300 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralUnlocked(nodeId, 200 ether, 100 ether);
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.ReputationUpdated(nodeId, 2, 0, 0, 1 ether);
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, 2, 200 ether, 1 ether);
+        assertEq(registry.getNode(nodeId).locked, 100 ether);
+        // More than is locked (or owed after a clamp) reverts, like unlockCollateral.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                INodeRegistry.InsufficientLockedCollateral.selector, nodeId, 100 ether + 1, 100 ether
+            )
+        );
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, 1, 100 ether + 1, 0);
+    }
+
+    function test_settleSuccesses_promotesToSilver_succeeds() public {
         uint256 nodeId = _registerDefault(1000 ether);
         _recordSuccesses(nodeId, 9);
         assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Bronze));
         vm.expectEmit(address(registry));
-        emit INodeRegistry.ReputationUpdated(nodeId, 10, 0, 0);
+        emit INodeRegistry.ReputationUpdated(nodeId, 10, 0, 0, 10 * FEE_PER_SUCCESS);
         vm.expectEmit(address(registry));
         emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.Silver);
         _recordSuccesses(nodeId, 1);
         assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
     }
 
-    function test_recordSuccess_notProtocol_reverts() public {
+    /// @notice Completions without enough fees paid do not promote: a tier costs real fees (value-weighted).
+    function test_settleSuccesses_feesBelowMinimum_noPromotion_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, 500, 0, 1 ether - 1);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Bronze), "500 dust completions stay Bronze");
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.TierChanged(nodeId, Tier.Bronze, Tier.Silver);
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, 1, 0, 1);
+        assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
+    }
+
+    function test_settleSuccesses_notProtocol_reverts() public {
         uint256 nodeId = _registerDefault(MIN_STAKE);
         bytes32 role = registry.PROTOCOL_ROLE();
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
         );
         vm.prank(operator);
-        registry.recordSuccess(nodeId);
+        registry.settleSuccesses(nodeId, 1, 0, 0);
     }
 
-    function test_recordSuccess_unknownNode_reverts() public {
+    function test_settleSuccesses_unknownNode_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.UnknownNode.selector, 2));
         vm.prank(protocol);
-        registry.recordSuccess(2);
+        registry.settleSuccesses(2, 1, 0, 0);
     }
 
     function test_recordFailure_demotesFromSilver_succeeds() public {
@@ -1900,7 +2016,7 @@ contract NodeRegistryTest is RegistryFixture {
         registry.recordFailure(nodeId);
         assertEq(uint8(registry.tierOf(nodeId)), uint8(Tier.Silver));
         vm.expectEmit(address(registry));
-        emit INodeRegistry.ReputationUpdated(nodeId, 10, 2, 0);
+        emit INodeRegistry.ReputationUpdated(nodeId, 10, 2, 0, 10 * FEE_PER_SUCCESS);
         vm.expectEmit(address(registry));
         emit INodeRegistry.TierChanged(nodeId, Tier.Silver, Tier.Bronze);
         vm.prank(protocol);
@@ -1929,42 +2045,54 @@ contract NodeRegistryTest is RegistryFixture {
     // ----------------------------------------------------------------------------------------------
 
     function test_computeTier_defaults_succeeds() public view {
-        assertEq(uint8(registry.computeTier(100 ether - 1, 0, 0)), uint8(Tier.None));
-        assertEq(uint8(registry.computeTier(100 ether, 0, 0)), uint8(Tier.Bronze));
-        assertEq(uint8(registry.computeTier(1000 ether, 10, 0)), uint8(Tier.Silver));
-        assertEq(uint8(registry.computeTier(1000 ether, 9, 0)), uint8(Tier.Bronze));
-        assertEq(uint8(registry.computeTier(1000 ether, 9, 1)), uint8(Tier.Bronze));
-        assertEq(uint8(registry.computeTier(1000 ether, 90, 10)), uint8(Tier.Silver));
-        assertEq(uint8(registry.computeTier(1000 ether, 89, 10)), uint8(Tier.Bronze));
-        assertEq(uint8(registry.computeTier(10_000 ether, 100, 5)), uint8(Tier.Gold));
-        assertEq(uint8(registry.computeTier(10_000 ether, 100, 6)), uint8(Tier.Silver));
-        assertEq(uint8(registry.computeTier(50_000 ether, 500, 10)), uint8(Tier.Platinum));
-        assertEq(uint8(registry.computeTier(49_999 ether, 500, 10)), uint8(Tier.Gold));
+        uint256 f = 50 ether; // enough fees for every tier
+        assertEq(uint8(registry.computeTier(100 ether - 1, 0, 0, f)), uint8(Tier.None));
+        assertEq(uint8(registry.computeTier(100 ether, 0, 0, 0)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 10, 0, f)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(1000 ether, 9, 0, f)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 9, 1, f)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(1000 ether, 90, 10, f)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(1000 ether, 89, 10, f)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(10_000 ether, 100, 5, f)), uint8(Tier.Gold));
+        assertEq(uint8(registry.computeTier(10_000 ether, 100, 6, f)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 10, f)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(49_999 ether, 500, 10, f)), uint8(Tier.Gold));
         // Stake alone caps the tier even with a perfect record.
-        assertEq(uint8(registry.computeTier(0, 1e6, 0)), uint8(Tier.None));
+        assertEq(uint8(registry.computeTier(0, 1e6, 0, f)), uint8(Tier.None));
+        // So do the fees paid: each tier needs its minimum (1, 10, 50 NRL).
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 0)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 1 ether - 1)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 1 ether)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 10 ether - 1)), uint8(Tier.Silver));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 10 ether)), uint8(Tier.Gold));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 50 ether - 1)), uint8(Tier.Gold));
+        assertEq(uint8(registry.computeTier(50_000 ether, 500, 0, 50 ether)), uint8(Tier.Platinum));
     }
 
     function test_computeTier_hugeInputs_succeeds() public view {
         uint256 max = type(uint256).max;
-        assertEq(uint8(registry.computeTier(max, max, 0)), uint8(Tier.Platinum));
-        assertEq(uint8(registry.computeTier(max, max, max)), uint8(Tier.Bronze));
-        assertEq(uint8(registry.computeTier(max, 0, max)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(max, max, 0, max)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(max, max, max, max)), uint8(Tier.Bronze));
+        assertEq(uint8(registry.computeTier(max, 0, max, max)), uint8(Tier.Bronze));
         // 98% of a huge total: (max / 100) * 98 completed vs max / 100 * 2 failed.
         uint256 unit = max / 100;
-        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2)), uint8(Tier.Platinum));
-        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2 + 1)), uint8(Tier.Gold));
+        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2, max)), uint8(Tier.Platinum));
+        assertEq(uint8(registry.computeTier(max, unit * 98, unit * 2 + 1, max)), uint8(Tier.Gold));
     }
 
-    function testFuzz_computeTier_matchesReference(uint256 stakeAmount, uint256 completed, uint256 failed)
-        public
-        view
-    {
+    function testFuzz_computeTier_matchesReference(
+        uint256 stakeAmount,
+        uint256 completed,
+        uint256 failed,
+        uint256 feesPaid
+    ) public view {
         stakeAmount = bound(stakeAmount, 0, 100_000 ether);
         completed = bound(completed, 0, 2000);
         failed = bound(failed, 0, 200);
+        feesPaid = bound(feesPaid, 0, 100 ether);
         assertEq(
-            uint8(registry.computeTier(stakeAmount, completed, failed)),
-            uint8(_referenceTier(_thresholds(), stakeAmount, completed, failed))
+            uint8(registry.computeTier(stakeAmount, completed, failed, feesPaid)),
+            uint8(_referenceTier(_thresholds(), stakeAmount, completed, failed, feesPaid))
         );
     }
 
@@ -1972,6 +2100,7 @@ contract NodeRegistryTest is RegistryFixture {
         uint256[4] memory stakes,
         uint32[4] memory completes,
         uint16[4] memory bps,
+        uint128[4] memory fees,
         uint256 stakeAmount,
         uint256 completed,
         uint256 failed
@@ -1981,17 +2110,21 @@ contract NodeRegistryTest is RegistryFixture {
         uint256 s;
         uint256 c;
         uint256 b;
+        uint256 f;
         for (uint256 i; i < 4; ++i) {
             s = bound(stakes[i], s, s + 1e24);
             c = bound(completes[i], c, c + 1000);
             b = bound(bps[i], b, 10_000);
-            th[i + 1] = TierThreshold(uint128(s), uint32(c), uint16(b));
+            f = bound(fees[i], f, f + 100 ether);
+            th[i + 1] = TierThreshold(uint128(s), uint32(c), uint16(b), uint128(f));
         }
         vm.startPrank(governor);
         // Raise every tier to the maximum (top first), then lower them bottom-up, so that each
         // intermediate state stays monotone.
         for (uint256 i = 4; i >= 1; --i) {
-            registry.setTierThreshold(Tier(i), TierThreshold(type(uint128).max, type(uint32).max, 10_000));
+            registry.setTierThreshold(
+                Tier(i), TierThreshold(type(uint128).max, type(uint32).max, 10_000, type(uint128).max)
+            );
         }
         for (uint256 i = 1; i <= 4; ++i) {
             registry.setTierThreshold(Tier(i), th[i]);
@@ -2000,9 +2133,10 @@ contract NodeRegistryTest is RegistryFixture {
         stakeAmount = bound(stakeAmount, 0, 5e24);
         completed = bound(completed, 0, 5000);
         failed = bound(failed, 0, 5000);
+        uint256 feesPaid = bound(uint256(keccak256(abi.encode(stakeAmount, completed, failed))), 0, 500 ether);
         assertEq(
-            uint8(registry.computeTier(stakeAmount, completed, failed)),
-            uint8(_referenceTier(th, stakeAmount, completed, failed))
+            uint8(registry.computeTier(stakeAmount, completed, failed, feesPaid)),
+            uint8(_referenceTier(th, stakeAmount, completed, failed, feesPaid))
         );
     }
 
@@ -2016,7 +2150,14 @@ contract NodeRegistryTest is RegistryFixture {
         }
         vm.stopPrank();
         NodeView memory v = registry.getNode(nodeId);
-        assertEq(uint8(v.tier), uint8(_referenceTier(_thresholds(), staked, successes, failures % 16)));
+        assertEq(
+            uint8(v.tier),
+            uint8(
+                _referenceTier(
+                    _thresholds(), staked, successes, failures % 16, uint256(successes) * FEE_PER_SUCCESS
+                )
+            )
+        );
         assertEq(uint8(registry.tierOf(nodeId)), uint8(v.tier));
     }
 
@@ -2025,7 +2166,7 @@ contract NodeRegistryTest is RegistryFixture {
     }
 
     function test_tierThreshold_none_succeeds() public view {
-        _assertThreshold(Tier.None, 0, 0, 0);
+        _assertThreshold(Tier.None, 0, 0, 0, 0);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -2098,6 +2239,182 @@ contract NodeRegistryTest is RegistryFixture {
         assertFalse(registry.isEligible(99, Tier.None, Resources(0, 0, 0, 0), type(uint256).max, 0));
     }
 
+    function test_eligibility_reasonsInOrder_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether); // Bronze, ask 1 NRL
+        Resources memory r = _resources();
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, r, 1 ether, 1000 ether)),
+            uint8(Ineligibility.None)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Silver, r, 1 ether, 0)), uint8(Ineligibility.TierTooLow)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, Resources(9, 0, 0, 0), 1 ether, 0)),
+            uint8(Ineligibility.NotEnoughGpus)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, Resources(0, 81_921, 0, 0), 1 ether, 0)),
+            uint8(Ineligibility.NotEnoughVram)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, Resources(0, 0, 65, 0), 1 ether, 0)),
+            uint8(Ineligibility.NotEnoughCpus)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, Resources(0, 0, 0, 524_289), 1 ether, 0)),
+            uint8(Ineligibility.NotEnoughMemory)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, r, 1 ether - 1, 0)),
+            uint8(Ineligibility.AskAboveMaxPrice)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, r, 1 ether, 1000 ether + 1)),
+            uint8(Ineligibility.InsufficientFreeStake)
+        );
+        // The first failed condition wins: tier before resources, resources before price, price before stake.
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Silver, Resources(9, 0, 0, 0), 0, 1e30)),
+            uint8(Ineligibility.TierTooLow)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, Resources(0, 0, 65, 0), 0, 1e30)),
+            uint8(Ineligibility.NotEnoughCpus)
+        );
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.Bronze, r, 0, 1e30)),
+            uint8(Ineligibility.AskAboveMaxPrice)
+        );
+        vm.prank(worker);
+        registry.pause(nodeId);
+        assertEq(
+            uint8(registry.eligibility(nodeId, Tier.None, Resources(0, 0, 0, 0), 1 ether, 0)),
+            uint8(Ineligibility.NotActive)
+        );
+        assertEq(
+            uint8(registry.eligibility(99, Tier.None, Resources(0, 0, 0, 0), type(uint256).max, 0)),
+            uint8(Ineligibility.NotActive)
+        );
+    }
+
+    function test_lockForAssignment_locksAndReturnsAsk_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether); // ask 1 NRL
+        Resources memory r = _resources();
+        vm.expectEmit(address(registry));
+        emit INodeRegistry.CollateralLocked(nodeId, 300 ether, 300 ether);
+        vm.prank(protocol);
+        (Ineligibility reason, uint256 ask) =
+            registry.lockForAssignment(nodeId, Tier.Bronze, r, 2 ether, 300 ether);
+        assertEq(uint8(reason), uint8(Ineligibility.None));
+        assertEq(ask, 1 ether);
+        assertEq(registry.getNode(nodeId).locked, 300 ether);
+        // Zero collateral: checked, nothing locked, no event.
+        vm.recordLogs();
+        vm.prank(protocol);
+        (reason, ask) = registry.lockForAssignment(nodeId, Tier.Bronze, r, 1 ether, 0);
+        assertEq(uint8(reason), uint8(Ineligibility.None));
+        assertEq(ask, 1 ether);
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(registry.getNode(nodeId).locked, 300 ether);
+    }
+
+    function test_lockForAssignment_ineligible_locksNothing_succeeds() public {
+        uint256 nodeId = _registerDefault(1000 ether);
+        Resources memory r = _resources();
+        vm.startPrank(protocol);
+        (Ineligibility reason, uint256 ask) =
+            registry.lockForAssignment(nodeId, Tier.Bronze, r, 1 ether, 1001 ether);
+        assertEq(uint8(reason), uint8(Ineligibility.InsufficientFreeStake));
+        assertEq(ask, 0);
+        (reason, ask) = registry.lockForAssignment(nodeId, Tier.Bronze, r, 1 ether - 1, 1 ether);
+        assertEq(uint8(reason), uint8(Ineligibility.AskAboveMaxPrice));
+        assertEq(ask, 0);
+        (reason,) = registry.lockForAssignment(nodeId, Tier.Gold, r, 1 ether, 1 ether);
+        assertEq(uint8(reason), uint8(Ineligibility.TierTooLow));
+        vm.stopPrank();
+        assertEq(registry.getNode(nodeId).locked, 0);
+    }
+
+    function test_lockForAssignment_notProtocol_reverts() public {
+        uint256 nodeId = _registerDefault(MIN_STAKE);
+        Resources memory r = _resources();
+        bytes32 role = registry.PROTOCOL_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
+        );
+        vm.prank(operator);
+        registry.lockForAssignment(nodeId, Tier.None, r, 1 ether, 1);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // setProtocolContracts / PROTOCOL_ROLE sealed
+    // ----------------------------------------------------------------------------------------------
+
+    function test_setProtocolContracts_once_succeeds() public {
+        NodeRegistry fresh = new NodeRegistry(address(token), governor);
+        address tmAddr = makeAddr("tm");
+        address dmAddr = makeAddr("dm");
+        bytes32 role = fresh.PROTOCOL_ROLE();
+        vm.expectEmit(address(fresh));
+        emit INodeRegistry.ProtocolContractsSet(tmAddr, dmAddr);
+        vm.prank(governor);
+        fresh.setProtocolContracts(tmAddr, dmAddr);
+        assertTrue(fresh.hasRole(role, tmAddr));
+        assertTrue(fresh.hasRole(role, dmAddr));
+        vm.expectRevert(INodeRegistry.ProtocolContractsAlreadySet.selector);
+        vm.prank(governor);
+        fresh.setProtocolContracts(stranger, stranger);
+    }
+
+    function test_setProtocolContracts_zeroAddress_reverts() public {
+        NodeRegistry fresh = new NodeRegistry(address(token), governor);
+        vm.startPrank(governor);
+        vm.expectRevert(INodeRegistry.ZeroAddress.selector);
+        fresh.setProtocolContracts(address(0), stranger);
+        vm.expectRevert(INodeRegistry.ZeroAddress.selector);
+        fresh.setProtocolContracts(stranger, address(0));
+        vm.stopPrank();
+    }
+
+    function test_setProtocolContracts_notAdmin_reverts() public {
+        NodeRegistry fresh = new NodeRegistry(address(token), governor);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0)
+            )
+        );
+        vm.prank(stranger);
+        fresh.setProtocolContracts(stranger, stranger);
+    }
+
+    function test_protocolRole_cannotBeGrantedOrRevoked_reverts() public {
+        bytes32 role = registry.PROTOCOL_ROLE();
+        bytes32 sealedRole = registry.SEALED_ROLE();
+        vm.startPrank(governor);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, governor, sealedRole
+            )
+        );
+        registry.grantRole(role, stranger);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, governor, sealedRole
+            )
+        );
+        registry.revokeRole(role, protocol);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, governor, sealedRole
+            )
+        );
+        registry.grantRole(sealedRole, governor);
+        vm.stopPrank();
+        assertTrue(registry.hasRole(role, protocol));
+        assertFalse(registry.hasRole(role, stranger));
+    }
+
     function test_activeNodeAt_enumerates_succeeds() public {
         uint256 a = _register(operator, worker, MIN_STAKE);
         uint256 b = _register(operator, _workerAddr("w2"), MIN_STAKE);
@@ -2127,14 +2444,18 @@ contract NodeRegistryTest is RegistryFixture {
     // helpers
     // ----------------------------------------------------------------------------------------------
 
-    function _assertThreshold(Tier tier, uint256 minStake, uint32 minCompleted, uint16 minSuccessBps)
-        internal
-        view
-    {
+    function _assertThreshold(
+        Tier tier,
+        uint256 minStake,
+        uint32 minCompleted,
+        uint16 minSuccessBps,
+        uint256 minFeesPaid
+    ) internal view {
         TierThreshold memory th = registry.tierThreshold(tier);
         assertEq(th.minStake, minStake);
         assertEq(th.minCompleted, minCompleted);
         assertEq(th.minSuccessBps, minSuccessBps);
+        assertEq(th.minFeesPaid, minFeesPaid);
     }
 
     function _expectRegisterInvalidCaps(Capabilities memory caps) internal {
@@ -2171,9 +2492,8 @@ contract NodeRegistryReentrancyTest is Test {
     function setUp() public {
         token = new ReentrantToken(operator, 1_000_000 ether);
         registry = new NodeRegistry(address(token), governor);
-        bytes32 protocolRole = registry.PROTOCOL_ROLE();
         vm.prank(governor);
-        registry.grantRole(protocolRole, protocol);
+        registry.setProtocolContracts(protocol, makeAddr("protocol2"));
         vm.startPrank(operator);
         token.approve(address(registry), type(uint256).max);
         nodeId = registry.register(

@@ -32,7 +32,7 @@ contract SortitionTest is DisputeFixture {
         PostTaskParams memory p = PostTaskParams({
             specCid: keccak256(abi.encode("audited spec", auditRateBps, shards)),
             shardCount: shards,
-            rewardPerShard: uint128(REWARD),
+            maxPricePerShard: uint128(REWARD),
             minTier: Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: 1 days,

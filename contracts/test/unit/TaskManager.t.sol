@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Vm} from "forge-std/Test.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
@@ -14,6 +15,7 @@ import {
     AuditStatus,
     ChallengedResult,
     Checkpoint,
+    Ineligibility,
     PostTaskParams,
     ReleaseReason,
     Resources,
@@ -48,8 +50,13 @@ contract TaskManagerTest is TaskFixture {
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
 
     uint256 internal constant FEE_BRONZE = 800;
-    uint256 internal constant PAYOUT = 9.2 ether; // REWARD - 8%
-    uint256 internal constant FEE = 0.8 ether;
+    /// @dev What a shard of a default node pays: its ask (1 NRL), locked at assignment, below the task's 10 NRL
+    ///      maximum. The node gets PRICE - 8% (Bronze fee); the client gets REWARD - PRICE back at finalization.
+    uint256 internal constant PRICE = ASK;
+    uint256 internal constant PAYOUT = 0.92 ether; // PRICE - 8%
+    uint256 internal constant FEE = 0.08 ether;
+    uint256 internal constant REFUND = uint256(REWARD) - PRICE; // 9 NRL per finalized shard
+    uint256 internal constant MIN_PRICE = 1e15; // minShardPrice default
 
     uint256 internal node1;
     uint256 internal node2;
@@ -102,6 +109,16 @@ contract TaskManagerTest is TaskFixture {
         refs = new ShardRef[](count);
         for (uint256 i; i < count; ++i) {
             refs[i] = ShardRef({taskId: uint64(taskId), shardIndex: uint32(i)});
+        }
+    }
+
+    /// @dev cancelTask is O(1): the logs recorded since vm.recordLogs hold no per-shard ShardCancelled.
+    function _assertNoShardCancelled() internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(
+                logs[i].topics[0] != ITaskManager.ShardCancelled.selector, "no per-shard ShardCancelled"
+            );
         }
     }
 
@@ -288,7 +305,7 @@ contract TaskManagerTest is TaskFixture {
         assertEq(t.auditsUsed, 0);
         assertEq(t.createdAt, block.timestamp);
         assertEq(t.maxDuration, MAX_DURATION);
-        assertEq(t.rewardPerShard, REWARD);
+        assertEq(t.maxPricePerShard, REWARD);
         assertEq(t.collateralPerShard, _collateral());
         assertEq(t.auditFeePerShard, REWARD);
         assertEq(t.escrowRemaining, escrow);
@@ -363,15 +380,36 @@ contract TaskManagerTest is TaskFixture {
 
     function test_postTask_zeroReward_reverts() public {
         PostTaskParams memory p = _params(1);
-        p.rewardPerShard = 0;
-        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        p.maxPricePerShard = 0;
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, 0, MIN_PRICE));
         _post(p);
     }
 
-    function test_postTask_escrowAbove128Bits_reverts() public {
+    function test_postTask_maxPriceBelowMinShardPrice_reverts() public {
+        PostTaskParams memory p = _params(1);
+        _setParam(P_MIN_COLLATERAL, 1);
+        p.maxPricePerShard = uint128(MIN_PRICE - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, MIN_PRICE - 1, MIN_PRICE)
+        );
+        _post(p);
+        p.maxPricePerShard = uint128(MIN_PRICE);
+        assertEq(_task(_post(p)).maxPricePerShard, MIN_PRICE);
+    }
+
+    function test_postTask_maxPriceAbove96Bits_reverts() public {
         PostTaskParams memory p = _params(2);
-        p.rewardPerShard = type(uint128).max;
-        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        p.maxPricePerShard = type(uint128).max;
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, type(uint128).max, MIN_PRICE)
+        );
+        _post(p);
+        p.maxPricePerShard = uint128(type(uint96).max) + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.InvalidMaxPrice.selector, uint256(type(uint96).max) + 1, MIN_PRICE
+            )
+        );
         _post(p);
     }
 
@@ -424,13 +462,13 @@ contract TaskManagerTest is TaskFixture {
     function test_postTask_collateralBelowMinimum_reverts() public {
         PostTaskParams memory p = _params(1);
         // 50% collateral of 0.002 NRL - 2 wei is just below the 1e15 minimum.
-        p.rewardPerShard = 2e15 - 2;
+        p.maxPricePerShard = 2e15 - 2;
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 1e15 - 1, 1e15));
         _post(p);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 1e15 - 1, 1e15));
         tm.quoteEscrow(p);
         // Exactly at the minimum is fine.
-        p.rewardPerShard = 2e15;
+        p.maxPricePerShard = 2e15;
         uint256 taskId = _post(p);
         assertEq(_task(taskId).collateralPerShard, 1e15);
     }
@@ -440,10 +478,14 @@ contract TaskManagerTest is TaskFixture {
         _setParam(P_COLLATERAL, 1);
         _setParam(P_MIN_COLLATERAL, 1);
         PostTaskParams memory p = _params(1);
-        p.rewardPerShard = 9999;
+        p.maxPricePerShard = 9999;
+        // The default minShardPrice already refuses it; with the minimum at 1 wei the collateral check still does.
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, 9999, MIN_PRICE));
+        _post(p);
+        _setParam("minShardPrice", 1);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.CollateralBelowMinimum.selector, 0, 1));
         _post(p);
-        p.rewardPerShard = 10_000;
+        p.maxPricePerShard = 10_000;
         assertEq(_task(_post(p)).collateralPerShard, 1);
     }
 
@@ -456,9 +498,13 @@ contract TaskManagerTest is TaskFixture {
         _setParam(P_COLLATERAL, ratioBps);
         _setParam(P_MIN_COLLATERAL, minCollateral);
         PostTaskParams memory p = _params(1);
-        p.rewardPerShard = reward;
+        p.maxPricePerShard = reward;
         uint256 collateral = uint256(reward) * ratioBps / 10_000;
-        if (collateral < minCollateral) {
+        if (reward < MIN_PRICE) {
+            // Checked first: below minShardPrice.
+            vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, reward, MIN_PRICE));
+            _post(p);
+        } else if (collateral < minCollateral) {
             vm.expectRevert(
                 abi.encodeWithSelector(
                     ITaskManager.CollateralBelowMinimum.selector, collateral, minCollateral
@@ -483,7 +529,7 @@ contract TaskManagerTest is TaskFixture {
         auditFeeBps = uint16(bound(auditFeeBps, 0, 20_000));
         _setParam(P_AUDIT_FEE, auditFeeBps);
         PostTaskParams memory p = _params(shardCount);
-        p.rewardPerShard = reward;
+        p.maxPricePerShard = reward;
         p.auditRateBps = auditRateBps;
         uint256 expected = _expectedEscrow(shardCount, reward, auditRateBps, auditFeeBps);
         assertEq(tm.quoteEscrow(p), expected);
@@ -557,9 +603,9 @@ contract TaskManagerTest is TaskFixture {
 
     function test_postTaskWithPermit_invalidParams_reverts() public {
         PostTaskParams memory p = _params(1);
-        p.rewardPerShard = 0;
+        p.maxPricePerShard = 0;
         vm.prank(client);
-        vm.expectRevert(ITaskManager.InvalidReward.selector);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.InvalidMaxPrice.selector, 0, MIN_PRICE));
         tm.postTaskWithPermit(p, block.timestamp, 27, bytes32(0), bytes32(0));
     }
 
@@ -575,17 +621,15 @@ contract TaskManagerTest is TaskFixture {
         uint256 before = token.balanceOf(client);
 
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardCancelled(taskId, 0);
-        vm.expectEmit(address(tm));
-        emit ITaskManager.ShardCancelled(taskId, 1);
-        vm.expectEmit(address(tm));
-        emit ITaskManager.ShardCancelled(taskId, 2);
-        vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Cancelled);
         vm.expectEmit(address(tm));
+        emit ITaskManager.TaskCancelled(taskId, 3);
+        vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, escrow);
+        vm.recordLogs();
         vm.prank(client);
         tm.cancelTask(taskId);
+        _assertNoShardCancelled();
 
         TaskView memory t = _task(taskId);
         assertEq(uint8(t.status), uint8(TaskStatus.Cancelled));
@@ -605,16 +649,20 @@ contract TaskManagerTest is TaskFixture {
         _submit(taskId, 1, node2);
         uint256 before = token.balanceOf(client);
 
-        vm.expectEmit(address(tm));
-        emit ITaskManager.ShardCancelled(taskId, 2);
-        vm.expectEmit(address(tm));
-        emit ITaskManager.ShardCancelled(taskId, 3);
+        assertEq(_task(taskId).activeShards, 2);
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Cancelled);
         vm.expectEmit(address(tm));
+        emit ITaskManager.TaskCancelled(taskId, 2);
+        vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, 2 * uint256(REWARD));
+        vm.recordLogs();
         vm.prank(client);
         tm.cancelTask(taskId);
+        _assertNoShardCancelled();
+        // The never-assigned shards read Cancelled without a write.
+        assertEq(uint8(_shard(taskId, 2).status), uint8(ShardStatus.Cancelled));
+        assertEq(uint8(_shard(taskId, 3).status), uint8(ShardStatus.Cancelled));
         assertEq(token.balanceOf(client), before + 2 * uint256(REWARD));
         assertEq(_task(taskId).escrowRemaining, 3 * uint256(REWARD));
         assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Assigned));
@@ -687,7 +735,7 @@ contract TaskManagerTest is TaskFixture {
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Open, TaskStatus.Running);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardAssigned(taskId, 1, node1, 1, 1, deadline, 0, bytes32(0));
+        emit ITaskManager.ShardAssigned(taskId, 1, node1, 1, 1, deadline, 0, bytes32(0), PRICE);
         _assign(taskId, 1, node1);
 
         ShardView memory s = _shard(taskId, 1);
@@ -751,7 +799,7 @@ contract TaskManagerTest is TaskFixture {
         for (uint16 e = 1; e <= 3; ++e) {
             uint64 deadline = uint64(block.timestamp + MAX_DURATION);
             vm.expectEmit(address(tm));
-            emit ITaskManager.ShardAssigned(taskId, 0, node1, e, 1, deadline, 0, bytes32(0));
+            emit ITaskManager.ShardAssigned(taskId, 0, node1, e, 1, deadline, 0, bytes32(0), PRICE);
             _assign(taskId, 0, node1);
             assertEq(_shard(taskId, 0).epoch, e);
             // Released without fault: attempts unchanged, the next assignment is a new epoch.
@@ -835,7 +883,11 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(p);
         Assignment[] memory a = _one(taskId, 0, node1);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.NodeNotEligible.selector, node1, taskId, Ineligibility.TierTooLow
+            )
+        );
         tm.assignShards(a);
     }
 
@@ -845,16 +897,24 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(p);
         Assignment[] memory a = _one(taskId, 0, node1);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.NodeNotEligible.selector, node1, taskId, Ineligibility.NotEnoughGpus
+            )
+        );
         tm.assignShards(a);
     }
 
     function test_assignShards_askAboveReward_reverts() public {
-        uint256 pricey = _addNode(NODE_STAKE, REWARD + 1);
+        uint256 pricey = _addNode(NODE_STAKE, uint256(REWARD) + 1e15);
         uint256 taskId = _post(1);
         Assignment[] memory a = _one(taskId, 0, pricey);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, pricey, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.NodeNotEligible.selector, pricey, taskId, Ineligibility.AskAboveMaxPrice
+            )
+        );
         tm.assignShards(a);
     }
 
@@ -868,7 +928,11 @@ contract TaskManagerTest is TaskFixture {
             idx[i] = i;
             nodes[i] = small;
         }
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, small, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.NodeNotEligible.selector, small, taskId, Ineligibility.InsufficientFreeStake
+            )
+        );
         _assignMany(taskId, idx, nodes);
     }
 
@@ -878,7 +942,11 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(1);
         Assignment[] memory a = _one(taskId, 0, node1);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, node1, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskManager.NodeNotEligible.selector, node1, taskId, Ineligibility.NotActive
+            )
+        );
         tm.assignShards(a);
     }
 
@@ -886,7 +954,9 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(1);
         Assignment[] memory a = _one(taskId, 0, 99);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, 99, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, 99, taskId, Ineligibility.NotActive)
+        );
         tm.assignShards(a);
     }
 
@@ -1059,7 +1129,8 @@ contract TaskManagerTest is TaskFixture {
         _afterWindow();
         uint256 before = token.balanceOf(client);
         tm.finalizeShards(_refs(taskId, shardCount));
-        assertEq(token.balanceOf(client), before);
+        // Only what the shards did not use of their max price comes back; nothing of the audit budget.
+        assertEq(token.balanceOf(client), before + uint256(shardCount) * REFUND);
         assertEq(token.balanceOf(operatorOf[node2]), 1 ether + budget * uint256(REWARD));
         assertEq(_task(taskId).escrowRemaining, 0);
     }
@@ -1072,7 +1143,7 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.ImageUnavailable, LOGS);
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.ImageUnavailable, LOGS, false);
         vm.prank(workerOf[node1]);
         tm.releaseShard(taskId, 0, ReleaseReason.ImageUnavailable, LOGS);
 
@@ -1089,13 +1160,70 @@ contract TaskManagerTest is TaskFixture {
         assertEq(_shard(taskId, 0).nodeId, node2);
     }
 
-    function test_releaseShard_byOperatorAtDeadline_succeeds() public {
+    /// @notice A release at the deadline is long past the grace period: a failed attempt and a reputation failure,
+    ///         without a slash; the shard is re-queued.
+    function test_releaseShard_byOperatorAtDeadline_late_succeeds() public {
         uint256 taskId = _post(1);
         _assign(taskId, 0, node1);
         vm.warp(_shard(taskId, 0).deadline);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.NodeShuttingDown, bytes32(0), true);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardRequeued(taskId, 0, 1, 0, bytes32(0));
         vm.prank(operatorOf[node1]);
         tm.releaseShard(taskId, 0, ReleaseReason.NodeShuttingDown, bytes32(0));
-        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Pending));
+        ShardView memory s = _shard(taskId, 0);
+        assertEq(uint8(s.status), uint8(ShardStatus.Pending));
+        assertEq(s.attempts, 1);
+        assertEq(s.price, 0);
+        assertEq(_locked(node1), 0);
+        assertEq(_failed(node1), 1);
+        assertEq(registry.getNode(node1).stake, NODE_STAKE, "no slash");
+        assertTrue(registry.isActive(node1), "not jailed");
+        assertEq(_task(taskId).activeShards, 0);
+    }
+
+    /// @notice Free up to releaseGracePeriod (10 minutes) after the assignment, late one second later.
+    function test_releaseShard_gracePeriodBoundary_succeeds() public {
+        uint256 taskId = _post(2);
+        _assign(taskId, 0, node1);
+        _assign(taskId, 1, node1);
+        vm.warp(block.timestamp + 10 minutes);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.Other, LOGS, false);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+        assertEq(_shard(taskId, 0).attempts, 0);
+        assertEq(_failed(node1), 0);
+        vm.warp(block.timestamp + 1);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 1, node1, ReleaseReason.Other, LOGS, true);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 1, ReleaseReason.Other, LOGS);
+        assertEq(_shard(taskId, 1).attempts, 1);
+        assertEq(_failed(node1), 1);
+    }
+
+    /// @notice A late release that exhausts the attempts fails the shard (refunded at the close).
+    function test_releaseShard_lateExhaustsAttempts_fails_succeeds() public {
+        _setParam(P_ATTEMPTS, 1);
+        uint256 taskId = _post(1);
+        _assign(taskId, 0, node1);
+        vm.warp(block.timestamp + 10 minutes + 1);
+        uint256 before = token.balanceOf(client);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.Other, LOGS, true);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.ShardFailed(taskId, 0, REWARD);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REWARD);
+        vm.prank(workerOf[node1]);
+        tm.releaseShard(taskId, 0, ReleaseReason.Other, LOGS);
+        assertEq(uint8(_shard(taskId, 0).status), uint8(ShardStatus.Failed));
+        assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Failed));
+        assertEq(token.balanceOf(client), before + REWARD);
+        assertEq(_locked(node1), 0);
+        assertEq(tm.totalOwed(), 0);
     }
 
     function test_releaseShard_cancelledTask_cancelsShardAndCloses_succeeds() public {
@@ -1104,7 +1232,7 @@ contract TaskManagerTest is TaskFixture {
         vm.prank(client);
         tm.cancelTask(taskId);
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.Other, LOGS);
+        emit ITaskManager.ShardReleased(taskId, 0, node1, ReleaseReason.Other, LOGS, false);
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardCancelled(taskId, 0);
         vm.expectEmit(address(tm));
@@ -1610,19 +1738,22 @@ contract TaskManagerTest is TaskFixture {
         uint256 taskId = _submitted(node1);
         _afterWindow();
         vm.expectEmit(address(tm));
-        emit ITaskManager.ShardFinalized(taskId, 0, node1, 7 ether, 3 ether);
+        emit ITaskManager.ShardFinalized(taskId, 0, node1, 0.7 ether, 0.3 ether); // 30% of the 1 NRL price
         _finalize(taskId, 0);
-        assertEq(tm.accruedFees(), 3 ether);
+        assertEq(tm.accruedFees(), 0.3 ether);
     }
 
     function test_finalizeShards_refundsUnusedAuditBudget_succeeds() public {
         uint256 taskId = _auditedTask();
         _afterWindow();
         uint256 before = token.balanceOf(client);
+        // The unused part of the shard's max price, then at the close the unused audit fee.
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REFUND);
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, REWARD);
         _finalize(taskId, 0);
-        assertEq(token.balanceOf(client), before + REWARD);
+        assertEq(token.balanceOf(client), before + REFUND + REWARD);
         assertEq(_task(taskId).escrowRemaining, 0);
     }
 
@@ -1654,20 +1785,34 @@ contract TaskManagerTest is TaskFixture {
         _finalize(taskId, 0);
     }
 
-    function testFuzz_finalizeShards_payoutPlusFeeIsReward_succeeds(
+    /// @dev The largest price ≤ x with at most 9 significant digits (a valid askPrice).
+    function _exactFloor(uint256 x) internal pure returns (uint256) {
+        uint256 unit = 1;
+        while (x / unit >= 1 << 32) {
+            unit *= 10;
+        }
+        return x / unit * unit;
+    }
+
+    /// @notice Every finalized shard pays its locked price (the node's ask, at least minShardPrice) as payout + fee,
+    ///         and the rest of its max price goes back to the client.
+    function testFuzz_finalizeShards_payoutPlusFeeIsPrice_succeeds(
         uint128 reward,
         uint16 feeBps,
-        uint8 shardCount
+        uint8 shardCount,
+        uint128 askSeed
     ) public {
         reward = uint128(bound(reward, 2e15, 10_000 ether)); // 50% collateral >= minCollateral (1e15)
         feeBps = uint16(bound(feeBps, 0, 3000));
         shardCount = uint8(bound(shardCount, 1, 20));
+        uint256 ask = _exactFloor(bound(askSeed, 0, reward));
+        uint256 price = ask < MIN_PRICE ? MIN_PRICE : ask; // ≤ reward: reward ≥ 2e15
         vm.prank(governor);
         tm.setTierFee(Tier.Bronze, feeBps);
         PostTaskParams memory p = _params(shardCount);
-        p.rewardPerShard = reward;
+        p.maxPricePerShard = reward;
         uint256 taskId = _post(p);
-        uint256 big = _addNode(NODE_STAKE + uint256(reward) * shardCount, 0);
+        uint256 big = _addNode(NODE_STAKE + uint256(reward) * shardCount, ask);
         uint256[] memory idx = new uint256[](shardCount);
         uint256[] memory nodes = new uint256[](shardCount);
         for (uint256 i; i < shardCount; ++i) {
@@ -1679,11 +1824,27 @@ contract TaskManagerTest is TaskFixture {
             _submit(taskId, i, big);
         }
         _afterWindow();
+        assertEq(_shard(taskId, 0).price, price, "locked price");
+        _checkPricedFinalize(taskId, big, shardCount, reward - price, price - price * feeBps / 10_000);
+    }
+
+    /// @dev Finalizes the task's `shardCount` shards of node `big`: each pays the node `payout`, refunds `refund`.
+    function _checkPricedFinalize(
+        uint256 taskId,
+        uint256 big,
+        uint256 shardCount,
+        uint256 refund,
+        uint256 payout
+    ) internal {
+        uint256 price = _shard(taskId, 0).price;
+        uint256 fee = price - payout;
         uint256 before = token.balanceOf(operatorOf[big]);
+        uint256 clientBefore = token.balanceOf(client);
         assertEq(tm.finalizeShards(_refs(taskId, shardCount)), shardCount);
 
-        uint256 fee = uint256(reward) * feeBps / 10_000;
-        assertEq(token.balanceOf(operatorOf[big]) - before, (reward - fee) * shardCount);
+        assertEq(token.balanceOf(operatorOf[big]) - before, payout * shardCount);
+        assertEq(token.balanceOf(client) - clientBefore, refund * shardCount, "client refund");
+        assertEq(registry.getNode(big).feesPaid, fee * shardCount, "fees paid count for the tier");
         assertEq(tm.accruedFees(), fee * shardCount);
         assertEq(tm.totalOwed(), fee * shardCount);
         assertEq(token.balanceOf(address(tm)), fee * shardCount);
@@ -1724,7 +1885,7 @@ contract TaskManagerTest is TaskFixture {
 
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 0, bytes32(0)
+            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 0, bytes32(0), PRICE
         );
         _assign(taskId, 0, node2);
     }
@@ -1753,12 +1914,14 @@ contract TaskManagerTest is TaskFixture {
         // The reward of the failed shard is refunded when the task closes.
         vm.warp(block.timestamp + WINDOW);
         vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, REFUND);
+        vm.expectEmit(address(tm));
         emit ITaskManager.TaskStatusChanged(taskId, TaskStatus.Running, TaskStatus.Failed);
         vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, REWARD);
         _finalize(taskId, 1);
         uint256 slash = _collateral() / 10;
-        assertEq(token.balanceOf(client), before + slash + REWARD);
+        assertEq(token.balanceOf(client), before + slash + REFUND + REWARD);
         assertEq(uint8(_task(taskId).status), uint8(TaskStatus.Failed));
         assertEq(_task(taskId).escrowRemaining, 0);
         assertEq(tm.totalOwed(), tm.accruedFees());
@@ -1985,7 +2148,7 @@ contract TaskManagerTest is TaskFixture {
         assertEq(r.checkpointCount, 4);
         assertEq(r.checkpointRoot, ROOT);
         assertEq(r.collateral, _collateral());
-        assertEq(r.rewardPerShard, REWARD);
+        assertEq(r.maxPricePerShard, REWARD);
         ShardView memory s = _shard(taskId, 0);
         assertEq(uint8(s.status), uint8(ShardStatus.Challenged));
         assertEq(s.disputeId, 11);
@@ -2266,7 +2429,7 @@ contract TaskManagerTest is TaskFixture {
 
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 2, MANIFEST
+            taskId, 0, node2, 2, 2, uint64(block.timestamp + MAX_DURATION), 2, MANIFEST, PRICE
         );
         _assign(taskId, 0, node2);
         bytes32 manifest2 = keccak256("manifest2");
@@ -2360,7 +2523,7 @@ contract TaskManagerTest is TaskFixture {
         // The next attempt resumes from the lowered index.
         vm.expectEmit(address(tm));
         emit ITaskManager.ShardAssigned(
-            taskId, 0, node3, 3, 2, uint64(block.timestamp + MAX_DURATION), 1, MANIFEST
+            taskId, 0, node3, 3, 2, uint64(block.timestamp + MAX_DURATION), 1, MANIFEST, PRICE
         );
         _assign(taskId, 0, node3);
     }
@@ -2681,7 +2844,8 @@ contract TaskManagerTest is TaskFixture {
         assertEq(tm.finalizeShards(_refs(taskId, 3)), 3);
         tm.sweepFees();
 
-        assertEq(token.balanceOf(client), clientBefore - 3 * uint256(REWARD));
+        // The client paid the three asks, not its max price.
+        assertEq(token.balanceOf(client), clientBefore - 3 * PRICE);
         for (uint256 i; i < 3; ++i) {
             assertEq(token.balanceOf(operatorOf[nodes[i]]), 1 ether + PAYOUT);
             assertEq(_locked(nodes[i]), 0);
@@ -2706,11 +2870,13 @@ contract TaskManagerTest is TaskFixture {
         tm.recordAudit(taskId, 2);
         _afterWindow();
         vm.expectEmit(address(tm));
+        emit ITaskManager.TaskRefunded(taskId, client, 4 * REFUND);
+        vm.expectEmit(address(tm));
         emit ITaskManager.TaskRefunded(taskId, client, REWARD);
         tm.finalizeShards(_refs(taskId, 4));
 
-        // Paid: 4 rewards and one audit fee; refunded: the unused audit fee.
-        assertEq(token.balanceOf(client), clientBefore - 5 * uint256(REWARD));
+        // Paid: 4 prices and one audit fee; refunded: the rest of the max prices and the unused audit fee.
+        assertEq(token.balanceOf(client), clientBefore - 4 * PRICE - uint256(REWARD));
         assertEq(token.balanceOf(operatorOf[node2]), 1 ether + REWARD);
         assertEq(token.balanceOf(operatorOf[node1]), 1 ether + 4 * PAYOUT);
         assertEq(_task(taskId).escrowRemaining, 0);

@@ -157,7 +157,9 @@ contract TaskManagerGasBatch1Test is TaskManagerGasBase {
     }
 
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, 460_000, "batch 1 regression guard");
+        assertLe(
+            perShard, 480_000, "batch 1 regression guard (issue 9: price, fees reputation, active count)"
+        );
     }
 
     /// @notice What each committed checkpoint adds to submitResult (calldata, leaf and inner node hashing, event
@@ -190,7 +192,9 @@ contract TaskManagerGasBatch10Test is TaskManagerGasBase {
     }
 
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, 210_000, "batch 10, distinct nodes: regression guard");
+        assertLe(
+            perShard, 220_000, "batch 10, distinct nodes: regression guard (issue 9 target 160,000 missed)"
+        );
     }
 }
 
@@ -200,7 +204,9 @@ contract TaskManagerGasBatch100Test is TaskManagerGasBase {
     }
 
     function _check(uint256 perShard) internal pure override {
-        assertLe(perShard, 185_000, "batch 100 regression guard");
+        assertLe(
+            perShard, 195_000, "batch 100 regression guard (issue 9: price, fees reputation, active count)"
+        );
     }
 }
 

@@ -57,6 +57,8 @@ abstract contract DisputeFixture is Test {
     uint256 internal constant HIGH_STAKE = 2000 * NRL; // nodes 5..8
     uint256 internal constant REWARD = 100 * NRL;
     uint256 internal constant COLLATERAL = 50 * NRL; // REWARD * collateralRatioBps (5000) / 10000
+    /// @dev Every node's askPrice: the price its shards pay (reverse auction; REWARD is the task's maximum).
+    uint256 internal constant NODE_ASK = 10 * NRL;
     uint256 internal constant BOND = 50 * NRL;
     uint256 internal constant NON_REVEAL_SLASH = 5 * NRL;
     uint32 internal constant CKPTS = 5;
@@ -103,8 +105,7 @@ abstract contract DisputeFixture is Test {
         );
 
         vm.startPrank(governor);
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(taskManager));
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(dm));
+        registry.setProtocolContracts(address(taskManager), address(dm));
         taskManager.grantRole(taskManager.DISPUTE_ROLE(), address(dm));
         taskManager.grantRole(taskManager.AUDIT_ROLE(), address(sortition));
         taskManager.grantRole(taskManager.KEEPER_ROLE(), keeper);
@@ -154,7 +155,7 @@ abstract contract DisputeFixture is Test {
         vm.startPrank(op);
         token.approve(address(registry), stake);
         uint256 id = registry.register(
-            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expectedId)), stake, deadline, sig
+            wk, _caps(), NODE_ASK, keccak256(abi.encode("meta", expectedId)), stake, deadline, sig
         );
         vm.stopPrank();
         assertEq(id, expectedId);
@@ -166,7 +167,7 @@ abstract contract DisputeFixture is Test {
         PostTaskParams memory p = PostTaskParams({
             specCid: keccak256("spec"),
             shardCount: shardCount,
-            rewardPerShard: uint128(REWARD),
+            maxPricePerShard: uint128(REWARD),
             minTier: Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: 1 days,
@@ -427,7 +428,7 @@ abstract contract DisputeFixture is Test {
         vm.startPrank(op);
         token.approve(address(registry), stake);
         id = registry.register(
-            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", op, wk)), stake, deadline, sig
+            wk, _caps(), NODE_ASK, keccak256(abi.encode("meta", op, wk)), stake, deadline, sig
         );
         vm.stopPrank();
         operators[id] = op;

@@ -10,6 +10,7 @@ import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {NeuralTimelock} from "../../src/governance/NeuralTimelock.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {BlockhashRandomness} from "../../src/randomness/BlockhashRandomness.sol";
@@ -33,7 +34,8 @@ import {WorkerConsent} from "./WorkerConsent.sol";
 /// @notice The whole protocol as production deploys it: contracts/script/Deploy.s.sol creates NeuralToken,
 ///         NodeRegistry, TaskManager, BlockhashRandomness, DisputeManager and ModelRegistry, wires the roles
 ///         (registry PROTOCOL_ROLE -> TaskManager and DisputeManager, TaskManager DISPUTE_ROLE -> DisputeManager,
-///         KEEPER_ROLE -> keeper) and hands governance from the deployer to `governor`. Helpers drive the actors
+///         KEEPER_ROLE -> keeper), makes the NeuralTimelock (proposer `governor`, 2 days) the admin of every governed
+///         contract and gives GOVERNOR_ROLE to `governor`; admin actions go through `_timelockExecute`. Helpers drive the actors
 ///         (client, node operators and workers, keeper, challenger, committee members) through the real
 ///         contracts; checkpoint trees come from CheckpointTree (OpenZeppelin StandardMerkleTree encoding).
 abstract contract NeuralTest is Test {
@@ -68,6 +70,10 @@ abstract contract NeuralTest is Test {
     uint16 internal constant FEE_SILVER = 600;
 
     uint64 internal constant MAX_DURATION = 6 hours;
+    /// @dev The askPrice `_registerNode` gives every node: the price a shard assigned to it pays (reverse auction,
+    ///      at most the task's maxPricePerShard, at least minShardPrice).
+    uint256 internal constant NODE_ASK = 10 * NRL;
+    uint256 internal constant MIN_SHARD_PRICE = 1e15;
 
     NeuralToken internal token;
     NodeRegistry internal registry;
@@ -76,6 +82,7 @@ abstract contract NeuralTest is Test {
     Sortition internal sortition;
     DisputeManager internal disputeManager;
     ModelRegistry internal models;
+    NeuralTimelock internal timelock;
 
     address internal deployer = makeAddr("deployer");
     address internal governor = makeAddr("governor");
@@ -113,6 +120,8 @@ abstract contract NeuralTest is Test {
             Deploy.Config({
                 deployer: deployer,
                 governor: governor,
+                timelockProposer: governor,
+                timelockDelay: 2 days,
                 keeper: keeper,
                 treasury: treasury,
                 challengeWindow: 0,
@@ -128,7 +137,24 @@ abstract contract NeuralTest is Test {
         sortition = d.sortition;
         disputeManager = d.disputeManager;
         models = d.modelRegistry;
+        timelock = d.timelock;
         assertEq(token.totalSupply(), script.INITIAL_SUPPLY(), "supply");
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Governance
+    // ----------------------------------------------------------------------------------------------
+
+    /// @dev An admin action (DEFAULT_ADMIN_ROLE belongs to the timelock): `governor`, the timelock's proposer,
+    ///      schedules `data` on `target`, time passes the timelock's delay, and a stranger executes it.
+    function _timelockExecute(address target, bytes memory data) internal {
+        bytes32 salt = keccak256(abi.encode(target, data, block.timestamp));
+        uint256 delay = timelock.getMinDelay();
+        vm.prank(governor);
+        timelock.schedule(target, 0, data, bytes32(0), salt, delay);
+        vm.warp(block.timestamp + delay);
+        vm.prank(stranger);
+        timelock.execute(target, 0, data, bytes32(0), salt);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -166,7 +192,7 @@ abstract contract NeuralTest is Test {
         vm.startPrank(op);
         token.approve(address(registry), stakeAmount);
         nodeId = registry.register(
-            wk, _caps(), 10 * NRL, keccak256(abi.encode("meta", expected)), stakeAmount, deadline, sig
+            wk, _caps(), NODE_ASK, keccak256(abi.encode("meta", expected)), stakeAmount, deadline, sig
         );
         vm.stopPrank();
         assertEq(nodeId, expected, "node id");
@@ -201,7 +227,7 @@ abstract contract NeuralTest is Test {
         return PostTaskParams({
             specCid: keccak256(abi.encode("spec", shardCount, reward, auditRateBps)),
             shardCount: shardCount,
-            rewardPerShard: uint128(reward),
+            maxPricePerShard: uint128(reward),
             minTier: Tier.Bronze,
             resources: _resources(),
             maxDuration: MAX_DURATION,
@@ -459,7 +485,9 @@ abstract contract NeuralTest is Test {
             NodeView memory n = registry.getNode(id);
             sum += uint256(n.stake) + n.unbonding;
             assertLe(n.locked, n.stake, "locked <= stake");
-            assertEq(uint8(n.tier), uint8(registry.computeTier(n.stake, n.completed, n.failed)), "tier");
+            assertEq(
+                uint8(n.tier), uint8(registry.computeTier(n.stake, n.completed, n.failed, n.feesPaid)), "tier"
+            );
         }
         assertEq(registry.totalStaked(), sum, "totalStaked == sum(stake + unbonding)");
         assertEq(token.balanceOf(address(registry)), sum, "registry balance == sum(stake + unbonding)");

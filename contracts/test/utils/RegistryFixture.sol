@@ -25,6 +25,8 @@ abstract contract RegistryFixture is Test {
     address internal treasury = makeAddr("treasury");
     address internal governor = makeAddr("governor");
     address internal protocol = makeAddr("protocol");
+    /// @dev The second PROTOCOL_ROLE holder set by setProtocolContracts (stands for the DisputeManager).
+    address internal protocol2 = makeAddr("protocol2");
     address internal operator = makeAddr("operator");
     address internal worker;
     uint256 internal workerKey;
@@ -39,9 +41,8 @@ abstract contract RegistryFixture is Test {
         keyOf[worker] = workerKey;
         token = new NeuralToken(treasury, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
-        bytes32 protocolRole = registry.PROTOCOL_ROLE();
         vm.prank(governor);
-        registry.grantRole(protocolRole, protocol);
+        registry.setProtocolContracts(protocol, protocol2);
     }
 
     function _caps() internal pure returns (Capabilities memory) {
@@ -102,12 +103,14 @@ abstract contract RegistryFixture is Test {
         registry.lockCollateral(nodeId, amount);
     }
 
+    /// @dev Fees each success of `_recordSuccesses` pays: exactly what the default thresholds need per completion
+    ///      (Silver 10 × 0.1 = 1 NRL, Gold 100 × 0.1 = 10 NRL, Platinum 500 × 0.1 = 50 NRL).
+    uint256 internal constant FEE_PER_SUCCESS = 0.1 ether;
+
+    /// @dev `count` finalized shards without collateral, each paying FEE_PER_SUCCESS in fees, one settlement.
     function _recordSuccesses(uint256 nodeId, uint256 count) internal {
-        vm.startPrank(protocol);
-        for (uint256 i; i < count; ++i) {
-            registry.recordSuccess(nodeId);
-        }
-        vm.stopPrank();
+        vm.prank(protocol);
+        registry.settleSuccesses(nodeId, count, 0, count * FEE_PER_SUCCESS);
     }
 
     function _thresholds() internal view returns (TierThreshold[5] memory th) {
@@ -122,13 +125,14 @@ abstract contract RegistryFixture is Test {
         TierThreshold[5] memory th,
         uint256 stakeAmount,
         uint256 completed,
-        uint256 failed
+        uint256 failed,
+        uint256 feesPaid
     ) internal pure returns (Tier best) {
         uint256 rateBps = completed + failed == 0 ? 10_000 : (completed * 10_000) / (completed + failed);
         for (uint8 t = 1; t <= 4; ++t) {
             if (
                 stakeAmount >= th[t].minStake && completed >= th[t].minCompleted
-                    && rateBps >= th[t].minSuccessBps && t > uint8(best)
+                    && rateBps >= th[t].minSuccessBps && feesPaid >= th[t].minFeesPaid && t > uint8(best)
             ) best = Tier(t);
         }
     }

@@ -64,7 +64,7 @@ abstract contract TaskFixture is Test {
         tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
 
         vm.startPrank(governor);
-        registry.grantRole(registry.PROTOCOL_ROLE(), address(tm));
+        registry.setProtocolContracts(address(tm), disputes);
         tm.grantRole(tm.KEEPER_ROLE(), keeper);
         tm.grantRole(tm.DISPUTE_ROLE(), disputes);
         tm.grantRole(tm.AUDIT_ROLE(), audits);
@@ -123,7 +123,7 @@ abstract contract TaskFixture is Test {
         return PostTaskParams({
             specCid: SPEC,
             shardCount: shardCount,
-            rewardPerShard: REWARD,
+            maxPricePerShard: REWARD,
             minTier: Tier.None,
             resources: _resources(),
             maxDuration: MAX_DURATION,

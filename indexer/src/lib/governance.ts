@@ -30,15 +30,32 @@ export async function setParameter(
 
 type Handler = (args: { event: AnyEvent & { args: Record<string, unknown> }; context: Ctx }) => Promise<void>;
 
-async function onParameterSet(contract: string, e: AnyEvent & { args: Record<string, unknown> }, ctx: Ctx) {
-  const nameRaw = e.args.name as Hex;
+/** Sets a parameter's current value (protocol_parameter) and appends its history row. */
+export async function upsertParameter(
+  ctx: Ctx,
+  e: AnyEvent,
+  contract: string,
+  nameRaw: Hex,
+  oldValue: bigint,
+  value: bigint,
+): Promise<void> {
   const name = paddedAscii(nameRaw);
-  const value = e.args.newValue as bigint;
   const key = { contract, name };
   const row = { nameRaw, value, updatedAt: e.block.timestamp, updatedBlock: e.block.number };
   if (await ctx.db.find(protocolParameter, key)) await ctx.db.update(protocolParameter, key).set(row);
   else await ctx.db.insert(protocolParameter).values({ ...key, ...row });
-  await setParameter(ctx, e, contract, name, e.args.oldValue as bigint, value);
+  await setParameter(ctx, e, contract, name, oldValue, value);
+}
+
+async function onParameterSet(contract: string, e: AnyEvent & { args: Record<string, unknown> }, ctx: Ctx) {
+  await upsertParameter(
+    ctx,
+    e,
+    contract,
+    e.args.name as Hex,
+    e.args.oldValue as bigint,
+    e.args.newValue as bigint,
+  );
 }
 
 async function onAddressSet(

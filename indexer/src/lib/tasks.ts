@@ -17,11 +17,12 @@ const counterOf: Record<ShardStatus, keyof TaskRow> = {
   Cancelled: "cancelledShards",
 };
 
-/** Shard fields the contract clears when an attempt ends (release, timeout, lost dispute). */
+/** Shard fields the contract clears when an attempt ends (release, timeout, lost dispute, resume lowered). */
 export const endedAttempt = {
   nodeId: null,
   deadline: null,
   assignedAt: null,
+  price: null,
   submittedAt: null,
   submittedBlock: null,
   challengeDeadline: null,

@@ -1,7 +1,7 @@
 // Reads the chain directly (viem) and the indexer (GraphQL / REST) into the same plain shapes, so the tests
 // can compare them with toEqual.
 import { type Abi, type Address, decodeEventLog, type Hex } from "viem";
-import { taskManagerExtensionAbi } from "../../src/lib/abis.js";
+import { neuralTimelockAbi, taskManagerExtensionAbi } from "../../src/lib/abis.js";
 import {
   AUDIT_STATUS,
   DISPUTE_OUTCOME,
@@ -38,6 +38,7 @@ type ChainNode = {
   completed: number;
   failed: number;
   slashCount: number;
+  feesPaid: bigint;
   metadataCid: Hex;
   capabilities: {
     gpuModel: Hex;
@@ -50,7 +51,7 @@ type ChainNode = {
 };
 
 export const NODE_FIELDS =
-  "id operator worker status tier active jailedUntil unbondingReleaseAt stake locked unbonding askPrice completed failed slashCount successBps metadataCid gpuModel gpuCount vramMiB cpuCores memoryMiB region registeredAt";
+  "id operator worker status tier active jailedUntil unbondingReleaseAt stake locked unbonding askPrice completed failed slashCount feesPaid successBps metadataCid gpuModel gpuCount vramMiB cpuCores memoryMiB region registeredAt";
 
 export async function chainNodes(p: Protocol) {
   const count = await p.chain.read<bigint>(p.registry, p.abi.registry, "nodeCount");
@@ -73,6 +74,7 @@ export async function chainNodes(p: Protocol) {
       completed: n.completed,
       failed: n.failed,
       slashCount: n.slashCount,
+      feesPaid: s(n.feesPaid),
       metadataCid: hex(n.metadataCid),
       gpuModel: paddedAscii(n.capabilities.gpuModel),
       gpuCount: n.capabilities.gpuCount,
@@ -117,7 +119,7 @@ type ChainTask = {
   auditsUsed: number;
   createdAt: bigint;
   maxDuration: bigint;
-  rewardPerShard: bigint;
+  maxPricePerShard: bigint;
   collateralPerShard: bigint;
   auditFeePerShard: bigint;
   escrowRemaining: bigint;
@@ -126,7 +128,7 @@ type ChainTask = {
 };
 
 export const TASK_FIELDS =
-  "id client status minTier auditRateBps shardCount finalizedShards failedShards cancelledShards auditBudget auditsUsed createdAt maxDuration rewardPerShard collateralPerShard auditFeePerShard escrowRemaining specCid gpus vramMiB cpus memoryMiB";
+  "id client status minTier auditRateBps shardCount finalizedShards failedShards cancelledShards auditBudget auditsUsed createdAt maxDuration maxPricePerShard collateralPerShard auditFeePerShard escrowRemaining specCid gpus vramMiB cpus memoryMiB";
 
 export async function chainTasks(p: Protocol) {
   const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
@@ -147,7 +149,7 @@ export async function chainTasks(p: Protocol) {
       auditsUsed: t.auditsUsed,
       createdAt: s(t.createdAt),
       maxDuration: s(t.maxDuration),
-      rewardPerShard: s(t.rewardPerShard),
+      maxPricePerShard: s(t.maxPricePerShard),
       collateralPerShard: s(t.collateralPerShard),
       auditFeePerShard: s(t.auditFeePerShard),
       escrowRemaining: s(t.escrowRemaining),
@@ -188,10 +190,11 @@ type ChainShard = {
   checkpointRoot: Hex;
   resumeManifestCid: Hex;
   disputeId: bigint;
+  price: bigint;
 };
 
 export const SHARD_FIELDS =
-  "taskId shardIndex status auditStatus attempts epoch openDisputes challengeCommitted nodeId auditorNodeId deadline submittedBlock checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId";
+  "taskId shardIndex status auditStatus attempts epoch openDisputes challengeCommitted nodeId auditorNodeId deadline submittedBlock checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId price";
 
 export async function chainShards(p: Protocol) {
   const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
@@ -219,6 +222,7 @@ export async function chainShards(p: Protocol) {
         checkpointRoot: hex(sh.checkpointRoot),
         resumeManifestCid: hex(sh.resumeManifestCid),
         disputeId: s(sh.disputeId),
+        price: s(sh.price),
       });
     }
   }
@@ -241,6 +245,7 @@ export async function indexedShards(url: string) {
       checkpointRoot: hex(r.checkpointRoot as string | null),
       resumeManifestCid: hex(r.resumeManifestCid as string | null),
       disputeId: s(r.disputeId),
+      price: s(r.price),
     }))
     .sort((a, b) =>
       a.taskId === b.taskId ? a.shardIndex - b.shardIndex : Number(BigInt(a.taskId) - BigInt(b.taskId)),
@@ -489,6 +494,7 @@ export type ChainEvent = {
 
 export async function chainEvents(p: Protocol): Promise<ChainEvent[]> {
   const contracts: [string, Address, Abi][] = [
+    ["NeuralTimelock", p.chain.address("NeuralTimelock"), neuralTimelockAbi as Abi],
     ["NeuralToken", p.token, p.abi.token],
     ["NodeRegistry", p.registry, p.abi.registry],
     ["TaskManagerExtension", p.chain.address("TaskManagerExtension"), taskManagerExtensionAbi as Abi],

@@ -1,12 +1,15 @@
 // Drives the protocol through the real contracts on a devnet: nodes and stake, tasks with several shards
 // (release, a Sortition audit, finalize), a timeout, challenges committed then revealed, two disputes decided
 // by committee votes (one lost with a slash, one won), an unrevealed commitment closed, a worker key rotated
-// with its EIP-712 consent, governance, and models with verified provenance bound to the final weights.
+// with its EIP-712 consent, governance (parameters by the governor, a role granted through the timelock and a
+// timelock operation cancelled), a late release and a cancellation with a shard in flight, and models with
+// verified provenance bound to the final weights.
 // Every step is a real transaction; the tests then compare the indexer with the chain.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   type Abi,
   type Address,
+  encodeFunctionData,
   type Hex,
   keccak256,
   type LocalAccount,
@@ -17,6 +20,7 @@ import {
 import {
   disputeManagerAbi,
   modelRegistryAbi,
+  neuralTimelockAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
   sortitionAbi,
@@ -25,7 +29,9 @@ import {
 import type { TestChain } from "./stack.js";
 
 export const ACCOUNTS = {
-  governor: 0, // deployer: governor, keeper and treasury on the devnet
+  // deployer: governor (GOVERNOR_ROLE), keeper, treasury and timelock proposer on the devnet; the admin
+  // (DEFAULT_ADMIN_ROLE: role grants) is the NeuralTimelock, with a 60 s delay
+  governor: 0,
   keeper: 0,
   operators: [1, 2, 3, 4, 5, 6], // node i+1 is run by account operators[i]
   client: 7,
@@ -47,6 +53,7 @@ type Abis = {
   disputes: Abi;
   models: Abi;
   sortition: Abi;
+  timelock: Abi;
 };
 
 type Tree = StandardMerkleTree<[bigint, bigint, Hex]>;
@@ -78,6 +85,7 @@ export class Protocol {
     disputes: disputeManagerAbi as Abi,
     models: modelRegistryAbi as Abi,
     sortition: sortitionAbi as Abi,
+    timelock: neuralTimelockAbi as Abi,
   };
   readonly token: Address;
   readonly registry: Address;
@@ -85,6 +93,7 @@ export class Protocol {
   readonly disputes: Address;
   readonly models: Address;
   readonly sortition: Address;
+  readonly timelock: Address;
 
   constructor(readonly chain: TestChain) {
     this.token = chain.address("NeuralToken");
@@ -93,6 +102,52 @@ export class Protocol {
     this.disputes = chain.address("DisputeManager");
     this.models = chain.address("ModelRegistry");
     this.sortition = chain.address("Sortition");
+    this.timelock = chain.address("NeuralTimelock");
+  }
+
+  // ---- governance through the timelock ---------------------------------------------------------
+  /** An operation of the timelock: calls, predecessor and salt (its id is their hash). */
+  timelockOp(calls: { target: Address; abi: Abi; fn: string; args: readonly unknown[] }[], salt: Hex) {
+    return {
+      targets: calls.map((c) => c.target),
+      values: calls.map(() => 0n),
+      payloads: calls.map((c) => encodeFunctionData({ abi: c.abi, functionName: c.fn, args: c.args })),
+      predecessor: ZERO32,
+      salt,
+    };
+  }
+
+  /** Schedules `op` (scheduleBatch) from the proposer with the timelock's delay; returns the operation id. */
+  async schedule(op: ReturnType<Protocol["timelockOp"]>): Promise<Hex> {
+    const delay = await this.chain.read<bigint>(this.timelock, this.abi.timelock, "getMinDelay");
+    await this.chain.send(ACCOUNTS.governor, this.timelock, this.abi.timelock, "scheduleBatch", [
+      op.targets,
+      op.values,
+      op.payloads,
+      op.predecessor,
+      op.salt,
+      delay,
+    ]);
+    return this.chain.read<Hex>(this.timelock, this.abi.timelock, "hashOperationBatch", [
+      op.targets,
+      op.values,
+      op.payloads,
+      op.predecessor,
+      op.salt,
+    ]);
+  }
+
+  /** Waits out the delay and executes `op` (anyone may). */
+  async execute(op: ReturnType<Protocol["timelockOp"]>) {
+    const delay = await this.chain.read<bigint>(this.timelock, this.abi.timelock, "getMinDelay");
+    await this.chain.increaseTime(Number(delay) + 1);
+    await this.chain.send(ACCOUNTS.client, this.timelock, this.abi.timelock, "executeBatch", [
+      op.targets,
+      op.values,
+      op.payloads,
+      op.predecessor,
+      op.salt,
+    ]);
   }
 
   approve(from: number, spender: Address, amount: bigint) {
@@ -179,7 +234,7 @@ export class Protocol {
     const params = {
       specCid: cid(`spec/${opts.label}`),
       shardCount: opts.shards,
-      rewardPerShard: opts.reward,
+      maxPricePerShard: opts.reward,
       minTier: 1,
       resources: { gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000 },
       maxDuration: opts.maxDuration ?? 3600n,
@@ -383,6 +438,8 @@ export class Protocol {
 
 export type ScenarioResult = {
   nodes: bigint[];
+  /** Timelock operations: one executed (a role grant), one cancelled. */
+  timelock: { executed: Hex; cancelled: Hex };
   tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint };
   /** Lost by the submitter (task 3 shard 0). */
   disputeId: bigint;
@@ -399,19 +456,46 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
   const op = (nodeId: bigint) => Number(nodeId); // node n <-> account n
   const window = await p.challengeWindow();
 
-  // Governance: a parameter, a tier threshold (Silver reachable with 1 completed shard) and a tier fee.
+  // Governance: a parameter, a tier threshold (Silver reachable with 1 completed shard at an ask of 1 NRL:
+  // the Bronze fee is 8%) and a tier fee.
   await chain.send(ACCOUNTS.governor, p.tasks, p.abi.tasks, "setParameter", [bytes32("maxAttempts"), 4n]);
   await p.registryCall(ACCOUNTS.governor, "setTierThreshold", [
     2,
-    { minStake: parseEther("1000"), minCompleted: 1, minSuccessBps: 5000 },
+    { minStake: parseEther("1000"), minCompleted: 1, minSuccessBps: 5000, minFeesPaid: parseEther("0.05") },
   ]);
   await p.taskCall(ACCOUNTS.governor, "setTierFee", [2, 500]);
+  // Role grants go through the timelock (the admin): scheduled, executed after the delay. A second operation
+  // (two calls, with a salt) is scheduled and cancelled.
+  const keeperRole = await chain.read<Hex>(p.tasks, p.abi.tasks, "KEEPER_ROLE");
+  const grant = p.timelockOp(
+    [{ target: p.tasks, abi: p.abi.tasks, fn: "grantRole", args: [keeperRole, chain.account(9).address] }],
+    ZERO32,
+  );
+  const executedOp = await p.schedule(grant);
+  await p.execute(grant);
+  const revoke = p.timelockOp(
+    [
+      { target: p.tasks, abi: p.abi.tasks, fn: "revokeRole", args: [keeperRole, chain.account(9).address] },
+      {
+        target: p.sortition,
+        abi: p.abi.sortition,
+        fn: "grantRole",
+        args: [keeperRole, chain.account(9).address],
+      },
+    ],
+    cid("salt/revoke"),
+  );
+  const cancelledOp = await p.schedule(revoke);
+  await chain.send(ACCOUNTS.governor, p.timelock, p.abi.timelock, "cancel", [cancelledOp]);
 
-  // Six nodes.
+  // Six nodes; asks differ (a shard pays its node's ask, locked at assignment; at most 9 significant digits).
   const nodes: bigint[] = [];
   for (const account of ACCOUNTS.operators) {
     nodes.push(
-      await p.registerNode(account, parseEther(account <= 3 ? "2000" : "1000"), { label: `n${account}` }),
+      await p.registerNode(account, parseEther(account <= 3 ? "2000" : "1000"), {
+        label: `n${account}`,
+        ask: parseEther(account === 4 ? "1.25" : "1"),
+      }),
     );
   }
   const [n1, n2, n3, n4, n5, n6] = nodes as [bigint, bigint, bigint, bigint, bigint, bigint];
@@ -500,9 +584,21 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
     { taskId: t3, shardIndex: 1 },
   ]);
 
-  // Task 4: posted and cancelled by its client.
-  const t4 = await p.postTask(ACCOUNTS.client, { label: "t4", shards: 2, reward });
+  // Task 4: three shards; node 6 holds shard 1 past the grace period and releases it late (a failed attempt:
+  // re-queued); the client cancels with shard 0 in flight (shards 1 and 2 Pending: cancelled at once, no event
+  // per shard); node 4 then releases shard 0, late too (cancelled), and the task closes.
+  const t4 = await p.postTask(ACCOUNTS.client, { label: "t4", shards: 3, reward });
+  await p.assign([
+    { taskId: t4, shardIndex: 0, nodeId: n4 },
+    { taskId: t4, shardIndex: 1, nodeId: n6 },
+  ]);
+  const grace = await chain.read<bigint>(p.tasks, p.abi.tasks, "getParameter", [
+    bytes32("releaseGracePeriod"),
+  ]);
+  await chain.increaseTime(Number(grace) + 1);
+  await p.taskCall(op(n6), "releaseShard", [t4, 1, ReleaseReason.DataUnavailable, cid("logs/t4/1")]);
   await p.taskCall(ACCOUNTS.client, "cancelTask", [t4]);
+  await p.taskCall(op(n4), "releaseShard", [t4, 0, ReleaseReason.DataUnavailable, cid("logs/t4/0")]);
 
   // Stake changes and node management.
   await p.stake(op(n6), n6, parseEther("500"));
@@ -573,6 +669,7 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
 
   return {
     nodes,
+    timelock: { executed: executedOp, cancelled: cancelledOp },
     tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4 },
     disputeId,
     wonDisputeId,

@@ -4,6 +4,7 @@ export {
   blockhashRandomnessAbi,
   disputeManagerAbi,
   modelRegistryAbi,
+  neuralTimelockAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
   sortitionAbi,

@@ -44,7 +44,17 @@ import {
   type PostTaskParams,
   voteCommitment,
 } from "./client.js";
-import { ChallengeCommitStatus, DisputeOutcome, DisputeStatus, ShardStatus, Tier, Vote } from "./enums.js";
+import {
+  ChallengeCommitStatus,
+  DisputeOutcome,
+  DisputeStatus,
+  Ineligibility,
+  ReleaseReason,
+  ShardStatus,
+  TaskStatus,
+  Tier,
+  Vote,
+} from "./enums.js";
 
 type Wallet = WalletClient<Transport, Chain, Account>;
 type PostInput = Omit<PostTaskParams, "specCid"> & { specCid: string };
@@ -69,7 +79,7 @@ const capabilities: Capabilities = {
 const params = (over: Partial<PostInput> = {}): PostInput => ({
   specCid: "",
   shardCount: 2,
-  rewardPerShard: parseEther("10"),
+  maxPricePerShard: parseEther("10"),
   minTier: Tier.Bronze,
   resources: { gpus: 1, vramMiB: 16_384, cpus: 4, memoryMiB: 32_768 },
   maxDuration: 3600n,
@@ -549,6 +559,52 @@ describe("contract helpers on the devnet", () => {
       manifestCid: `0x${"00".repeat(32)}`,
     });
     expect(version).toBe(2n);
+  });
+
+  it("runs the market: reasons, the price paid, claims after the delay, late releases, O(1) cancel", async () => {
+    const posted = await client.postTaskWithPermit(
+      params({ specCid, shardCount: 3, maxPricePerShard: parseEther("0.5") }),
+    );
+    const market = posted.taskId;
+    // Every node asks 1 NRL, above this task's 0.5 NRL: the reason comes first from the view, then in the revert.
+    expect(await worker(4n).eligibility(4n, market)).toBe(Ineligibility.AskAboveMaxPrice);
+    const refused = await revertOf(keeper.assignShards([{ taskId: market, shardIndex: 0, nodeId: 4n }]));
+    expect(refused.errorName).toBe("NodeNotEligible");
+    expect(refused.message).toContain(
+      `NodeNotEligible(nodeId=4, taskId=${market}, reason=Ineligibility.AskAboveMaxPrice)`,
+    );
+
+    // Node 4 lowers its ask to 0.2 NRL and claims shard 0 itself once claimDelayBlocks have passed.
+    const node4 = operators.get(4n) as NeuralClient;
+    await node4.updateNode({
+      nodeId: 4n,
+      capabilities,
+      askPrice: parseEther("0.2"),
+      metadataCid: `0x${"00".repeat(32)}`,
+    });
+    const tooEarly = await revertOf(worker(4n).claimShard({ taskId: market, shardIndex: 0n, nodeId: 4n }));
+    expect(tooEarly.errorName).toBe("ClaimTooEarly");
+    const claimableAt = tooEarly.args[2] as bigint;
+    await mineTo(claimableAt);
+    const claimed = await worker(4n).claimShard({ taskId: market, shardIndex: 0n, nodeId: 4n });
+    expect(claimed.price).toBe(parseEther("0.2"));
+    expect((await client.getShard(market, 0n)).status).toBe(ShardStatus.Assigned);
+
+    // A release past the grace period is a failed attempt of the node.
+    await increaseTime((await client.getParameter("TaskManager", "releaseGracePeriod")) + 1n);
+    const released = await worker(4n).releaseShard({
+      taskId: market,
+      shardIndex: 0n,
+      reason: ReleaseReason.InvalidSpec,
+    });
+    expect(released.late).toBe(true);
+    expect((await client.getShard(market, 0n)).attempts).toBe(1);
+
+    // Cancelling refunds the three pending max prices at once.
+    const cancelled = await client.cancelTask(market);
+    expect(cancelled.pendingShards).toBe(3);
+    expect(cancelled.refund).toBe(posted.escrow);
+    expect((await client.getTask(market)).status).toBe(TaskStatus.Cancelled);
   });
 
   it("rejects a wrong-codec CID before sending anything", async () => {

@@ -44,6 +44,7 @@ import {
   DisputeOutcome,
   DisputeStatus,
   enumName,
+  type ReleaseReason,
   ShardStatus,
   TaskStatus,
   Tier,
@@ -481,6 +482,34 @@ export class NeuralClient {
     return { ...result, taskId: posted.args.taskId, escrow };
   }
 
+  /** Cancels a task (its client): Pending shards are cancelled and their max prices refunded at once (O(1)). */
+  async cancelTask(taskId: bigint): Promise<WriteResult & { pendingShards: number; refund: bigint }> {
+    const result = await this.send("TaskManager", "cancelTask", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "cancelTask",
+        args: [taskId],
+      }),
+    );
+    const [cancelled] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "TaskCancelled",
+    });
+    const refunds = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "TaskRefunded",
+    });
+    return {
+      ...result,
+      pendingShards: cancelled?.args.pendingShards ?? 0,
+      refund: refunds.reduce((sum, e) => sum + e.args.amount, 0n),
+    };
+  }
+
   // ------------------------------------------------------------------ keeper
 
   /** Assigns pending shards to nodes in one batch (KEEPER_ROLE). */
@@ -497,6 +526,98 @@ export class NeuralClient {
   }
 
   // ------------------------------------------------------------------ node
+
+  /**
+   * Claims a shard that has been Pending for `claimDelayBlocks` blocks for `nodeId` (the account must be the node's
+   * operator or worker key): the way to run a shard no keeper assigns. Returns the locked price and epoch.
+   */
+  async claimShard(input: {
+    taskId: bigint;
+    shardIndex: bigint;
+    nodeId: bigint;
+  }): Promise<WriteResult & { price: bigint; epoch: number; deadline: bigint }> {
+    const result = await this.send("TaskManager", "claimShard", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "claimShard",
+        args: [input.taskId, input.shardIndex, input.nodeId],
+      }),
+    );
+    const [assigned] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ShardAssigned",
+    });
+    if (!assigned) throw new ConfigError("ShardAssigned event missing from the receipt");
+    return {
+      ...result,
+      price: assigned.args.price,
+      epoch: assigned.args.epoch,
+      deadline: assigned.args.deadline,
+    };
+  }
+
+  /**
+   * Hands an assigned shard back with a reason (ReleaseReason value) and the logs' CID (zero when none). Free
+   * within `releaseGracePeriod` of the assignment; later it counts as a failed attempt of the node (`late`).
+   */
+  async releaseShard(input: {
+    taskId: bigint;
+    shardIndex: bigint;
+    reason: ReleaseReason;
+    logsCid?: CidLike;
+  }): Promise<WriteResult & { late: boolean }> {
+    const logsCid = input.logsCid === undefined ? ZERO_BYTES32 : toBytes32(input.logsCid, "logs");
+    const result = await this.send("TaskManager", "releaseShard", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "releaseShard",
+        args: [input.taskId, input.shardIndex, input.reason, logsCid],
+      }),
+    );
+    const [released] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ShardReleased",
+    });
+    if (!released) throw new ConfigError("ShardReleased event missing from the receipt");
+    return { ...result, late: released.args.late };
+  }
+
+  /** After an assignment's deadline (anyone): slashes the node a little and re-queues or fails the shard. */
+  async timeoutShard(taskId: bigint, shardIndex: bigint): Promise<WriteResult> {
+    return this.send("TaskManager", "timeoutShard", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "timeoutShard",
+        args: [taskId, shardIndex],
+      }),
+    );
+  }
+
+  /**
+   * The first condition `nodeId` fails for a shard of `taskId` (Ineligibility value, 0 = eligible), from the
+   * task's requirements and collateral — what assignShards or claimShard would report in NodeNotEligible.
+   */
+  async eligibility(nodeId: bigint, taskId: bigint): Promise<number> {
+    const task = await this.getTask(taskId);
+    try {
+      return await this.publicClient.readContract({
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "eligibility",
+        args: [nodeId, task.minTier, task.resources, task.maxPricePerShard, task.collateralPerShard],
+      });
+    } catch (err) {
+      throw toNeuralError(err, { contract: "NodeRegistry", functionName: "eligibility" });
+    }
+  }
 
   /**
    * Commits a shard's result: the manifest CID and every checkpoint in order (the last one is the final
@@ -642,6 +763,27 @@ export class NeuralClient {
     });
     if (!registered) throw new ConfigError("NodeRegistered event missing from the receipt");
     return { ...result, nodeId: registered.args.nodeId };
+  }
+
+  /**
+   * Updates what a node offers (operator only): capabilities, ask price per shard (at most 9 significant decimal
+   * digits, e.g. 1.5 NRL; the price a shard pays is the ask at its assignment) and metadata CID.
+   */
+  async updateNode(input: {
+    nodeId: bigint;
+    capabilities: Capabilities;
+    askPrice: bigint;
+    metadataCid: CidLike;
+  }): Promise<WriteResult> {
+    return this.send("NodeRegistry", "updateNode", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "updateNode",
+        args: [input.nodeId, input.capabilities, input.askPrice, toBytes32(input.metadataCid, "metadata")],
+      }),
+    );
   }
 
   /**

@@ -23,6 +23,7 @@ function example() {
       governor: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
       keeper: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
       treasury: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+      admin: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
     },
     generatedAt: "2026-11-22T21:40:00.000Z",
   };
@@ -32,8 +33,10 @@ describe("deployments", () => {
   it("parses a deployment file and checksums addresses", () => {
     const d = parseDeployment(JSON.stringify(example()), 31337);
     expect(d.roles.governor).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    expect(d.contracts.TaskManager.startBlock).toBe(13);
-    expect(d.contracts.Sortition.startBlock).toBe(15);
+    expect(d.contracts.TaskManager.startBlock).toBe(14);
+    expect(d.contracts.Sortition.startBlock).toBe(16);
+    expect(d.contracts.NeuralTimelock.startBlock).toBe(10);
+    expect(d.roles.admin).toBe("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
     expect(d.contracts.TaskManagerExtension.address).toMatch(/^0x/);
     expect(deploymentStartBlock(d)).toBe(10);
   });

@@ -11,8 +11,10 @@ import { decodeJsonInput } from "../formats/document.js";
 /**
  * Every contract the deploy script creates, in deployment order (scripts/deployments.mjs `CONTRACTS`).
  * TaskManagerExtension is TaskManager's DELEGATECALL extension: deployed, never called directly.
+ * NeuralTimelock (an OpenZeppelin TimelockController) is the admin of every governed contract (`roles.admin`).
  */
 export const CONTRACT_NAMES = [
+  "NeuralTimelock",
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",
@@ -50,7 +52,13 @@ export const deploymentSchema = z.strictObject({
       typeof deployedContractSchema
     >,
   ),
-  roles: z.strictObject({ governor: checksummed, keeper: checksummed, treasury: checksummed }),
+  /** `admin`: the TimelockController holding DEFAULT_ADMIN_ROLE; `governor`: GOVERNOR_ROLE (the timelock by default). */
+  roles: z.strictObject({
+    governor: checksummed,
+    keeper: checksummed,
+    treasury: checksummed,
+    admin: checksummed,
+  }),
   /** When scripts/deployments.mjs wrote the file. */
   generatedAt: z.iso.datetime().optional(),
 });

@@ -57,6 +57,20 @@ export const ReleaseReason = {
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 
+/** Why a node cannot take a shard: NodeNotEligible's reason, NodeRegistry.eligibility's result. */
+export const Ineligibility = {
+  None: 0,
+  NotActive: 1,
+  TierTooLow: 2,
+  NotEnoughGpus: 3,
+  NotEnoughVram: 4,
+  NotEnoughCpus: 5,
+  NotEnoughMemory: 6,
+  AskAboveMaxPrice: 7,
+  InsufficientFreeStake: 8,
+} as const;
+export type Ineligibility = (typeof Ineligibility)[keyof typeof Ineligibility];
+
 export const SlashReason = {
   Timeout: 0,
   DisputeLost: 1,
@@ -117,6 +131,7 @@ export const ENUM_NAMES: Record<string, readonly string[]> = {
   ShardStatus: Object.keys(ShardStatus),
   AuditStatus: Object.keys(AuditStatus),
   ReleaseReason: Object.keys(ReleaseReason),
+  Ineligibility: Object.keys(Ineligibility),
   SlashReason: Object.keys(SlashReason),
   Vote: Object.keys(Vote),
   DisputeStatus: Object.keys(DisputeStatus),

@@ -16,6 +16,40 @@ import { ENUM_NAMES } from "./enums.js";
 import { decodeRevertData, formatCustomError, NEURAL_ERRORS_ABI, toNeuralError } from "./errors.js";
 
 describe("revert decoding", () => {
+  it("covers every error of every compiled Neural contract, inherited OpenZeppelin ones included (merged ABI)", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const out = join(repoRoot(), "contracts", "out");
+    const known = new Set(
+      NEURAL_ERRORS_ABI.map((e) => `${e.name}(${e.inputs.map((i) => i.type).join(",")})`),
+    );
+    const missing = new Set<string>();
+    for (const dir of await readdir(out)) {
+      if (!dir.endsWith(".sol")) continue;
+      for (const file of await readdir(join(out, dir))) {
+        if (!file.endsWith(".json")) continue;
+        const artifact = JSON.parse(await readFile(join(out, dir, file), "utf8"));
+        const source: string = artifact.ast?.absolutePath ?? "";
+        // Each implementation's ABI lists every error it can revert with, inherited and library ones included.
+        if (!source.startsWith("contracts/src/")) continue;
+        for (const item of artifact.abi ?? []) {
+          if (item.type !== "error") continue;
+          const sig = `${item.name}(${item.inputs.map((i: { type: string }) => i.type).join(",")})`;
+          if (!known.has(sig)) missing.add(`${sig} (${source})`);
+        }
+      }
+    }
+    expect([...missing]).toEqual([]);
+  });
+
+  it("decodes a token error surfacing through a ModelRegistry call", () => {
+    const data = encodeErrorResult({
+      abi: NEURAL_ERRORS_ABI,
+      errorName: "ERC20InsufficientAllowance",
+      args: ["0x0000000000000000000000000000000000000001", 0n, 5n],
+    });
+    expect(decodeRevertData(data)?.errorName).toBe("ERC20InsufficientAllowance");
+  });
+
   it("knows the errors of every contract, including inherited OpenZeppelin ones", () => {
     const names = NEURAL_ERRORS_ABI.map((e) => e.name);
     for (const name of [
@@ -38,6 +72,13 @@ describe("revert decoding", () => {
       "InvalidWorkerConsent",
       "WorkerConsentExpired",
       "NodeHasLiveShards",
+      // issue 9: the market
+      "NodeNotEligible",
+      "ClaimTooEarly",
+      "InvalidAskPrice",
+      "InvalidMaxPrice",
+      "ProtocolContractsAlreadySet",
+      "TimelockUnexpectedOperationState",
       "DrawOutOfRange",
       "StaleEpoch",
       "RevealPeriodOver",
@@ -131,6 +172,7 @@ describe("revert decoding", () => {
         "Sortition",
         "TaskManager",
         "TaskManagerExtension",
+        "NeuralTimelock",
       ].sort(),
     );
   });

@@ -19,6 +19,7 @@ import { ContractRevertError, NetworkError, NeuralError, TimeoutError } from "..
 import {
   disputeManagerAbi,
   modelRegistryAbi,
+  neuralTimelockAbi,
   neuralTokenAbi,
   nodeRegistryAbi,
   sortitionAbi,
@@ -55,6 +56,7 @@ export const NEURAL_ERRORS_ABI: readonly AbiError[] = (() => {
     ...neuralTokenAbi,
     ...taskManagerExtensionAbi,
     ...sortitionAbi,
+    ...neuralTimelockAbi,
     ...OPENZEPPELIN_ERRORS,
   ];
   for (const item of all) {

@@ -6,3 +6,4 @@ export * from "./manifest.js";
 export * from "./messages.js";
 export * from "./redis.js";
 export * from "./spec.js";
+export * from "./streams.js";
