@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   bytes32ToCid,
-  JOB_CONSUMER_GROUP,
   parseMessage,
-  redisKeys,
+  redisNames,
   resultManifest,
   ShardStatus,
   taskManagerAbi,
+  WORKER_CONSUMER_GROUP,
 } from "@neural/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNetwork, type TestNetwork } from "./network.js";
@@ -66,8 +66,8 @@ async function submissions(taskId: number) {
 
 async function pendingIds(): Promise<string[]> {
   const rows = (await net.redisClient.xpending(
-    redisKeys.jobStream(net.worker.nodeId),
-    JOB_CONSUMER_GROUP,
+    redisNames().nodeStream(net.worker.nodeId),
+    WORKER_CONSUMER_GROUP,
     "-",
     "+",
     100,
@@ -108,7 +108,7 @@ describe("kill -9 and restart", () => {
     expect(new Set(manifests.map((m) => m.checkpoints.map((c) => c.hash).join(","))).size).toBe(1);
     // killed mid-training, the next process went on from checkpoint 0 (step 2), not from scratch
     const progress = await net.redisClient.xrange(
-      redisKeys.progressStream(jobs[0]?.job.taskId ?? 0),
+      redisNames().progressStream(jobs[0]?.job.taskId ?? 0),
       "-",
       "+",
     );

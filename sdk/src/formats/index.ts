@@ -4,6 +4,5 @@ export * from "./container.js";
 export * from "./document.js";
 export * from "./manifest.js";
 export * from "./messages.js";
-export * from "./redis.js";
 export * from "./spec.js";
 export * from "./streams.js";

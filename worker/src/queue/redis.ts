@@ -1,19 +1,21 @@
 /**
- * The worker's side of Redis: heartbeats (a key with a TTL), its job stream read through the consumer group named
- * in the SDK, progress messages to the task's stream. Entries are acknowledged only by the caller, after the
+ * The worker's side of Redis, with the names the keeper uses (`redisNames` in @neural/sdk): heartbeats (the node's
+ * key, SET with EX), its job stream read through the consumer group `WORKER_CONSUMER_GROUP` (entries carry the
+ * message in `STREAM_FIELD`), progress messages to the task's stream. Entries are acknowledged only by the caller, after the
  * on-chain submission is mined; entries this consumer holds are re-read after a restart and their idle time is
  * reset on every heartbeat, so a long training is never taken for an abandoned one.
  */
 import {
+  DEFAULT_HEARTBEAT_TTL_SECONDS,
   encodeMessage,
-  HEARTBEAT_TTL_SECONDS,
   type HeartbeatMessage,
-  JOB_CONSUMER_GROUP,
   type Message,
   type ProgressMessage,
   parseMessage,
-  REDIS_MESSAGE_FIELD,
-  redisKeys,
+  type RedisNames,
+  redisNames,
+  STREAM_FIELD,
+  WORKER_CONSUMER_GROUP,
 } from "@neural/sdk";
 import { Redis } from "ioredis";
 
@@ -27,9 +29,9 @@ export interface StreamEntry {
 type RawEntry = [string, string[]];
 
 function toEntry([id, fields]: RawEntry): StreamEntry {
-  const at = fields.indexOf(REDIS_MESSAGE_FIELD);
+  const at = fields.indexOf(STREAM_FIELD);
   const text = at >= 0 ? fields[at + 1] : undefined;
-  if (text === undefined) return { id, message: undefined, error: `no "${REDIS_MESSAGE_FIELD}" field` };
+  if (text === undefined) return { id, message: undefined, error: `no "${STREAM_FIELD}" field` };
   try {
     return { id, message: parseMessage(text) };
   } catch (error) {
@@ -42,23 +44,26 @@ export class WorkerQueue {
   /** Reads block on their own connection so heartbeats and progress are never stuck behind them. */
   private readonly blocking: Redis;
   readonly stream: string;
+  readonly names: RedisNames;
 
   constructor(
     url: string,
     readonly nodeId: number,
     readonly consumer: string,
+    prefix?: string,
   ) {
+    this.names = redisNames(prefix);
     const options = { maxRetriesPerRequest: null, lazyConnect: true } as const;
     this.redis = new Redis(url, options);
     this.blocking = new Redis(url, options);
-    this.stream = redisKeys.jobStream(nodeId);
+    this.stream = this.names.nodeStream(nodeId);
   }
 
   async connect(): Promise<void> {
     await this.redis.connect();
     await this.blocking.connect();
     try {
-      await this.redis.xgroup("CREATE", this.stream, JOB_CONSUMER_GROUP, "0", "MKSTREAM");
+      await this.redis.xgroup("CREATE", this.stream, WORKER_CONSUMER_GROUP, "0", "MKSTREAM");
     } catch (error) {
       if (!String((error as Error).message).includes("BUSYGROUP")) throw error;
     }
@@ -73,7 +78,7 @@ export class WorkerQueue {
   async pending(): Promise<StreamEntry[]> {
     const res = (await this.redis.xreadgroup(
       "GROUP",
-      JOB_CONSUMER_GROUP,
+      WORKER_CONSUMER_GROUP,
       this.consumer,
       "COUNT",
       100,
@@ -88,7 +93,7 @@ export class WorkerQueue {
   async next(blockMs: number): Promise<StreamEntry[]> {
     const res = (await this.blocking.xreadgroup(
       "GROUP",
-      JOB_CONSUMER_GROUP,
+      WORKER_CONSUMER_GROUP,
       this.consumer,
       "COUNT",
       1,
@@ -105,7 +110,7 @@ export class WorkerQueue {
   async claimAbandoned(minIdleMs: number): Promise<StreamEntry[]> {
     const res = (await this.redis.xautoclaim(
       this.stream,
-      JOB_CONSUMER_GROUP,
+      WORKER_CONSUMER_GROUP,
       this.consumer,
       minIdleMs,
       "0",
@@ -116,18 +121,18 @@ export class WorkerQueue {
   }
 
   async ack(id: string): Promise<void> {
-    await this.redis.xack(this.stream, JOB_CONSUMER_GROUP, id);
+    await this.redis.xack(this.stream, WORKER_CONSUMER_GROUP, id);
   }
 
   /** Resets the idle time of the entries being worked on. */
   async touch(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.xclaim(this.stream, JOB_CONSUMER_GROUP, this.consumer, 0, ...ids, "JUSTID");
+    await this.redis.xclaim(this.stream, WORKER_CONSUMER_GROUP, this.consumer, 0, ...ids, "JUSTID");
   }
 
   async heartbeat(
     message: Omit<HeartbeatMessage, "version" | "type" | "sentAt">,
-    ttlSeconds = HEARTBEAT_TTL_SECONDS,
+    ttlSeconds = DEFAULT_HEARTBEAT_TTL_SECONDS,
   ) {
     const text = encodeMessage({
       version: 1,
@@ -135,7 +140,15 @@ export class WorkerQueue {
       sentAt: new Date().toISOString(),
       ...message,
     });
-    await this.redis.set(redisKeys.heartbeat(this.nodeId), text, "EX", ttlSeconds);
+    await this.redis.set(this.names.heartbeat(this.nodeId), text, "EX", ttlSeconds);
+  }
+
+  /**
+   * Puts a job for a shard this node claimed itself (claimShard) on its own stream, in the keeper's format, so it
+   * is read, journaled and recovered like any job. Returns the entry id.
+   */
+  async enqueueOwnJob(message: string): Promise<string> {
+    return (await this.redis.xadd(this.stream, "*", STREAM_FIELD, message)) as string;
   }
 
   async progress(message: Omit<ProgressMessage, "version" | "type" | "sentAt">): Promise<void> {
@@ -146,12 +159,12 @@ export class WorkerQueue {
       ...message,
     });
     await this.redis.xadd(
-      redisKeys.progressStream(message.taskId),
+      this.names.progressStream(message.taskId),
       "MAXLEN",
       "~",
       "10000",
       "*",
-      REDIS_MESSAGE_FIELD,
+      STREAM_FIELD,
       text,
     );
   }
