@@ -8,7 +8,7 @@ import { createStorageNode } from "@neural/sdk/node";
 import { Command, Option } from "commander";
 import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { formatEth, formatNrl, parseNrl } from "./amounts.js";
+import { formatEth, formatNrl, parseAskPrice, parseNrl } from "./amounts.js";
 import { type CapabilityOverrides, detectCapabilities, toCapabilities } from "./capabilities.js";
 import { type Actor, NeuralChain } from "./chain/index.js";
 import { parseConfig, SETTINGS, type WorkerConfig } from "./config.js";
@@ -195,7 +195,11 @@ export function buildProgram(): Command {
       .command("register")
       .description("register this node on-chain (operator signs, the worker key consents) and bond stake")
       .requiredOption("--stake <nrl>", "NRL to bond now (at least the registry's minStake)")
-      .requiredOption("--ask-price <nrl>", "the lowest reward per shard this node accepts, in NRL")
+      .requiredOption(
+        "--ask-price <nrl>",
+        "the price per shard this node asks, in NRL (at most 9 significant digits): a shard assigned to it pays " +
+          "exactly this (raised to the network's minShardPrice), and only tasks whose maxPricePerShard reaches it",
+      )
       .option("--region <text>", "region label, up to 16 ASCII characters (e.g. eu-west)")
       .option("--gpu-model <text>", "override the detected GPU model (up to 32 ASCII characters)")
       .option("--gpu-count <n>", "override the detected GPU count", positiveInt("--gpu-count"))
@@ -210,7 +214,7 @@ export function buildProgram(): Command {
     action(async (ctx) => {
       const o = ctx.opts;
       const stake = parseNrl(String(o.stake), "--stake");
-      const askPrice = parseNrl(String(o.askPrice), "--ask-price");
+      const askPrice = parseAskPrice(String(o.askPrice));
       const overrides: CapabilityOverrides = {};
       if (o.region !== undefined) overrides.region = String(o.region);
       if (o.gpuModel !== undefined) overrides.gpuModel = String(o.gpuModel);
@@ -356,7 +360,12 @@ export function buildProgram(): Command {
             unbonding: node.unbonding,
             unbondingReleaseAt: node.unbondingReleaseAt,
             askPrice: node.askPrice,
-            reputation: { completed: node.completed, failed: node.failed, slashed: node.slashCount },
+            reputation: {
+              completed: node.completed,
+              failed: node.failed,
+              slashed: node.slashCount,
+              feesPaid: node.feesPaid,
+            },
             activeShards: live.map((s) => ({ taskId: s.taskId, shardIndex: s.shardIndex, epoch: s.epoch })),
             earnings: { paid: earnings.paid, finalizedShards: earnings.finalized },
             jailed,
@@ -366,7 +375,7 @@ export function buildProgram(): Command {
           [
             `node ${nodeId}: ${node.statusName}${node.active ? " (active set)" : ""}, tier ${node.tierName}`,
             `stake ${formatNrl(node.stake)} (locked ${formatNrl(node.locked)}), unbonding ${formatNrl(node.unbonding)}`,
-            `reputation: ${node.completed} completed, ${node.failed} failed, ${node.slashCount} slashed`,
+            `reputation: ${node.completed} completed, ${node.failed} failed, ${node.slashCount} slashed, ${formatNrl(node.feesPaid)} fees paid`,
             `active shards: ${live.length ? live.map((s) => `${s.taskId}/${s.shardIndex}`).join(", ") : "none"}`,
             `earnings: ${formatNrl(earnings.paid)} over ${earnings.finalized} finalized shards`,
             jailed ? `JAILED until ${new Date(Number(node.jailedUntil) * 1000).toISOString()}` : "not jailed",

@@ -10,6 +10,10 @@ describe("config", () => {
     expect(c.redisUrl).toBe("redis://r:1");
     expect(c.rpcUrl).toBe("http://127.0.0.1:8545");
     expect(c.heartbeatSeconds).toBe(10);
+    expect(c.redisPrefix).toBe("neural");
+    expect(c.claimPending).toBe(false);
+    expect(parseConfig({}, { NEURAL_WORKER_CLAIM_PENDING: "true" }).claimPending).toBe(true);
+    expect(parseConfig({ claimPending: true }, {}).claimPending).toBe(true);
     const f = parseConfig(
       { redisUrl: "redis://flag:2", ipfsPeers: "/ip4/1.2.3.4/tcp/1/p2p/x, /ip4/5.6.7.8/tcp/2/p2p/y" },
       {
@@ -24,7 +28,10 @@ describe("config", () => {
   it("names every bad variable, its flag and the fix", () => {
     let error: unknown;
     try {
-      parseConfig({ nodeId: "zero" }, { NEURAL_REDIS_URL: "http://x", NEURAL_LOG_LEVEL: "loud" });
+      parseConfig(
+        { nodeId: "zero" },
+        { NEURAL_REDIS_URL: "http://x", NEURAL_LOG_LEVEL: "loud", NEURAL_HEARTBEAT_SECONDS: "30" },
+      );
     } catch (e) {
       error = e;
     }
@@ -35,5 +42,6 @@ describe("config", () => {
     expect(message).toContain("NEURAL_NODE_ID (--node-id)");
     expect(message).toContain("NEURAL_LOG_LEVEL (--log-level)");
     expect(message).toContain("use one of trace, debug");
+    expect(message).toContain("NEURAL_HEARTBEAT_SECONDS (--heartbeat-seconds)");
   });
 });

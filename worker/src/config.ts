@@ -5,6 +5,7 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEFAULT_HEARTBEAT_TTL_SECONDS } from "@neural/sdk";
 import { z } from "zod";
 import { UserError } from "./errors.js";
 
@@ -90,6 +91,16 @@ export const SETTINGS = {
     help: "Redis carrying jobs, heartbeats and progress (default redis://127.0.0.1:6379)",
     fix: "set it to redis://host:port of the network's Redis",
   },
+  redisPrefix: {
+    env: "NEURAL_REDIS_PREFIX",
+    flag: "--redis-prefix",
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]+$/, "expected letters, digits, ':', '_' and '-' only")
+      .default("neural"),
+    help: "prefix of the Redis keys; must equal the keeper's KEEPER_REDIS_PREFIX (default neural)",
+    fix: "use the keeper's KEEPER_REDIS_PREFIX, e.g. neural or neural:31337",
+  },
   runtime: {
     env: "NEURAL_RUNTIME",
     flag: "--runtime",
@@ -142,9 +153,28 @@ export const SETTINGS = {
   heartbeatSeconds: {
     env: "NEURAL_HEARTBEAT_SECONDS",
     flag: "--heartbeat-seconds",
-    schema: intFrom(1, 3600).default(10),
-    help: "seconds between heartbeats (default 10; must be below the heartbeat TTL)",
+    schema: intFrom(1, DEFAULT_HEARTBEAT_TTL_SECONDS - 1).default(10),
+    help: "seconds between heartbeats (default 10; must be below the 30 s heartbeat TTL the keeper reads)",
     fix: "give a number of seconds below the heartbeat TTL (30)",
+  },
+  claimPending: {
+    env: "NEURAL_WORKER_CLAIM_PENDING",
+    flag: "--claim-pending",
+    schema: z
+      .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
+      .transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on")
+      .default(false),
+    help:
+      "claim shards this node is eligible for that no keeper assigned within claimDelayBlocks (claimShard), " +
+      "so a keeper that ignores the node cannot starve it (default off)",
+    fix: "use true or false",
+  },
+  claimPollSeconds: {
+    env: "NEURAL_WORKER_CLAIM_POLL_SECONDS",
+    flag: "--claim-poll-seconds",
+    schema: intFrom(1, 3600).default(30),
+    help: "seconds between scans for claimable pending shards, with --claim-pending (default 30)",
+    fix: "give a number of seconds",
   },
   logLevel: {
     env: "NEURAL_LOG_LEVEL",

@@ -116,7 +116,7 @@ async function submittedByCheater(cheatFrom?: number, audited = true) {
   const { taskId } = await net.client.postTaskWithPermit({
     specCid,
     shardCount: 1,
-    rewardPerShard: parseEther("10"),
+    maxPricePerShard: parseEther("10"),
     minTier: Tier.Bronze,
     resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 },
     maxDuration: 3600n,

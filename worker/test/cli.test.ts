@@ -117,6 +117,11 @@ describe("neural-worker CLI", () => {
   });
 
   it("register: operator signs, the worker key consents, capabilities detected and overridden", async () => {
+    // an ask the registry cannot store exactly is refused before any transaction, with the reason and a fix
+    const inexact = await cli(["register", "--stake", "150", "--ask-price", "1.0000000001", ...operatorArgs]);
+    expect(inexact.code).toBe(1);
+    expect(inexact.stderr).toContain("has 11 significant digits; an ask may have at most 9");
+    expect(inexact.stderr).toContain("InvalidAskPrice");
     const r = await cli([
       "register",
       "--stake",
@@ -155,13 +160,14 @@ describe("neural-worker CLI", () => {
       tier: "Bronze",
       stake: parseEther("150").toString(),
       askPrice: parseEther("1.5").toString(),
-      reputation: { completed: 0, failed: 0, slashed: 0 },
+      reputation: { completed: 0, failed: 0, slashed: 0, feesPaid: "0" },
       activeShards: [],
       earnings: { paid: "0", finalizedShards: 0 },
       jailed: false,
     });
     const human = await cli(["status"]);
     expect(human.stdout).toContain(`node ${nodeId}: Active (active set), tier Bronze`);
+    expect(human.stdout).toContain("0 slashed, 0 NRL fees paid");
   });
 
   it("stake, pause, resume, unstake and withdraw move the node on-chain", async () => {

@@ -8,14 +8,17 @@ import { join } from "node:path";
 import {
   bytes32ToCid,
   cidToBytes32,
-  JOB_CONSUMER_GROUP,
+  DEFAULT_HEARTBEAT_TTL_SECONDS,
   manifestCheckpointTree,
   parseMessage,
+  parseMessageOf,
   ReleaseReason,
-  redisKeys,
+  redisNames,
   resultManifest,
   ShardStatus,
+  STREAM_FIELD,
   taskManagerAbi,
+  WORKER_CONSUMER_GROUP,
 } from "@neural/sdk";
 import { EXAMPLE_DAG_PB_CID } from "@neural/sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,23 +109,31 @@ describe("worker daemon", () => {
     expect(await logsOf(cidToBytes32(manifest.logsCid, "logs"))).toContain('"done"');
 
     // progress: one message per step on the task's stream
-    const progress = await net.redisClient.xrange(redisKeys.progressStream(job.taskId), "-", "+");
+    const progress = await net.redisClient.xrange(redisNames().progressStream(job.taskId), "-", "+");
     const steps = progress
       .map(([, fields]) => parseMessage(fields[1]) as { step: number })
       .map((m) => m.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
-    // heartbeat with a TTL
-    const beat = parseMessage((await net.redisClient.get(redisKeys.heartbeat(net.worker.nodeId))) ?? "");
-    expect(beat).toMatchObject({
-      type: "heartbeat",
-      nodeId: Number(net.worker.nodeId),
-      worker: net.worker.address,
-    });
-    expect(await net.redisClient.ttl(redisKeys.heartbeat(net.worker.nodeId))).toBeGreaterThan(0);
+    // heartbeat: the key the keeper reads (SET with EX, at most the shared TTL), naming this node, not draining
+    const beatKey = `neural:node:{${net.worker.nodeId}}:heartbeat`;
+    expect(redisNames().heartbeat(net.worker.nodeId)).toBe(beatKey);
+    const beat = parseMessageOf("heartbeat", (await net.redisClient.get(beatKey)) ?? "");
+    expect(beat).toMatchObject({ nodeId: Number(net.worker.nodeId), worker: net.worker.address });
+    expect(beat.status).not.toBe("draining");
+    const ttl = await net.redisClient.ttl(beatKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(DEFAULT_HEARTBEAT_TTL_SECONDS);
+    // entries carry the message in the keeper's field
+    const [[, fields] = ["", []]] = await net.redisClient.xrange(
+      `neural:node:{${net.worker.nodeId}}:jobs`,
+      entryId,
+      entryId,
+    );
+    expect(fields[0]).toBe(STREAM_FIELD);
     // acknowledged
     const pending = (await net.redisClient.xpending(
-      redisKeys.jobStream(net.worker.nodeId),
-      JOB_CONSUMER_GROUP,
+      redisNames().nodeStream(net.worker.nodeId),
+      WORKER_CONSUMER_GROUP,
     )) as [number];
     expect(pending[0]).toBe(0);
     // the manifest and checkpoints are pinned on the worker

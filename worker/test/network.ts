@@ -11,8 +11,8 @@ import {
   encodeMessage,
   type JobMessage,
   NeuralClient,
-  REDIS_MESSAGE_FIELD,
-  redisKeys,
+  redisNames,
+  STREAM_FIELD,
   type TaskSpecInput,
   Tier,
   taskManagerAbi,
@@ -178,9 +178,17 @@ export async function startNetwork(): Promise<TestNetwork> {
       const { taskId } = await client.postTaskWithPermit({
         specCid,
         shardCount: 1,
-        rewardPerShard: parseEther("10"),
+        maxPricePerShard: parseEther("10"),
         minTier: Tier.Bronze,
-        resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 },
+        resources:
+          "rawSpec" in spec
+            ? { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 }
+            : {
+                gpus: spec.resources.gpus,
+                vramMiB: spec.resources.vramMiB,
+                cpus: spec.resources.cpus,
+                memoryMiB: spec.resources.memoryMiB,
+              },
         maxDuration: 3600n,
         auditRateBps: 0,
       });
@@ -206,9 +214,9 @@ export async function startNetwork(): Promise<TestNetwork> {
         ...over,
       };
       const entryId = (await redisClient.xadd(
-        redisKeys.jobStream(nodeId),
+        redisNames().nodeStream(nodeId),
         "*",
-        REDIS_MESSAGE_FIELD,
+        STREAM_FIELD,
         encodeMessage(job),
       )) as string;
       return { job, entryId };

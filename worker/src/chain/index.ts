@@ -1,7 +1,8 @@
 /**
  * Every contract call the worker makes, in one module, so a change of the contracts' API is adapted here only.
- * Built on @neural/sdk's NeuralClient; the calls the SDK does not have yet (stake, unstake, withdraw, pause, resume,
- * exit, releaseShard, node reads, signed-once submission) are written here against the SDK's ABIs.
+ * Built on @neural/sdk's NeuralClient (registration, releaseShard, claimShard, eligibility, votes, challenges); the
+ * calls the SDK does not have (stake, unstake, withdraw, pause, resume, exit, node reads, the signed-once
+ * submission) are written here against the SDK's ABIs.
  *
  * Crash safety of submissions: `submitResultOnce` signs the transaction locally with an explicit nonce, records the
  * signed bytes in the journal BEFORE broadcasting, and on a restart re-broadcasts those same bytes (same nonce, same
@@ -290,17 +291,49 @@ export class NeuralChain {
 
   // ------------------------------------------------------------------ worker writes
 
+  /**
+   * Hands a shard back with a reason and the logs' CID. Free within the TaskManager's releaseGracePeriod of the
+   * assignment; later (`late`) it counts as a failed attempt and a reputation failure of the node.
+   */
   async releaseShard(
     actor: Actor,
     input: { taskId: bigint; shardIndex: bigint; reason: keyof typeof ReleaseReason; logsCid?: string },
-  ) {
-    const logs = input.logsCid ? cidToBytes32(input.logsCid, "logs") : (`0x${"00".repeat(32)}` as Hex);
-    return this.write(actor, "TaskManager", "releaseShard", this.addresses.taskManager, taskManagerAbi, [
-      input.taskId,
-      input.shardIndex,
-      ReleaseReason[input.reason],
-      logs,
-    ]);
+  ): Promise<{ hash: Hex; receipt: TransactionReceipt; late: boolean }> {
+    return actor.client.releaseShard({
+      taskId: input.taskId,
+      shardIndex: input.shardIndex,
+      reason: ReleaseReason[input.reason],
+      ...(input.logsCid ? { logsCid: input.logsCid } : {}),
+    });
+  }
+
+  /** Takes a shard Pending for claimDelayBlocks for `nodeId` (claimShard); the assignment's price and epoch. */
+  async claimShard(actor: Actor, input: { taskId: bigint; shardIndex: bigint; nodeId: bigint }) {
+    return actor.client.claimShard(input);
+  }
+
+  /** The first condition `nodeId` fails for a shard of `taskId` (Ineligibility; 0 = None: eligible). */
+  async eligibility(nodeId: bigint, taskId: bigint): Promise<number> {
+    return this.reader.eligibility(nodeId, taskId);
+  }
+
+  /** A TaskManager parameter (e.g. "claimDelayBlocks", "releaseGracePeriod"). */
+  async taskManagerParameter(name: string): Promise<bigint> {
+    return this.reader.getParameter("TaskManager", name);
+  }
+
+  /** Tasks posted in [fromBlock, toBlock] (TaskPosted events), oldest first. */
+  async tasksPosted(fromBlock?: bigint, toBlock?: bigint): Promise<bigint[]> {
+    const logs = await this.read("TaskManager", "TaskPosted", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "TaskPosted",
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
+      }),
+    );
+    return logs.map((l) => l.args.taskId as bigint);
   }
 
   /**

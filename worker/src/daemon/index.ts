@@ -20,6 +20,7 @@ import { JournalStore } from "../shard/journal.js";
 import { runShard, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
+import { type ClaimResult, PendingClaimer } from "./claims.js";
 import { WorkerMetrics } from "./metrics.js";
 
 export const VERSION = "0.1.0";
@@ -37,6 +38,8 @@ export interface DaemonOptions {
   onAudit?: (taskId: bigint, shardIndex: bigint, outcome: AuditOutcome) => void;
   /** Called after each vote this node committed or revealed. */
   onCommittee?: (disputeId: bigint, outcome: CommitteeOutcome) => void;
+  /** Called after each shard this node claimed itself (NEURAL_WORKER_CLAIM_PENDING). */
+  onClaim?: (claim: Extract<ClaimResult, { kind: "claimed" }>) => void;
   /** Called after each job entry is handled. */
   onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
 }
@@ -80,7 +83,12 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   });
   closers.push(() => storage.stop());
   log.debug({ peers: storage.peers().length }, "ipfs node started");
-  const queue = new WorkerQueue(config.redisUrl, Number(nodeId), `node-${nodeId}@${hostname()}`);
+  const queue = new WorkerQueue(
+    config.redisUrl,
+    Number(nodeId),
+    `node-${nodeId}@${hostname()}`,
+    config.redisPrefix,
+  );
   queue.onError((error) => log.warn({ err: error.message }, "redis"));
   await queue.connect();
   closers.push(() => queue.close());
@@ -151,6 +159,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       // acknowledged only now: after the receipt (submitted), the release, or a job the chain says is not ours
       await queue.ack(entry.id);
       metrics.shards.inc({ outcome: outcome.kind });
+      if (outcome.kind === "released" && outcome.late) metrics.lateReleases.inc();
       log.info(
         { entry: entry.id, task: job.taskId, shard: job.shardIndex, ...outcome },
         `shard ${outcome.kind}`,
@@ -212,6 +221,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
             : Number.POSITIVE_INFINITY;
         }
         await checkAudits();
+        await checkClaims();
         const fresh = await queue.next(1000);
         for (const entry of fresh) {
           if (stopping) break;
@@ -294,9 +304,36 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     }
   };
 
+  // Opt-in: claim eligible shards no keeper assigned within claimDelayBlocks, only while this node has nothing to
+  // run (one shard at a time), at most one per poll; the claimed job then comes through the stream.
+  const claimer = config.claimPending
+    ? new PendingClaimer({ chain, actor, nodeId, queue, log: log.child({ component: "claims" }) })
+    : undefined;
+  let claimsCheckedAt = 0;
+  const checkClaims = async () => {
+    if (!claimer || stopping || current !== undefined || working.size > 0) return;
+    if (Date.now() - claimsCheckedAt < config.claimPollSeconds * 1000) return;
+    claimsCheckedAt = Date.now();
+    try {
+      const result = await claimer.poll();
+      if (result.kind === "claimed") {
+        metrics.claims.inc();
+        options.onClaim?.(result);
+      }
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "scan for claimable shards failed");
+    }
+  };
+
   const running = loop();
   log.info(
-    { nodeId: String(nodeId), worker: actor.account.address, metrics: http.port, ipfs: storage.multiaddrs() },
+    {
+      nodeId: String(nodeId),
+      worker: actor.account.address,
+      metrics: http.port,
+      ipfs: storage.multiaddrs(),
+      claimPending: config.claimPending,
+    },
     "worker started",
   );
 

@@ -33,6 +33,16 @@ export class WorkerMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly claims = new Counter({
+    name: "neural_worker_claims_total",
+    help: "Pending shards this node claimed itself (NEURAL_WORKER_CLAIM_PENDING)",
+    registers: [this.registry],
+  });
+  readonly lateReleases = new Counter({
+    name: "neural_worker_late_releases_total",
+    help: "Releases after the TaskManager's releaseGracePeriod (each counted as a failed attempt of this node)",
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({
     name: "neural_worker_heartbeats_total",
     help: "Heartbeats written to Redis",

@@ -3,6 +3,11 @@
  * spec, dataset and image (CID-checked), run the container, stream progress to Redis, add checkpoints, weights,
  * logs and the manifest to IPFS, submit the result (signed once, journaled). Task faults release the shard with a
  * reason and the logs' CID; faults of this node throw, so the job stays pending and is retried.
+ *
+ * A release is free only within the TaskManager's releaseGracePeriod (default 10 minutes) of the assignment; later
+ * it counts as a failed attempt and a reputation failure of this node. So everything that can be checked before
+ * training is checked first, cheapest first — the spec (fetched and validated), the spec against the task's
+ * on-chain requirements, the image, the dataset — and a task fault found there is released at once.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -58,7 +63,7 @@ export interface ShardDeps {
 
 export type ShardOutcome =
   | { kind: "submitted"; tx: Hex; manifestCid: string }
-  | { kind: "released"; reason: string; message: string; logsCid?: string }
+  | { kind: "released"; reason: string; message: string; logsCid?: string; late: boolean }
   | { kind: "skipped"; why: string };
 
 const sha256File = async (path: string): Promise<Hex> => {
@@ -130,6 +135,7 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
     // 2. Artifacts already stored (crash after the IPFS adds): go straight to the submission.
     if (!journal.stored) {
       const spec = await fetchSpec(deps, job.specCid);
+      checkSpecAgainstTask(spec, task);
       const { imageId } = await ensureImage({
         runtime: deps.runtime,
         storage: deps.storage,
@@ -237,12 +243,19 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
       { task: job.taskId, shard: job.shardIndex, reason: error.reason, err: error.message },
       "releasing shard",
     );
-    await chain.releaseShard(deps.actor, {
+    const { late } = await chain.releaseShard(deps.actor, {
       taskId,
       shardIndex,
       reason: error.reason,
       ...(logsCid ? { logsCid } : {}),
     });
+    if (late) {
+      // past the TaskManager's releaseGracePeriod: the chain counted a failed attempt against this node
+      log.warn(
+        { task: job.taskId, shard: job.shardIndex, reason: error.reason },
+        "the release came after the grace period: counted as a failed attempt of this node",
+      );
+    }
     journal.done = { kind: "released", reason: error.reason };
     await deps.journals.write(name, journal);
     await rm(dir, { recursive: true, force: true });
@@ -251,7 +264,38 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
       reason: error.reason,
       message: error.message,
       ...(logsCid ? { logsCid } : {}),
+      late,
     };
+  }
+}
+
+/**
+ * The spec must fit what the task was posted (and this node matched) with: no more GPUs, VRAM, CPUs or memory
+ * than the on-chain resources, and a timeout within the on-chain maxDuration. Otherwise it is the task's fault.
+ */
+export function checkSpecAgainstTask(
+  spec: Pick<TaskSpec, "resources">,
+  task: {
+    resources: { gpus: number; vramMiB: number; cpus: number; memoryMiB: number };
+    maxDuration: bigint;
+  },
+): void {
+  const over = (["gpus", "vramMiB", "cpus", "memoryMiB"] as const).filter(
+    (k) => spec.resources[k] > task.resources[k],
+  );
+  if (over.length > 0) {
+    throw new TaskFault(
+      "InvalidSpec",
+      `the spec asks for more than the task was posted with: ${over
+        .map((k) => `${k} ${spec.resources[k]} > ${task.resources[k]}`)
+        .join(", ")}`,
+    );
+  }
+  if (BigInt(spec.resources.timeoutSeconds) > task.maxDuration) {
+    throw new TaskFault(
+      "InvalidSpec",
+      `the spec's timeoutSeconds ${spec.resources.timeoutSeconds} exceeds the task's maxDuration ${task.maxDuration}`,
+    );
   }
 }
 
