@@ -3,6 +3,7 @@
  * independently; one failing does not hide the others.
  */
 import { mkdir, statfs } from "node:fs/promises";
+import { redisNames } from "@neural/sdk";
 import { Redis } from "ioredis";
 import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
@@ -113,9 +114,13 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
         const pong = await redis.ping();
         const info = await redis.info("server");
         const version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
+        const names = redisNames(config.redisPrefix);
+        const keeper = (await redis.exists(names.keeperLease))
+          ? "a keeper holds its lease there"
+          : "no keeper lease seen under it yet";
         return {
           status: pong === "PONG" ? "pass" : "fail",
-          detail: `Redis ${version} at ${config.redisUrl}`,
+          detail: `Redis ${version} at ${config.redisUrl}, prefix ${names.prefix} (${keeper})`,
         };
       } catch (error) {
         return {
