@@ -75,6 +75,13 @@ describe("task spec", () => {
     expect(error.message).toMatch(/seed: /);
   });
 
+  it("takes an optional imageArchive CID (the image's docker-archive on IPFS) and checks it is a CID", () => {
+    const archive = "bafybeibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
+    expect(taskSpec.parse(exampleTaskSpec({ imageArchive: archive })).imageArchive).toBe(archive);
+    expect(taskSpec.parse(exampleTaskSpec()).imageArchive).toBeUndefined();
+    expect(() => taskSpec.parse(exampleTaskSpec({ imageArchive: "not-a-cid" }))).toThrow(/imageArchive/);
+  });
+
   it("rejects unknown versions clearly", () => {
     const error = errorOf(() => taskSpec.parse({ ...exampleTaskSpec(), version: 2 }));
     expect(error).toBeInstanceOf(UnsupportedVersionError);

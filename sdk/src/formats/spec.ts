@@ -38,6 +38,11 @@ export const taskSpecV1Schema = z
     description: z.string().max(4096).optional(),
     /** Container image pinned by digest. */
     image: imageRef,
+    /**
+     * CID of the image as a docker-archive (the `docker save` layout) on IPFS, for nodes without a registry: the
+     * worker fetches it, `docker load`s it and refuses it unless the loaded image ID is the digest in `image`.
+     */
+    imageArchive: cidString().optional(),
     /** argv run inside the container (the image's entrypoint when empty). */
     command: z.array(z.string()).max(256),
     /** Extra environment; names starting with NEURAL_ are reserved for the container contract. */

@@ -21,7 +21,10 @@ export const DEFAULT_HEARTBEAT_TTL_SECONDS = 30;
 
 export interface RedisNames {
   prefix: string;
-  /** Stream of `job`, `audit` and `committeeDuty` messages for one node (written by the keeper only). */
+  /**
+   * Stream of `job`, `audit` and `committeeDuty` messages for one node (written by the keeper; also by the node's
+   * own worker, for the job of a shard it took itself with claimShard).
+   */
   nodeStream(nodeId: bigint | number): string;
   /** The node's latest `heartbeat` message (SET with EX = the TTL, written by its worker). */
   heartbeat(nodeId: bigint | number): string;

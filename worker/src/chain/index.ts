@@ -1,0 +1,546 @@
+/**
+ * Every contract call the worker makes, in one module, so a change of the contracts' API is adapted here only.
+ * Built on @neural/sdk's NeuralClient (registration, releaseShard, claimShard, eligibility, votes, challenges); the
+ * calls the SDK does not have (stake, unstake, withdraw, pause, resume, exit, node reads, the signed-once
+ * submission) are written here against the SDK's ABIs.
+ *
+ * Crash safety of submissions: `submitResultOnce` signs the transaction locally with an explicit nonce, records the
+ * signed bytes in the journal BEFORE broadcasting, and on a restart re-broadcasts those same bytes (same nonce, same
+ * hash) instead of signing a new one, so a result is never submitted twice.
+ */
+import {
+  type Capabilities,
+  type ChallengeParams,
+  type Checkpoint,
+  cidToBytes32,
+  type Deployment,
+  deploymentStartBlock,
+  disputeManagerAbi,
+  enumName,
+  NeuralClient,
+  NodeStatus,
+  neuralTokenAbi,
+  nodeRegistryAbi,
+  ReleaseReason,
+  ShardStatus,
+  Tier,
+  taskManagerAbi,
+  toNeuralError,
+  type Vote,
+  type WorkerConsent,
+} from "@neural/sdk";
+import { loadDeployment } from "@neural/sdk/node";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+  webSocket,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { UserError } from "../errors.js";
+
+export { NodeStatus, ReleaseReason, ShardStatus, Tier };
+
+export interface ChainOptions {
+  rpcUrl: string;
+  deploymentsDir?: string | undefined;
+}
+
+export interface Actor {
+  account: Account;
+  wallet: WalletClient<Transport, Chain, Account>;
+  client: NeuralClient;
+}
+
+function transportOf(rpcUrl: string): Transport {
+  return rpcUrl.startsWith("ws") ? webSocket(rpcUrl) : http(rpcUrl, { retryCount: 3, retryDelay: 250 });
+}
+
+/** A connection to the Neural contracts: reads for anyone, writes per actor (worker key, operator key). */
+export class NeuralChain {
+  readonly publicClient: PublicClient;
+  readonly deployment: Deployment;
+  readonly chain: Chain;
+  readonly rpcUrl: string;
+  private readonly reader: NeuralClient;
+
+  private constructor(rpcUrl: string, publicClient: PublicClient, deployment: Deployment, chain: Chain) {
+    this.rpcUrl = rpcUrl;
+    this.publicClient = publicClient;
+    this.deployment = deployment;
+    this.chain = chain;
+    this.reader = new NeuralClient({ publicClient, deployment });
+  }
+
+  /** Connects to `rpcUrl`, reads its chain id and loads that chain's deployment file. */
+  static async connect(options: ChainOptions): Promise<NeuralChain> {
+    const transport = transportOf(options.rpcUrl);
+    const probe = createPublicClient({ transport });
+    let chainId: number;
+    try {
+      chainId = await probe.getChainId();
+    } catch (cause) {
+      throw new UserError(
+        `cannot reach the chain at ${options.rpcUrl}: check NEURAL_RPC_URL (--rpc-url) and that the node runs`,
+        { cause },
+      );
+    }
+    let deployment: Deployment;
+    try {
+      deployment = await loadDeployment(
+        chainId,
+        options.deploymentsDir ? { directory: options.deploymentsDir } : {},
+      );
+    } catch (cause) {
+      throw new UserError(
+        `no Neural deployment for chain ${chainId}: point NEURAL_DEPLOYMENTS_DIR (--deployments-dir) at the folder holding ${chainId}.json`,
+        { cause },
+      );
+    }
+    const chain = defineChain({
+      id: chainId,
+      name: `chain-${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [options.rpcUrl] } },
+    });
+    const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient;
+    return new NeuralChain(options.rpcUrl, publicClient, deployment, chain);
+  }
+
+  get addresses() {
+    return this.reader.addresses;
+  }
+
+  /** A signer for `privateKey`: its wallet client and a NeuralClient writing as it. */
+  actor(privateKey: Hex): Actor {
+    const account = privateKeyToAccount(privateKey);
+    const wallet = createWalletClient({ account, chain: this.chain, transport: transportOf(this.rpcUrl) });
+    return {
+      account,
+      wallet,
+      client: new NeuralClient({
+        publicClient: this.publicClient,
+        walletClient: wallet,
+        deployment: this.deployment,
+      }),
+    };
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async nodeIdOfWorker(worker: Address): Promise<bigint> {
+    return this.read("NodeRegistry", "nodeIdOfWorker", () =>
+      this.publicClient.readContract({
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "nodeIdOfWorker",
+        args: [worker],
+      }),
+    );
+  }
+
+  async getNode(nodeId: bigint) {
+    const node = await this.read("NodeRegistry", "getNode", () =>
+      this.publicClient.readContract({
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "getNode",
+        args: [nodeId],
+      }),
+    );
+    return { ...node, statusName: enumName(NodeStatus, node.status), tierName: enumName(Tier, node.tier) };
+  }
+
+  async freeStake(nodeId: bigint): Promise<bigint> {
+    return this.read("NodeRegistry", "freeStake", () =>
+      this.publicClient.readContract({
+        address: this.addresses.registry,
+        abi: nodeRegistryAbi,
+        functionName: "freeStake",
+        args: [nodeId],
+      }),
+    );
+  }
+
+  async getShard(taskId: bigint, shardIndex: bigint) {
+    return this.reader.getShard(taskId, shardIndex);
+  }
+
+  async getTask(taskId: bigint) {
+    return this.reader.getTask(taskId);
+  }
+
+  async tokenBalance(account: Address): Promise<bigint> {
+    return this.read("NeuralToken", "balanceOf", () =>
+      this.publicClient.readContract({
+        address: this.addresses.token,
+        abi: neuralTokenAbi,
+        functionName: "balanceOf",
+        args: [account],
+      }),
+    );
+  }
+
+  async gasBalance(account: Address): Promise<bigint> {
+    return this.read("chain", "getBalance", () => this.publicClient.getBalance({ address: account }));
+  }
+
+  async chainTime(): Promise<bigint> {
+    return this.reader.chainTime();
+  }
+
+  /** Payouts to `nodeId` so far (sum of ShardFinalized payouts) and the shards it has live. */
+  async earnings(nodeId: bigint): Promise<{ paid: bigint; finalized: number }> {
+    const logs = await this.read("TaskManager", "ShardFinalized", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "ShardFinalized",
+        args: { nodeId },
+        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    return { paid: logs.reduce((s, l) => s + (l.args.payout ?? 0n), 0n), finalized: logs.length };
+  }
+
+  /** Shards assigned to `nodeId` (ShardAssigned events) that are still Assigned to it on-chain. */
+  async liveAssignments(
+    nodeId: bigint,
+  ): Promise<Array<{ taskId: bigint; shardIndex: bigint; epoch: number }>> {
+    const logs = await this.read("TaskManager", "ShardAssigned", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "ShardAssigned",
+        args: { nodeId },
+        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    const out: Array<{ taskId: bigint; shardIndex: bigint; epoch: number }> = [];
+    for (const log of logs) {
+      const { taskId, shardIndex, epoch } = log.args as { taskId: bigint; shardIndex: bigint; epoch: number };
+      const shard = await this.getShard(taskId, shardIndex);
+      if (shard.status === ShardStatus.Assigned && shard.nodeId === nodeId && shard.epoch === epoch) {
+        out.push({ taskId, shardIndex, epoch });
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ operator writes
+
+  async register(
+    operator: Actor,
+    input: {
+      worker: Address;
+      capabilities: Capabilities;
+      askPrice: bigint;
+      metadataCid: string;
+      stake: bigint;
+      consent?: WorkerConsent;
+    },
+  ) {
+    return operator.client.registerNode(input);
+  }
+
+  async signConsent(worker: Actor, operator: Address, nodeId = 0n): Promise<WorkerConsent> {
+    return worker.client.signWorkerConsent({ operator, nodeId });
+  }
+
+  async stake(actor: Actor, nodeId: bigint, amount: bigint) {
+    await actor.client.ensureAllowance(this.addresses.registry, amount);
+    return this.write(actor, "NodeRegistry", "stake", this.addresses.registry, nodeRegistryAbi, [
+      nodeId,
+      amount,
+    ]);
+  }
+
+  async requestUnstake(actor: Actor, nodeId: bigint, amount: bigint) {
+    return this.write(actor, "NodeRegistry", "requestUnstake", this.addresses.registry, nodeRegistryAbi, [
+      nodeId,
+      amount,
+    ]);
+  }
+
+  async withdraw(actor: Actor, nodeId: bigint) {
+    return this.write(actor, "NodeRegistry", "withdraw", this.addresses.registry, nodeRegistryAbi, [nodeId]);
+  }
+
+  async pause(actor: Actor, nodeId: bigint) {
+    return this.write(actor, "NodeRegistry", "pause", this.addresses.registry, nodeRegistryAbi, [nodeId]);
+  }
+
+  async resume(actor: Actor, nodeId: bigint) {
+    return this.write(actor, "NodeRegistry", "resume", this.addresses.registry, nodeRegistryAbi, [nodeId]);
+  }
+
+  async exit(actor: Actor, nodeId: bigint) {
+    return this.write(actor, "NodeRegistry", "exit", this.addresses.registry, nodeRegistryAbi, [nodeId]);
+  }
+
+  // ------------------------------------------------------------------ worker writes
+
+  /**
+   * Hands a shard back with a reason and the logs' CID. Free within the TaskManager's releaseGracePeriod of the
+   * assignment; later (`late`) it counts as a failed attempt and a reputation failure of the node.
+   */
+  async releaseShard(
+    actor: Actor,
+    input: { taskId: bigint; shardIndex: bigint; reason: keyof typeof ReleaseReason; logsCid?: string },
+  ): Promise<{ hash: Hex; receipt: TransactionReceipt; late: boolean }> {
+    return actor.client.releaseShard({
+      taskId: input.taskId,
+      shardIndex: input.shardIndex,
+      reason: ReleaseReason[input.reason],
+      ...(input.logsCid ? { logsCid: input.logsCid } : {}),
+    });
+  }
+
+  /** Takes a shard Pending for claimDelayBlocks for `nodeId` (claimShard); the assignment's price and epoch. */
+  async claimShard(actor: Actor, input: { taskId: bigint; shardIndex: bigint; nodeId: bigint }) {
+    return actor.client.claimShard(input);
+  }
+
+  /** The first condition `nodeId` fails for a shard of `taskId` (Ineligibility; 0 = None: eligible). */
+  async eligibility(nodeId: bigint, taskId: bigint): Promise<number> {
+    return this.reader.eligibility(nodeId, taskId);
+  }
+
+  /** A TaskManager parameter (e.g. "claimDelayBlocks", "releaseGracePeriod"). */
+  async taskManagerParameter(name: string): Promise<bigint> {
+    return this.reader.getParameter("TaskManager", name);
+  }
+
+  /** Tasks posted in [fromBlock, toBlock] (TaskPosted events), oldest first. */
+  async tasksPosted(fromBlock?: bigint, toBlock?: bigint): Promise<bigint[]> {
+    const logs = await this.read("TaskManager", "TaskPosted", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "TaskPosted",
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
+      }),
+    );
+    return logs.map((l) => l.args.taskId as bigint);
+  }
+
+  /**
+   * Signs submitResult with the next nonce, calls `record(signed)` (the caller persists it), then broadcasts.
+   * Pass `previous` (what `record` got last time) after a restart: the same bytes are re-broadcast, never new ones.
+   */
+  async submitResultOnce(
+    actor: Actor,
+    input: { taskId: bigint; shardIndex: bigint; manifestCid: string; checkpoints: readonly Checkpoint[] },
+    journal: {
+      previous?: { raw: Hex; hash: Hex } | undefined;
+      record: (signed: { raw: Hex; hash: Hex }) => Promise<void>;
+      /** Called after the broadcast, before the receipt is awaited. */
+      broadcast?: () => Promise<void>;
+    },
+  ): Promise<{ hash: Hex; receipt: TransactionReceipt; epoch: number; checkpointRoot: Hex }> {
+    let signed = journal.previous;
+    if (signed === undefined) {
+      const args = [
+        input.taskId,
+        input.shardIndex,
+        cidToBytes32(input.manifestCid, "manifest"),
+        [...input.checkpoints],
+      ] as const;
+      try {
+        await this.publicClient.simulateContract({
+          account: actor.account,
+          address: this.addresses.taskManager,
+          abi: taskManagerAbi,
+          functionName: "submitResult",
+          args,
+        });
+        const data = encodeFunctionData({ abi: taskManagerAbi, functionName: "submitResult", args });
+        const request = await actor.wallet.prepareTransactionRequest({
+          account: actor.account,
+          to: this.addresses.taskManager,
+          data,
+          chain: this.chain,
+        });
+        const raw = await actor.wallet.signTransaction(request as never);
+        const { keccak256 } = await import("viem");
+        signed = { raw, hash: keccak256(raw) };
+      } catch (error) {
+        throw toNeuralError(error, { contract: "TaskManager", functionName: "submitResult" });
+      }
+      await journal.record(signed);
+    }
+    try {
+      await this.publicClient.sendRawTransaction({ serializedTransaction: signed.raw });
+    } catch (error) {
+      // already known / already mined: the receipt below decides
+      if (!/already known|nonce too low|known transaction/i.test(String((error as Error).message))) {
+        const receipt = await this.publicClient
+          .getTransactionReceipt({ hash: signed.hash })
+          .catch(() => null);
+        if (receipt === null)
+          throw toNeuralError(error, { contract: "TaskManager", functionName: "submitResult" });
+      }
+    }
+    await journal.broadcast?.();
+    const receipt = await this.publicClient.waitForTransactionReceipt({ hash: signed.hash });
+    if (receipt.status !== "success") {
+      throw new UserError(`TaskManager.submitResult reverted on-chain (tx ${signed.hash})`);
+    }
+    const [event] = parseEventLogs({ abi: taskManagerAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
+    return {
+      hash: signed.hash,
+      receipt,
+      epoch: event?.args.epoch ?? 0,
+      checkpointRoot: event?.args.checkpointRoot ?? ("0x" as Hex),
+    };
+  }
+
+  // ------------------------------------------------------------------ verifier duties
+
+  /** The ResultSubmitted event of one attempt: the committed checkpoints, from which any proof is built. */
+  async resultSubmitted(taskId: bigint, shardIndex: bigint, epoch: number) {
+    const logs = await this.read("TaskManager", "ResultSubmitted", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "ResultSubmitted",
+        args: { taskId, shardIndex },
+        fromBlock: BigInt(deploymentStartBlock(this.deployment)),
+      }),
+    );
+    const log = logs.find((l) => l.args.epoch === epoch);
+    if (!log) throw new UserError(`no ResultSubmitted for task ${taskId} shard ${shardIndex} epoch ${epoch}`);
+    return log.args as {
+      manifestCid: Hex;
+      checkpointRoot: Hex;
+      checkpointCount: number;
+      checkpoints: readonly { step: bigint; hash: Hex }[];
+      epoch: number;
+    };
+  }
+
+  /** Audits Sortition assigned to `nodeId` (AuditAssigned events). */
+  async auditsAssigned(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint) {
+    const logs = await this.read("TaskManager", "AuditAssigned", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "AuditAssigned",
+        args: { verifierNodeId: nodeId },
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
+      }),
+    );
+    return logs.map((l) => ({ taskId: l.args.taskId as bigint, shardIndex: l.args.shardIndex as bigint }));
+  }
+
+  /** Disputes whose committee (any round) includes `nodeId` (CommitteeDrawn events). */
+  async committeeSeats(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint): Promise<bigint[]> {
+    const logs = await this.read("DisputeManager", "CommitteeDrawn", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        eventName: "CommitteeDrawn",
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
+      }),
+    );
+    return [
+      ...new Set(
+        logs
+          .filter((l) => (l.args.members ?? []).some((m) => BigInt(m) === nodeId))
+          .map((l) => l.args.disputeId as bigint),
+      ),
+    ];
+  }
+
+  async getDispute(disputeId: bigint) {
+    return this.reader.getDispute(disputeId);
+  }
+
+  async voteOf(disputeId: bigint, nodeId: bigint): Promise<{ commitment: Hex; vote: number }> {
+    const [commitment, vote] = await this.read("DisputeManager", "voteOf", () =>
+      this.publicClient.readContract({
+        address: this.addresses.disputeManager,
+        abi: disputeManagerAbi,
+        functionName: "voteOf",
+        args: [disputeId, nodeId],
+      }),
+    );
+    return { commitment, vote };
+  }
+
+  async commitVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
+    return actor.client.commitVote(input);
+  }
+
+  async revealVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
+    return actor.client.revealVote(input);
+  }
+
+  /** The assigned verifier attests that its re-execution matched (paid the audit fee). */
+  async recordAudit(actor: Actor, taskId: bigint, shardIndex: bigint) {
+    return this.write(actor, "TaskManager", "recordAudit", this.addresses.taskManager, taskManagerAbi, [
+      taskId,
+      shardIndex,
+    ]);
+  }
+
+  /** Challenges checkpoint `params.checkpointIndex` (commit, wait for the seed block, reveal, draw). */
+  async challenge(
+    actor: Actor,
+    params: ChallengeParams,
+    options: { waitForBlock?: (block: bigint) => Promise<void> } = {},
+  ) {
+    return actor.client.challenge(params, options.waitForBlock ? { waitForBlock: options.waitForBlock } : {});
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async read<T>(contract: string, functionName: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toNeuralError(error, { contract, functionName });
+    }
+  }
+
+  private async write(
+    actor: Actor,
+    contract: string,
+    functionName: string,
+    address: Address,
+    abi: readonly unknown[],
+    args: readonly unknown[],
+  ): Promise<{ hash: Hex; receipt: TransactionReceipt }> {
+    try {
+      const { request } = await this.publicClient.simulateContract({
+        account: actor.account,
+        address,
+        abi: abi as typeof nodeRegistryAbi,
+        functionName: functionName as "pause",
+        args: args as [bigint],
+      });
+      const hash = await actor.wallet.writeContract(request as never);
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") {
+        throw new UserError(`${contract}.${functionName} reverted on-chain (tx ${hash})`);
+      }
+      return { hash, receipt };
+    } catch (error) {
+      throw toNeuralError(error, { contract, functionName });
+    }
+  }
+}

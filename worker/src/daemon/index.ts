@@ -1,0 +1,358 @@
+/**
+ * The daemon: heartbeats, the job stream, one shard at a time. `start(config, options)` returns
+ * `{ ready, stop }` like every Neural service. On start it reconciles: its own pending stream entries are re-read
+ * and each is checked against the chain and its journal before anything runs again, so a crash at any point
+ * loses nothing and never submits twice.
+ */
+import type { Server } from "node:http";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { AuditStatus, ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
+import { createStorageNode, type StorageNode } from "@neural/sdk/node";
+import type { Hex } from "viem";
+import { NeuralChain } from "../chain/index.js";
+import type { WorkerConfig } from "../config.js";
+import { UserError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
+import { DockerRuntime } from "../runtimes/docker.js";
+import { JournalStore } from "../shard/journal.js";
+import { runShard, type ShardOutcome } from "../shard/run.js";
+import { type AuditOutcome, performAudit } from "../verify/audit.js";
+import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
+import { type ClaimResult, PendingClaimer } from "./claims.js";
+import { WorkerMetrics } from "./metrics.js";
+
+export const VERSION = "0.1.0";
+
+export interface DaemonOptions {
+  privateKey: Hex;
+  log: Logger;
+  /** How long to wait for content from IPFS peers before calling it unavailable (default 120 s). */
+  fetchTimeoutMs?: number;
+  /** Seconds before a failed job (node fault) is tried again (default 10). */
+  retrySeconds?: number;
+  /** Test hook: called at named points of a shard attempt. */
+  onPhase?: (phase: string, taskId: number) => void | Promise<void>;
+  /** Called after each audit this node performed. */
+  onAudit?: (taskId: bigint, shardIndex: bigint, outcome: AuditOutcome) => void;
+  /** Called after each vote this node committed or revealed. */
+  onCommittee?: (disputeId: bigint, outcome: CommitteeOutcome) => void;
+  /** Called after each shard this node claimed itself (NEURAL_WORKER_CLAIM_PENDING). */
+  onClaim?: (claim: Extract<ClaimResult, { kind: "claimed" }>) => void;
+  /** Called after each job entry is handled. */
+  onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
+}
+
+export interface Daemon {
+  ready: Promise<void>;
+  stop(): Promise<void>;
+  readonly nodeId: bigint;
+  readonly metricsPort: number;
+  readonly storage: StorageNode;
+}
+
+export async function start(config: WorkerConfig, options: DaemonOptions): Promise<Daemon> {
+  const log = options.log.child({ component: "daemon" });
+  const controller = new AbortController();
+  const closers: Array<() => Promise<unknown>> = [];
+  const metrics = new WorkerMetrics();
+
+  const chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+  const actor = chain.actor(options.privateKey);
+  const nodeId =
+    config.nodeId !== undefined ? BigInt(config.nodeId) : await chain.nodeIdOfWorker(actor.account.address);
+  if (nodeId === 0n) {
+    throw new UserError(
+      `the worker key ${actor.account.address} is not registered: run \`neural-worker register\``,
+    );
+  }
+  log.debug({ nodeId: String(nodeId) }, "chain connected");
+  const runtime = new DockerRuntime(config.dockerHost);
+  await runtime.ping();
+  const removed = await runtime.cleanup(String(nodeId));
+  if (removed > 0) log.warn({ removed }, "removed containers left by a previous run");
+
+  log.debug("container runtime ready");
+  const storage = await createStorageNode({
+    directory: config.ipfsDir,
+    listen: config.ipfsListen,
+    announce: config.ipfsAnnounce,
+    peers: config.ipfsPeers,
+    fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+  });
+  closers.push(() => storage.stop());
+  log.debug({ peers: storage.peers().length }, "ipfs node started");
+  const queue = new WorkerQueue(
+    config.redisUrl,
+    Number(nodeId),
+    `node-${nodeId}@${hostname()}`,
+    config.redisPrefix,
+  );
+  queue.onError((error) => log.warn({ err: error.message }, "redis"));
+  await queue.connect();
+  closers.push(() => queue.close());
+  let http: { server: Server; port: number } | undefined;
+  http = await metrics.serve(config.metricsPort);
+  closers.push(() => new Promise((r) => http?.server.close(r)));
+
+  const journals = new JournalStore(join(config.stateDir, "shards"));
+  const working = new Set<string>();
+  let current: { taskId: number; shardIndex: number } | undefined;
+  let stopping = false;
+
+  const beat = async () => {
+    try {
+      await queue.heartbeat({
+        nodeId: Number(nodeId),
+        worker: actor.account.address,
+        status: stopping ? "draining" : current ? "busy" : "idle",
+        running: current ? [current] : [],
+        freeGpus: 0,
+      });
+      await queue.touch([...working]);
+      metrics.heartbeats.inc();
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "heartbeat failed");
+    }
+  };
+  await beat();
+  const heartbeat = setInterval(beat, config.heartbeatSeconds * 1000);
+
+  const handle = async (entry: StreamEntry): Promise<boolean> => {
+    if (!entry.message) {
+      log.error({ entry: entry.id, err: entry.error }, "unreadable message: acknowledged and dropped");
+      await queue.ack(entry.id);
+      return true;
+    }
+    if (entry.message.type !== "job") {
+      log.warn(
+        { entry: entry.id, type: entry.message.type },
+        "verifier duties are not implemented yet: dropped",
+      );
+      await queue.ack(entry.id);
+      return true;
+    }
+    const job: JobMessage = entry.message;
+    working.add(entry.id);
+    current = { taskId: job.taskId, shardIndex: job.shardIndex };
+    metrics.running.set(1);
+    const timer = metrics.duration.startTimer();
+    try {
+      const outcome = await runShard(
+        {
+          chain,
+          actor,
+          nodeId,
+          storage,
+          runtime,
+          queue,
+          journals,
+          workDir: config.workDir,
+          log,
+          signal: controller.signal,
+          fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+          ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+        },
+        job,
+      );
+      // acknowledged only now: after the receipt (submitted), the release, or a job the chain says is not ours
+      await queue.ack(entry.id);
+      metrics.shards.inc({ outcome: outcome.kind });
+      if (outcome.kind === "released" && outcome.late) metrics.lateReleases.inc();
+      log.info(
+        { entry: entry.id, task: job.taskId, shard: job.shardIndex, ...outcome },
+        `shard ${outcome.kind}`,
+      );
+      options.onOutcome?.(entry.id, outcome);
+      return true;
+    } catch (error) {
+      if (error instanceof ContractRevertError && !stopping) {
+        // the chain refused this attempt's call (e.g. its deadline passed): the same call cannot succeed later
+        metrics.shards.inc({ outcome: "refused" });
+        log.error(
+          { entry: entry.id, task: job.taskId, shard: job.shardIndex, err: error.message },
+          "the chain refused the shard's transaction: acknowledged, not retried",
+        );
+        await queue.ack(entry.id);
+        options.onOutcome?.(entry.id, { kind: "error", message: error.message });
+        return true;
+      }
+      metrics.shards.inc({ outcome: "error" });
+      if (!stopping) {
+        log.error(
+          { entry: entry.id, task: job.taskId, shard: job.shardIndex, err: (error as Error).message },
+          "shard failed on this node: kept pending, will retry",
+        );
+      }
+      options.onOutcome?.(entry.id, { kind: "error", message: (error as Error).message });
+      return false;
+    } finally {
+      timer();
+      working.delete(entry.id);
+      current = undefined;
+      metrics.running.set(0);
+    }
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      controller.signal.addEventListener("abort", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+
+  const loop = async () => {
+    let recheckPendingAt = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() >= recheckPendingAt) {
+          // what this consumer held (after a crash, or retries of node faults), then what a replaced one left
+          const held = [...(await queue.pending()), ...(await queue.claimAbandoned(60_000))];
+          let failed = false;
+          for (const entry of held) {
+            if (stopping) break;
+            if (!(await handle(entry))) failed = true;
+          }
+          recheckPendingAt = failed
+            ? Date.now() + (options.retrySeconds ?? 10) * 1000
+            : Number.POSITIVE_INFINITY;
+        }
+        await checkAudits();
+        await checkClaims();
+        const fresh = await queue.next(1000);
+        for (const entry of fresh) {
+          if (stopping) break;
+          if (!(await handle(entry))) recheckPendingAt = Date.now() + (options.retrySeconds ?? 10) * 1000;
+        }
+      } catch (error) {
+        if (stopping) break;
+        log.error(
+          { err: (error as Error).message, retryable: (error as NeuralError).retryable },
+          "loop error",
+        );
+        await sleep(1000);
+      }
+    }
+  };
+
+  // Audit duties come from the chain (AuditAssigned for this node), not from Redis: a keeper outage cannot make
+  // this node miss one. Checked between jobs; each audit is done once (its on-chain audit status says so).
+  const auditDeps = {
+    chain,
+    actor,
+    nodeId,
+    storage,
+    runtime,
+    workDir: join(config.workDir, "audits"),
+    fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
+    log,
+    signal: controller.signal,
+  };
+  // Duties found in events are kept until they are over; each poll scans only the blocks not scanned yet.
+  let auditsCheckedAt = 0;
+  let scannedTo: bigint | undefined;
+  const audits = new Map<string, { taskId: bigint; shardIndex: bigint }>();
+  const seats = new Set<bigint>();
+  const checkAudits = async () => {
+    if (Date.now() - auditsCheckedAt < config.heartbeatSeconds * 1000) return;
+    auditsCheckedAt = Date.now();
+    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const from = scannedTo === undefined ? undefined : scannedTo + 1n;
+    for (const a of await chain.auditsAssigned(nodeId, from, head))
+      audits.set(`${a.taskId}:${a.shardIndex}`, a);
+    for (const d of await chain.committeeSeats(nodeId, from, head)) seats.add(d);
+    scannedTo = head;
+    await checkCommittees();
+    for (const [key, { taskId, shardIndex }] of audits) {
+      if (stopping) return;
+      const shard = await chain.getShard(taskId, shardIndex);
+      if (shard.auditorNodeId !== nodeId || shard.auditStatus !== AuditStatus.Assigned) {
+        audits.delete(key);
+        continue;
+      }
+      try {
+        const outcome = await performAudit(auditDeps, taskId, shardIndex);
+        audits.delete(key);
+        metrics.audits.inc({ outcome: outcome.kind });
+        options.onAudit?.(taskId, shardIndex, outcome);
+      } catch (error) {
+        metrics.audits.inc({ outcome: "error" });
+        log.error(
+          { task: String(taskId), shard: String(shardIndex), err: (error as Error).message },
+          "audit failed (tried again at the next poll)",
+        );
+      }
+    }
+  };
+
+  const checkCommittees = async () => {
+    for (const disputeId of seats) {
+      if (stopping) return;
+      try {
+        const outcome = await serveCommittee({ ...auditDeps, stateDir: config.stateDir }, disputeId);
+        if (outcome.kind === "skipped") seats.delete(disputeId);
+        if (outcome.kind === "committed" || outcome.kind === "revealed") {
+          metrics.votes.inc({ outcome: outcome.kind });
+          options.onCommittee?.(disputeId, outcome);
+        }
+      } catch (error) {
+        log.error({ disputeId: String(disputeId), err: (error as Error).message }, "committee duty failed");
+      }
+    }
+  };
+
+  // Opt-in: claim eligible shards no keeper assigned within claimDelayBlocks, only while this node has nothing to
+  // run (one shard at a time), at most one per poll; the claimed job then comes through the stream.
+  const claimer = config.claimPending
+    ? new PendingClaimer({ chain, actor, nodeId, queue, log: log.child({ component: "claims" }) })
+    : undefined;
+  let claimsCheckedAt = 0;
+  const checkClaims = async () => {
+    if (!claimer || stopping || current !== undefined || working.size > 0) return;
+    if (Date.now() - claimsCheckedAt < config.claimPollSeconds * 1000) return;
+    claimsCheckedAt = Date.now();
+    try {
+      const result = await claimer.poll();
+      if (result.kind === "claimed") {
+        metrics.claims.inc();
+        options.onClaim?.(result);
+      }
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "scan for claimable shards failed");
+    }
+  };
+
+  const running = loop();
+  log.info(
+    {
+      nodeId: String(nodeId),
+      worker: actor.account.address,
+      metrics: http.port,
+      ipfs: storage.multiaddrs(),
+      claimPending: config.claimPending,
+    },
+    "worker started",
+  );
+
+  return {
+    ready: Promise.resolve(),
+    nodeId,
+    metricsPort: http.port,
+    storage,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      controller.abort();
+      clearInterval(heartbeat);
+      await beat();
+      await running;
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      log.info("worker stopped");
+    },
+  };
+}
+
+export { NeuralError };

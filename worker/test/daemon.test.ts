@@ -1,0 +1,234 @@
+/**
+ * The daemon through real anvil, Redis, helia and dockerd: a clean shard end to end, then every task's-fault
+ * failure (non-zero exit, OOM, timeout, malformed spec, a dataset that does not exist, an image archive that is
+ * not the pinned image) released with its reason and logs, and a job the chain does not back.
+ */
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import {
+  bytes32ToCid,
+  cidToBytes32,
+  DEFAULT_HEARTBEAT_TTL_SECONDS,
+  manifestCheckpointTree,
+  parseMessage,
+  parseMessageOf,
+  ReleaseReason,
+  redisNames,
+  resultManifest,
+  ShardStatus,
+  STREAM_FIELD,
+  taskManagerAbi,
+  WORKER_CONSUMER_GROUP,
+} from "@neural/sdk";
+import { EXAMPLE_DAG_PB_CID } from "@neural/sdk/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Daemon, start } from "../src/daemon/index.js";
+import { loadKeystoreFile } from "../src/keystore.js";
+import { createLogger } from "../src/log.js";
+import { DockerRuntime } from "../src/runtimes/docker.js";
+import type { ShardOutcome } from "../src/shard/run.js";
+import { TEST_DOCKER_HOST } from "./docker-host.js";
+import { startNetwork, type TestNetwork } from "./network.js";
+import { loadTrainerImage } from "./trainer-image.js";
+
+let net: TestNetwork;
+let daemon: Daemon;
+const outcomes = new Map<string, ShardOutcome | { kind: "error"; message: string }>();
+const waiters = new Map<string, (o: ShardOutcome | { kind: "error"; message: string }) => void>();
+
+function outcomeOf(entryId: string): Promise<ShardOutcome | { kind: "error"; message: string }> {
+  const known = outcomes.get(entryId);
+  if (known) return Promise.resolve(known);
+  return new Promise((resolve) => waiters.set(entryId, resolve));
+}
+
+beforeAll(async () => {
+  net = await startNetwork();
+  const config = net.config();
+  const log = createLogger("info", createWriteStream(join(net.dir, "daemon.log")));
+  daemon = await start(config, {
+    privateKey: await loadKeystoreFile(config.keystore, "worker password"),
+    log,
+    fetchTimeoutMs: 5_000,
+    retrySeconds: 1,
+    onOutcome: (id, outcome) => {
+      outcomes.set(id, outcome);
+      waiters.get(id)?.(outcome);
+    },
+  });
+  await daemon.ready;
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await net?.stop();
+});
+
+async function releasedEvent(taskId: number) {
+  const logs = await net.publicClient.getContractEvents({
+    address: net.devnet.deployment.contracts.TaskManager.address,
+    abi: taskManagerAbi,
+    eventName: "ShardReleased",
+    args: { taskId: BigInt(taskId) },
+    fromBlock: 0n,
+  });
+  expect(logs).toHaveLength(1);
+  return logs[0]?.args as { reason: number; logsCid: `0x${string}` };
+}
+
+async function logsOf(cid: `0x${string}`): Promise<string> {
+  return new TextDecoder().decode(await net.storage.getRaw(bytes32ToCid(cid, "logs"), { timeoutMs: 10_000 }));
+}
+
+describe("worker daemon", () => {
+  it("trains a clean shard end to end: heartbeat, progress, IPFS artifacts, result on-chain, ack after receipt", async () => {
+    const { job, entryId } = await net.assign(net.spec());
+    const outcome = await outcomeOf(entryId);
+    expect(outcome.kind, JSON.stringify(outcome)).toBe("submitted");
+
+    const shard = await net.client.getShard(BigInt(job.taskId), 0n);
+    expect(shard.status).toBe(ShardStatus.Submitted);
+    expect(shard.nodeId).toBe(net.worker.nodeId);
+    const manifestCid = bytes32ToCid(shard.manifestCid, "manifest");
+    // the client fetches the manifest and a checkpoint from the worker's IPFS node over the network
+    const manifest = resultManifest.parse(await net.storage.getRaw(manifestCid, { timeoutMs: 10_000 }));
+    expect(manifest).toMatchObject({
+      taskId: job.taskId,
+      shardIndex: 0,
+      epoch: job.epoch,
+      image: net.busybox.image,
+    });
+    expect(manifest.checkpoints.map((c) => c.step)).toEqual([2, 4, 6]);
+    expect(shard.checkpointRoot).toBe(manifestCheckpointTree(manifest).root);
+    expect(shard.checkpointCount).toBe(3);
+    const weights = new TextDecoder().decode(
+      await net.storage.getBytes(manifest.finalWeights.cid, { timeoutMs: 10_000 }),
+    );
+    expect(weights).toMatch(/^state \d+ step 6 seed 7/);
+    expect(manifest.metrics.map((m) => m.step)).toEqual([2, 4, 6]);
+    expect(await logsOf(cidToBytes32(manifest.logsCid, "logs"))).toContain('"done"');
+
+    // progress: one message per step on the task's stream
+    const progress = await net.redisClient.xrange(redisNames().progressStream(job.taskId), "-", "+");
+    const steps = progress
+      .map(([, fields]) => parseMessage(fields[1]) as { step: number })
+      .map((m) => m.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    // heartbeat: the key the keeper reads (SET with EX, at most the shared TTL), naming this node, not draining
+    const beatKey = `neural:node:{${net.worker.nodeId}}:heartbeat`;
+    expect(redisNames().heartbeat(net.worker.nodeId)).toBe(beatKey);
+    const beat = parseMessageOf("heartbeat", (await net.redisClient.get(beatKey)) ?? "");
+    expect(beat).toMatchObject({ nodeId: Number(net.worker.nodeId), worker: net.worker.address });
+    expect(beat.status).not.toBe("draining");
+    const ttl = await net.redisClient.ttl(beatKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(DEFAULT_HEARTBEAT_TTL_SECONDS);
+    // entries carry the message in the keeper's field
+    const [[, fields] = ["", []]] = await net.redisClient.xrange(
+      `neural:node:{${net.worker.nodeId}}:jobs`,
+      entryId,
+      entryId,
+    );
+    expect(fields[0]).toBe(STREAM_FIELD);
+    // acknowledged
+    const pending = (await net.redisClient.xpending(
+      redisNames().nodeStream(net.worker.nodeId),
+      WORKER_CONSUMER_GROUP,
+    )) as [number];
+    expect(pending[0]).toBe(0);
+    // the manifest and checkpoints are pinned on the worker
+    expect(await daemon.storage.isPinned(manifest.checkpoints[0]?.cid ?? "")).toBe(true);
+    // metrics
+    const text = await (await fetch(`http://127.0.0.1:${daemon.metricsPort}/metrics`)).text();
+    expect(text).toMatch(/neural_worker_shards_total\{outcome="submitted"\} 1/);
+  });
+
+  it("trains the reference PyTorch digits classifier: held-out accuracy >= 0.9 in the manifest", async () => {
+    const trainer = await loadTrainerImage(new DockerRuntime(TEST_DOCKER_HOST));
+    const digits = (await net.storage.addFile(trainer.digits)).toString();
+    const { job, entryId } = await net.assign(
+      net.spec({
+        name: "digits-mlp",
+        image: trainer.image,
+        imageArchive: undefined,
+        dataset: digits,
+        hyperparameters: { lr: 0.1, batchSize: 32, hidden: 32 },
+        seed: 3,
+        totalSteps: 300,
+        checkpointInterval: 100,
+        resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 1024, timeoutSeconds: 600 },
+      }),
+    );
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "submitted" });
+    const shard = await net.client.getShard(BigInt(job.taskId), 0n);
+    const manifest = resultManifest.parse(
+      await net.storage.getRaw(bytes32ToCid(shard.manifestCid, "manifest"), { timeoutMs: 10_000 }),
+    );
+    expect(manifest.checkpoints.map((c) => c.step)).toEqual([100, 200, 300]);
+    const final = manifest.metrics.at(-1) as { step: number; accuracy?: number };
+    expect(final.step).toBe(300);
+    expect(final.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("releases a shard whose training exits non-zero, with its logs", async () => {
+    const { job, entryId } = await net.assign(
+      net.spec({ command: ["sh", "-c", "echo 'loading failed' >&2; exit 3"] }),
+    );
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "Other" });
+    const event = await releasedEvent(job.taskId);
+    expect(event.reason).toBe(ReleaseReason.Other);
+    const logs = await logsOf(event.logsCid);
+    expect(logs).toContain("loading failed");
+    expect(logs).toContain("exited with status 3");
+    expect((await net.client.getShard(BigInt(job.taskId), 0n)).status).toBe(ShardStatus.Pending);
+  });
+
+  it("releases a shard that runs out of memory within its spec's limit", async () => {
+    const { job, entryId } = await net.assign(
+      net.spec({ command: ["sh", "-c", "x=$(head -c 400000000 /dev/zero | tr '\\0' a); echo done"] }),
+    );
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "Other" });
+    expect(await logsOf((await releasedEvent(job.taskId)).logsCid)).toContain("out of memory");
+  });
+
+  it("releases a shard that runs past its spec's timeout", async () => {
+    const { job, entryId } = await net.assign(
+      net.spec({
+        command: ["sleep", "600"],
+        resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64, timeoutSeconds: 1 },
+      }),
+    );
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "Other" });
+    expect(await logsOf((await releasedEvent(job.taskId)).logsCid)).toContain("timeoutSeconds");
+  });
+
+  it("releases a malformed spec as InvalidSpec", async () => {
+    const bad = new TextEncoder().encode(JSON.stringify({ ...net.spec(), totalSteps: -1 }));
+    const { job, entryId } = await net.assign({ rawSpec: bad });
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "InvalidSpec" });
+    const event = await releasedEvent(job.taskId);
+    expect(event.reason).toBe(ReleaseReason.InvalidSpec);
+    expect(await logsOf(event.logsCid)).toContain("totalSteps");
+  });
+
+  it("releases a dataset CID nobody has as DataUnavailable", async () => {
+    const { job, entryId } = await net.assign(net.spec({ dataset: EXAMPLE_DAG_PB_CID }));
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "DataUnavailable" });
+    expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.DataUnavailable);
+  });
+
+  it("refuses an image archive that is not the pinned image (ImageUnavailable)", async () => {
+    const other = net.busybox.image.replace(/@sha256:[0-9a-f]{64}$/, `@sha256:${"1".repeat(64)}`);
+    const { job, entryId } = await net.assign(net.spec({ image: other }));
+    const outcome = await outcomeOf(entryId);
+    expect(outcome).toMatchObject({ kind: "released", reason: "ImageUnavailable" });
+    expect((outcome as { message: string }).message).toContain(`holds image ${net.busybox.imageId}`);
+    expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.ImageUnavailable);
+  });
+
+  it("drops a job the chain does not back (wrong epoch) without touching the shard", async () => {
+    const { job, entryId } = await net.assign(net.spec(), { epoch: 9 });
+    expect(await outcomeOf(entryId)).toMatchObject({ kind: "skipped" });
+    expect((await net.client.getShard(BigInt(job.taskId), 0n)).status).toBe(ShardStatus.Assigned);
+  });
+});
