@@ -11,7 +11,7 @@ import {
   TIER_NAMES,
 } from "./lib/format.js";
 import { registerGeneric, setParameter } from "./lib/governance.js";
-import { logEvent, type NetworkRow, updateNode } from "./lib/store.js";
+import { logEvent, type NetworkRow, orNull, updateNode } from "./lib/store.js";
 import {
   assignmentId,
   checkpointId,
@@ -210,6 +210,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
   const ts = event.block.timestamp;
+  const resumeManifestCidStr = cidFromDigest(a.resumeManifestCid);
   const res = await updateShard(
     context,
     event,
@@ -227,7 +228,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
       price: a.price,
       resumeFrom: Number(a.resumeFrom),
       resumeManifestCid: a.resumeManifestCid,
-      resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
+      resumeManifestCidStr,
     }),
     (t) => ({ assignmentCount: t.assignmentCount + 1 }),
   );
@@ -248,7 +249,7 @@ ponder.on("TaskManager:ShardAssigned", async ({ event, context }) => {
       price: a.price,
       resumeFrom: Number(a.resumeFrom),
       resumeManifestCid: a.resumeManifestCid,
-      resumeManifestCidStr: cidFromDigest(a.resumeManifestCid),
+      resumeManifestCidStr,
     });
   }
   await updateNode(context, event, a.nodeId, (n) => ({ assignmentCount: n.assignmentCount + 1 }));
@@ -427,10 +428,7 @@ ponder.on("TaskManager:ShardTimedOut", async ({ event, context }) => {
  * ends here (the contract's onDisputeResolved) with attempts + 1, the auditor cleared and the losing
  * manifest kept to resume from at the disputed checkpoint.
  */
-async function afterLostDispute(
-  _context: Parameters<typeof updateShard>[0],
-  s: ShardRow,
-): Promise<Partial<ShardRow>> {
+function afterLostDispute(s: ShardRow): Partial<ShardRow> {
   // ShardResumeLowered ends a handed-back attempt before its ShardRequeued / ShardCancelled (status Pending).
   if (s.status !== "Challenged") return {};
   // resumeFrom: ShardRequeued carries it; otherwise DisputeResolved (same transaction, right after) sets it
@@ -449,10 +447,8 @@ async function afterLostDispute(
 ponder.on("TaskManager:ShardRequeued", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
-  const lost = s0 ? await afterLostDispute(context, s0) : {};
-  await updateShard(context, event, a.taskId, shardIndex, () => ({
-    ...lost,
+  await updateShard(context, event, a.taskId, shardIndex, (s) => ({
+    ...afterLostDispute(s),
     status: "Pending",
     attempts: Number(a.attempts),
     resumeFrom: Number(a.resumeFrom),
@@ -465,10 +461,8 @@ ponder.on("TaskManager:ShardRequeued", async ({ event, context }) => {
 ponder.on("TaskManager:ShardFailed", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
-  const lost = s0 ? await afterLostDispute(context, s0) : {};
-  await updateShard(context, event, a.taskId, shardIndex, () => ({
-    ...lost,
+  await updateShard(context, event, a.taskId, shardIndex, (s) => ({
+    ...afterLostDispute(s),
     status: "Failed",
     refund: a.refund,
   }));
@@ -485,9 +479,10 @@ ponder.on("TaskManager:ShardFailed", async ({ event, context }) => {
 ponder.on("TaskManager:ShardCancelled", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
-  const s0 = await context.db.find(shard, { taskId: a.taskId, shardIndex });
-  const lost = s0 ? await afterLostDispute(context, s0) : {};
-  await updateShard(context, event, a.taskId, shardIndex, () => ({ ...lost, status: "Cancelled" }));
+  await updateShard(context, event, a.taskId, shardIndex, (s) => ({
+    ...afterLostDispute(s),
+    status: "Cancelled",
+  }));
   await logEvent(context, event, C, "ShardCancelled", { taskId: a.taskId, shardIndex });
 });
 
@@ -513,9 +508,7 @@ ponder.on("TaskManager:ShardChallenged", async ({ event, context }) => {
   );
   // The dispute judges the attempt of its epoch (always the current one when it opens).
   const id = assignmentId(a.taskId, shardIndex, Number(a.epoch));
-  if (await context.db.find(assignment, { id })) {
-    await context.db.update(assignment, { id }).set({ outcome: "Disputed", disputeId: a.disputeId });
-  }
+  await orNull(context.db.update(assignment, { id }).set({ outcome: "Disputed", disputeId: a.disputeId }));
   await logEvent(context, event, C, "ShardChallenged", {
     taskId: a.taskId,
     shardIndex,

@@ -69,7 +69,10 @@ const costGuard = createMiddleware(async (c, next) => {
 // that arrive while one of them is computed wait for its answer (single flight, src/api/response-cache.ts):
 // after each commit a popular query runs once, not once per waiting client.
 // ---------------------------------------------------------------------------------------------------
-const responseCache = new ResponseCache(env.NEURAL_GRAPHQL_CACHE_ENTRIES);
+// Bodies are cached as UTF-8 bytes: a hit is written to the socket as is (no re-encoding, no length scan of a
+// string of a few hundred kB per request).
+const responseCache = new ResponseCache<Uint8Array<ArrayBuffer>>(env.NEURAL_GRAPHQL_CACHE_ENTRIES);
+const utf8 = new TextEncoder();
 let generation = 0;
 let listening = false;
 let ready = false;
@@ -191,13 +194,15 @@ const responseCacheMiddleware = createMiddleware(async (c, next) => {
     c.header("x-neural-cache", "shared");
     return c.body(body, 200, json);
   }
-  let body: string | null = null;
+  let body: Uint8Array<ArrayBuffer> | null = null;
   try {
     await next();
     if (c.res.status === 200) {
       const text = await c.res.clone().text();
       try {
-        if (text.length <= 2_000_000 && !(JSON.parse(text) as { errors?: unknown }).errors) body = text;
+        if (text.length <= 2_000_000 && !(JSON.parse(text) as { errors?: unknown }).errors) {
+          body = utf8.encode(text);
+        }
       } catch {
         // not JSON: not shared
       }

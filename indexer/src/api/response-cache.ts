@@ -3,14 +3,15 @@
 // them is computed wait for its answer instead of running the same query again). src/api/index.ts wires it
 // to Ponder's commit notifications and to Hono.
 
-export type Lookup =
-  | { kind: "hit"; body: string }
-  | { kind: "wait"; body: Promise<string | null> }
-  | { kind: "compute"; done: (body: string | null, storeIfTag: () => boolean) => void };
+// Bodies are kept as the caller stores them (the API keeps UTF-8 bytes, written to the socket as they are).
+export type Lookup<B = string> =
+  | { kind: "hit"; body: B }
+  | { kind: "wait"; body: Promise<B | null> }
+  | { kind: "compute"; done: (body: B | null, storeIfTag: () => boolean) => void };
 
-export class ResponseCache {
-  private readonly entries = new Map<string, { tag: string; body: string }>();
-  private readonly inFlight = new Map<string, { tag: string; body: Promise<string | null> }>();
+export class ResponseCache<B = string> {
+  private readonly entries = new Map<string, { tag: string; body: B }>();
+  private readonly inFlight = new Map<string, { tag: string; body: Promise<B | null> }>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -28,13 +29,13 @@ export class ResponseCache {
    * compute it and call `done` exactly once with the body to share (null: not shareable). `storeIfTag` is
    * asked after the computation whether the data is still in `tag`; only then is the body cached.
    */
-  lookup(key: string, tag: string): Lookup {
+  lookup(key: string, tag: string): Lookup<B> {
     const hit = this.entries.get(key);
     if (hit && hit.tag === tag) return { kind: "hit", body: hit.body };
     const running = this.inFlight.get(key);
     if (running && running.tag === tag) return { kind: "wait", body: running.body };
-    let share: (body: string | null) => void = () => {};
-    const mine = { tag, body: new Promise<string | null>((resolve) => (share = resolve)) };
+    let share: (body: B | null) => void = () => {};
+    const mine = { tag, body: new Promise<B | null>((resolve) => (share = resolve)) };
     this.inFlight.set(key, mine);
     let settled = false;
     return {

@@ -144,44 +144,67 @@ export async function logEvent(
 }
 
 /**
- * Applies aggregate updates. The day's active-node columns follow the network's (end-of-day values), so
- * the daily row is written when `agg.daily` changes it or the active set moved.
+ * The row an update wrote, or null when there was no row to update. Lets a read-modify-write be one store
+ * call, `ctx.db.update(table, key).set((row) => patch)`, instead of a find then an update.
+ */
+export async function orNull<T>(write: Promise<T>): Promise<T | null> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as Error | undefined)?.name === "RecordNotFoundError") return null;
+    throw error;
+  }
+}
+
+/**
+ * Applies aggregate updates, each row in one upsert (no find before the write). The day's active-node
+ * columns follow the network's (end-of-day values), so the daily row is written when `agg.daily` changes it
+ * or the active set moved.
  *
- * Rows found through the store are Ponder's copy-on-write proxies over its cached row, which `update`
- * changes in place: old values needed after an update are read into locals first, and rows are never
- * spread (spreading a proxy walks every column through its traps, the costliest step of a backfill).
+ * Rows passed to the update callbacks are Ponder's copy-on-write proxies over its cached row, which the
+ * update changes in place: old values needed afterwards are read into locals inside the callback, and rows
+ * are never spread (spreading a proxy walks every column through its traps).
  */
 export async function bumpAggregates(ctx: Ctx, e: AnyEvent, agg: Aggregates): Promise<void> {
-  const n0 = await ctx.db.find(network, { id: NETWORK_ID });
+  const stamp = { updatedAt: e.block.timestamp, updatedBlock: e.block.number };
+  const base = networkDefaults(e);
   let activeBefore: number[] | null = null;
-  let n1: NetworkRow;
-  if (n0) {
-    activeBefore = ACTIVE_KEYS.map((k) => n0[k]);
-    const patch = agg.network ? agg.network(n0) : {};
-    n1 = await ctx.db
-      .update(network, { id: NETWORK_ID })
-      .set({ ...patch, updatedAt: e.block.timestamp, updatedBlock: e.block.number });
-  } else {
-    const base = networkDefaults(e);
-    n1 = await ctx.db.insert(network).values({ ...base, ...(agg.network ? agg.network(base) : {}) });
-  }
-
-  const activeMoved = ACTIVE_KEYS.some((k, i) => n1[k] !== (activeBefore ? activeBefore[i] : 0));
+  const n1 = await ctx.db
+    .insert(network)
+    .values(agg.network ? { ...base, ...agg.network(base) } : base)
+    .onConflictDoUpdate((n0) => {
+      activeBefore = [
+        n0.activeNodes,
+        n0.activeNodesTier0,
+        n0.activeNodesTier1,
+        n0.activeNodesTier2,
+        n0.activeNodesTier3,
+        n0.activeNodesTier4,
+      ];
+      return agg.network ? { ...agg.network(n0), ...stamp } : stamp;
+    });
+  const before = activeBefore as number[] | null;
+  const activeAfter = [
+    n1.activeNodes,
+    n1.activeNodesTier0,
+    n1.activeNodesTier1,
+    n1.activeNodesTier2,
+    n1.activeNodesTier3,
+    n1.activeNodesTier4,
+  ];
+  const activeMoved = activeAfter.some((v, i) => v !== (before ? before[i] : 0));
   if (!agg.daily && !activeMoved) return;
   const { id, dayStart } = utcDay(e.block.timestamp);
-  const d0 = await ctx.db.find(dailyStat, { id });
-  const dPatch: Partial<DailyRow> = {};
-  if (d0) {
-    if (agg.daily) Object.assign(dPatch, agg.daily(d0));
-    for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
-    await ctx.db.update(dailyStat, { id }).set(dPatch);
-  } else {
-    // A new day starts from the network's active set as it was before this event.
-    const dBase = dailyDefaults(id, dayStart, activeBefore);
-    if (agg.daily) Object.assign(dPatch, agg.daily(dBase));
-    for (const k of ACTIVE_KEYS) dPatch[k] = n1[k];
-    await ctx.db.insert(dailyStat).values({ ...dBase, ...dPatch });
-  }
+  const active = Object.fromEntries(ACTIVE_KEYS.map((k, i) => [k, activeAfter[i]])) as Pick<
+    DailyRow,
+    (typeof ACTIVE_KEYS)[number]
+  >;
+  // A new day starts from the network's active set as it was before this event.
+  const dBase = dailyDefaults(id, dayStart, before);
+  await ctx.db
+    .insert(dailyStat)
+    .values({ ...dBase, ...(agg.daily ? agg.daily(dBase) : {}), ...active })
+    .onConflictDoUpdate((d0) => (agg.daily ? { ...agg.daily(d0), ...active } : active));
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000" as Hex;
@@ -248,27 +271,38 @@ export async function updateNode(
   patch: (n: NodeRow) => Partial<NodeRow>,
   agg: Aggregates = {},
 ): Promise<NodeRow> {
-  const found = await ctx.db.find(node, { id: nodeId });
-  const base = found ?? nodeDefaults(nodeId, e);
-  // The cached row changes in place on update: keep what the deltas need.
-  const staked0 = base.stake + base.unbonding;
-  const locked0 = base.locked;
-  const active0 = base.active;
-  const tier0 = base.tier;
-  const set: Partial<NodeRow> = { ...patch(base), updatedAt: e.block.timestamp };
-  if (set.completed !== undefined || set.failed !== undefined) {
-    set.successBps = successBps(set.completed ?? base.completed, set.failed ?? base.failed);
-  }
-  const after: NodeRow = found
-    ? await ctx.db.update(node, { id: nodeId }).set(set)
-    : await ctx.db.insert(node).values({ ...base, ...set });
+  // The cached row changes in place on update: keep what the deltas need, from the row as stored (the
+  // upsert's callback) or from the defaults when the node is new (events of one transaction may come before
+  // its NodeRegistered).
+  const fresh = nodeDefaults(nodeId, e);
+  let staked0 = 0n;
+  let locked0 = 0n;
+  let active0 = false;
+  let tier0 = 0;
+  const changes = (base: NodeRow): Partial<NodeRow> => {
+    staked0 = base.stake + base.unbonding;
+    locked0 = base.locked;
+    active0 = base.active;
+    tier0 = base.tier;
+    const set: Partial<NodeRow> = { ...patch(base), updatedAt: e.block.timestamp };
+    if (set.completed !== undefined || set.failed !== undefined) {
+      set.successBps = successBps(set.completed ?? base.completed, set.failed ?? base.failed);
+    }
+    return set;
+  };
+  const after: NodeRow = await ctx.db
+    .insert(node)
+    .values({ ...fresh, ...changes(fresh) })
+    .onConflictDoUpdate(changes);
 
   const stakedDelta = after.stake + after.unbonding - staked0;
   const lockedDelta = after.locked - locked0;
-  const activeMoved = active0 !== after.active || (after.active && tier0 !== after.tier);
+  const activeAfter = after.active;
+  const tierAfter = after.tier;
+  const activeMoved = active0 !== activeAfter || (activeAfter && tier0 !== tierAfter);
   if (stakedDelta !== 0n || lockedDelta !== 0n || activeMoved || agg.network || agg.daily) {
-    const activeAfter = after.active;
-    const tierAfter = after.tier;
+    const wasActive = active0;
+    const tierBefore = tier0;
     await bumpAggregates(ctx, e, {
       network: (n) => {
         const out: Partial<NetworkRow> = agg.network ? agg.network(n) : {};
@@ -283,9 +317,9 @@ export async function updateNode(
             activeNodesTier3: n.activeNodesTier3,
             activeNodesTier4: n.activeNodesTier4,
           };
-          if (active0) {
+          if (wasActive) {
             counts.activeNodes--;
-            counts[tierKey(tier0)]--;
+            counts[tierKey(tierBefore)]--;
           }
           if (activeAfter) {
             counts.activeNodes++;

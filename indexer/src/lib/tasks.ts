@@ -1,6 +1,6 @@
 // Task / shard / assignment write helpers: shard status moves keep the task's per-status counters in step.
 import { assignment, shard, task } from "ponder:schema";
-import type { AnyEvent, Ctx } from "./store.js";
+import { type AnyEvent, type Ctx, orNull } from "./store.js";
 
 export type TaskRow = typeof task.$inferSelect;
 export type ShardRow = typeof shard.$inferSelect;
@@ -54,21 +54,27 @@ export async function updateShard(
   shardPatch: (s: ShardRow) => Partial<ShardRow>,
   taskPatch: (t: TaskRow, s: ShardRow) => Partial<TaskRow> = () => ({}),
 ): Promise<{ shard: ShardRow; task: TaskRow } | null> {
-  const s0 = await ctx.db.find(shard, { taskId, shardIndex });
-  const t0 = await ctx.db.find(task, { id: taskId });
-  if (!s0 || !t0) return null;
-  const status0 = s0.status;
-  const s1 = await ctx.db
-    .update(shard, { taskId, shardIndex })
-    .set({ ...shardPatch(s0), updatedAt: e.block.timestamp });
-  const tSet: Partial<TaskRow> = { ...taskPatch(t0, s1), updatedAt: e.block.timestamp };
-  if (s1.status !== status0) {
-    const from = counterOf[status0];
-    const to = counterOf[s1.status];
-    (tSet[from] as number) = (t0[from] as number) - 1;
-    (tSet[to] as number) = (t0[to] as number) + 1;
-  }
-  const t1 = await ctx.db.update(task, { id: taskId }).set(tSet);
+  let status0: ShardStatus = "Pending";
+  const s1 = await orNull(
+    ctx.db.update(shard, { taskId, shardIndex }).set((s0) => {
+      status0 = s0.status;
+      return { ...shardPatch(s0), updatedAt: e.block.timestamp };
+    }),
+  );
+  if (!s1) return null;
+  const from = counterOf[status0];
+  const to = counterOf[s1.status];
+  const t1 = await orNull(
+    ctx.db.update(task, { id: taskId }).set((t0) => {
+      const tSet: Partial<TaskRow> = { ...taskPatch(t0, s1), updatedAt: e.block.timestamp };
+      if (from !== to) {
+        (tSet[from] as number) = (t0[from] as number) - 1;
+        (tSet[to] as number) = (t0[to] as number) + 1;
+      }
+      return tSet;
+    }),
+  );
+  if (!t1) return null;
   return { shard: s1, task: t1 };
 }
 
@@ -80,9 +86,7 @@ export async function updateCurrentAssignment(
 ): Promise<AssignmentRow | null> {
   if (s.assignmentCount === 0) return null;
   const id = assignmentId(s.taskId, s.shardIndex, s.assignmentCount);
-  const a0 = await ctx.db.find(assignment, { id });
-  if (!a0) return null;
-  return ctx.db.update(assignment, { id }).set(patch(a0));
+  return orNull(ctx.db.update(assignment, { id }).set(patch));
 }
 
 export async function updateTask(
@@ -91,7 +95,7 @@ export async function updateTask(
   taskId: bigint,
   patch: (t: TaskRow) => Partial<TaskRow>,
 ): Promise<TaskRow | null> {
-  const t0 = await ctx.db.find(task, { id: taskId });
-  if (!t0) return null;
-  return ctx.db.update(task, { id: taskId }).set({ ...patch(t0), updatedAt: e.block.timestamp });
+  return orNull(
+    ctx.db.update(task, { id: taskId }).set((t) => ({ ...patch(t), updatedAt: e.block.timestamp })),
+  );
 }
