@@ -23,10 +23,9 @@ import type { StorageNode } from "@neural/sdk/node";
 import { type Hex, keccak256, toHex } from "viem";
 import type { Actor, NeuralChain } from "../chain/index.js";
 import { TaskFault } from "../errors.js";
-import { ensureImage } from "../images/load.js";
 import type { Logger } from "../log.js";
 import type { DockerRuntime } from "../runtimes/docker.js";
-import { fetchDataset, fetchSpec } from "../shard/run.js";
+import { prepareVerifierInputs, type VerifierInputs } from "./inputs.js";
 import { reexecuteSegment, type SegmentVerdict } from "./reexecute.js";
 
 export interface AuditDeps {
@@ -99,33 +98,16 @@ export async function performAudit(
   if (manifestCheckpointTree(manifest).root !== shard.checkpointRoot) return challengeAt(0, []);
 
   const task = await chain.getTask(taskId);
-  const fetchDeps = { storage: deps.storage, fetchTimeoutMs: deps.fetchTimeoutMs, signal: deps.signal };
   const dir = join(deps.workDir, `audit-${taskId}-${shardIndex}-e${shard.epoch}`);
-  let spec: Awaited<ReturnType<typeof fetchSpec>>;
-  let imageId: string;
+  let inputs: VerifierInputs;
   try {
-    spec = await fetchSpec(fetchDeps, bytes32ToCid(task.specCid, "spec").toString());
-    ({ imageId } = await ensureImage({
-      runtime: deps.runtime,
-      storage: deps.storage,
-      image: spec.image,
-      archiveCid: spec.imageArchive,
-      tmpDir: join(dir, "tmp"),
-    }));
-    await fetchDataset(fetchDeps, spec.dataset, join(dir, "data"), join(dir, "data.tmp"));
+    inputs = await prepareVerifierInputs(deps, task.specCid, dir);
   } catch (error) {
     if (error instanceof TaskFault)
       return { kind: "skipped", why: `the task itself is broken: ${error.message}` };
     throw error;
   }
-  const segmentDeps = {
-    runtime: deps.runtime,
-    storage: deps.storage,
-    workDir: dir,
-    dataDir: join(dir, "data"),
-    fetchTimeoutMs: deps.fetchTimeoutMs,
-    label: String(deps.nodeId),
-  };
+  const { spec, imageId, segmentDeps } = inputs;
   const checked: number[] = [];
   const wrong = (v: SegmentVerdict) => (v.kind === "judged" && !v.right) || v.kind === "dataUnavailable";
   const seed = keccak256(toHex(`${taskId}:${shardIndex}:${shard.epoch}:${deps.nodeId}`));

@@ -17,9 +17,8 @@ import {
 } from "@neural/sdk";
 import type { Hex } from "viem";
 import { TaskFault } from "../errors.js";
-import { ensureImage } from "../images/load.js";
-import { fetchDataset, fetchSpec } from "../shard/run.js";
 import type { AuditDeps } from "./audit.js";
+import { prepareVerifierInputs, type VerifierInputs } from "./inputs.js";
 import { reexecuteSegment } from "./reexecute.js";
 
 export interface VoteJournal {
@@ -72,34 +71,20 @@ export async function decideVote(deps: AuditDeps, disputeId: bigint): Promise<Vo
   if (!leaf || leaf.hash !== dispute.leafHash) return Vote.SubmitterWrong; // the manifest is not what was committed
   const task = await chain.getTask(taskId);
   const dir = join(deps.workDir, `dispute-${disputeId}`);
-  const fetchDeps = { storage: deps.storage, fetchTimeoutMs: deps.fetchTimeoutMs, signal: deps.signal };
-  let spec: Awaited<ReturnType<typeof fetchSpec>>;
-  let imageId: string;
+  let inputs: VerifierInputs;
   try {
-    spec = await fetchSpec(fetchDeps, bytes32ToCid(task.specCid, "spec").toString());
-    ({ imageId } = await ensureImage({
-      runtime: deps.runtime,
-      storage: deps.storage,
-      image: spec.image,
-      archiveCid: spec.imageArchive,
-      tmpDir: join(dir, "tmp"),
-    }));
-    await fetchDataset(fetchDeps, spec.dataset, join(dir, "data"), join(dir, "data.tmp"));
+    inputs = await prepareVerifierInputs(deps, task.specCid, dir);
   } catch (error) {
     if (error instanceof TaskFault) return Vote.DataUnavailable;
     throw error;
   }
-  const verdict = await reexecuteSegment(
-    {
-      runtime: deps.runtime,
-      storage: deps.storage,
-      workDir: dir,
-      dataDir: join(dir, "data"),
-      fetchTimeoutMs: deps.fetchTimeoutMs,
-      label: String(deps.nodeId),
-    },
-    { spec, imageId, manifest, index: dispute.checkpointIndex },
-  );
+  const { spec, imageId } = inputs;
+  const verdict = await reexecuteSegment(inputs.segmentDeps, {
+    spec,
+    imageId,
+    manifest,
+    index: dispute.checkpointIndex,
+  });
   if (verdict.kind === "dataUnavailable") return Vote.DataUnavailable;
   if (verdict.kind === "failed") throw new Error(`committee re-execution failed: ${verdict.why}`);
   return verdict.right ? Vote.SubmitterRight : Vote.SubmitterWrong;

@@ -1,0 +1,58 @@
+/**
+ * What every re-execution needs before it runs a segment: the task's spec, its image (loaded and ID-checked) and its
+ * dataset, fetched into `dir` and CID-checked. A broken task (unparsable spec, missing image or data) throws
+ * TaskFault: an audit then skips the shard, a committee member votes DataUnavailable.
+ */
+import { join } from "node:path";
+import { bytes32ToCid } from "@neural/sdk";
+import type { Hex } from "viem";
+import { ensureImage } from "../images/load.js";
+import { fetchDataset, fetchSpec } from "../shard/run.js";
+import type { AuditDeps } from "./audit.js";
+
+export interface VerifierInputs {
+  spec: Awaited<ReturnType<typeof fetchSpec>>;
+  imageId: string;
+  /** Where the dataset was put: the re-execution's data directory. */
+  dataDir: string;
+  /** What reexecuteSegment needs to run in `dir`. */
+  segmentDeps: {
+    runtime: AuditDeps["runtime"];
+    storage: AuditDeps["storage"];
+    workDir: string;
+    dataDir: string;
+    fetchTimeoutMs: number;
+    label: string;
+  };
+}
+
+export async function prepareVerifierInputs(
+  deps: Pick<AuditDeps, "storage" | "runtime" | "fetchTimeoutMs" | "signal" | "nodeId">,
+  specCid: Hex,
+  dir: string,
+): Promise<VerifierInputs> {
+  const fetchDeps = { storage: deps.storage, fetchTimeoutMs: deps.fetchTimeoutMs, signal: deps.signal };
+  const spec = await fetchSpec(fetchDeps, bytes32ToCid(specCid, "spec").toString());
+  const { imageId } = await ensureImage({
+    runtime: deps.runtime,
+    storage: deps.storage,
+    image: spec.image,
+    archiveCid: spec.imageArchive,
+    tmpDir: join(dir, "tmp"),
+  });
+  const dataDir = join(dir, "data");
+  await fetchDataset(fetchDeps, spec.dataset, dataDir, join(dir, "data.tmp"));
+  return {
+    spec,
+    imageId,
+    dataDir,
+    segmentDeps: {
+      runtime: deps.runtime,
+      storage: deps.storage,
+      workDir: dir,
+      dataDir,
+      fetchTimeoutMs: deps.fetchTimeoutMs,
+      label: String(deps.nodeId),
+    },
+  };
+}
