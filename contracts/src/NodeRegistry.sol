@@ -425,16 +425,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
     /// @dev A zero amount is a no-op. Does not check the node's status (the caller checked eligibility);
     ///      an unknown node has no free stake.
     function lockCollateral(uint256 nodeId, uint256 amount) external onlyRole(PROTOCOL_ROLE) {
-        if (amount == 0) return;
-        Node storage n = _nodes[nodeId];
-        uint256 locked = n.locked;
-        uint256 free = n.stake - locked;
-        // INVARIANT: locked ≤ stake.
-        if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
-        locked += amount;
-        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free, so locked ≤ stake, a uint96
-        n.locked = uint96(locked);
-        emit CollateralLocked(nodeId, amount, locked);
+        _lock(nodeId, _nodes[nodeId], amount);
     }
 
     /// @inheritdoc INodeRegistry
@@ -505,11 +496,7 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         reason = _eligibility(n, minTier, resources, maxPrice, collateral);
         if (reason != Ineligibility.None) return (reason, 0);
         askPrice = n.askPrice;
-        if (collateral == 0) return (reason, askPrice);
-        uint256 locked = uint256(n.locked) + collateral;
-        // forge-lint: disable-next-line(unsafe-typecast): collateral ≤ free stake, so locked ≤ stake, a uint96
-        n.locked = uint96(locked);
-        emit CollateralLocked(nodeId, collateral, locked);
+        _lock(nodeId, n, collateral);
     }
 
     /// @inheritdoc INodeRegistry
@@ -805,6 +792,18 @@ contract NodeRegistry is INodeRegistry, Governed, ReentrancyGuardTransient, EIP7
         if (n.askPrice > maxPrice) return Ineligibility.AskAboveMaxPrice;
         if (uint256(n.stake) - n.locked < collateral) return Ineligibility.InsufficientFreeStake;
         return Ineligibility.None;
+    }
+
+    /// @dev Locks `amount` of the node's free stake; a zero amount is a no-op. INVARIANT: locked ≤ stake.
+    function _lock(uint256 nodeId, Node storage n, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 locked = n.locked;
+        uint256 free = n.stake - locked;
+        if (amount > free) revert InsufficientFreeStake(nodeId, amount, free);
+        locked += amount;
+        // forge-lint: disable-next-line(unsafe-typecast): amount ≤ free, so locked ≤ stake, a uint96
+        n.locked = uint96(locked);
+        emit CollateralLocked(nodeId, amount, locked);
     }
 
     /// @dev A zero amount is a no-op. When a slash has clamped `locked`, the collateral it cut away is still
