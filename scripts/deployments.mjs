@@ -17,6 +17,7 @@ export const CONTRACTS = [
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",
+  "DatasetRegistry",
   "TaskManager",
   "BlockhashRandomness",
   "Sortition",

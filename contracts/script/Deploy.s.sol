@@ -6,6 +6,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {NeuralTimelock} from "../src/governance/NeuralTimelock.sol";
 
 import {DisputeManager} from "../src/DisputeManager.sol";
+import {DatasetRegistry} from "../src/DatasetRegistry.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {NeuralToken} from "../src/NeuralToken.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
@@ -68,6 +69,7 @@ contract Deploy is Script {
         Sortition sortition;
         DisputeManager disputeManager;
         ModelRegistry modelRegistry;
+        DatasetRegistry datasetRegistry;
         NeuralTimelock timelock;
     }
 
@@ -107,8 +109,14 @@ contract Deploy is Script {
         d.token = new NeuralToken(cfg.deployer, INITIAL_SUPPLY);
         d.registry = new NodeRegistry(address(d.token), cfg.deployer);
         d.taskManagerExtension = new TaskManagerExtension(address(d.token), address(d.registry), governor);
+        d.datasetRegistry = new DatasetRegistry(cfg.deployer);
         d.taskManager = new TaskManager(
-            address(d.token), address(d.registry), cfg.deployer, cfg.treasury, address(d.taskManagerExtension)
+            address(d.token),
+            address(d.registry),
+            cfg.deployer,
+            cfg.treasury,
+            address(d.taskManagerExtension),
+            address(d.datasetRegistry)
         );
         d.randomness = new BlockhashRandomness();
         d.sortition =
@@ -137,6 +145,7 @@ contract Deploy is Script {
         _handOver(address(d.taskManager), cfg.deployer, address(d.timelock), governor);
         _handOver(address(d.disputeManager), cfg.deployer, address(d.timelock), governor);
         _handOver(address(d.sortition), cfg.deployer, address(d.timelock), governor);
+        _handOver(address(d.datasetRegistry), cfg.deployer, address(d.timelock), governor);
 
         vm.stopBroadcast();
     }

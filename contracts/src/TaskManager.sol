@@ -6,6 +6,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 import {TaskManagerBase} from "./base/TaskManagerBase.sol";
+import {IDatasetRegistry} from "./interfaces/IDatasetRegistry.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "./libraries/CheckpointMerkle.sol";
 import {PackedShard} from "./libraries/PackedShard.sol";
@@ -50,6 +51,8 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     /// @notice The TaskManagerExtension this contract forwards its cold functions to.
     address public immutable extension;
+    /// @dev The DatasetRegistry: usage terms read at posting, the owner paid at finalization.
+    IDatasetRegistry internal immutable _datasets;
 
     /// @dev What a node is owed for a run of consecutive finalized shards; settled by `_settle`.
     struct Payee {
@@ -69,6 +72,15 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         uint256 count;
         uint256 prices; // Σ locked price of the counted shards (≤ count × maxPrice)
         uint256 fees;
+        uint256 datasetId; // 0 = the task uses no dataset
+        uint256 datasetFee; // usage fee per shard
+        uint256 datasetCutBps;
+    }
+
+    /// @dev Usage terms of a task's dataset version, read at posting.
+    struct DatasetTerms {
+        uint256 fee;
+        uint16 cutBps;
     }
 
     /// @param token_ NRL (ERC20 with EIP-2612 permit).
@@ -76,11 +88,18 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     /// @param governor Receives DEFAULT_ADMIN_ROLE and GOVERNOR_ROLE.
     /// @param treasury_ Receives swept protocol fees.
     /// @param extension_ A TaskManagerExtension built with the same token, registry and governor.
-    constructor(address token_, address registry_, address governor, address treasury_, address extension_)
-        TaskManagerBase(token_, registry_, governor)
-    {
-        if (treasury_ == address(0) || extension_ == address(0)) revert ZeroAddress();
+    /// @param datasets_ The DatasetRegistry tasks reference datasets in.
+    constructor(
+        address token_,
+        address registry_,
+        address governor,
+        address treasury_,
+        address extension_,
+        address datasets_
+    ) TaskManagerBase(token_, registry_, governor) {
+        if (treasury_ == address(0) || extension_ == address(0) || datasets_ == address(0)) revert ZeroAddress();
         extension = extension_;
+        _datasets = IDatasetRegistry(datasets_);
         _treasury = treasury_;
         emit TreasurySet(address(0), treasury_);
 
@@ -114,8 +133,8 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     ///      minShardPrice, above 2^96 - 1, or an escrow above 2^120), InvalidMaxDuration, InvalidAuditRate (above
     ///      10000), InvalidTier, CollateralBelowMinimum.
     function postTask(PostTaskParams calldata params) external nonReentrant returns (uint256 taskId) {
-        (uint256 escrow, uint256 auditBudget) = _quote(params);
-        return _postTask(params, escrow, auditBudget);
+        (uint256 escrow, uint256 auditBudget, DatasetTerms memory terms) = _quote(params);
+        return _postTask(params, escrow, auditBudget, terms);
     }
 
     /// @inheritdoc ITaskManager
@@ -128,10 +147,10 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         bytes32 r,
         bytes32 s
     ) external nonReentrant returns (uint256 taskId) {
-        (uint256 escrow, uint256 auditBudget) = _quote(params);
+        (uint256 escrow, uint256 auditBudget, DatasetTerms memory terms) = _quote(params);
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), escrow, deadline, v, r, s) {}
             catch {}
-        return _postTask(params, escrow, auditBudget);
+        return _postTask(params, escrow, auditBudget, terms);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -318,6 +337,11 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     }
 
     /// @inheritdoc ITaskManager
+    function datasetRegistry() external view returns (address) {
+        return address(_datasets);
+    }
+
+    /// @inheritdoc ITaskManager
     function treasury() external view returns (address) {
         return _treasury;
     }
@@ -352,6 +376,7 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         v.resources = _resources(t);
         v.postedBlock = t.postedBlock;
         v.activeShards = t.activeShards;
+        _viewDataset(taskId, v);
     }
 
     /// @inheritdoc ITaskManager
@@ -393,7 +418,7 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     /// @inheritdoc ITaskManager
     /// @dev Reverts with the same errors as postTask for invalid params (current parameters).
     function quoteEscrow(PostTaskParams calldata params) external view returns (uint256 escrow) {
-        (escrow,) = _quote(params);
+        (escrow,,) = _quote(params);
     }
 
     /// @inheritdoc ITaskManager
@@ -450,7 +475,13 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     // ----------------------------------------------------------------------------------------------
 
     /// @dev Validates post params against the current parameters; returns the escrow and audit budget.
-    function _quote(PostTaskParams calldata p) internal view returns (uint256 escrow, uint256 auditBudget) {
+    ///      A dataset reference adds its usage fee per shard (reverting with the DatasetRegistry's errors when the
+    ///      version does not exist or is deprecated).
+    function _quote(PostTaskParams calldata p)
+        internal
+        view
+        returns (uint256 escrow, uint256 auditBudget, DatasetTerms memory terms)
+    {
         Config memory c = _config;
         if (p.specCid == bytes32(0)) revert InvalidSpecCid();
         uint256 shardCount = p.shardCount;
@@ -482,16 +513,34 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         uint256 minCollateral = _extra.minCollateral;
         if (collateral < minCollateral) revert CollateralBelowMinimum(collateral, minCollateral);
         auditBudget = (shardCount * auditRate + BPS - 1) / BPS;
-        escrow = shardCount * maxPrice + auditBudget * (maxPrice * c.auditFeeBps / BPS);
-        if (escrow > type(uint120).max) revert InvalidMaxPrice(maxPrice, minPrice);
+        if (p.datasetId != 0) {
+            (terms.fee, terms.cutBps) = _datasets.usageTerms(p.datasetId, p.datasetVersion);
+        }
+        escrow = shardCount * (maxPrice + terms.fee) + auditBudget * (maxPrice * c.auditFeeBps / BPS);
+        if (escrow > type(uint112).max) revert InvalidMaxPrice(maxPrice, minPrice);
     }
 
-    function _postTask(PostTaskParams calldata p, uint256 escrow, uint256 auditBudget)
+    function _postTask(
+        PostTaskParams calldata p,
+        uint256 escrow,
+        uint256 auditBudget,
+        DatasetTerms memory terms
+    ) internal returns (uint256 taskId) {
+        taskId = ++_taskCount;
+        _storeTask(taskId, p, escrow, auditBudget);
+        // INVARIANT: escrow solvency — the sum of escrows grows by exactly what is pulled below.
+        _totals.escrowHeld += uint128(escrow);
+
+        _emitPosted(taskId, p, escrow);
+        if (p.datasetId != 0) _recordDataset(taskId, p, terms);
+        emit TaskStatusChanged(taskId, TaskStatus.None, TaskStatus.Open);
+        _token.safeTransferFrom(msg.sender, address(this), escrow);
+    }
+
+    function _storeTask(uint256 taskId, PostTaskParams calldata p, uint256 escrow, uint256 auditBudget)
         internal
-        returns (uint256 taskId)
     {
         Config memory c = _config;
-        taskId = ++_taskCount;
         _tasks[taskId] = Task({
             client: msg.sender,
             status: TaskStatus.Open,
@@ -514,17 +563,39 @@ contract TaskManager is TaskManagerBase, ITaskManager {
             activeShards: 0,
             // forge-lint: disable-next-line(unsafe-typecast): checked ≤ 2^96 - 1 by _quote
             maxPricePerShard: uint96(p.maxPricePerShard),
-            // forge-lint: disable-next-line(unsafe-typecast): checked ≤ 2^120 - 1 by _quote
-            escrowRemaining: uint120(escrow),
+            // forge-lint: disable-next-line(unsafe-typecast): checked ≤ 2^112 - 1 by _quote
+            escrowRemaining: uint112(escrow),
             postedBlock: uint40(block.number),
+            usesDataset: p.datasetId != 0,
             specCid: p.specCid
         });
-        // INVARIANT: escrow solvency — the sum of escrows grows by exactly what is pulled below.
-        _totals.escrowHeld += uint128(escrow);
+    }
 
-        _emitPosted(taskId, p, escrow);
-        emit TaskStatusChanged(taskId, TaskStatus.None, TaskStatus.Open);
-        _token.safeTransferFrom(msg.sender, address(this), escrow);
+    /// @dev Stores the dataset reference and usage terms of a task that names a dataset (postTask).
+    function _recordDataset(uint256 taskId, PostTaskParams calldata p, DatasetTerms memory terms) internal {
+        _taskDatasets[taskId] = TaskDataset({
+            datasetId: p.datasetId,
+            version: p.datasetVersion,
+            // forge-lint: disable-next-line(unsafe-typecast): the registry stores fees as uint96
+            feePerShard: uint96(terms.fee),
+            cutBps: terms.cutBps
+        });
+        emit TaskUsesDataset(taskId, p.datasetId, p.datasetVersion, terms.fee, terms.cutBps);
+    }
+
+    function _loadDataset(TaskRun memory run, uint256 taskId) internal view {
+        TaskDataset storage d = _taskDatasets[taskId];
+        run.datasetId = d.datasetId;
+        run.datasetFee = d.feePerShard;
+        run.datasetCutBps = d.cutBps;
+    }
+
+    function _viewDataset(uint256 taskId, TaskView memory v) internal view {
+        TaskDataset memory d = _taskDatasets[taskId];
+        v.datasetId = d.datasetId;
+        v.datasetVersion = d.version;
+        v.datasetFeePerShard = d.feePerShard;
+        v.datasetCutBps = d.cutBps;
     }
 
     function _emitPosted(uint256 taskId, PostTaskParams calldata p, uint256 escrow) internal {
@@ -570,6 +641,8 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         run.count = 0;
         run.prices = 0;
         run.fees = 0;
+        run.datasetFee = 0;
+        if (t.usesDataset) _loadDataset(run, taskId);
     }
 
     /// @dev Finalizes one shard (Submitted or Challenged) of `run`'s task and `payee`'s node: the shard's
@@ -600,8 +673,10 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         uint256 count = run.count;
         if (count == 0) return;
         Task storage t = _tasks[run.taskId];
-        uint256 reserved = count * run.maxPrice;
-        uint256 refund = reserved - run.prices;
+        uint256 usage = count * run.datasetFee;
+        uint256 usageCut = usage * run.datasetCutBps / BPS;
+        uint256 reserved = count * run.maxPrice + usage;
+        uint256 refund = reserved - usage - run.prices;
         // Each counted shard was a distinct non-terminal shard of the task in flight, so these stay in range.
         t.finalizedShards = uint16(t.finalizedShards + count);
         t.activeShards = uint16(t.activeShards - count);
@@ -609,11 +684,11 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         // never more than was escrowed) and the sum of escrows; their fees move to accruedFees, the unused part
         // goes back to the client below and the rest is owed to the nodes: totalOwed() drops by exactly what is
         // transferred, before it is transferred.
-        // forge-lint: disable-next-line(unsafe-typecast): reserved ≤ escrowRemaining < 2^120 (checked subtraction)
-        t.escrowRemaining -= uint120(reserved);
+        // forge-lint: disable-next-line(unsafe-typecast): reserved ≤ escrowRemaining < 2^112 (checked subtraction)
+        t.escrowRemaining -= uint112(reserved);
         Totals storage totals = _totals;
         totals.escrowHeld -= uint128(reserved);
-        totals.accruedFees += uint128(run.fees);
+        totals.accruedFees += uint128(run.fees + usageCut);
         run.count = 0;
         run.prices = 0;
         run.fees = 0;
@@ -621,6 +696,14 @@ contract TaskManager is TaskManagerBase, ITaskManager {
             address client = t.client;
             emit TaskRefunded(run.taskId, client, refund);
             _token.safeTransfer(client, refund);
+        }
+        if (usage != 0) {
+            // INVARIANT: usage fees are paid only here, for finalized shards; failed and cancelled shards keep
+            // theirs in the escrow the client gets back.
+            address owner = _datasets.ownerOf(run.datasetId);
+            // forge-lint: disable-next-line(unsafe-typecast): count ≤ shardCount ≤ 10000
+            emit DatasetUsagePaid(run.datasetId, run.taskId, owner, uint32(count), usage - usageCut, usageCut);
+            _token.safeTransfer(owner, usage - usageCut);
         }
         _closeIfDone(run.taskId, t);
     }

@@ -65,12 +65,12 @@ contract TaskManagerExtension is TaskManagerBase {
         // forge-lint: disable-next-line(unsafe-typecast): pending ≤ shardCount ≤ 10000
         emit ITaskManager.TaskCancelled(taskId, uint32(pending));
 
-        uint256 refund = _isDone(t) ? t.escrowRemaining : pending * t.maxPricePerShard;
+        uint256 refund = _isDone(t) ? t.escrowRemaining : pending * _shardReserve(taskId, t);
         if (refund != 0) {
             // INVARIANT: escrow solvency — the refund leaves this task's escrow (checked subtraction) and the
             // sum of escrows before any token moves, so balance ≥ totalOwed() holds after the transfer.
-            // forge-lint: disable-next-line(unsafe-typecast): refund ≤ escrowRemaining < 2^120
-            t.escrowRemaining -= uint120(refund);
+            // forge-lint: disable-next-line(unsafe-typecast): refund ≤ escrowRemaining < 2^112
+            t.escrowRemaining -= uint112(refund);
             _totals.escrowHeld -= uint128(refund);
             emit ITaskManager.TaskRefunded(taskId, client, refund);
             _token.safeTransfer(client, refund);
@@ -140,7 +140,7 @@ contract TaskManagerExtension is TaskManagerBase {
         _shards[taskId][shardIndex] = next;
 
         emit ITaskManager.ShardReleased(taskId, shardIndex, nodeId, reason, logsCid, late);
-        if (late) _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
+        if (late) _emitEndAttempt(taskId, shardIndex, next, status);
         else if (status == ShardStatus.Cancelled) emit ITaskManager.ShardCancelled(taskId, shardIndex);
         _registry.unlockCollateral(nodeId, _collateral(t));
         if (late) _registry.recordFailure(nodeId);
@@ -171,7 +171,7 @@ contract TaskManagerExtension is TaskManagerBase {
         if (slashAmount != 0) slashed = _registry.slash(nodeId, slashAmount, t.client, SlashReason.Timeout);
         _registry.recordFailure(nodeId);
         emit ITaskManager.ShardTimedOut(taskId, shardIndex, nodeId, slashed);
-        _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
+        _emitEndAttempt(taskId, shardIndex, next, status);
         _closeIfDone(taskId, t);
     }
 
@@ -348,7 +348,7 @@ contract TaskManagerExtension is TaskManagerBase {
 
         _registry.unlockCollateral(nodeId, _collateral(t));
         _registry.recordFailure(nodeId);
-        _emitEndAttempt(taskId, shardIndex, next, status, t.maxPricePerShard);
+        _emitEndAttempt(taskId, shardIndex, next, status);
         _closeIfDone(taskId, t);
     }
 
@@ -375,7 +375,7 @@ contract TaskManagerExtension is TaskManagerBase {
         _shards[taskId][shardIndex] = cleared;
         _shardData[taskId][shardIndex].auditorNodeId = 0;
         _registry.unlockCollateral(nodeId, _collateral(t));
-        _emitEndAttempt(taskId, shardIndex, cleared, next, t.maxPricePerShard);
+        _emitEndAttempt(taskId, shardIndex, cleared, next);
         if (cancelled) _closeIfDone(taskId, t);
     }
 }

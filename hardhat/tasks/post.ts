@@ -89,6 +89,8 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
           },
           maxDuration: bounded("max-duration", args.maxDuration, 0xffffffff),
           auditRateBps: bounded("audit-bps", args.auditBps, 10_000),
+          datasetId: 0n,
+          datasetVersion: 0,
         };
 
         const from = await signer(hre, args.from);

@@ -76,6 +76,8 @@ export async function generate(devnet: Devnet): Promise<{ events: number; blocks
     resources: { gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024 },
     maxDuration: 30n * 24n * 3600n,
     auditRateBps: 0,
+    datasetId: 0n,
+    datasetVersion: 0,
   });
   const firstTask = (await chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount")) + 1n;
 
@@ -380,6 +382,8 @@ async function freshness(devnet: Devnet, urls: Record<string, string>): Promise<
           resources: { gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024 },
           maxDuration: 3600n,
           auditRateBps: 0,
+          datasetId: 0n,
+          datasetVersion: 0,
         },
       ]);
       const t0 = performance.now();

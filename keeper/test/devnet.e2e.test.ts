@@ -93,6 +93,8 @@ describe("the keeper in the devnet", () => {
       resources: { gpus: 1, vramMiB: 16_384, cpus: 2, memoryMiB: 4096 },
       maxDuration: 600n,
       auditRateBps: 0,
+      datasetId: 0n,
+      datasetVersion: 0,
     });
     const entry = await until("the job in the node's stream", async () => {
       const e = await redis.xrange(names.nodeStream(nodeId), "-", "+");

@@ -121,6 +121,8 @@ try {
     resources: { gpus: 1, vramMiB: 16384, cpus: 4, memoryMiB: 16384 },
     maxDuration: 3600n,
     auditRateBps: 0,
+    datasetId: 0n,
+    datasetVersion: 0,
   });
   const checkpoints = (seed) =>
     Array.from({ length: CHECKPOINTS }, (_, i) => ({

@@ -226,6 +226,8 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
       resources: { gpus: 1, vramMiB: 24_576, cpus: 8, memoryMiB: 64_000 },
       maxDuration: 7200n,
       auditRateBps: opts.auditRateBps ?? 0,
+      datasetId: opts.datasetId ?? 0n,
+      datasetVersion: opts.datasetVersion ?? 0,
     };
     await approve(
       CLIENT,

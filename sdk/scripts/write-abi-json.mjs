@@ -21,6 +21,7 @@ const contracts = {
   TaskManager: sdk.taskManagerAbi,
   DisputeManager: sdk.disputeManagerAbi,
   ModelRegistry: sdk.modelRegistryAbi,
+  DatasetRegistry: sdk.datasetRegistryAbi,
   Sortition: sdk.sortitionAbi,
   BlockhashRandomness: sdk.blockhashRandomnessAbi,
   NeuralTimelock: sdk.neuralTimelockAbi,

@@ -121,6 +121,8 @@ async function submittedByCheater(cheatFrom?: number, audited = true) {
     resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 },
     maxDuration: 3600n,
     auditRateBps: audited ? 10_000 : 0,
+    datasetId: 0n,
+    datasetVersion: 0,
   });
   await net.keeper.assignShards([{ taskId, shardIndex: 0, nodeId: cheaterNodeId }]);
   const base = await mkdtemp(join(net.dir, "cheater-"));

@@ -62,6 +62,8 @@ async function post(maxPrice: string, shardCount = 2): Promise<bigint> {
     resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 64 },
     maxDuration: 3600n,
     auditRateBps: 0,
+    datasetId: 0n,
+    datasetVersion: 0,
   });
   return taskId;
 }

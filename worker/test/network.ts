@@ -191,6 +191,8 @@ export async function startNetwork(): Promise<TestNetwork> {
               },
         maxDuration: 3600n,
         auditRateBps: 0,
+        datasetId: 0n,
+        datasetVersion: 0,
       });
       const { receipt } = await keeper.assignShards([{ taskId, shardIndex: 0, nodeId }]);
       const [assigned] = parseEventLogs({

@@ -99,10 +99,20 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         uint16 activeShards; // Assigned, Submitted or Challenged: what cancelTask must not count as Pending
         // slot 2: money, and the block the never-assigned shards became Pending
         uint96 maxPricePerShard;
-        uint120 escrowRemaining;
+        uint112 escrowRemaining; // ≤ the token supply (1e27 < 2^90)
         uint40 postedBlock;
+        bool usesDataset; // _taskDatasets holds its dataset reference: read it only then
         // slot 3
         bytes32 specCid;
+    }
+
+    /// @dev The dataset version a task trains on and its usage terms, fixed at posting. One slot, written only for
+    ///      a task that names a dataset (Task.usesDataset), so tasks without one pay nothing for the feature.
+    struct TaskDataset {
+        uint64 datasetId;
+        uint32 version;
+        uint96 feePerShard;
+        uint16 cutBps;
     }
 
     /// @dev Written at submit, audit and challenge time only.
@@ -131,6 +141,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     mapping(uint256 taskId => Task) internal _tasks;
     mapping(uint256 taskId => mapping(uint256 shardIndex => PackedShard)) internal _shards;
     mapping(uint256 taskId => mapping(uint256 shardIndex => ShardData)) internal _shardData;
+    mapping(uint256 taskId => TaskDataset) internal _taskDatasets;
 
     /// @param token_ NRL (ERC20 with EIP-2612 permit).
     /// @param registry_ The NodeRegistry; the TaskManager needs its PROTOCOL_ROLE.
@@ -219,8 +230,8 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         uint256 fee = uint256(t.maxPricePerShard) * t.auditFeeBps / BPS;
         // INVARIANT: escrow solvency — the fee leaves this task's escrow (checked subtraction) and the sum of
         // escrows before the transfer; auditsUsed ≤ auditBudget bounds how many fees a task pays.
-        // forge-lint: disable-next-line(unsafe-typecast): fee ≤ the escrow it was quoted in, < 2^120
-        t.escrowRemaining -= uint120(fee);
+        // forge-lint: disable-next-line(unsafe-typecast): fee ≤ the escrow it was quoted in, < 2^112
+        t.escrowRemaining -= uint112(fee);
         _totals.escrowHeld -= uint128(fee);
         emit ITaskManager.AuditRecorded(taskId, shardIndex, auditor, outcome, fee);
         if (fee != 0) _token.safeTransfer(_registry.operatorOf(auditor), fee);
@@ -253,15 +264,12 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         next = _clearAttempt(w).setAttempts(attempts).setStatus(status);
     }
 
-    function _emitEndAttempt(
-        uint256 taskId,
-        uint256 shardIndex,
-        PackedShard next,
-        ShardStatus status,
-        uint256 reward
-    ) internal {
+    /// @dev A Failed shard's event reports what its failure leaves for the client: its max price and dataset fee.
+    function _emitEndAttempt(uint256 taskId, uint256 shardIndex, PackedShard next, ShardStatus status)
+        internal
+    {
         if (status == ShardStatus.Failed) {
-            emit ITaskManager.ShardFailed(taskId, shardIndex, reward);
+            emit ITaskManager.ShardFailed(taskId, shardIndex, _shardReserve(taskId, _tasks[taskId]));
         } else if (status == ShardStatus.Cancelled) {
             emit ITaskManager.ShardCancelled(taskId, shardIndex);
         } else {
@@ -294,7 +302,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
             // INVARIANT: escrow solvency — a closed task holds nothing: its remaining escrow leaves the sum of
             // escrows before it is transferred back, so no funds stay stuck.
             t.escrowRemaining = 0;
-            // forge-lint: disable-next-line(unsafe-typecast): refund is an escrow, < 2^120
+            // forge-lint: disable-next-line(unsafe-typecast): refund is an escrow, < 2^112
             _totals.escrowHeld -= uint128(refund);
             address client = t.client;
             emit ITaskManager.TaskRefunded(taskId, client, refund);
@@ -447,6 +455,14 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         // activeShards ≤ shardCount ≤ SHARD_COUNT_CAP: each added shard was Pending.
         t.activeShards = uint16(t.activeShards + added);
         ctx.added = 0;
+    }
+
+    /// @dev What the escrow holds for each shard until it is finalized or refunded: its max price and the dataset
+    ///      usage fee.
+    function _shardReserve(uint256 taskId, Task storage t) internal view returns (uint256) {
+        uint256 reserve = t.maxPricePerShard;
+        if (t.usesDataset) reserve += _taskDatasets[taskId].feePerShard;
+        return reserve;
     }
 
     function _collateral(Task storage t) internal view returns (uint256) {

@@ -106,6 +106,25 @@ interface ITaskManager is IParameters {
     event TaskCancelled(uint256 indexed taskId, uint32 pendingShards);
     /// @notice Escrow went back to the client: what finalized shards did not use of their max price, the prices of
     ///         cancelled shards, and at the close whatever is left (failed shards, unused audit fees).
+    /// @notice The task trains on a DatasetRegistry dataset version: `usageFeePerShard` is escrowed per shard and
+    ///         paid to the dataset's owner (less `cutBps` to the protocol) for each finalized shard.
+    event TaskUsesDataset(
+        uint256 indexed taskId,
+        uint256 indexed datasetId,
+        uint32 datasetVersion,
+        uint256 usageFeePerShard,
+        uint16 cutBps
+    );
+    /// @notice `shards` finalized shards of `taskId` paid their usage fee: `amount` to the dataset's `owner`
+    ///         (its owner at finalization), `protocolCut` to the protocol's fees.
+    event DatasetUsagePaid(
+        uint256 indexed datasetId,
+        uint256 indexed taskId,
+        address indexed owner,
+        uint32 shards,
+        uint256 amount,
+        uint256 protocolCut
+    );
     event TaskRefunded(uint256 indexed taskId, address indexed client, uint256 amount);
     event ShardAssigned(
         uint256 indexed taskId,
@@ -320,6 +339,8 @@ interface ITaskManager is IParameters {
 
     function token() external view returns (address);
     function registry() external view returns (address);
+    /// @notice The DatasetRegistry that PostTaskParams.datasetId refers to.
+    function datasetRegistry() external view returns (address);
     function treasury() external view returns (address);
     function taskCount() external view returns (uint256);
     function getTask(uint256 taskId) external view returns (TaskView memory);

@@ -178,6 +178,8 @@ struct PostTaskParams {
     Resources resources;
     uint64 maxDuration; // seconds a node has per attempt
     uint16 auditRateBps; // share of shards sampled for audit
+    uint64 datasetId; // 0 = none; else a DatasetRegistry dataset whose usage fee is escrowed per shard
+    uint32 datasetVersion; // the version trained on (must exist and not be deprecated at posting)
 }
 
 struct TaskView {
@@ -201,6 +203,10 @@ struct TaskView {
     Resources resources;
     uint64 postedBlock; // never-assigned shards are claimable from postedBlock + claimDelayBlocks
     uint32 activeShards; // shards Assigned, Submitted or Challenged now
+    uint64 datasetId; // 0 = none
+    uint32 datasetVersion;
+    uint128 datasetFeePerShard; // usage fee escrowed per shard, paid to the dataset's owner on finalization
+    uint16 datasetCutBps; // the protocol's share of that fee, fixed at posting
 }
 
 struct ShardView {
@@ -377,4 +383,54 @@ struct ModelVersionView {
     bytes32 manifestCid;
     bytes32 weightsHash; // sha256 of the weights file, bound to the shard's final checkpoint when verified
     bytes32 arweaveTxId;
+}
+
+/// @notice Why a user flagged a dataset version (DatasetRegistry.report).
+enum ReportReason {
+    None,
+    CidUnavailable, // the content CID cannot be fetched
+    LicenseMismatch, // the data is not under the declared license
+    FormatMismatch, // the content does not match the declared format or size
+    HarmfulContent,
+    Other
+}
+
+/// @notice What describes a dataset as a whole (DatasetRegistry.publish).
+struct DatasetParams {
+    string name; // 1..64 bytes
+    string description; // at most 1024 bytes; emitted, not stored
+    string license; // SPDX identifier, e.g. "CC-BY-4.0"
+}
+
+/// @notice One immutable version of a dataset's content.
+struct DatasetVersionParams {
+    bytes32 contentCid; // sha2-256 digest of a CIDv1 (docs/cids.md)
+    uint32 contentCodec; // the CID's codec: 0x55 raw (a single-block file) or 0x70 dag-pb (UnixFS file or directory)
+    uint64 sizeBytes; // total size of the content
+    uint96 usageFeePerShard; // NRL wei a task pays per finalized shard trained on this version (0 = free)
+    string format; // a short descriptor, e.g. "csv: pixels[64],label" (1..256 bytes)
+    bytes32 metadataCid; // optional JSON document (datasheet, schema), raw codec; 0 = none
+}
+
+struct DatasetView {
+    address owner;
+    bool deprecated;
+    uint32 versionCount;
+    uint32 stars;
+    uint64 createdAt;
+    string name;
+    string license;
+}
+
+struct DatasetVersionView {
+    bool deprecated;
+    uint32 contentCodec;
+    uint32 reports;
+    uint64 sizeBytes;
+    uint64 createdAt;
+    uint96 usageFeePerShard;
+    bytes32 contentCid;
+    bytes32 metadataCid;
+    bytes32 arweaveTxId;
+    string format;
 }

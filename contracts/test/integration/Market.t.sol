@@ -247,7 +247,9 @@ contract MarketTest is NeuralTest {
                 minTier: Tier.None,
                 resources: Resources({gpus: 8, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
                 maxDuration: MAX_DURATION,
-                auditRateBps: 0
+                auditRateBps: 0,
+                datasetId: 0,
+                datasetVersion: 0
             })
         );
         vm.stopPrank();

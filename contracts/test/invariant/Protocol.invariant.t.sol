@@ -194,13 +194,22 @@ contract ProtocolInvariantTest is NeuralTest {
                     c.sinceSlash[s.nodeId] += t.collateralPerShard;
                 }
             }
-            if (live || s.status == ShardStatus.Pending) owed += t.maxPricePerShard;
+            if (live || s.status == ShardStatus.Pending) owed += t.maxPricePerShard + t.datasetFeePerShard;
             if (live && s.auditStatus == AuditStatus.Assigned) owed += t.auditFeePerShard;
             bool isFinal = s.status == ShardStatus.Finalized;
             if (isFinal) ++finalized;
             assertEq(handler.ghost_finalizedEvents(id, i), isFinal ? 1 : 0, "paid once iff Finalized");
         }
         assertEq(finalized, t.finalizedShards, "finalizedShards counter");
+        // D1: a dataset's usage fee is paid exactly once per finalized shard, to the dataset's owner, and never
+        // for a failed, cancelled or pending one.
+        assertEq(
+            handler.ghost_usageShards(id), t.datasetId == 0 ? 0 : finalized, "usage paid per finalized shard"
+        );
+        assertEq(
+            handler.ghost_usagePaid(id), finalized * t.datasetFeePerShard, "usage fee == finalized x fee"
+        );
+        assertEq(handler.ghost_usageMisdirected(), 0, "usage fee paid to someone but the dataset owner");
         // M5: cancelTask counts the Pending shards from this counter instead of visiting them.
         assertEq(active, t.activeShards, "activeShards counts the shards in flight");
         assertGe(escrow, owed, "escrow covers what can still be paid");
@@ -275,7 +284,8 @@ contract ProtocolInvariantTest is NeuralTest {
             + token.balanceOf(address(taskManager)) + token.balanceOf(address(disputeManager))
             + token.balanceOf(address(registry)) + token.balanceOf(address(models))
             + token.balanceOf(address(handler)) + token.balanceOf(handler.anyone()) + token.balanceOf(client)
-            + token.balanceOf(challenger) + token.balanceOf(address(this));
+            + token.balanceOf(challenger) + token.balanceOf(address(this))
+            + token.balanceOf(handler.curator());
         for (uint256 i; i < handler.clientCount(); ++i) {
             sum += token.balanceOf(handler.clients(i));
         }

@@ -7,6 +7,7 @@ import {DisputeManager} from "../../src/DisputeManager.sol";
 import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 import {ISortition} from "../../src/interfaces/ISortition.sol";
+import {IDatasetRegistry} from "../../src/interfaces/IDatasetRegistry.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
 import {CheckpointMerkle} from "../../src/libraries/CheckpointMerkle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
@@ -22,6 +23,8 @@ import {
     ChallengeCommitView,
     ChallengeParams,
     Checkpoint,
+    DatasetParams,
+    DatasetVersionParams,
     DisputeOutcome,
     DisputeStatus,
     DisputeView,
@@ -84,6 +87,9 @@ contract ProtocolHandler is Test {
     address public immutable keeper;
     address public immutable treasury;
     address public immutable anyone;
+    /// @notice Owns dataset 1 (version 1 charges DATASET_FEE per finalized shard).
+    address public curator;
+    uint96 public constant DATASET_FEE = 3 ether;
     /// @notice The cartel's operator (runs several nodes) and its fresh second wallet for self-challenges.
     address public immutable cartelOp;
     address public immutable decoy;
@@ -110,6 +116,11 @@ contract ProtocolHandler is Test {
     mapping(uint256 nodeId => uint256) public ghost_slashed;
     mapping(uint256 taskId => uint256) public ghost_escrowIn;
     mapping(uint256 taskId => uint256) public ghost_escrowOut;
+    /// @dev Dataset usage fees (amount + protocol cut) and shards paid per task, from DatasetUsagePaid.
+    mapping(uint256 taskId => uint256) public ghost_usagePaid;
+    mapping(uint256 taskId => uint256) public ghost_usageShards;
+    /// @dev Usage fees paid to anyone but the dataset's owner.
+    uint256 public ghost_usageMisdirected;
     mapping(uint256 taskId => mapping(uint256 shard => uint256)) public ghost_finalizedEvents;
     /// @dev Order of events: when each shard was last assigned and each node last slashed.
     mapping(uint256 taskId => mapping(uint256 shard => uint256)) public ghost_assignSeq;
@@ -179,6 +190,8 @@ contract ProtocolHandler is Test {
         keeper = keeper_;
         treasury = treasury_;
         anyone = makeAddr("anyone");
+        curator = makeAddr("dataset curator");
+        _publishDataset();
         cartelOp = makeAddr("cartel operator");
         decoy = makeAddr("cartel decoy wallet");
         watcher = makeAddr("honest watcher");
@@ -442,7 +455,10 @@ contract ProtocolHandler is Test {
             minTier: (clientSeed >> 8) % 2 == 0 ? Tier.None : Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: uint64(bound(duration, 1 hours, 2 days)),
-            auditRateBps: uint16(bound(auditRate, 0, BPS))
+            auditRateBps: uint16(bound(auditRate, 0, BPS)),
+            // Half the tasks train on the curator's dataset and escrow its usage fee.
+            datasetId: (clientSeed >> 16) % 2 == 0 ? 1 : 0,
+            datasetVersion: (clientSeed >> 16) % 2 == 0 ? 1 : 0
         });
         uint256 collateral =
             uint256(p.maxPricePerShard) * taskManager.getParameter("collateralRatioBps") / BPS;
@@ -1276,6 +1292,13 @@ contract ProtocolHandler is Test {
             ghost_escrowOut[uint256(l.topics[1])] += fee;
         } else if (sig == ITaskManager.TaskRefunded.selector) {
             ghost_escrowOut[uint256(l.topics[1])] += abi.decode(l.data, (uint256));
+        } else if (sig == ITaskManager.DatasetUsagePaid.selector) {
+            uint256 taskId = uint256(l.topics[2]);
+            (uint32 shards, uint256 amount, uint256 cut) = abi.decode(l.data, (uint32, uint256, uint256));
+            ghost_escrowOut[taskId] += amount + cut;
+            ghost_usagePaid[taskId] += amount + cut;
+            ghost_usageShards[taskId] += shards;
+            if (address(uint160(uint256(l.topics[3]))) != curator) ghost_usageMisdirected++;
         } else if (sig == ITaskManager.ShardAssigned.selector) {
             ghost_assignSeq[uint256(l.topics[1])][uint256(l.topics[2])] = ++_seq;
             _checkAssignedPrice(uint256(l.topics[1]), uint256(l.topics[3]), l.data);
@@ -1313,6 +1336,23 @@ contract ProtocolHandler is Test {
     // ---------------------------------------------------------------------------------------------
     // Internal: picking
     // ---------------------------------------------------------------------------------------------
+
+    /// @dev The curator publishes dataset 1, whose first version half the posted tasks reference.
+    function _publishDataset() internal {
+        IDatasetRegistry datasets = IDatasetRegistry(taskManager.datasetRegistry());
+        vm.prank(curator);
+        datasets.publish(
+            DatasetParams({name: "digits", description: "8x8 digits", license: "CC-BY-4.0"}),
+            DatasetVersionParams({
+                contentCid: keccak256("digits v1"),
+                contentCodec: 0x70,
+                sizeBytes: 1 << 20,
+                usageFeePerShard: DATASET_FEE,
+                format: "csv: pixels[64],label",
+                metadataCid: bytes32(0)
+            })
+        );
+    }
 
     function _fund(address to, uint256 amount) internal {
         vm.prank(deployer);

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 
+import {DatasetRegistry} from "../../src/DatasetRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {ITaskManager} from "../../src/interfaces/ITaskManager.sol";
@@ -134,7 +135,9 @@ contract TaskHandler is Test {
             minTier: Tier(bound(tier, 0, 1)),
             resources: Resources({gpus: 1, vramMiB: 1024, cpus: 1, memoryMiB: 1024}),
             maxDuration: uint64(1 hours),
-            auditRateBps: uint16(bound(auditRate, 0, 10_000))
+            auditRateBps: uint16(bound(auditRate, 0, 10_000)),
+            datasetId: 0,
+            datasetVersion: 0
         });
         address client = clients[clientSeed % clients.length];
         uint256 escrow = tm.quoteEscrow(p);
@@ -573,7 +576,14 @@ contract TaskManagerInvariantTest is Test {
         token = new NeuralToken(bank, 1_000_000_000 ether);
         registry = new NodeRegistry(address(token), governor);
         TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
-        tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
+        tm = new TaskManager(
+            address(token),
+            address(registry),
+            governor,
+            treasury,
+            address(ext),
+            address(new DatasetRegistry(governor))
+        );
         vm.startPrank(governor);
         registry.setProtocolContracts(address(tm), disputes);
         tm.grantRole(tm.KEEPER_ROLE(), keeper);

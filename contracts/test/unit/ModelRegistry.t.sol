@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {DatasetRegistry} from "../../src/DatasetRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
@@ -59,8 +60,14 @@ contract ModelRegistryTest is Test {
         token = new NeuralToken(holder, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
         TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
-        tasks =
-            new TaskManager(address(token), address(registry), governor, makeAddr("treasury"), address(ext));
+        tasks = new TaskManager(
+            address(token),
+            address(registry),
+            governor,
+            makeAddr("treasury"),
+            address(ext),
+            address(new DatasetRegistry(governor))
+        );
         models = new ModelRegistry(address(token), address(tasks));
         vm.startPrank(governor);
         registry.setProtocolContracts(address(tasks), makeAddr("disputeManager"));
@@ -100,7 +107,9 @@ contract ModelRegistryTest is Test {
             minTier: Tier.None,
             resources: Resources({gpus: 1, vramMiB: 16_384, cpus: 4, memoryMiB: 16_384}),
             maxDuration: 1 hours,
-            auditRateBps: 0
+            auditRateBps: 0,
+            datasetId: 0,
+            datasetVersion: 0
         });
         uint256 escrow = tasks.quoteEscrow(p);
         _give(client, escrow);

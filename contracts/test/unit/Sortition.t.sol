@@ -36,7 +36,9 @@ contract SortitionTest is DisputeFixture {
             minTier: Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: 1 days,
-            auditRateBps: auditRateBps
+            auditRateBps: auditRateBps,
+            datasetId: 0,
+            datasetVersion: 0
         });
         vm.startPrank(client);
         token.approve(address(taskManager), taskManager.quoteEscrow(p));

@@ -225,36 +225,44 @@ contract TaskManagerTest is TaskFixture {
         emit IParameters.ParameterSet(P_WINDOW, 0, 1 days);
         vm.expectEmit();
         emit ITaskManager.TierFeeSet(Tier.None, 1000);
-        new TaskManager(address(token), address(registry), governor, treasury, tm.extension());
+        new TaskManager(
+            address(token), address(registry), governor, treasury, tm.extension(), address(datasets)
+        );
     }
 
     function test_constructor_zeroToken_reverts() public {
         address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(0), address(registry), governor, treasury, ext);
+        new TaskManager(address(0), address(registry), governor, treasury, ext, address(datasets));
     }
 
     function test_constructor_zeroRegistry_reverts() public {
         address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(0), governor, treasury, ext);
+        new TaskManager(address(token), address(0), governor, treasury, ext, address(datasets));
     }
 
     function test_constructor_zeroGovernor_reverts() public {
         address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(registry), address(0), treasury, ext);
+        new TaskManager(address(token), address(registry), address(0), treasury, ext, address(datasets));
     }
 
     function test_constructor_zeroTreasury_reverts() public {
         address ext = tm.extension();
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(registry), governor, address(0), ext);
+        new TaskManager(address(token), address(registry), governor, address(0), ext, address(datasets));
     }
 
     function test_constructor_zeroExtension_reverts() public {
         vm.expectRevert(ITaskManager.ZeroAddress.selector);
-        new TaskManager(address(token), address(registry), governor, treasury, address(0));
+        new TaskManager(address(token), address(registry), governor, treasury, address(0), address(datasets));
+    }
+
+    function test_constructor_zeroDatasetRegistry_reverts() public {
+        address ext = tm.extension();
+        vm.expectRevert(ITaskManager.ZeroAddress.selector);
+        new TaskManager(address(token), address(registry), governor, treasury, ext, address(0));
     }
 
     function test_extension_calledDirectly_reverts() public {

@@ -6,6 +6,7 @@ import {Test, Vm} from "forge-std/Test.sol";
 import {DisputeManager} from "../../src/DisputeManager.sol";
 import {IDisputeManager} from "../../src/interfaces/IDisputeManager.sol";
 import {IRandomnessSource} from "../../src/interfaces/IRandomnessSource.sol";
+import {DatasetRegistry} from "../../src/DatasetRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {BlockhashRandomness} from "../../src/randomness/BlockhashRandomness.sol";
@@ -96,7 +97,14 @@ abstract contract DisputeFixture is Test {
         token = new NeuralToken(deployer, 1e10 * NRL);
         registry = new NodeRegistry(address(token), governor);
         TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
-        taskManager = new TaskManager(address(token), address(registry), governor, tmTreasury, address(ext));
+        taskManager = new TaskManager(
+            address(token),
+            address(registry),
+            governor,
+            tmTreasury,
+            address(ext),
+            address(new DatasetRegistry(governor))
+        );
         blockRandomness = new BlockhashRandomness();
         mockRandomness = new MockRandomness();
         sortition = new Sortition(address(registry), address(taskManager), address(blockRandomness), governor);
@@ -171,7 +179,9 @@ abstract contract DisputeFixture is Test {
             minTier: Tier.Bronze,
             resources: Resources({gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000}),
             maxDuration: 1 days,
-            auditRateBps: 0
+            auditRateBps: 0,
+            datasetId: 0,
+            datasetVersion: 0
         });
         vm.startPrank(client);
         token.approve(address(taskManager), taskManager.quoteEscrow(p));

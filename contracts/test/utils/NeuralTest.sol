@@ -231,7 +231,9 @@ abstract contract NeuralTest is Test {
             minTier: Tier.Bronze,
             resources: _resources(),
             maxDuration: MAX_DURATION,
-            auditRateBps: auditRateBps
+            auditRateBps: auditRateBps,
+            datasetId: 0,
+            datasetVersion: 0
         });
     }
 

@@ -6,6 +6,7 @@ import {CheckpointTree} from "./CheckpointTree.sol";
 import {TaskManagerExtension} from "../../src/TaskManagerExtension.sol";
 import {Test} from "forge-std/Test.sol";
 
+import {DatasetRegistry} from "../../src/DatasetRegistry.sol";
 import {NeuralToken} from "../../src/NeuralToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {TaskManager} from "../../src/TaskManager.sol";
@@ -39,6 +40,7 @@ abstract contract TaskFixture is Test {
     NeuralToken internal token;
     NodeRegistry internal registry;
     TaskManager internal tm;
+    DatasetRegistry internal datasets;
 
     address internal bank = makeAddr("bank");
     address internal governor = makeAddr("governor");
@@ -61,7 +63,10 @@ abstract contract TaskFixture is Test {
         token = new NeuralToken(bank, SUPPLY);
         registry = new NodeRegistry(address(token), governor);
         TaskManagerExtension ext = new TaskManagerExtension(address(token), address(registry), governor);
-        tm = new TaskManager(address(token), address(registry), governor, treasury, address(ext));
+        datasets = new DatasetRegistry(governor);
+        tm = new TaskManager(
+            address(token), address(registry), governor, treasury, address(ext), address(datasets)
+        );
 
         vm.startPrank(governor);
         registry.setProtocolContracts(address(tm), disputes);
@@ -127,7 +132,9 @@ abstract contract TaskFixture is Test {
             minTier: Tier.None,
             resources: _resources(),
             maxDuration: MAX_DURATION,
-            auditRateBps: 0
+            auditRateBps: 0,
+            datasetId: 0,
+            datasetVersion: 0
         });
     }
 

@@ -229,7 +229,15 @@ export class Protocol {
   // ---- tasks ----------------------------------------------------------------------------------
   async postTask(
     from: number,
-    opts: { label: string; shards: number; reward: bigint; auditRateBps?: number; maxDuration?: bigint },
+    opts: {
+      label: string;
+      shards: number;
+      reward: bigint;
+      auditRateBps?: number;
+      maxDuration?: bigint;
+      datasetId?: bigint;
+      datasetVersion?: number;
+    },
   ): Promise<bigint> {
     const params = {
       specCid: cid(`spec/${opts.label}`),
@@ -239,6 +247,8 @@ export class Protocol {
       resources: { gpus: 1, vramMiB: 40_000, cpus: 8, memoryMiB: 64_000 },
       maxDuration: opts.maxDuration ?? 3600n,
       auditRateBps: opts.auditRateBps ?? 0,
+      datasetId: opts.datasetId ?? 0n,
+      datasetVersion: opts.datasetVersion ?? 0,
     };
     const escrow = await this.chain.read<bigint>(this.tasks, this.abi.tasks, "quoteEscrow", [params]);
     await this.approve(from, this.tasks, escrow);

@@ -115,6 +115,8 @@ export const postParams = (over: Record<string, unknown> = {}) => ({
   resources: { gpus: 1, vramMiB: 16_384, cpus: 2, memoryMiB: 4096 },
   maxDuration: 600n,
   auditRateBps: 0,
+  datasetId: 0n,
+  datasetVersion: 0,
   ...over,
 });
 

@@ -2,6 +2,7 @@
 export {
   abiSources,
   blockhashRandomnessAbi,
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTimelockAbi,

@@ -84,6 +84,8 @@ const params = (over: Partial<PostInput> = {}): PostInput => ({
   resources: { gpus: 1, vramMiB: 16_384, cpus: 4, memoryMiB: 32_768 },
   maxDuration: 3600n,
   auditRateBps: 0,
+  datasetId: 0n,
+  datasetVersion: 0,
   ...over,
 });
 

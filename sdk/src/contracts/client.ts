@@ -14,6 +14,8 @@ import {
   type Address,
   type Chain,
   type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
   encodeAbiParameters,
   type Hex,
   hexToSignature,
@@ -27,10 +29,26 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { type CidField, cidToBytes32 } from "../cid/cid.js";
-import { ConfigError, ContractRevertError, TimeoutError, ValidationError } from "../errors/errors.js";
+import {
+  bytes32ToCid,
+  type CidField,
+  cidToBytes32,
+  codecName,
+  DAG_PB_CODEC,
+  parseCid,
+  RAW_CODEC,
+  ZERO_BYTES32,
+} from "../cid/cid.js";
+import {
+  ConfigError,
+  ContractRevertError,
+  InvalidCidError,
+  TimeoutError,
+  ValidationError,
+} from "../errors/errors.js";
 import { type Checkpoint, CheckpointTree } from "../merkle/checkpoints.js";
 import {
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTokenAbi,
@@ -45,6 +63,7 @@ import {
   DisputeStatus,
   enumName,
   type ReleaseReason,
+  type ReportReason,
   ShardStatus,
   TaskStatus,
   Tier,
@@ -61,6 +80,41 @@ export type ChallengeParams = ContractFunctionArgs<
   "revealChallenge"
 >[1];
 export type PublishParams = ContractFunctionArgs<typeof modelRegistryAbi, "nonpayable", "publish">[0];
+export type DatasetParams = ContractFunctionArgs<typeof datasetRegistryAbi, "nonpayable", "publish">[0];
+export type DatasetVersionParams = ContractFunctionArgs<
+  typeof datasetRegistryAbi,
+  "nonpayable",
+  "publish"
+>[1];
+/** A dataset version as callers give it: CIDs as strings or CID objects; the codec comes from the content CID. */
+export type DatasetVersionInput = Omit<
+  DatasetVersionParams,
+  "contentCid" | "contentCodec" | "metadataCid"
+> & {
+  contentCid: CID | string;
+  metadataCid?: CidLike;
+};
+
+/** The on-chain params of a dataset version: the content CID's digest and codec, checked storable. */
+export function datasetVersionParams(input: DatasetVersionInput): DatasetVersionParams {
+  const cid = parseCid(input.contentCid);
+  return {
+    contentCid: cidToBytes32(cid),
+    contentCodec: cid.code,
+    sizeBytes: input.sizeBytes,
+    usageFeePerShard: input.usageFeePerShard,
+    format: input.format,
+    metadataCid: input.metadataCid === undefined ? ZERO_BYTES32 : toBytes32(input.metadataCid, "metadata"),
+  };
+}
+
+/** The CIDv1 of a dataset version's content from its on-chain digest and codec. */
+export function datasetContentCid(contentCid: Hex, contentCodec: number): CID {
+  if (contentCodec !== RAW_CODEC && contentCodec !== DAG_PB_CODEC) {
+    throw new InvalidCidError(`dataset content codec ${codecName(contentCodec)} is not raw or dag-pb`);
+  }
+  return bytes32ToCid(contentCid, contentCodec);
+}
 export type VersionParams = ContractFunctionArgs<typeof modelRegistryAbi, "nonpayable", "addVersion">[1];
 export type WeightsProofParams = PublishParams["weights"];
 export type Capabilities = ContractFunctionArgs<typeof nodeRegistryAbi, "nonpayable", "register">[1];
@@ -127,8 +181,6 @@ export const WORKER_CONSENT_TYPES = {
 
 /** No consent: for a worker key that is the operator itself (the contract needs no signature then). */
 export const NO_CONSENT: WorkerConsent = { deadline: 0n, signature: "0x" };
-
-const ZERO_BYTES32 = `0x${"00".repeat(32)}` as Hex;
 
 /** The WeightsProof to pass when a model has no source task (the contract ignores it). */
 export const NO_WEIGHTS_PROOF: WeightsProofParams = { step: 0n, hash: ZERO_BYTES32, proof: [] };
@@ -199,6 +251,7 @@ export class NeuralClient {
     taskManager: Address;
     disputeManager: Address;
     modelRegistry: Address;
+    datasetRegistry: Address;
     sortition: Address;
   };
 
@@ -213,6 +266,7 @@ export class NeuralClient {
       taskManager: c.TaskManager.address,
       disputeManager: c.DisputeManager.address,
       modelRegistry: c.ModelRegistry.address,
+      datasetRegistry: c.DatasetRegistry.address,
       sortition: c.Sortition.address,
     };
   }
@@ -387,11 +441,20 @@ export class NeuralClient {
    * waited, or was used), the revert says so instead of a bare ERC20InsufficientAllowance.
    */
   async postTaskWithPermit(
-    input: WithCids<PostTaskParams, "specCid">,
+    input: WithCids<Omit<PostTaskParams, "datasetId" | "datasetVersion">, "specCid"> & {
+      /** A DatasetRegistry dataset version to train on (its usage fee is escrowed per shard); none by default. */
+      datasetId?: bigint;
+      datasetVersion?: number;
+    },
     options: { deadline?: bigint } = {},
   ): Promise<WriteResult & { taskId: bigint; escrow: bigint }> {
     const wallet = this.wallet();
-    const params: PostTaskParams = { ...input, specCid: toBytes32(input.specCid, "spec") };
+    const params: PostTaskParams = {
+      datasetId: 0n,
+      datasetVersion: 0,
+      ...input,
+      specCid: toBytes32(input.specCid, "spec"),
+    };
     const escrow = await this.quoteEscrow(params);
     const now = await this.chainTime();
     const deadline = options.deadline ?? now + 3600n;
@@ -1169,6 +1232,133 @@ export class NeuralClient {
     });
     if (!added) throw new ConfigError("ModelVersionAdded event missing from the receipt");
     return { ...result, version: added.args.version };
+  }
+
+  // ------------------------------------------------------------------ datasets
+
+  /**
+   * Publishes a dataset with its first version; returns the dataset id. `contentCid` is the content's CIDv1
+   * (raw or dag-pb, sha2-256: what `ipfs add --cid-version 1` or helia's unixfs gives); its codec is stored too.
+   */
+  async publishDataset(
+    dataset: DatasetParams,
+    first: DatasetVersionInput,
+  ): Promise<WriteResult & { datasetId: bigint }> {
+    const version = datasetVersionParams(first);
+    const result = await this.writeDatasets("publish", [dataset, version]);
+    const [published] = parseEventLogs({
+      abi: datasetRegistryAbi,
+      logs: result.receipt.logs,
+      eventName: "DatasetPublished",
+    });
+    if (!published) throw new ConfigError("DatasetPublished event missing from the receipt");
+    return { ...result, datasetId: published.args.datasetId };
+  }
+
+  /** Adds a version to a dataset (owner only); returns its number. */
+  async addDatasetVersion(
+    datasetId: bigint,
+    input: DatasetVersionInput,
+  ): Promise<WriteResult & { version: bigint }> {
+    const result = await this.writeDatasets("addVersion", [datasetId, datasetVersionParams(input)]);
+    const [added] = parseEventLogs({
+      abi: datasetRegistryAbi,
+      logs: result.receipt.logs,
+      eventName: "DatasetVersionAdded",
+    });
+    if (!added) throw new ConfigError("DatasetVersionAdded event missing from the receipt");
+    return { ...result, version: added.args.version };
+  }
+
+  deprecateDatasetVersion(datasetId: bigint, version: bigint): Promise<WriteResult> {
+    return this.writeDatasets("deprecateVersion", [datasetId, version]);
+  }
+
+  deprecateDataset(datasetId: bigint): Promise<WriteResult> {
+    return this.writeDatasets("deprecate", [datasetId]);
+  }
+
+  transferDataset(datasetId: bigint, to: Address): Promise<WriteResult> {
+    return this.writeDatasets("transferDataset", [datasetId, to]);
+  }
+
+  /** Lowers a version's usage fee (a higher fee needs a new version). */
+  lowerDatasetUsageFee(datasetId: bigint, version: bigint, newFee: bigint): Promise<WriteResult> {
+    return this.writeDatasets("lowerUsageFee", [datasetId, version, newFee]);
+  }
+
+  recordDatasetArchive(datasetId: bigint, version: bigint, arweaveTxId: Hex): Promise<WriteResult> {
+    return this.writeDatasets("recordArchive", [datasetId, version, arweaveTxId]);
+  }
+
+  starDataset(datasetId: bigint): Promise<WriteResult> {
+    return this.writeDatasets("star", [datasetId]);
+  }
+
+  unstarDataset(datasetId: bigint): Promise<WriteResult> {
+    return this.writeDatasets("unstar", [datasetId]);
+  }
+
+  /** Flags a version (one report per address and version); `detailsCid` optionally points at evidence (raw). */
+  reportDataset(input: {
+    datasetId: bigint;
+    version: bigint;
+    reason: ReportReason;
+    detailsCid?: CidLike;
+  }): Promise<WriteResult> {
+    const details = input.detailsCid === undefined ? ZERO_BYTES32 : toBytes32(input.detailsCid, "metadata");
+    return this.writeDatasets("report", [input.datasetId, input.version, input.reason, details]);
+  }
+
+  /** The dataset as the contract returns it. */
+  async getDataset(datasetId: bigint) {
+    return this.readDatasets("getDataset", [datasetId]);
+  }
+
+  /** A version as the contract returns it, plus `contentCidString`: the CIDv1 to fetch and verify. */
+  async getDatasetVersion(datasetId: bigint, version: bigint) {
+    const v = await this.readDatasets("getVersion", [datasetId, version]);
+    return { ...v, contentCidString: datasetContentCid(v.contentCid, v.contentCodec).toString() };
+  }
+
+  /** What a task posted now pays to use a version (reverts when it is unknown or deprecated). */
+  async datasetUsageTerms(
+    datasetId: bigint,
+    version: bigint,
+  ): Promise<{ feePerShard: bigint; cutBps: number }> {
+    const [feePerShard, cutBps] = await this.readDatasets("usageTerms", [datasetId, version]);
+    return { feePerShard, cutBps };
+  }
+
+  private async readDatasets<F extends ContractFunctionName<typeof datasetRegistryAbi, "view">>(
+    functionName: F,
+    args: ContractFunctionArgs<typeof datasetRegistryAbi, "view", F>,
+  ): Promise<ContractFunctionReturnType<typeof datasetRegistryAbi, "view", F>> {
+    try {
+      return (await this.publicClient.readContract({
+        address: this.addresses.datasetRegistry,
+        abi: datasetRegistryAbi,
+        functionName,
+        args,
+      } as never)) as ContractFunctionReturnType<typeof datasetRegistryAbi, "view", F>;
+    } catch (error) {
+      throw toNeuralError(error, { contract: "DatasetRegistry", functionName });
+    }
+  }
+
+  private writeDatasets<F extends ContractFunctionName<typeof datasetRegistryAbi, "nonpayable">>(
+    functionName: F,
+    args: ContractFunctionArgs<typeof datasetRegistryAbi, "nonpayable", F>,
+  ): Promise<WriteResult> {
+    return this.send("DatasetRegistry", functionName, (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.datasetRegistry,
+        abi: datasetRegistryAbi,
+        functionName,
+        args,
+      } as never),
+    );
   }
 
   // ------------------------------------------------------------------ token

@@ -33,8 +33,8 @@ describe("deployments", () => {
   it("parses a deployment file and checksums addresses", () => {
     const d = parseDeployment(JSON.stringify(example()), 31337);
     expect(d.roles.governor).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    expect(d.contracts.TaskManager.startBlock).toBe(14);
-    expect(d.contracts.Sortition.startBlock).toBe(16);
+    expect(d.contracts.TaskManager.startBlock).toBe(15);
+    expect(d.contracts.Sortition.startBlock).toBe(17);
     expect(d.contracts.NeuralTimelock.startBlock).toBe(10);
     expect(d.roles.admin).toBe("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
     expect(d.contracts.TaskManagerExtension.address).toMatch(/^0x/);

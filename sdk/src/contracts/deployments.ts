@@ -18,6 +18,7 @@ export const CONTRACT_NAMES = [
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",
+  "DatasetRegistry",
   "TaskManager",
   "BlockhashRandomness",
   "Sortition",

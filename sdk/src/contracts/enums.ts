@@ -123,6 +123,17 @@ export const PayoutKind = {
 } as const;
 export type PayoutKind = (typeof PayoutKind)[keyof typeof PayoutKind];
 
+/** Why a user flagged a dataset version (DatasetRegistry.report). */
+export const ReportReason = {
+  None: 0,
+  CidUnavailable: 1,
+  LicenseMismatch: 2,
+  FormatMismatch: 3,
+  HarmfulContent: 4,
+  Other: 5,
+} as const;
+export type ReportReason = (typeof ReportReason)[keyof typeof ReportReason];
+
 /** Member names by value, for messages: ENUM_NAMES.ShardStatus[2] === "Submitted". */
 export const ENUM_NAMES: Record<string, readonly string[]> = {
   Tier: Object.keys(Tier),
@@ -138,6 +149,7 @@ export const ENUM_NAMES: Record<string, readonly string[]> = {
   ChallengeCommitStatus: Object.keys(ChallengeCommitStatus),
   DisputeOutcome: Object.keys(DisputeOutcome),
   PayoutKind: Object.keys(PayoutKind),
+  ReportReason: Object.keys(ReportReason),
 };
 
 /** The member name of `value` in `enumeration` (e.g. `enumName(TaskStatus, 2) === "Running"`); `Unknown(n)` otherwise. */

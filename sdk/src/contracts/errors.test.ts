@@ -164,6 +164,7 @@ describe("revert decoding", () => {
   it("records where each ABI came from", () => {
     expect(Object.keys(abiSources).sort()).toEqual(
       [
+        "DatasetRegistry",
         "DisputeManager",
         "ModelRegistry",
         "NeuralToken",

@@ -17,6 +17,7 @@ import {
 } from "viem";
 import { ContractRevertError, NetworkError, NeuralError, TimeoutError } from "../errors/errors.js";
 import {
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTimelockAbi,
@@ -53,6 +54,7 @@ export const NEURAL_ERRORS_ABI: readonly AbiError[] = (() => {
     ...nodeRegistryAbi,
     ...disputeManagerAbi,
     ...modelRegistryAbi,
+    ...datasetRegistryAbi,
     ...neuralTokenAbi,
     ...taskManagerExtensionAbi,
     ...sortitionAbi,
