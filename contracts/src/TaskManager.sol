@@ -97,6 +97,7 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         _initParameter(MIN_SHARD_PRICE, 1e15);
         _initParameter(RELEASE_GRACE_PERIOD, 10 minutes);
         _initParameter(CLAIM_DELAY_BLOCKS, 20);
+        _initParameter(LIVENESS_WINDOW, 10 minutes);
 
         _setTierFee(Tier.None, 1000);
         _setTierFee(Tier.Bronze, 800);
@@ -440,6 +441,16 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     }
 
     /// @inheritdoc ITaskManager
+    function shardPing(uint256 taskId, uint256 shardIndex)
+        external
+        view
+        returns (uint16 epoch, uint64 respondBy, uint64 nextPingAt)
+    {
+        Ping memory p = _pings[taskId][shardIndex];
+        return (p.epoch, p.respondBy, p.nextPingAt);
+    }
+
+    /// @inheritdoc ITaskManager
     function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32) {
         if (checkpoints.length == 0) revert InvalidCheckpointCount(0, 0, MAX_CHECKPOINTS);
         return CheckpointMerkle.root(checkpoints);
@@ -659,6 +670,21 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     /// @inheritdoc ITaskManager
     function recordAudit(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function pingShard(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function answerPing(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function releaseUnresponsive(uint256, uint256) external {
         _delegate();
     }
 
