@@ -38,6 +38,7 @@ export const releaseReason = onchainEnum("release_reason", [
   "NodeShuttingDown",
   "InvalidSpec",
   "Other",
+  "Unresponsive",
 ]);
 export const slashReason = onchainEnum("slash_reason", ["Timeout", "DisputeLost", "NonReveal"]);
 export const vote = onchainEnum("vote", ["None", "SubmitterRight", "SubmitterWrong", "DataUnavailable"]);
@@ -316,6 +317,9 @@ export const shard = onchainTable(
     challengeCommitted: t.boolean().notNull(),
     /** Until when a challenge committed against the current epoch may be revealed. */
     revealDeadline: t.bigint(),
+    /** A keeper's liveness ping of the current attempt awaits the node's answer until then (ShardPinged); null
+     *  once answered (PingAnswered) or when the attempt ends. Past it, anyone may releaseUnresponsive. */
+    pingRespondBy: t.bigint(),
     /** Assignments that counted as attempts (the contract's `attempts`). */
     attempts: t.integer().notNull(),
     /** All assignments, releases included; the current one is assignment `${taskId}-${shardIndex}-${assignmentCount}`. */

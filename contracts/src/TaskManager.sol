@@ -116,6 +116,7 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         _initParameter(MIN_SHARD_PRICE, 1e15);
         _initParameter(RELEASE_GRACE_PERIOD, 10 minutes);
         _initParameter(CLAIM_DELAY_BLOCKS, 20);
+        _initParameter(LIVENESS_WINDOW, 10 minutes);
 
         _setTierFee(Tier.None, 1000);
         _setTierFee(Tier.Bronze, 800);
@@ -307,19 +308,15 @@ contract TaskManager is TaskManagerBase, ITaskManager {
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc ITaskManager
-    function setTierFee(Tier tier, uint16 feeBps) external onlyRole(GOVERNOR_ROLE) {
-        if (feeBps > MAX_TIER_FEE_BPS) {
-            revert ParameterOutOfBounds(TIER_FEE_BPS, feeBps, 0, MAX_TIER_FEE_BPS);
-        }
-        _setTierFee(tier, feeBps);
+    /// @dev Runs in the TaskManagerExtension (GOVERNOR_ROLE checked there, in this contract's storage).
+    function setTierFee(Tier, uint16) external {
+        _delegate();
     }
 
     /// @inheritdoc ITaskManager
-    function setTreasury(address newTreasury) external onlyRole(GOVERNOR_ROLE) {
-        if (newTreasury == address(0)) revert ZeroAddress();
-        address old = _treasury;
-        _treasury = newTreasury;
-        emit TreasurySet(old, newTreasury);
+    /// @dev Runs in the TaskManagerExtension (GOVERNOR_ROLE checked there, in this contract's storage).
+    function setTreasury(address) external {
+        _delegate();
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -462,6 +459,16 @@ contract TaskManager is TaskManagerBase, ITaskManager {
         if (shardIndex >= shardCount) revert ShardOutOfRange(taskId, shardIndex, shardCount);
         PackedShard w = _shards[taskId][shardIndex];
         return (_effectiveStatus(w.status(), t.status), w.epoch(), w.openDisputes());
+    }
+
+    /// @inheritdoc ITaskManager
+    function shardPing(uint256 taskId, uint256 shardIndex)
+        external
+        view
+        returns (uint16 epoch, uint64 respondBy, uint64 nextPingAt)
+    {
+        Ping memory p = _pings[taskId][shardIndex];
+        return (p.epoch, p.respondBy, p.nextPingAt);
     }
 
     /// @inheritdoc ITaskManager
@@ -742,6 +749,21 @@ contract TaskManager is TaskManagerBase, ITaskManager {
 
     /// @inheritdoc ITaskManager
     function recordAudit(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function pingShard(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function answerPing(uint256, uint256) external {
+        _delegate();
+    }
+
+    /// @inheritdoc ITaskManager
+    function releaseUnresponsive(uint256, uint256) external {
         _delegate();
     }
 

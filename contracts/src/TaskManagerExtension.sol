@@ -13,11 +13,12 @@ import {
     ReleaseReason,
     ShardStatus,
     SlashReason,
-    TaskStatus
+    TaskStatus,
+    Tier
 } from "./types/Types.sol";
 
-/// @title TaskManager extension: the paths off the happy one — cancellation, claims, releases, timeouts, audits and
-///        the dispute hooks
+/// @title TaskManager extension: the paths off the happy one — cancellation, claims, releases, timeouts, liveness
+///        pings, audits, the dispute hooks and the governor's fee and treasury settings
 /// @notice Runs only by DELEGATECALL from the TaskManager, in the TaskManager's storage (same layout through
 ///         TaskManagerBase); the TaskManager forwards these ITaskManager functions to it unchanged. It exists so the
 ///         TaskManager stays under the 24 KiB code-size limit without weakening any check. Called directly, every
@@ -38,6 +39,22 @@ contract TaskManagerExtension is TaskManagerBase {
         TaskManagerBase(token_, registry_, governor)
     {
         _self = address(this);
+    }
+
+    /// @dev See ITaskManager.setTierFee.
+    function setTierFee(Tier tier, uint16 feeBps) external onlyDelegated onlyRole(GOVERNOR_ROLE) {
+        if (feeBps > MAX_TIER_FEE_BPS) {
+            revert ParameterOutOfBounds(TIER_FEE_BPS, feeBps, 0, MAX_TIER_FEE_BPS);
+        }
+        _setTierFee(tier, feeBps);
+    }
+
+    /// @dev See ITaskManager.setTreasury.
+    function setTreasury(address newTreasury) external onlyDelegated onlyRole(GOVERNOR_ROLE) {
+        if (newTreasury == address(0)) revert ITaskManager.ZeroAddress();
+        address old = _treasury;
+        _treasury = newTreasury;
+        emit ITaskManager.TreasurySet(old, newTreasury);
     }
 
     /// @dev See ITaskManager.cancelTask.
@@ -173,6 +190,76 @@ contract TaskManagerExtension is TaskManagerBase {
         emit ITaskManager.ShardTimedOut(taskId, shardIndex, nodeId, slashed);
         _emitEndAttempt(taskId, shardIndex, next, status);
         _closeIfDone(taskId, t);
+    }
+
+    /// @dev See ITaskManager.pingShard.
+    /// @dev KEEPER_ROLE. Reverts InvalidShardStatus (not Assigned), DeadlinePassed, PingOutstanding (this epoch's
+    ///      ping not answered yet) and PingCooldown (this epoch was pinged less than PING_COOLDOWN_WINDOWS ×
+    ///      livenessWindow ago). Griefing bound: a hostile keeper costs a live node at most one answerPing per
+    ///      shard per PING_COOLDOWN_WINDOWS × livenessWindow, and cannot release it (releaseUnresponsive needs the
+    ///      ping unanswered).
+    function pingShard(uint256 taskId, uint256 shardIndex) external onlyDelegated onlyRole(KEEPER_ROLE) {
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
+        if (block.timestamp > w.deadline()) {
+            revert ITaskManager.DeadlinePassed(taskId, shardIndex, w.deadline());
+        }
+        uint16 epoch = w.epoch();
+        Ping memory p = _pings[taskId][shardIndex];
+        if (p.epoch == epoch) {
+            if (p.respondBy != 0) revert ITaskManager.PingOutstanding(taskId, shardIndex, p.respondBy);
+            if (block.timestamp < p.nextPingAt) {
+                revert ITaskManager.PingCooldown(taskId, shardIndex, p.nextPingAt);
+            }
+        }
+        uint256 window = _livenessWindow;
+        // forge-lint: disable-next-line(unsafe-typecast): timestamps + at most 4 days fit 40 bits
+        uint40 respondBy = uint40(block.timestamp + window);
+        // forge-lint: disable-next-line(unsafe-typecast): as above
+        uint40 nextPingAt = uint40(block.timestamp + window * PING_COOLDOWN_WINDOWS);
+        _pings[taskId][shardIndex] = Ping({epoch: epoch, respondBy: respondBy, nextPingAt: nextPingAt});
+        emit ITaskManager.ShardPinged(taskId, shardIndex, w.nodeId(), epoch, respondBy);
+    }
+
+    /// @dev See ITaskManager.answerPing.
+    /// @dev Reverts InvalidShardStatus (not Assigned), NotAssignedNode (same key check as releaseShard) and
+    ///      NoPingOutstanding. Keeps nextPingAt, so answering does not shorten the cooldown.
+    function answerPing(uint256 taskId, uint256 shardIndex) external onlyDelegated {
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
+        uint256 nodeId = w.nodeId();
+        _checkNode(taskId, shardIndex, nodeId);
+        Ping storage p = _pings[taskId][shardIndex];
+        uint16 epoch = w.epoch();
+        if (p.epoch != epoch || p.respondBy == 0) revert ITaskManager.NoPingOutstanding(taskId, shardIndex);
+        p.respondBy = 0;
+        emit ITaskManager.PingAnswered(taskId, shardIndex, nodeId, epoch);
+    }
+
+    /// @dev See ITaskManager.releaseUnresponsive.
+    /// @dev Anyone. Reverts InvalidShardStatus (not Assigned), NoPingOutstanding (none for the current epoch, or
+    ///      answered), PingNotExpired (`block.timestamp <= respondBy`) and DeadlinePassed (timeoutShard's turn).
+    function releaseUnresponsive(uint256 taskId, uint256 shardIndex) external onlyDelegated nonReentrant {
+        PackedShard w = _shards[taskId][shardIndex];
+        if (w.status() != ShardStatus.Assigned) _revertShardStatus(taskId, shardIndex, w);
+        Ping memory p = _pings[taskId][shardIndex];
+        // INVARIANT: a keeper cannot release a live node — only a ping of this very assignment, left unanswered
+        // past its window, releases it.
+        if (p.epoch != w.epoch() || p.respondBy == 0) {
+            revert ITaskManager.NoPingOutstanding(taskId, shardIndex);
+        }
+        if (block.timestamp <= p.respondBy) {
+            revert ITaskManager.PingNotExpired(taskId, shardIndex, p.respondBy);
+        }
+        if (block.timestamp > w.deadline()) {
+            revert ITaskManager.DeadlinePassed(taskId, shardIndex, w.deadline());
+        }
+
+        delete _pings[taskId][shardIndex];
+        emit ITaskManager.ShardReleased(
+            taskId, shardIndex, w.nodeId(), ReleaseReason.Unresponsive, bytes32(0), true
+        );
+        _failAttempt(taskId, shardIndex, w);
     }
 
     /// @dev See ITaskManager.recordAudit.
@@ -337,13 +424,19 @@ contract TaskManagerExtension is TaskManagerBase {
     function _loseAttempt(uint256 taskId, uint256 shardIndex, PackedShard w, uint32 checkpointIndex)
         internal
     {
-        uint256 nodeId = w.nodeId();
         ShardData storage d = _shardData[taskId][shardIndex];
         d.resumeManifestCid = d.manifestCid;
         if (d.auditorNodeId != 0) d.auditorNodeId = 0;
-        Task storage t = _tasks[taskId];
         // forge-lint: disable-next-line(unsafe-typecast): checkpointIndex < checkpointCount ≤ 1024
-        (PackedShard next, ShardStatus status) = _endAttempt(t, w.setResumeFrom(uint16(checkpointIndex)));
+        _failAttempt(taskId, shardIndex, w.setResumeFrom(uint16(checkpointIndex)));
+    }
+
+    /// @dev Ends the attempt in flight `w` as a failure of its node: attempts + 1 and the shard re-queued, Failed
+    ///      or Cancelled (_endAttempt), its collateral unlocked, a reputation failure, and the task closed when done.
+    function _failAttempt(uint256 taskId, uint256 shardIndex, PackedShard w) internal {
+        uint256 nodeId = w.nodeId();
+        Task storage t = _tasks[taskId];
+        (PackedShard next, ShardStatus status) = _endAttempt(t, w);
         _shards[taskId][shardIndex] = next;
 
         _registry.unlockCollateral(nodeId, _collateral(t));

@@ -58,6 +58,7 @@ export const PARAMETERS: Record<string, readonly string[]> = {
     "minShardPrice",
     "releaseGracePeriod",
     "claimDelayBlocks",
+    "livenessWindow",
   ],
   DisputeManager: [
     "committeeSize",

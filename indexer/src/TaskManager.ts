@@ -495,6 +495,25 @@ ponder.on("TaskManager:ShardChallengeCommitted", async ({ event, context }) => {
   await logEvent(context, event, C, "ShardChallengeCommitted", { taskId: a.taskId, shardIndex });
 });
 
+ponder.on("TaskManager:ShardPinged", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  // Only an Assigned shard is pinged, always in its current epoch.
+  await updateShard(context, event, a.taskId, shardIndex, (s) =>
+    s.epoch === Number(a.epoch) ? { pingRespondBy: a.respondBy } : {},
+  );
+  await logEvent(context, event, C, "ShardPinged", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
+});
+
+ponder.on("TaskManager:PingAnswered", async ({ event, context }) => {
+  const a = event.args;
+  const shardIndex = Number(a.shardIndex);
+  await updateShard(context, event, a.taskId, shardIndex, (s) =>
+    s.epoch === Number(a.epoch) ? { pingRespondBy: null } : {},
+  );
+  await logEvent(context, event, C, "PingAnswered", { taskId: a.taskId, shardIndex, nodeId: a.nodeId });
+});
+
 ponder.on("TaskManager:ShardChallenged", async ({ event, context }) => {
   const a = event.args;
   const shardIndex = Number(a.shardIndex);
@@ -663,6 +682,8 @@ registerGeneric(C, taskManagerAbi, [
   "ShardResumeLowered",
   "AuditAssigned",
   "AuditRecorded",
+  "ShardPinged",
+  "PingAnswered",
   "TierFeeSet",
   "FeesSwept",
 ]);

@@ -94,6 +94,8 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "TierChanged",
       "TaskPosted",
       "ShardReleased",
+      "ShardPinged",
+      "PingAnswered",
       "ShardTimedOut",
       "ShardRequeued",
       "ShardFinalized",
@@ -288,7 +290,42 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(of(scenario.tasks.cancelled, 0)).toEqual([`${n4}:Released`]);
     expect(of(scenario.tasks.cancelled, 1)).toEqual([`${n6}:Released`]);
     expect(of(scenario.tasks.cancelled, 2)).toEqual([]);
+    // liveness: node 2 answered its ping and still runs its shard; node 4 did not and was released
+    expect(of(scenario.tasks.liveness, 0)).toEqual([`${n2}:Active`]);
+    expect(of(scenario.tasks.liveness, 1)).toEqual([`${n4}:Released`]);
     expect(rows).toHaveLength(events.filter((e) => e.name === "ShardAssigned").length);
+  });
+
+  it("liveness pings: an answered ping clears, an unanswered one releases the shard as Unresponsive", async () => {
+    const shards = await gqlAll<{ taskId: string; shardIndex: number; pingRespondBy: string | null }>(
+      url(kind),
+      "shards",
+      "taskId shardIndex pingRespondBy",
+    );
+    const t5 = shards.filter((r) => r.taskId === scenario.tasks.liveness.toString());
+    const pinged = events.filter(
+      (e) => e.name === "ShardPinged" && e.args.taskId === scenario.tasks.liveness,
+    );
+    expect(pinged).toHaveLength(3);
+    // the last ping of shard 0 is outstanding; shard 1 was released (its ping ended with the attempt)
+    expect(t5.find((r) => r.shardIndex === 0)?.pingRespondBy).toBe(String(pinged.at(-1)?.args.respondBy));
+    expect(t5.find((r) => r.shardIndex === 1)?.pingRespondBy).toBeNull();
+    const released = await gqlAll<{
+      taskId: string;
+      shardIndex: number;
+      releaseReason: string;
+      late: boolean;
+    }>(url(kind), "assignments", "taskId shardIndex releaseReason late");
+    expect(
+      released.filter((r) => r.taskId === scenario.tasks.liveness.toString() && r.shardIndex === 1),
+    ).toEqual([
+      {
+        taskId: scenario.tasks.liveness.toString(),
+        shardIndex: 1,
+        releaseReason: "Unresponsive",
+        late: true,
+      },
+    ]);
   });
 
   it("shard prices, late releases, refunds and the bulk cancellation follow the events", async () => {
@@ -309,9 +346,10 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     );
     for (const r of rows) expect(r.price).toBe(assigned.get(key(r.taskId, r.shardIndex, r.seq)));
     const released = events.filter((e) => e.name === "ShardReleased");
-    expect(released.map((e) => e.args.late)).toEqual([false, true, true]);
-    expect(rows.filter((r) => r.outcome === "Released").map((r) => r.late)).toHaveLength(3);
-    expect(rows.filter((r) => r.late === true)).toHaveLength(2);
+    // the last one is task 5's unresponsive release: late, like any release after the grace period
+    expect(released.map((e) => e.args.late)).toEqual([false, true, true, true]);
+    expect(rows.filter((r) => r.outcome === "Released").map((r) => r.late)).toHaveLength(4);
+    expect(rows.filter((r) => r.late === true)).toHaveLength(3);
 
     // A node's ask below the task's max price: the difference went back to the client at finalization.
     const t1 = await gql<{
@@ -365,7 +403,8 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "id feesPaid lateReleaseCount",
     );
     const [, , , n4, , n6] = scenario.nodes.map(String);
-    expect(nodes.find((n) => n.id === n4)?.lateReleaseCount).toBe(1);
+    // node 4: task 4's late release and task 5's unresponsive release
+    expect(nodes.find((n) => n.id === n4)?.lateReleaseCount).toBe(2);
     expect(nodes.find((n) => n.id === n6)?.lateReleaseCount).toBe(1);
     expect(nodes.some((n) => BigInt(n.feesPaid) > 0n)).toBe(true);
   });
@@ -583,7 +622,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       activeNodesByTier: Record<string, number>;
       parameters: unknown[];
     };
-    expect(summary.network.taskCount).toBe(4);
+    expect(summary.network.taskCount).toBe(5);
     expect(summary.network.totalStaked).toBe(
       (await chain.read<bigint>(protocol.registry, protocol.abi.registry, "totalStaked")).toString(),
     );
@@ -707,7 +746,7 @@ describe("API guards and bad input", () => {
       );
     const ok = await sql("select count(*) as n from task");
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(4);
+    expect(((await ok.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
     for (const statement of [
       "insert into task (id) values (99)",
       "update node set stake = 0",
@@ -719,7 +758,7 @@ describe("API guards and bad input", () => {
       expect(res.status, statement).toBe(400);
     }
     const after = await sql("select count(*) as n from task");
-    expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(4);
+    expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
   });
 
   it("answers a burst of identical GraphQL queries alike, computing the answer once", async () => {

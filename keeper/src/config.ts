@@ -59,6 +59,8 @@ export const configSchema = z
     KEEPER_PER_CLIENT_CAP: int(1, 2000).default(100),
     KEEPER_FINALIZE_BATCH: int(1, 2000).default(100),
     KEEPER_TIMEOUT_BATCH: int(1, 500).default(20),
+    /** Most liveness transactions (pingShard, releaseUnresponsive) per tick. */
+    KEEPER_PING_BATCH: int(1, 500).default(20),
     /** Blocks per eth_getLogs request. */
     KEEPER_LOG_CHUNK: int(1, 100_000).default(2000),
     /** Leader lease; another keeper takes over at most this long after the leader's death. */

@@ -62,6 +62,21 @@ export function createMetrics() {
       help: "Shards timed out by this keeper",
       registers: [registry],
     }),
+    pings: new Counter({
+      name: "keeper_pings_total",
+      help: "Liveness pings sent to nodes whose heartbeat expired (pingShard)",
+      registers: [registry],
+    }),
+    pingsAnswered: new Counter({
+      name: "keeper_pings_answered_total",
+      help: "Liveness pings the nodes answered (PingAnswered ingested)",
+      registers: [registry],
+    }),
+    unresponsiveReleases: new Counter({
+      name: "keeper_unresponsive_releases_total",
+      help: "Shards released because their node left a ping unanswered (releaseUnresponsive)",
+      registers: [registry],
+    }),
     txFailures: new Counter({
       name: "keeper_tx_failures_total",
       help: "Transactions that failed",

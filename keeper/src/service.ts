@@ -1,7 +1,8 @@
 /**
  * The keeper's loop. Every `KEEPER_POLL_MS`: take or renew the lease; as leader, ingest confirmed blocks,
  * (re)dispatch what the chain assigned but Redis lacks, schedule and send one assignShards for this block,
- * then dispatch its jobs, finalize shards whose window ended, and time out shards past their deadline.
+ * then dispatch its jobs, finalize shards whose window ended, time out shards past their deadline, ping the
+ * nodes of running shards whose heartbeat expired and release the shards whose ping went unanswered.
  * A keeper that is not leader only waits. Each step's failure is logged and retried on the next tick.
  */
 import type { RedisNames } from "@neural/sdk";
@@ -22,7 +23,13 @@ import { Follower, type PollResult } from "./ingest/follower.js";
 import { AUDIT_ASSIGNED, ChainView, Shard, shardKey } from "./ingest/view.js";
 import type { Metrics } from "./metrics.js";
 import { FencedError, type KeeperStore } from "./redis/store.js";
-import { heartbeatLive, type Inflight, schedulerInput } from "./schedule/plan.js";
+import {
+  heartbeatLive,
+  heartbeatPresent,
+  type Inflight,
+  livenessDuties,
+  schedulerInput,
+} from "./schedule/plan.js";
 import { schedule } from "./scheduler/scheduler.js";
 
 export interface ServiceDeps {
@@ -149,6 +156,8 @@ export class KeeperService {
     await this.finalize(now);
     if (this.stopping) return;
     await this.timeouts(now);
+    if (this.stopping) return;
+    await this.liveness(now);
     this.updateGauges();
   }
 
@@ -159,6 +168,10 @@ export class KeeperService {
    */
   private async noteIngested(poll: PollResult): Promise<void> {
     const { chain, log, metrics } = this.d;
+    if (poll.pingsAnswered > 0) {
+      metrics.pingsAnswered.inc(poll.pingsAnswered);
+      log.info({ count: poll.pingsAnswered }, "nodes answered liveness pings: their shards stay theirs");
+    }
     if (poll.lateReleases > 0) {
       metrics.lateReleases.inc(poll.lateReleases);
       log.info({ count: poll.lateReleases }, "late releases: failed attempts of their nodes");
@@ -362,6 +375,73 @@ export class KeeperService {
       } catch (error) {
         metrics.txFailures.inc({ function: "timeoutShard" });
         throw error;
+      }
+    }
+  }
+
+  /**
+   * Liveness (issue 12): a node holding Assigned shards whose heartbeat key is gone is pinged on-chain (pingShard,
+   * one per shard, at most KEEPER_PING_BATCH per tick); its worker answers (answerPing) if it is alive after all.
+   * A ping still unanswered after respondBy is released (releaseUnresponsive): the shard goes back to Pending and
+   * the scheduler places it on a live node's stream. Both are simulated first; a shard someone else moved on is
+   * skipped. The chain decides: the keeper can neither release a node that answered nor ping more often than the
+   * contract's cooldown.
+   */
+  private async liveness(now: bigint): Promise<void> {
+    const { config, chain, store, log, metrics } = this.d;
+    const holders = new Set<bigint>();
+    for (const s of this.view.shards.values()) if (s.status === Shard.Assigned) holders.add(s.nodeId);
+    for (const key of this.view.pings.keys()) if (!this.view.shards.has(key)) this.view.pings.delete(key);
+    if (holders.size === 0) return;
+    const ids = [...holders];
+    const raw = await store.heartbeats(ids);
+    const present = new Set(ids.filter((nodeId, i) => heartbeatPresent(raw[i] ?? null, { nodeId })));
+    const duties = livenessDuties(this.view, present, this.inflight, now, config.KEEPER_PING_BATCH);
+    for (const s of duties.release) {
+      if (this.stopping) return;
+      const key = shardKey(s.taskId, s.shardIndex);
+      const where = { taskId: s.taskId.toString(), shardIndex: s.shardIndex, nodeId: s.nodeId.toString() };
+      let released: boolean;
+      try {
+        released = await chain.releaseUnresponsive(s.taskId, BigInt(s.shardIndex));
+      } catch (error) {
+        metrics.txFailures.inc({ function: "releaseUnresponsive" });
+        throw error;
+      }
+      // either released now, or answered / moved on: the view's re-read brings the shard back either way
+      this.view.pings.delete(key);
+      if (!released) continue;
+      metrics.unresponsiveReleases.inc();
+      log.info(where, "released a shard whose node left its liveness ping unanswered");
+    }
+    for (const s of duties.ping) {
+      if (this.stopping) return;
+      const key = shardKey(s.taskId, s.shardIndex);
+      const epoch = Number(s.epoch);
+      let r: Awaited<ReturnType<KeeperChain["pingShard"]>>;
+      try {
+        r = await chain.pingShard(s.taskId, BigInt(s.shardIndex));
+      } catch (error) {
+        metrics.txFailures.inc({ function: "pingShard" });
+        throw error;
+      }
+      // remember the ping (or why the chain refused one) until the view ingests the event
+      if (r.ok) {
+        this.view.pings.set(key, { epoch: r.epoch, respondBy: r.respondBy, nextPingAt: r.respondBy });
+        metrics.pings.inc();
+        log.info(
+          {
+            taskId: s.taskId.toString(),
+            shardIndex: s.shardIndex,
+            nodeId: s.nodeId.toString(),
+            respondBy: r.respondBy.toString(),
+          },
+          "heartbeat expired: pinged the node of a running shard",
+        );
+      } else if (r.reason === "cooldown" && r.at !== undefined) {
+        this.view.pings.set(key, { epoch, respondBy: 0n, nextPingAt: r.at });
+      } else if (r.reason === "outstanding" && r.at !== undefined) {
+        this.view.pings.set(key, { epoch, respondBy: r.at, nextPingAt: r.at });
       }
     }
   }

@@ -4,7 +4,7 @@ import { appendFileSync } from "node:fs";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther } from "viem";
-import { DEFAULT_HOST, DEFAULT_PORT, nrlBalances } from "../lib/devnet.mjs";
+import { DEFAULT_HOST, DEFAULT_PORT, freePort, nrlBalances } from "../lib/devnet.mjs";
 import { repoRoot } from "../lib/tools.mjs";
 import { claimInstance, DEFAULT_NAME, probePort, runningInstance, stateRoot } from "./instance.mjs";
 import { redis } from "./redis.mjs";
@@ -13,7 +13,11 @@ import { startStack } from "./stack.mjs";
 
 export const USAGE =
   "usage: npm run devnet -- [--port N] [--indexer-port N] [--host IP] [--name NAME] [--no-indexer] [--seed] [--once]\n" +
-  "                         [--keeper [--keeper-port N] [--redis-port N]]";
+  "                         [--no-keeper | --keeper] [--keeper-port N] [--redis-port N]";
+
+/** The one line printed when the keeper is not started because redis-server is missing. */
+export const NO_REDIS =
+  "keeper not started: redis-server is not installed (apt-get install redis-server); --no-keeper silences this";
 
 const OPTIONS = {
   port: { type: "string" },
@@ -21,6 +25,7 @@ const OPTIONS = {
   "indexer-port": { type: "string" },
   "no-indexer": { type: "boolean" },
   keeper: { type: "boolean" },
+  "no-keeper": { type: "boolean" },
   "keeper-port": { type: "string" },
   "redis-port": { type: "string" },
   name: { type: "string" },
@@ -65,6 +70,8 @@ export function parseOptions(argv, env = process.env) {
       throw new UsageError(`${flag} must be a port 1..65535, got "${raw}"`);
     return n;
   };
+  if (values.keeper && values["no-keeper"])
+    throw new UsageError("--keeper and --no-keeper exclude each other");
   const name = values.name ?? DEFAULT_NAME;
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(name))
     throw new UsageError(`--name must be letters, digits, - or _ (got "${name}")`);
@@ -75,9 +82,11 @@ export function parseOptions(argv, env = process.env) {
     port: port("--port", values.port ?? env.NEURAL_DEVNET_PORT ?? DEFAULT_PORT),
     indexerPort: port("--indexer-port", values["indexer-port"] ?? 42069),
     indexer: !values["no-indexer"],
-    keeper: Boolean(values.keeper),
+    // "auto" (the default): the keeper starts when redis-server is installed; --keeper requires it
+    keeper: values["no-keeper"] ? false : values.keeper ? true : "auto",
     keeperPort: port("--keeper-port", values["keeper-port"] ?? 8788),
-    redisPort: port("--redis-port", values["redis-port"] ?? 6390),
+    // null: a free port is picked at start (a private redis-server per instance)
+    redisPort: values["redis-port"] === undefined ? null : port("--redis-port", values["redis-port"]),
     seed: Boolean(values.seed),
     once: Boolean(values.once),
   };
@@ -119,13 +128,18 @@ export async function main(argv = process.argv.slice(2)) {
       throw new Error("--port and --indexer-port must differ");
     await probePort(opts.port, opts.host, "the chain", root);
     if (opts.indexer) await probePort(opts.indexerPort, opts.host, "the indexer", root);
+    if (opts.keeper === "auto") {
+      opts.keeper = redis.available();
+      if (!opts.keeper) say(NO_REDIS);
+    } else if (opts.keeper && !redis.available()) {
+      throw new Error(
+        "--keeper needs redis-server: apt-get install redis-server (or bash scripts/ensure-services.sh)",
+      );
+    }
     if (opts.keeper) {
-      if (!redis.available())
-        throw new Error(
-          "--keeper needs redis-server: apt-get install redis-server (or bash scripts/ensure-services.sh)",
-        );
       await probePort(opts.keeperPort, opts.host, "the keeper", root);
-      await probePort(opts.redisPort, opts.host, "the keeper's Redis", root);
+      if (opts.redisPort === null) opts.redisPort = await freePort(opts.host);
+      else await probePort(opts.redisPort, opts.host, "the keeper's Redis", root);
     }
     const ports = { rpc: opts.port, indexer: opts.indexer ? opts.indexerPort : null };
     instance = claimInstance({ name: opts.name, host: opts.host, ports, root });

@@ -79,6 +79,7 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
   beforeAll(async () => {
     ports = { rpc: await freePort(), indexer: await freePort() };
     first = startDevnetProcess([
+      "--no-keeper",
       "--name",
       "first",
       "--port",
@@ -137,6 +138,7 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
     const other = await freePort();
     const { code, out } = await run(process.execPath, [
       "scripts/devnet.mjs",
+      "--no-keeper",
       "--name",
       "first",
       "--port",
@@ -155,6 +157,7 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
   it("refuses another instance on the first one's indexer port, naming it", async () => {
     const { code, out } = await run(process.execPath, [
       "scripts/devnet.mjs",
+      "--no-keeper",
       "--name",
       "second",
       "--port",
@@ -174,6 +177,7 @@ describe("a running devnet is never touched by a second devnet or indexer", () =
   it("runs a second instance beside the first in its own state folder", async () => {
     const { code, out } = await run(process.execPath, [
       "scripts/devnet.mjs",
+      "--no-keeper",
       "--name",
       "second",
       "--port",

@@ -66,7 +66,7 @@ export const services = [
   },
   {
     name: "keeper",
-    title: "keeper: scheduling, dispatch, finalization, status API",
+    title: "keeper: scheduling, dispatch, finalization, liveness pings, status API",
     service: keeper,
     enabled: (/** @type {Ctx} */ ctx) => ctx.options.keeper,
     config: (/** @type {Ctx} */ ctx) => {

@@ -6,6 +6,7 @@ import {
   AuditRecorded,
   FeesSwept,
   ParameterSet,
+  PingAnswered,
   ResultSubmitted,
   RoleAdminChanged,
   RoleGranted,
@@ -17,6 +18,7 @@ import {
   ShardDisputeCleared,
   ShardFailed,
   ShardFinalized,
+  ShardPinged,
   ShardReleased,
   ShardRequeued,
   ShardResumeLowered,
@@ -523,6 +525,31 @@ export function handleShardChallengeCommitted(event: ShardChallengeCommitted): v
     u.save(event);
   }
   logEvent(event, C, "ShardChallengeCommitted", links().shard(p.taskId, shardIndex), agg);
+}
+
+export function handleShardPinged(event: ShardPinged): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  // Only an Assigned shard is pinged, always in its current epoch.
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null && u.shard.epoch == p.epoch) {
+    u.shard.pingRespondBy = p.respondBy;
+    u.save(event);
+  }
+  logEvent(event, C, "ShardPinged", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
+}
+
+export function handlePingAnswered(event: PingAnswered): void {
+  const p = event.params;
+  const shardIndex = p.shardIndex.toI32();
+  const agg = loadAggregates(event);
+  const u = loadShardUpdate(p.taskId, shardIndex);
+  if (u != null && u.shard.epoch == p.epoch) {
+    u.shard.pingRespondBy = null;
+    u.save(event);
+  }
+  logEvent(event, C, "PingAnswered", links().shard(p.taskId, shardIndex).node(p.nodeId), agg);
 }
 
 export function handleShardChallenged(event: ShardChallenged): void {

@@ -6,6 +6,7 @@ import {
   AuditAssigned,
   AuditRecorded,
   ParameterSet,
+  PingAnswered,
   RoleAdminChanged,
   RoleGranted,
   RoleRevoked,
@@ -15,6 +16,7 @@ import {
   ShardChallenged,
   ShardDisputeCleared,
   ShardFailed,
+  ShardPinged,
   ShardReleased,
   ShardRequeued,
   ShardResumeLowered,
@@ -62,6 +64,14 @@ export function handleShardAssigned(event: ShardAssigned): void {
 
 export function handleShardReleased(event: ShardReleased): void {
   logEvent(event, C, "ShardReleased", links(), loadAggregates(event));
+}
+
+export function handleShardPinged(event: ShardPinged): void {
+  logEvent(event, C, "ShardPinged", links(), loadAggregates(event));
+}
+
+export function handlePingAnswered(event: PingAnswered): void {
+  logEvent(event, C, "PingAnswered", links(), loadAggregates(event));
 }
 
 export function handleShardTimedOut(event: ShardTimedOut): void {

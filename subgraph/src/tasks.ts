@@ -37,6 +37,7 @@ export function endAttempt(shard: Shard): void {
   shard.auditStatus = "None";
   shard.challengeCommitted = false;
   shard.revealDeadline = null;
+  shard.pingRespondBy = null;
 }
 
 /** Saves a shard with its reference fields (task, node, auditor, dispute) following the id columns. */

@@ -4,10 +4,12 @@ import { ethereum } from "@graphprotocol/graph-ts";
 import { afterEach, assert, beforeEach, clearStore, describe, test } from "matchstick-as/assembly/index";
 import {
   ParameterSet,
+  PingAnswered,
   ResultSubmitted,
   ShardAssigned,
   ShardCancelled,
   ShardFinalized,
+  ShardPinged,
   ShardReleased,
   ShardRequeued,
   ShardTimedOut,
@@ -17,10 +19,12 @@ import {
 } from "../generated/TaskManager/TaskManager";
 import {
   handleParameterSet,
+  handlePingAnswered,
   handleResultSubmitted,
   handleShardAssigned,
   handleShardCancelled,
   handleShardFinalized,
+  handleShardPinged,
   handleShardReleased,
   handleShardRequeued,
   handleShardTimedOut,
@@ -253,6 +257,49 @@ describe("prices, late releases and cancellation", () => {
     assert.fieldEquals("Shard", "1-0", "status", "Cancelled");
     assert.fieldEquals("Task", "1", "cancelledShards", "4");
     assert.fieldEquals("Task", "1", "assignedShards", "0");
+  });
+});
+
+function pinged(taskId: i64, shardIndex: i64, nodeId: i64, respondBy: i64): ShardPinged {
+  const params = [
+    uint("taskId", taskId),
+    uint("shardIndex", shardIndex),
+    uint("nodeId", nodeId),
+    small("epoch", 1),
+    uint("respondBy", respondBy),
+  ];
+  return changetype<ShardPinged>(mockEvent(params, DAY_1, 30));
+}
+
+describe("liveness pings", () => {
+  test("a ping sets pingRespondBy; the answer clears it", () => {
+    handleTaskPosted(posted(1, 4, 0));
+    handleShardAssigned(assigned(1, 0, 7, 1));
+    handleShardPinged(pinged(1, 0, 7, DAY_1 + 600));
+    assert.fieldEquals("Shard", "1-0", "pingRespondBy", (DAY_1 + 600).toString());
+    const answer = [uint("taskId", 1), uint("shardIndex", 0), uint("nodeId", 7), small("epoch", 1)];
+    handlePingAnswered(changetype<PingAnswered>(mockEvent(answer, DAY_1, 31)));
+    assert.fieldEquals("Shard", "1-0", "pingRespondBy", "null");
+    assert.fieldEquals("Shard", "1-0", "status", "Assigned");
+  });
+
+  test("an unresponsive release ends the attempt (a late release) and the ping with it", () => {
+    handleTaskPosted(posted(1, 4, 0));
+    handleShardAssigned(assigned(1, 0, 7, 1));
+    handleShardPinged(pinged(1, 0, 7, DAY_1 + 600));
+    const release = [
+      uint("taskId", 1),
+      uint("shardIndex", 0),
+      uint("nodeId", 7),
+      small("reason", 7),
+      fixed("logsCid", ZERO_DIGEST),
+      flag("late", true),
+    ];
+    handleShardReleased(changetype<ShardReleased>(mockEvent(release, DAY_1, 32)));
+    assert.fieldEquals("Shard", "1-0", "status", "Pending");
+    assert.fieldEquals("Shard", "1-0", "pingRespondBy", "null");
+    assert.fieldEquals("Shard", "1-0", "lastReleaseReason", "Unresponsive");
+    assert.fieldEquals("Assignment", "1-0-1", "releaseReason", "Unresponsive");
   });
 });
 

@@ -20,7 +20,8 @@ import {AuditStatus, Ineligibility, Resources, ShardStatus, TaskStatus, Tier} fr
 abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @notice Keeper bots: assignShards. (Nodes can also claim a shard a keeper left Pending: claimShard.)
+    /// @notice Keeper bots: assignShards and liveness pings (pingShard). (Nodes can also claim a shard a keeper
+    ///         left Pending: claimShard.)
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
     /// @notice The DisputeManager: challenge commitments and disputes.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
@@ -40,6 +41,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     bytes32 internal constant MIN_SHARD_PRICE = "minShardPrice";
     bytes32 internal constant RELEASE_GRACE_PERIOD = "releaseGracePeriod";
     bytes32 internal constant CLAIM_DELAY_BLOCKS = "claimDelayBlocks";
+    bytes32 internal constant LIVENESS_WINDOW = "livenessWindow";
     /// @dev Name used in ParameterOutOfBounds when a tier fee is above MAX_TIER_FEE_BPS.
     bytes32 internal constant TIER_FEE_BPS = "tierFeeBps";
 
@@ -51,6 +53,9 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     uint256 internal constant MAX_CHALLENGE_WINDOW = 30 days;
     /// @dev Most checkpoints one result may commit (fits the 16-bit count field of PackedShard).
     uint256 internal constant MAX_CHECKPOINTS = 1024;
+    /// @dev A shard's next liveness ping may come no earlier than PING_COOLDOWN_WINDOWS × livenessWindow after its
+    ///      last one (same epoch): a node answers at most one ping per shard per that period.
+    uint256 internal constant PING_COOLDOWN_WINDOWS = 4;
 
     /// @dev All parameters and the five tier fees (16 bits each, index = tier) in one slot.
     struct Config {
@@ -124,6 +129,14 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         uint256 disputeId;
     }
 
+    /// @dev The latest liveness ping of a shard (pingShard). It concerns epoch `epoch` only: a ping of an earlier
+    ///      assignment is void. `respondBy` is zero when no ping is outstanding (answered or never sent).
+    struct Ping {
+        uint16 epoch;
+        uint40 respondBy;
+        uint40 nextPingAt;
+    }
+
     /// @dev Both halves of totalOwed() in one slot.
     struct Totals {
         uint128 accruedFees;
@@ -142,6 +155,9 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
     mapping(uint256 taskId => mapping(uint256 shardIndex => PackedShard)) internal _shards;
     mapping(uint256 taskId => mapping(uint256 shardIndex => ShardData)) internal _shardData;
     mapping(uint256 taskId => TaskDataset) internal _taskDatasets;
+    /// @dev Seconds a node has to answer a liveness ping ("livenessWindow").
+    uint32 internal _livenessWindow;
+    mapping(uint256 taskId => mapping(uint256 shardIndex => Ping)) internal _pings;
 
     /// @param token_ NRL (ERC20 with EIP-2612 permit).
     /// @param registry_ The NodeRegistry; the TaskManager needs its PROTOCOL_ROLE.
@@ -174,6 +190,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         if (name == MIN_SHARD_PRICE) return (1, 1e24);
         if (name == RELEASE_GRACE_PERIOD) return (0, 1 days);
         if (name == CLAIM_DELAY_BLOCKS) return (1, 100_000);
+        if (name == LIVENESS_WINDOW) return (1 minutes, 1 days);
         revert UnknownParameter(name);
     }
 
@@ -192,6 +209,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         if (name == MIN_SHARD_PRICE) return _extra.minShardPrice;
         if (name == RELEASE_GRACE_PERIOD) return _extra.releaseGracePeriod;
         if (name == CLAIM_DELAY_BLOCKS) return _extra.claimDelayBlocks;
+        if (name == LIVENESS_WINDOW) return _livenessWindow;
         revert UnknownParameter(name);
     }
 
@@ -210,6 +228,7 @@ abstract contract TaskManagerBase is Governed, ReentrancyGuardTransient {
         else if (name == MIN_SHARD_PRICE) _setMinShardPrice(value);
         else if (name == RELEASE_GRACE_PERIOD) _extra.releaseGracePeriod = uint32(value);
         else if (name == CLAIM_DELAY_BLOCKS) _extra.claimDelayBlocks = uint32(value);
+        else if (name == LIVENESS_WINDOW) _livenessWindow = uint32(value);
         else revert UnknownParameter(name);
     }
 

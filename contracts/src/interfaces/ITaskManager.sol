@@ -34,10 +34,14 @@ import {IParameters} from "./IParameters.sol";
 ///         Holding a shard costs: a release more than "releaseGracePeriod" seconds after the assignment counts as a
 ///         failed attempt of the node. No keeper can censor: a shard Pending for "claimDelayBlocks" blocks can be
 ///         claimed by any eligible node (claimShard).
+///         Liveness: a keeper may ping an Assigned shard whose node looks dead (pingShard); the node's keys answer
+///         within "livenessWindow" seconds (answerPing), else anyone ends the attempt like a late release
+///         (releaseUnresponsive). A shard is pinged at most once per 4 × livenessWindow, so a keeper can neither
+///         release a node that answers nor make it answer more often than that.
 /// @dev Parameters (IParameters): "challengeWindow", "challengeRevealPeriod", "maxAttempts", "collateralRatioBps",
 ///      "minCollateral", "auditFeeBps", "timeoutSlashBps", "maxShardsPerTask", "minMaxDuration", "maxMaxDuration",
-///      "minShardPrice", "releaseGracePeriod", "claimDelayBlocks".
-///      Roles: GOVERNOR_ROLE (parameters, tier fees, treasury), KEEPER_ROLE (assignShards),
+///      "minShardPrice", "releaseGracePeriod", "claimDelayBlocks", "livenessWindow".
+///      Roles: GOVERNOR_ROLE (parameters, tier fees, treasury), KEEPER_ROLE (assignShards, pingShard),
 ///      DISPUTE_ROLE (the DisputeManager: challenge commitments and disputes), AUDIT_ROLE (the Sortition: audit draws).
 interface ITaskManager is IParameters {
     // ----------------------------------------------------------------------------------------------
@@ -82,6 +86,15 @@ interface ITaskManager is IParameters {
     error NotAuditor(uint256 taskId, uint256 shardIndex, address caller);
     error VerifierIsSubmitter(uint256 nodeId);
     error NoFeesToSweep();
+    /// @notice The shard's current assignment already has a ping waiting for an answer until `respondBy`.
+    error PingOutstanding(uint256 taskId, uint256 shardIndex, uint64 respondBy);
+    /// @notice The shard was pinged less than 4 × livenessWindow ago: the next ping is allowed from `nextPingAt`.
+    error PingCooldown(uint256 taskId, uint256 shardIndex, uint64 nextPingAt);
+    /// @notice The shard's current assignment has no unanswered ping (never pinged, answered, or the ping was for
+    ///         an earlier assignment).
+    error NoPingOutstanding(uint256 taskId, uint256 shardIndex);
+    /// @notice The node may still answer the ping: release it after `respondBy`.
+    error PingNotExpired(uint256 taskId, uint256 shardIndex, uint64 respondBy);
 
     // ----------------------------------------------------------------------------------------------
     // Events
@@ -207,6 +220,19 @@ interface ITaskManager is IParameters {
         AuditStatus outcome,
         uint256 fee
     );
+    /// @notice A keeper asked the node running epoch `epoch` of the shard to prove it is alive: unless the node's keys
+    ///         call answerPing by `respondBy`, anyone may release the shard (releaseUnresponsive).
+    event ShardPinged(
+        uint256 indexed taskId,
+        uint256 indexed shardIndex,
+        uint256 indexed nodeId,
+        uint16 epoch,
+        uint64 respondBy
+    );
+    /// @notice The node answered the ping of epoch `epoch`: the shard stays its own.
+    event PingAnswered(
+        uint256 indexed taskId, uint256 indexed shardIndex, uint256 indexed nodeId, uint16 epoch
+    );
     event TierFeeSet(Tier indexed tier, uint16 feeBps);
     event TreasurySet(address indexed oldTreasury, address indexed newTreasury);
     event FeesSwept(address indexed treasury, uint256 amount);
@@ -238,6 +264,11 @@ interface ITaskManager is IParameters {
     /// @notice Assigns pending shards to eligible nodes and locks each node's collateral, in one batch.
     function assignShards(Assignment[] calldata assignments) external;
 
+    /// @notice Asks the node of an Assigned shard (before its deadline) to prove it is alive within livenessWindow
+    ///         seconds (ShardPinged). At most one ping outstanding per shard, and at most one ping per
+    ///         4 × livenessWindow per assignment (PingCooldown), so pings cannot be used to wear a node down.
+    function pingShard(uint256 taskId, uint256 shardIndex) external;
+
     // ----------------------------------------------------------------------------------------------
     // Node (operator or worker key of the assigned node)
     // ----------------------------------------------------------------------------------------------
@@ -251,6 +282,11 @@ interface ITaskManager is IParameters {
     ///         Free within releaseGracePeriod of the assignment; later it counts as a failed attempt (attempts + 1,
     ///         the shard may fail) and a reputation failure of the node, so a shard cannot be held for free.
     function releaseShard(uint256 taskId, uint256 shardIndex, ReleaseReason reason, bytes32 logsCid) external;
+
+    /// @notice Answers the outstanding liveness ping of an Assigned shard (PingAnswered); the shard stays the node's.
+    ///         Caller: the assigned node's operator or worker key. Allowed until someone releases the shard, even
+    ///         after respondBy.
+    function answerPing(uint256 taskId, uint256 shardIndex) external;
 
     /// @notice Commits a result: the manifest CID and every checkpoint (step, sha256) in order, the last one being the
     ///         final weights. The Merkle root is computed on-chain (CheckpointMerkle.root) and stored; the
@@ -275,6 +311,12 @@ interface ITaskManager is IParameters {
 
     /// @notice After an assignment's deadline: slashes the node a little, re-queues or fails the shard.
     function timeoutShard(uint256 taskId, uint256 shardIndex) external;
+
+    /// @notice Releases an Assigned shard whose node left its ping unanswered past respondBy (and before the
+    ///         shard's deadline; later, timeoutShard applies): the attempt fails exactly like a late release
+    ///         (ShardReleased with reason Unresponsive and late = true; attempts + 1; a reputation failure; the
+    ///         shard is re-queued, or Failed and refunded after maxAttempts). No slash: the client pays nothing.
+    function releaseUnresponsive(uint256 taskId, uint256 shardIndex) external;
 
     /// @notice Sends accrued protocol fees to the treasury.
     function sweepFees() external returns (uint256 amount);
@@ -360,6 +402,13 @@ interface ITaskManager is IParameters {
         external
         view
         returns (ShardStatus status, uint16 epoch, uint8 openDisputes);
+    /// @notice The shard's latest liveness ping: the epoch it concerns, its answer deadline (0: none outstanding)
+    ///         and the earliest time of the next ping of that epoch. A ping whose epoch is not the shard's current
+    ///         one is void.
+    function shardPing(uint256 taskId, uint256 shardIndex)
+        external
+        view
+        returns (uint16 epoch, uint64 respondBy, uint64 nextPingAt);
     /// @notice Root of `checkpoints` exactly as submitResult computes it.
     function checkpointRoot(Checkpoint[] calldata checkpoints) external pure returns (bytes32);
 }

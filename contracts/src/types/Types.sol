@@ -49,7 +49,9 @@ enum AuditStatus {
     Challenged
 }
 
-/// @notice Why a worker handed an assigned shard back before running it.
+/// @notice Why an assigned shard was handed back: by its worker before running it, or (Unresponsive) by anyone
+///         after the node left a keeper's liveness ping unanswered (TaskManager.releaseUnresponsive).
+/// @dev Append only: indexers and the SDK store these numbers.
 enum ReleaseReason {
     None,
     ImageUnavailable,
@@ -57,7 +59,8 @@ enum ReleaseReason {
     InsufficientResources,
     NodeShuttingDown,
     InvalidSpec,
-    Other
+    Other,
+    Unresponsive
 }
 
 /// @notice Why a node cannot take a shard (NodeNotEligible's reason), in the order the checks run.

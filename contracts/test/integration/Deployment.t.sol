@@ -100,6 +100,7 @@ contract DeploymentTest is NeuralTest {
         assertEq(taskManager.getParameter("minShardPrice"), 1e15);
         assertEq(taskManager.getParameter("releaseGracePeriod"), 10 minutes);
         assertEq(taskManager.getParameter("claimDelayBlocks"), 20);
+        assertEq(taskManager.getParameter("livenessWindow"), 10 minutes);
         assertEq(disputeManager.getParameter("committeeMinStake"), 100 * NRL);
         assertEq(disputeManager.getParameter("committeeMinAge"), COMMITTEE_MIN_AGE);
         assertEq(sortition.getParameter("auditSampleTries"), 256);

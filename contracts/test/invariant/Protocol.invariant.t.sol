@@ -56,7 +56,7 @@ contract ProtocolInvariantTest is NeuralTest {
         handler.registerNode(5 * 1000);
         handler.registerNode(5 * 2000);
         _ageNodes();
-        bytes4[] memory selectors = new bytes4[](20);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = handler.postTask.selector;
         selectors[1] = handler.postTaskAgain.selector;
         selectors[2] = handler.assignShards.selector;
@@ -77,6 +77,7 @@ contract ProtocolInvariantTest is NeuralTest {
         selectors[17] = handler.publishModel.selector;
         selectors[18] = handler.nodeAction.selector;
         selectors[19] = handler.housekeeping.selector;
+        selectors[20] = handler.liveness.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -383,6 +384,23 @@ contract ProtocolInvariantTest is NeuralTest {
         assertGt(handler.done("revealChallenge"), 0, "challenge revealed");
         assertGt(handler.done("resolve"), 0, "resolve");
         assertGt(handler.done("finalize"), 0, "finalize");
+        afterInvariant();
+    }
+
+    /// @notice The liveness paths are reachable: a keeper pings, the node answers and keeps its shard; a later ping
+    ///         goes unanswered and anyone releases the shard, which is re-queued and reassigned.
+    function test_handlerLivenessPath() public {
+        handler.postTask(1, 2, 50 * 1e18, 0, 2 hours);
+        handler.assignShards(0, 0, 2);
+        handler.liveness(0, 0, 0); // ping
+        handler.liveness(0, 0, 1); // answer
+        handler.liveness(0, 1, 0); // ping the other shard
+        handler.liveness(0, 1, 2); // unanswered: released
+        handler.assignShards(0, 1, 2);
+        invariant_protocol();
+        assertGt(handler.done("pingShard"), 1, "pinged");
+        assertGt(handler.done("answerPing"), 0, "answered");
+        assertGt(handler.done("releaseUnresponsive"), 0, "released");
         afterInvariant();
     }
 

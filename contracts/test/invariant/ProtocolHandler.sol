@@ -727,6 +727,47 @@ contract ProtocolHandler is Test {
         }
     }
 
+    /// @dev Liveness pings on an Assigned shard in time: the keeper pings it (op 0), its node answers (op 1), or
+    ///         anyone releases it as unresponsive once respondBy has passed (op 2, warping there when the deadline
+    ///         allows). Each is tried only when its preconditions hold, so every revert is unexpected (P21).
+    function liveness(uint256 taskSeed, uint256 shardSeed, uint256 op) public track("liveness") {
+        (uint256 taskId, uint256 shard) = _findShard(taskSeed, shardSeed, ShardStatus.Assigned, true);
+        if (taskId == 0) return;
+        ShardView memory s = taskManager.getShard(taskId, shard);
+        (uint16 epoch, uint64 respondBy, uint64 nextPingAt) = taskManager.shardPing(taskId, shard);
+        bool outstanding = epoch == s.epoch && respondBy != 0;
+        op = op % 3;
+        if (op == 0) {
+            if (outstanding || (epoch == s.epoch && block.timestamp < nextPingAt)) return;
+            vm.prank(keeper);
+            try taskManager.pingShard(taskId, shard) {
+                done["pingShard"]++;
+            } catch (bytes memory err) {
+                _unexpected("pingShard", err);
+            }
+        } else if (op == 1) {
+            if (!outstanding) return;
+            vm.prank(workerOf[s.nodeId]);
+            try taskManager.answerPing(taskId, shard) {
+                done["answerPing"]++;
+            } catch (bytes memory err) {
+                _unexpected("answerPing", err);
+            }
+        } else {
+            if (!outstanding || uint256(respondBy) + 1 > s.deadline) return;
+            if (block.timestamp <= respondBy) _advance(uint256(respondBy) + 1 - block.timestamp);
+            // Time passing may have let the honest actors move the shard on.
+            s = taskManager.getShard(taskId, shard);
+            if (s.status != ShardStatus.Assigned || s.epoch != epoch || block.timestamp > s.deadline) return;
+            vm.prank(anyone);
+            try taskManager.releaseUnresponsive(taskId, shard) {
+                done["releaseUnresponsive"]++;
+            } catch (bytes memory err) {
+                _unexpected("releaseUnresponsive", err);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Anyone
     // ---------------------------------------------------------------------------------------------

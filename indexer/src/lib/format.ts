@@ -66,6 +66,7 @@ export const RELEASE_REASON = [
   "NodeShuttingDown",
   "InvalidSpec",
   "Other",
+  "Unresponsive",
 ] as const;
 export const SLASH_REASON = ["Timeout", "DisputeLost", "NonReveal"] as const;
 export const VOTE = ["None", "SubmitterRight", "SubmitterWrong", "DataUnavailable"] as const;

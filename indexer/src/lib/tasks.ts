@@ -30,6 +30,7 @@ export const endedAttempt = {
   auditStatus: "None",
   challengeCommitted: false,
   revealDeadline: null,
+  pingRespondBy: null,
 } as const satisfies Partial<ShardRow>;
 
 /** Every assignment starts a new shard epoch, so the seq of an assignment is its epoch. */

@@ -194,7 +194,7 @@ type ChainShard = {
 };
 
 export const SHARD_FIELDS =
-  "taskId shardIndex status auditStatus attempts epoch openDisputes challengeCommitted nodeId auditorNodeId deadline submittedBlock checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId price";
+  "taskId shardIndex status auditStatus attempts epoch openDisputes challengeCommitted nodeId auditorNodeId deadline submittedBlock checkpointCount resumeFrom manifestCid checkpointRoot resumeManifestCid disputeId price pingRespondBy";
 
 export async function chainShards(p: Protocol) {
   const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
@@ -203,6 +203,14 @@ export async function chainShards(p: Protocol) {
     const t = await p.chain.read<ChainTask>(p.tasks, p.abi.tasks, "getTask", [taskId]);
     for (let i = 0; i < t.shardCount; i++) {
       const sh = await p.chain.read<ChainShard>(p.tasks, p.abi.tasks, "getShard", [taskId, BigInt(i)]);
+      const [pingEpoch, respondBy] = await p.chain.read<readonly [number, bigint, bigint]>(
+        p.tasks,
+        p.abi.tasks,
+        "shardPing",
+        [taskId, BigInt(i)],
+      );
+      // outstanding: the current assignment's ping, not answered yet
+      const outstanding = sh.status === 1 && Number(pingEpoch) === Number(sh.epoch) && respondBy !== 0n;
       out.push({
         taskId: taskId.toString(),
         shardIndex: i,
@@ -223,6 +231,7 @@ export async function chainShards(p: Protocol) {
         resumeManifestCid: hex(sh.resumeManifestCid),
         disputeId: s(sh.disputeId),
         price: s(sh.price),
+        pingRespondBy: s(outstanding ? respondBy : null),
       });
     }
   }
@@ -246,6 +255,7 @@ export async function indexedShards(url: string) {
       resumeManifestCid: hex(r.resumeManifestCid as string | null),
       disputeId: s(r.disputeId),
       price: s(r.price),
+      pingRespondBy: s(r.pingRespondBy),
     }))
     .sort((a, b) =>
       a.taskId === b.taskId ? a.shardIndex - b.shardIndex : Number(BigInt(a.taskId) - BigInt(b.taskId)),

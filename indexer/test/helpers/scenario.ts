@@ -450,7 +450,7 @@ export type ScenarioResult = {
   nodes: bigint[];
   /** Timelock operations: one executed (a role grant), one cancelled. */
   timelock: { executed: Hex; cancelled: Hex };
-  tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint };
+  tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint; liveness: bigint };
   /** Lost by the submitter (task 3 shard 0). */
   disputeId: bigint;
   /** Won by the submitter (task 3 shard 1). */
@@ -677,10 +677,29 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
   await p.modelCall(4, "deprecate", [m2, m1]);
   await p.modelCall(ACCOUNTS.client, "recordArchive", [m1, 1n, cid("arweave/m1/1")]);
 
+  // Task 5: liveness pings (issue 12). The keeper pings the running shards of nodes 2 and 4; node 2 answers and
+  // keeps its shard; node 4 does not, and anyone releases its shard after respondBy (a failed attempt, re-queued).
+  // After the cooldown node 2 is pinged again, and that ping is left outstanding.
+  const t5 = await p.postTask(ACCOUNTS.client, { label: "t5", shards: 2, reward, maxDuration: 7200n });
+  await p.assign([
+    { taskId: t5, shardIndex: 0, nodeId: n2 },
+    { taskId: t5, shardIndex: 1, nodeId: n4 },
+  ]);
+  const liveness = Number(
+    await chain.read<bigint>(p.tasks, p.abi.tasks, "getParameter", [bytes32("livenessWindow")]),
+  );
+  await p.taskCall(ACCOUNTS.keeper, "pingShard", [t5, 0]);
+  await p.taskCall(ACCOUNTS.keeper, "pingShard", [t5, 1]);
+  await p.taskCall(op(n2), "answerPing", [t5, 0]);
+  await chain.increaseTime(liveness + 1);
+  await p.taskCall(ACCOUNTS.client, "releaseUnresponsive", [t5, 1]);
+  await chain.increaseTime(3 * liveness);
+  await p.taskCall(ACCOUNTS.keeper, "pingShard", [t5, 0]);
+
   return {
     nodes,
     timelock: { executed: executedOp, cancelled: cancelledOp },
-    tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4 },
+    tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4, liveness: t5 },
     disputeId,
     wonDisputeId,
     closedCommitId: unrevealed.commitId,

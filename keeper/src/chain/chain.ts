@@ -147,6 +147,17 @@ export class KeeperChain {
     });
   }
 
+  /** TaskManager.shardPing: [epoch, respondBy (0: none outstanding), nextPingAt] of the shard's latest ping. */
+  async shardPing(taskId: bigint, shardIndex: bigint, blockNumber?: bigint) {
+    return this.publicClient.readContract({
+      address: this.taskManager,
+      abi: taskManagerAbi,
+      functionName: "shardPing",
+      args: [taskId, shardIndex],
+      blockNumber,
+    });
+  }
+
   /** A TaskManager parameter (IParameters.getParameter), e.g. "minShardPrice". */
   async taskManagerParameter(name: string, blockNumber?: bigint): Promise<bigint> {
     return this.publicClient.readContract({
@@ -265,6 +276,79 @@ export class KeeperChain {
   async finalizeShards(refs: readonly ShardRef[]): Promise<{ hash: Hex; finalized: number }> {
     const r = await this.client.finalizeShards(refs);
     return { hash: r.hash, finalized: r.finalized };
+  }
+
+  /**
+   * pingShard, simulated first. Returns the ShardPinged answer deadline, or why the chain refused: the shard is no
+   * longer Assigned or past its deadline (`gone`), a ping is already outstanding (`outstanding`, with respondBy) or
+   * the shard was pinged too recently (`cooldown`, with nextPingAt).
+   */
+  async pingShard(
+    taskId: bigint,
+    shardIndex: bigint,
+  ): Promise<
+    | { ok: true; respondBy: bigint; epoch: number }
+    | { ok: false; reason: "gone" | "outstanding" | "cooldown"; at?: bigint }
+  > {
+    try {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.walletClient.account,
+        address: this.taskManager,
+        abi: taskManagerAbi,
+        functionName: "pingShard",
+        args: [taskId, shardIndex],
+      });
+      const hash = await this.walletClient.writeContract(request);
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+      if (receipt.status !== "success")
+        throw new ContractRevertError(`pingShard reverted on-chain (tx ${hash})`, {
+          functionName: "pingShard",
+        });
+      const [pinged] = parseEventLogs({ abi: taskManagerAbi, logs: receipt.logs, eventName: "ShardPinged" });
+      if (!pinged)
+        throw new ContractRevertError("ShardPinged missing from the receipt", { functionName: "pingShard" });
+      return { ok: true, respondBy: pinged.args.respondBy, epoch: Number(pinged.args.epoch) };
+    } catch (error) {
+      const e = toNeuralError(error, { contract: "TaskManager", functionName: "pingShard" });
+      if (!(e instanceof ContractRevertError)) throw e;
+      const at = (e.args ?? [])[2] as bigint | undefined;
+      if (e.errorName === "PingOutstanding") return { ok: false, reason: "outstanding", at };
+      if (e.errorName === "PingCooldown") return { ok: false, reason: "cooldown", at };
+      if (e.errorName === "InvalidShardStatus" || e.errorName === "DeadlinePassed") {
+        return { ok: false, reason: "gone" };
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * releaseUnresponsive, simulated first: a shard whose node answered, that someone else released, or that is past
+   * its deadline (timeoutShard's turn) is skipped (returns false).
+   */
+  async releaseUnresponsive(taskId: bigint, shardIndex: bigint): Promise<boolean> {
+    try {
+      const { request } = await this.publicClient.simulateContract({
+        account: this.walletClient.account,
+        address: this.taskManager,
+        abi: taskManagerAbi,
+        functionName: "releaseUnresponsive",
+        args: [taskId, shardIndex],
+      });
+      const hash = await this.walletClient.writeContract(request);
+      const receipt = await this.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+      return receipt.status === "success";
+    } catch (error) {
+      const e = toNeuralError(error, { contract: "TaskManager", functionName: "releaseUnresponsive" });
+      if (
+        e instanceof ContractRevertError &&
+        ["InvalidShardStatus", "NoPingOutstanding", "PingNotExpired", "DeadlinePassed"].includes(
+          e.errorName ?? "",
+        )
+      ) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** timeoutShard, simulated first: a shard already handled by someone else is skipped (returns false). */

@@ -19,6 +19,8 @@ export interface PollResult {
   cancelled: bigint[];
   /** Late releases ingested in this poll (each a failed attempt of its node). */
   lateReleases: number;
+  /** Liveness pings nodes answered (PingAnswered) in this poll. */
+  pingsAnswered: number;
 }
 
 export class Follower {
@@ -46,7 +48,15 @@ export class Follower {
     const target = head - BigInt(options.confirmations);
     let from = view.cursor ? view.cursor.block + 1n : options.startBlock;
     const first = from;
-    const result: PollResult = { reorg, blocks: 0n, head, assigned: [], cancelled: [], lateReleases: 0 };
+    const result: PollResult = {
+      reorg,
+      blocks: 0n,
+      head,
+      assigned: [],
+      cancelled: [],
+      lateReleases: 0,
+      pingsAnswered: 0,
+    };
     while (from <= target) {
       const to = from + BigInt(options.chunk) - 1n < target ? from + BigInt(options.chunk) - 1n : target;
       const [logs, block] = await Promise.all([chain.logs(from, to), chain.block(to)]);
@@ -54,6 +64,7 @@ export class Follower {
       result.assigned.push(...applied.assigned);
       result.cancelled.push(...applied.cancelled);
       result.lateReleases += applied.lateReleases;
+      result.pingsAnswered += applied.pingsAnswered;
       view.cursor = { block: to, hash: block.hash };
       from = to + 1n;
     }

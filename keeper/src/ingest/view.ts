@@ -46,6 +46,15 @@ export interface ApplyResult {
   cancelled: bigint[];
   /** ShardReleased with `late` set: released after the grace period, a failed attempt of the node. */
   lateReleases: number;
+  /** PingAnswered events: nodes that proved they are alive. */
+  pingsAnswered: number;
+}
+/** TaskManager.shardPing of a shard: the latest ping, void unless `epoch` is the shard's current epoch. */
+export interface PingRec {
+  epoch: number;
+  /** 0n: none outstanding (answered). */
+  respondBy: bigint;
+  nextPingAt: bigint;
 }
 export type NodeRec = NodeView & { nodeId: bigint };
 
@@ -62,6 +71,10 @@ export class ChainView {
    * price). Read on the first apply and again after every TaskManager ParameterSet.
    */
   minShardPrice: bigint | undefined;
+  /** TaskManager's "livenessWindow" at the cursor (seconds a pinged node has to answer); read with minShardPrice. */
+  livenessWindow: bigint | undefined;
+  /** Liveness pings of shards in flight (ShardPinged / PingAnswered re-read shardPing at the chunk's last block). */
+  pings = new Map<string, PingRec>();
   cursor: { block: bigint; hash: Hex } | undefined;
 
   clear(): void {
@@ -70,6 +83,8 @@ export class ChainView {
     this.nodes.clear();
     this.duties.clear();
     this.minShardPrice = undefined;
+    this.livenessWindow = undefined;
+    this.pings.clear();
     this.cursor = undefined;
   }
 
@@ -89,6 +104,8 @@ export class ChainView {
     const assigned: AssignedEvent[] = [];
     const cancelled: bigint[] = [];
     let lateReleases = 0;
+    let pingsAnswered = 0;
+    const dirtyPings = new Set<string>();
     let allNodes = false;
     let parameters = this.minShardPrice === undefined;
     for (const log of logs) {
@@ -151,6 +168,9 @@ export class ChainView {
         assigned.push({ ...log.args, block: log.blockNumber, tx: log.transactionHash });
       } else if (log.eventName === "ShardReleased" && log.args.late) {
         lateReleases++;
+      } else if (log.eventName === "ShardPinged" || log.eventName === "PingAnswered") {
+        if (log.eventName === "PingAnswered") pingsAnswered++;
+        dirtyPings.add(shardKey(log.args.taskId, log.args.shardIndex));
       }
       if (log.eventName === "TaskStatusChanged") {
         const t = this.tasks.get(log.args.taskId);
@@ -170,6 +190,9 @@ export class ChainView {
             (async () => {
               this.minShardPrice = await chain.taskManagerParameter("minShardPrice", to);
             })(),
+            (async () => {
+              this.livenessWindow = await chain.taskManagerParameter("livenessWindow", to);
+            })(),
           ]
         : []),
       ...[...dirtyShards].map(async (key) => {
@@ -177,6 +200,11 @@ export class ChainView {
         const taskId = BigInt(t);
         const s = await chain.getShard(taskId, BigInt(i), to);
         this.shards.set(key, { ...s, taskId, shardIndex: Number(i) });
+      }),
+      ...[...dirtyPings].map(async (key) => {
+        const [t, i] = key.split(":") as [string, string];
+        const [epoch, respondBy, nextPingAt] = await chain.shardPing(BigInt(t), BigInt(i), to);
+        this.pings.set(key, { epoch: Number(epoch), respondBy, nextPingAt });
       }),
       ...[...dirtyTasks].map(async (taskId) => {
         const t = this.tasks.get(taskId);
@@ -192,6 +220,9 @@ export class ChainView {
     for (const key of dirtyShards) {
       const s = this.shards.get(key);
       if (s && s.status >= Shard.Finalized) this.shards.delete(key);
+      // a ping concerns one assignment: once the shard is no longer Assigned in that epoch it is void
+      const p = this.pings.get(key);
+      if (p && (s?.status !== Shard.Assigned || Number(s.epoch) !== p.epoch)) this.pings.delete(key);
     }
     for (const [taskId, t] of this.tasks) {
       if (t.status === Task.Completed || t.status === Task.Failed) {
@@ -212,7 +243,7 @@ export class ChainView {
         if (left === 0) this.tasks.delete(taskId);
       }
     }
-    return { dirty: dirtyShards, assigned, cancelled, lateReleases };
+    return { dirty: dirtyShards, assigned, cancelled, lateReleases, pingsAnswered };
   }
 }
 

@@ -1,7 +1,7 @@
 import { encodeMessage } from "@neural/sdk";
 import { describe, expect, it } from "vitest";
 import { ChainView, type NodeRec, Shard, shardKey, Task, type TaskRec } from "../ingest/view.js";
-import { heartbeatLive, reputation, schedulerInput } from "./plan.js";
+import { heartbeatLive, heartbeatPresent, livenessDuties, reputation, schedulerInput } from "./plan.js";
 
 const WORKER = "0x00000000000000000000000000000000000000a1";
 const beat = (nodeId: number, status: "idle" | "busy" | "draining" = "idle") =>
@@ -74,6 +74,81 @@ describe("heartbeatLive", () => {
     expect(heartbeatLive(beat(7, "draining"), n)).toBe(false);
     expect(heartbeatLive(beat(8), n)).toBe(false); // another node's heartbeat under this key
     expect(heartbeatLive("{not json", n)).toBe(false);
+  });
+});
+
+describe("heartbeatPresent", () => {
+  it("is any well-formed heartbeat of this node, draining included (a draining node still runs its shards)", () => {
+    expect(heartbeatPresent(beat(7), { nodeId: 7n })).toBe(true);
+    expect(heartbeatPresent(beat(7, "draining"), { nodeId: 7n })).toBe(true);
+    expect(heartbeatPresent(null, { nodeId: 7n })).toBe(false);
+    expect(heartbeatPresent(beat(8), { nodeId: 7n })).toBe(false);
+    expect(heartbeatPresent("{not json", { nodeId: 7n })).toBe(false);
+  });
+});
+
+describe("livenessDuties", () => {
+  const NOW = 10_000n;
+  const running = (shardIndex: number, nodeId: bigint, over: Record<string, unknown> = {}) =>
+    ({
+      taskId: 1n,
+      shardIndex,
+      status: Shard.Assigned,
+      nodeId,
+      epoch: 1,
+      deadline: NOW + 3600n,
+      ...over,
+    }) as never;
+
+  function viewOf(shards: never[]): ChainView {
+    const view = new ChainView();
+    view.livenessWindow = 600n;
+    for (const s of shards) {
+      const r = s as { taskId: bigint; shardIndex: number };
+      view.shards.set(shardKey(r.taskId, r.shardIndex), s);
+    }
+    return view;
+  }
+
+  it("pings the running shards of nodes without a heartbeat, and only those", () => {
+    const view = viewOf([running(0, 1n), running(1, 2n), running(2, 1n, { status: Shard.Submitted })]);
+    const d = livenessDuties(view, new Set([2n]), new Map(), NOW, 20);
+    expect(d.ping.map((s) => (s as { shardIndex: number }).shardIndex)).toEqual([0]);
+    expect(d.release).toEqual([]);
+  });
+
+  it("skips in-flight assignments, shards past or too near their deadline, and the cooldown", () => {
+    const view = viewOf([
+      running(0, 1n),
+      running(1, 1n, { deadline: NOW }), // past: timeoutShard's turn
+      running(2, 1n, { deadline: NOW + 600n }), // a ping could not expire before the deadline
+      running(3, 1n), // pinged and answered, cooldown running
+      running(4, 1n, { epoch: 2 }), // the cooldown was of an earlier epoch: void
+    ]);
+    view.pings.set(shardKey(1n, 3), { epoch: 1, respondBy: 0n, nextPingAt: NOW + 1n });
+    view.pings.set(shardKey(1n, 4), { epoch: 1, respondBy: 0n, nextPingAt: NOW + 1n });
+    const inflight = new Map([[shardKey(1n, 0), { block: 9n, nodeId: 1n, taskId: 1n }]]);
+    const d = livenessDuties(view, new Set(), inflight, NOW, 20);
+    expect(d.ping.map((s) => (s as { shardIndex: number }).shardIndex)).toEqual([4]);
+  });
+
+  it("releases outstanding pings once respondBy has passed, whatever the heartbeat says now", () => {
+    const view = viewOf([running(0, 1n), running(1, 1n), running(2, 2n), running(3, 1n, { epoch: 2 })]);
+    view.pings.set(shardKey(1n, 0), { epoch: 1, respondBy: NOW - 1n, nextPingAt: NOW + 1800n });
+    view.pings.set(shardKey(1n, 1), { epoch: 1, respondBy: NOW, nextPingAt: NOW + 1800n }); // not yet
+    view.pings.set(shardKey(1n, 2), { epoch: 1, respondBy: NOW - 1n, nextPingAt: NOW + 1800n });
+    view.pings.set(shardKey(1n, 3), { epoch: 1, respondBy: NOW - 1n, nextPingAt: NOW + 1800n }); // stale epoch
+    const d = livenessDuties(view, new Set([2n]), new Map(), NOW, 20);
+    expect(d.release.map((s) => (s as { shardIndex: number }).shardIndex).sort()).toEqual([0, 2]);
+    // shard 1 waits for its answer; shard 3's ping was of an earlier assignment, so it is pinged afresh
+    expect(d.ping.map((s) => (s as { shardIndex: number }).shardIndex)).toEqual([3]);
+  });
+
+  it("does nothing before livenessWindow is known, and caps each list", () => {
+    const view = viewOf([running(0, 1n), running(1, 1n), running(2, 1n)]);
+    expect(livenessDuties(view, new Set(), new Map(), NOW, 2).ping).toHaveLength(2);
+    view.livenessWindow = undefined;
+    expect(livenessDuties(view, new Set(), new Map(), NOW, 2)).toEqual({ ping: [], release: [] });
   });
 });
 

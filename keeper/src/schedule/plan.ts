@@ -3,7 +3,7 @@
  * scheduler's input. No I/O.
  */
 import { parseMessageOf } from "@neural/sdk";
-import type { ChainView, NodeRec } from "../ingest/view.js";
+import type { ChainView, NodeRec, ShardRec } from "../ingest/view.js";
 import { Shard, shardKey, Task } from "../ingest/view.js";
 import type { SchedNode, SchedTask } from "../scheduler/types.js";
 
@@ -20,6 +20,19 @@ export function heartbeatLive(raw: string | null, node: NodeRec): boolean {
   try {
     const hb = parseMessageOf("heartbeat", raw);
     return BigInt(hb.nodeId) === node.nodeId && hb.status !== "draining";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A node's heartbeat is present when its key exists (TTL), parses and names the node, whatever its status (a
+ * draining node still runs its shards). A node holding shards without one is pinged (liveness).
+ */
+export function heartbeatPresent(raw: string | null, node: { nodeId: bigint }): boolean {
+  if (raw === null) return false;
+  try {
+    return BigInt(parseMessageOf("heartbeat", raw).nodeId) === node.nodeId;
   } catch {
     return false;
   }
@@ -102,4 +115,50 @@ export function schedulerInput(
   }
   // a shard pays its node's ask raised to minShardPrice (the scheduler's price objective)
   return { tasks, nodes, minPrice: view.minShardPrice ?? 0n };
+}
+
+/** What the liveness step should send this tick: pings to silent nodes, releases of pings left unanswered. */
+export interface LivenessDuties {
+  ping: ShardRec[];
+  release: ShardRec[];
+}
+
+/**
+ * Liveness duties at head time `now` (pure). For each Assigned shard in time (deadline > now) that is not one of
+ * this keeper's in-flight assignments:
+ * - its current epoch's ping is outstanding and `respondBy < now` → release (releaseUnresponsive decides on-chain
+ *   whether the node answered in the meantime);
+ * - otherwise its node has no heartbeat (`present` lacks it), its epoch is out of the ping cooldown, and a ping
+ *   could still expire before the deadline (`now + livenessWindow < deadline`; later, timeoutShard applies) → ping.
+ * At most `limit` of each, oldest deadlines first.
+ */
+export function livenessDuties(
+  view: ChainView,
+  present: ReadonlySet<bigint>,
+  inflight: ReadonlyMap<string, Inflight>,
+  now: bigint,
+  limit: number,
+): LivenessDuties {
+  const window = view.livenessWindow;
+  const ping: ShardRec[] = [];
+  const release: ShardRec[] = [];
+  if (window === undefined) return { ping, release };
+  for (const s of view.shards.values()) {
+    if (s.status !== Shard.Assigned || s.deadline <= now) continue;
+    const key = shardKey(s.taskId, s.shardIndex);
+    if (inflight.has(key)) continue;
+    const p = view.pings.get(key);
+    const current = p !== undefined && p.epoch === Number(s.epoch);
+    if (current && p.respondBy !== 0n) {
+      if (p.respondBy < now) release.push(s);
+      continue;
+    }
+    if (present.has(s.nodeId)) continue;
+    if (current && p.nextPingAt > now) continue;
+    if (now + window >= s.deadline) continue;
+    ping.push(s);
+  }
+  const byDeadline = (a: ShardRec, b: ShardRec) =>
+    a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0;
+  return { ping: ping.sort(byDeadline).slice(0, limit), release: release.sort(byDeadline).slice(0, limit) };
 }

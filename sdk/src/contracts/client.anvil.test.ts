@@ -609,6 +609,30 @@ describe("contract helpers on the devnet", () => {
     expect((await client.getTask(market)).status).toBe(TaskStatus.Cancelled);
   });
 
+  it("pings a running shard: an answered ping keeps it, an unanswered one lets anyone release it", async () => {
+    const { taskId } = await client.postTaskWithPermit(params({ specCid, shardCount: 1 }));
+    await keeper.assignShards([{ taskId, shardIndex: 0, nodeId: 4n }]);
+    const window = await client.getParameter("TaskManager", "livenessWindow");
+    const pinged = await keeper.pingShard(taskId, 0n);
+    expect((await client.shardPing(taskId, 0n)).outstanding).toBe(true);
+    expect((await revertOf(client.releaseUnresponsive(taskId, 0n))).errorName).toBe("PingNotExpired");
+    await worker(4n).answerPing(taskId, 0n);
+    expect(await client.shardPing(taskId, 0n)).toMatchObject({ outstanding: false, respondBy: 0n });
+    const cooldown = await revertOf(keeper.pingShard(taskId, 0n));
+    expect(cooldown.errorName).toBe("PingCooldown");
+    expect(cooldown.args[2]).toBe(pinged.respondBy - window + 4n * window);
+
+    await increaseTime(4n * window);
+    const again = await keeper.pingShard(taskId, 0n);
+    await increaseTime(again.respondBy - (await publicClient.getBlock()).timestamp + 1n);
+    await client.releaseUnresponsive(taskId, 0n);
+    const shard = await client.getShard(taskId, 0n);
+    expect(shard.status).toBe(ShardStatus.Pending);
+    expect(shard.attempts).toBe(1);
+    expect(ReleaseReason.Unresponsive).toBe(7);
+    await client.cancelTask(taskId);
+  });
+
   it("rejects a wrong-codec CID before sending anything", async () => {
     await expect(client.postTaskWithPermit(params({ specCid: EXAMPLE_DAG_PB_CID }))).rejects.toThrow(
       /spec CID must be raw/,

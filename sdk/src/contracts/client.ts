@@ -378,6 +378,34 @@ export class NeuralClient {
     }
   }
 
+  /**
+   * The shard's latest liveness ping (TaskManager.shardPing): the epoch it concerns, its answer deadline
+   * (`respondBy`, 0 when none is outstanding) and the earliest next ping of that epoch. `outstanding` is true when
+   * the shard's current assignment awaits the node's `answerPing` (a ping of an earlier epoch is void).
+   */
+  async shardPing(taskId: bigint, shardIndex: bigint) {
+    try {
+      const [[epoch, respondBy, nextPingAt], state] = await Promise.all([
+        this.publicClient.readContract({
+          address: this.addresses.taskManager,
+          abi: taskManagerAbi,
+          functionName: "shardPing",
+          args: [taskId, shardIndex],
+        }),
+        this.publicClient.readContract({
+          address: this.addresses.taskManager,
+          abi: taskManagerAbi,
+          functionName: "shardState",
+          args: [taskId, shardIndex],
+        }),
+      ]);
+      const outstanding = respondBy !== 0n && state[0] === ShardStatus.Assigned && state[1] === epoch;
+      return { epoch, respondBy, nextPingAt, outstanding };
+    } catch (error) {
+      throw toNeuralError(error, { contract: "TaskManager", functionName: "shardPing" });
+    }
+  }
+
   /** The shard as the contract returns it, plus `statusName` ("Submitted") and `auditStatusName`. */
   async getShard(taskId: bigint, shardIndex: bigint) {
     try {
@@ -588,6 +616,29 @@ export class NeuralClient {
     );
   }
 
+  /**
+   * Asks the node of an Assigned shard to prove it is alive within `livenessWindow` seconds (KEEPER_ROLE). At most
+   * one ping outstanding per shard and one per 4 × livenessWindow per assignment. Returns the answer deadline.
+   */
+  async pingShard(taskId: bigint, shardIndex: bigint): Promise<WriteResult & { respondBy: bigint }> {
+    const result = await this.send("TaskManager", "pingShard", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "pingShard",
+        args: [taskId, shardIndex],
+      }),
+    );
+    const [pinged] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ShardPinged",
+    });
+    if (!pinged) throw new ConfigError("ShardPinged event missing from the receipt");
+    return { ...result, respondBy: pinged.args.respondBy };
+  }
+
   // ------------------------------------------------------------------ node
 
   /**
@@ -649,6 +700,39 @@ export class NeuralClient {
     });
     if (!released) throw new ConfigError("ShardReleased event missing from the receipt");
     return { ...result, late: released.args.late };
+  }
+
+  /**
+   * Answers the outstanding liveness ping of an Assigned shard (the account must be the node's operator or worker
+   * key): the shard stays the node's.
+   */
+  async answerPing(taskId: bigint, shardIndex: bigint): Promise<WriteResult> {
+    return this.send("TaskManager", "answerPing", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "answerPing",
+        args: [taskId, shardIndex],
+      }),
+    );
+  }
+
+  /**
+   * Releases a shard whose node left its liveness ping unanswered past `respondBy` (anyone, before the shard's
+   * deadline): a failed attempt of the node, like a late release (ShardReleased with reason Unresponsive); the
+   * shard is re-queued, or fails after maxAttempts. No slash.
+   */
+  async releaseUnresponsive(taskId: bigint, shardIndex: bigint): Promise<WriteResult> {
+    return this.send("TaskManager", "releaseUnresponsive", (account) =>
+      this.publicClient.simulateContract({
+        account,
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        functionName: "releaseUnresponsive",
+        args: [taskId, shardIndex],
+      }),
+    );
   }
 
   /** After an assignment's deadline (anyone): slashes the node a little and re-queues or fails the shard. */

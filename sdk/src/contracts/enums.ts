@@ -54,6 +54,8 @@ export const ReleaseReason = {
   NodeShuttingDown: 4,
   InvalidSpec: 5,
   Other: 6,
+  /** Released by anyone after the node left a keeper's liveness ping unanswered (releaseUnresponsive). */
+  Unresponsive: 7,
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 

@@ -36,7 +36,14 @@ beforeAll(async () => {
   const tmHash = await wallet.deployContract({
     abi: tm.abi,
     bytecode: tm.bytecode,
-    args: [account.address, account.address, account.address, account.address, account.address, account.address],
+    args: [
+      account.address,
+      account.address,
+      account.address,
+      account.address,
+      account.address,
+      account.address,
+    ],
   });
   const tmReceipt = await client.waitForTransactionReceipt({ hash: tmHash });
   if (!tmReceipt.contractAddress) throw new Error("TaskManager not deployed");

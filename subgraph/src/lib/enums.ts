@@ -23,6 +23,7 @@ export const RELEASE_REASON: string[] = [
   "NodeShuttingDown",
   "InvalidSpec",
   "Other",
+  "Unresponsive",
 ];
 export const SLASH_REASON: string[] = ["Timeout", "DisputeLost", "NonReveal"];
 export const VOTE: string[] = ["None", "SubmitterRight", "SubmitterWrong", "DataUnavailable"];

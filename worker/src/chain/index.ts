@@ -446,6 +446,36 @@ export class NeuralChain {
     return logs.map((l) => ({ taskId: l.args.taskId as bigint, shardIndex: l.args.shardIndex as bigint }));
   }
 
+  /** Liveness pings of `nodeId`'s shards (ShardPinged events), oldest first. */
+  async pingsOf(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint) {
+    const logs = await this.read("TaskManager", "ShardPinged", () =>
+      this.publicClient.getContractEvents({
+        address: this.addresses.taskManager,
+        abi: taskManagerAbi,
+        eventName: "ShardPinged",
+        args: { nodeId },
+        fromBlock: fromBlock ?? BigInt(deploymentStartBlock(this.deployment)),
+        ...(toBlock !== undefined ? { toBlock } : {}),
+      }),
+    );
+    return logs.map((l) => ({
+      taskId: l.args.taskId as bigint,
+      shardIndex: l.args.shardIndex as bigint,
+      epoch: Number(l.args.epoch),
+      respondBy: l.args.respondBy as bigint,
+    }));
+  }
+
+  /** The shard's latest liveness ping: the epoch it concerns, respondBy (0: answered) and the next allowed ping. */
+  async shardPing(taskId: bigint, shardIndex: bigint) {
+    return this.reader.shardPing(taskId, shardIndex);
+  }
+
+  /** Answers the outstanding liveness ping of one of this node's Assigned shards (answerPing). */
+  async answerPing(actor: Actor, taskId: bigint, shardIndex: bigint) {
+    return actor.client.answerPing(taskId, shardIndex);
+  }
+
   /** Disputes whose committee (any round) includes `nodeId` (CommitteeDrawn events). */
   async committeeSeats(nodeId: bigint, fromBlock?: bigint, toBlock?: bigint): Promise<bigint[]> {
     const logs = await this.read("DisputeManager", "CommitteeDrawn", () =>

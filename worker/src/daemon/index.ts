@@ -16,12 +16,13 @@ import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
 import { DockerRuntime } from "../runtimes/docker.js";
-import { JournalStore } from "../shard/journal.js";
+import { attemptName, JournalStore } from "../shard/journal.js";
 import { runShard, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
 import { type ClaimResult, PendingClaimer } from "./claims.js";
 import { WorkerMetrics } from "./metrics.js";
+import { type PingAnswer, PingAnswerer } from "./pings.js";
 
 export const VERSION = "0.1.0";
 
@@ -38,6 +39,10 @@ export interface DaemonOptions {
   onAudit?: (taskId: bigint, shardIndex: bigint, outcome: AuditOutcome) => void;
   /** Called after each vote this node committed or revealed. */
   onCommittee?: (disputeId: bigint, outcome: CommitteeOutcome) => void;
+  /** Seconds between scans for liveness pings (default: the heartbeat period). */
+  pingPollSeconds?: number;
+  /** Called after each liveness ping this node answered. */
+  onPingAnswered?: (answer: PingAnswer) => void;
   /** Called after each shard this node claimed itself (NEURAL_WORKER_CLAIM_PENDING). */
   onClaim?: (claim: Extract<ClaimResult, { kind: "claimed" }>) => void;
   /** Called after each job entry is handled. */
@@ -98,7 +103,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
 
   const journals = new JournalStore(join(config.stateDir, "shards"));
   const working = new Set<string>();
-  let current: { taskId: number; shardIndex: number } | undefined;
+  let current: { taskId: number; shardIndex: number; epoch: number } | undefined;
   let stopping = false;
 
   const beat = async () => {
@@ -107,7 +112,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
         nodeId: Number(nodeId),
         worker: actor.account.address,
         status: stopping ? "draining" : current ? "busy" : "idle",
-        running: current ? [current] : [],
+        running: current ? [{ taskId: current.taskId, shardIndex: current.shardIndex }] : [],
         freeGpus: 0,
       });
       await queue.touch([...working]);
@@ -135,7 +140,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     }
     const job: JobMessage = entry.message;
     working.add(entry.id);
-    current = { taskId: job.taskId, shardIndex: job.shardIndex };
+    current = { taskId: job.taskId, shardIndex: job.shardIndex, epoch: job.epoch };
     metrics.running.set(1);
     const timer = metrics.duration.startTimer();
     try {
@@ -325,6 +330,45 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     }
   };
 
+  // Liveness pings are answered on their own timer: they come while a shard trains (the job loop is busy).
+  const pinger = new PingAnswerer({
+    chain,
+    actor,
+    nodeId,
+    log: log.child({ component: "pings" }),
+    holds: async (taskId, shardIndex, epoch) => {
+      if (
+        current?.taskId === Number(taskId) &&
+        current.shardIndex === Number(shardIndex) &&
+        current.epoch === epoch
+      ) {
+        return true;
+      }
+      const journal = await journals.read(attemptName(Number(taskId), Number(shardIndex), epoch));
+      return journal !== undefined && journal.done === undefined;
+    },
+  });
+  let pinging = false;
+  const checkPings = async () => {
+    if (pinging || stopping) return;
+    pinging = true;
+    try {
+      for (const answer of await pinger.poll()) {
+        metrics.pingsAnswered.inc();
+        options.onPingAnswered?.(answer);
+      }
+    } catch (error) {
+      log.warn(
+        { err: (error as Error).message },
+        "liveness ping check failed (tried again at the next beat)",
+      );
+    } finally {
+      pinging = false;
+    }
+  };
+  await checkPings();
+  const pingTimer = setInterval(checkPings, (options.pingPollSeconds ?? config.heartbeatSeconds) * 1000);
+
   const running = loop();
   log.info(
     {
@@ -347,6 +391,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       stopping = true;
       controller.abort();
       clearInterval(heartbeat);
+      clearInterval(pingTimer);
       await beat();
       await running;
       for (const close of closers.reverse()) await close().catch(() => undefined);

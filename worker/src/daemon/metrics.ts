@@ -38,6 +38,11 @@ export class WorkerMetrics {
     help: "Pending shards this node claimed itself (NEURAL_WORKER_CLAIM_PENDING)",
     registers: [this.registry],
   });
+  readonly pingsAnswered = new Counter({
+    name: "neural_worker_pings_answered_total",
+    help: "Liveness pings of this node's running shards it answered on-chain (answerPing)",
+    registers: [this.registry],
+  });
   readonly lateReleases = new Counter({
     name: "neural_worker_late_releases_total",
     help: "Releases after the TaskManager's releaseGracePeriod (each counted as a failed attempt of this node)",
