@@ -13,6 +13,7 @@ import { type CapabilityOverrides, detectCapabilities, toCapabilities } from "./
 import { type Actor, NeuralChain } from "./chain/index.js";
 import { parseConfig, SETTINGS, type WorkerConfig } from "./config.js";
 import { start } from "./daemon/index.js";
+import { type AddedContent, addContent, progressBar, registerContent } from "./datasets/publish.js";
 import { runDoctor } from "./doctor.js";
 import { UserError } from "./errors.js";
 import { createKeystoreFile, loadKeystoreFile, readPassword } from "./keystore.js";
@@ -330,6 +331,116 @@ export function buildProgram(): Command {
       .description("leave for good: all stake starts unbonding (operator; no live shards)"),
   ).action(action(async (ctx) => nodeOp(ctx, "exit", "operator", (c, a, id) => c.exit(a, id))));
 
+  const dataset = program
+    .command("dataset")
+    .description("publish training data to IPFS and the DatasetRegistry, and read it back");
+
+  dataset
+    .command("publish")
+    .description(
+      "add a file or folder to this node's IPFS store (pinned) and register it: a new dataset, or with --dataset a new version",
+    )
+    .argument("<path>", "the file or folder holding the data")
+    .option(
+      "--dataset <id>",
+      "add a version to this dataset (you must own it) instead of publishing a new one",
+    )
+    .option("--name <name>", "name of a new dataset (1-64 bytes)")
+    .option("--description <text>", "what the data is, where it comes from (up to 1024 bytes)", "")
+    .option("--license <spdx>", 'SPDX license identifier of a new dataset, e.g. "CC-BY-4.0"')
+    .requiredOption(
+      "--format <text>",
+      'what the content looks like, e.g. "csv: pixels[64],label" (1-256 bytes)',
+    )
+    .option("--fee <nrl>", "usage fee per finalized shard, paid by tasks that train on this version", "0")
+    .option("--metadata-cid <cid>", "CID (raw) of a JSON datasheet or schema")
+    .action(
+      action(async (ctx, path) => {
+        const o = ctx.opts;
+        const fee = parseNrl(String(o.fee), "--fee <nrl>");
+        const datasetId =
+          o.dataset === undefined ? undefined : BigInt(positiveInt("--dataset")(String(o.dataset)));
+        const chain = await connect(ctx);
+        const actor = chain.actor(await workerKey(ctx));
+        const storage = await createStorageNode({ directory: ctx.config.ipfsDir, listen: [] });
+        let content: AddedContent;
+        try {
+          const tty = !ctx.out.json && process.stderr.isTTY === true;
+          content = await addContent(storage, resolve(String(path)), (done, total) => {
+            if (tty) ctx.io.stderr(`\r${progressBar(done, total)}`);
+          });
+          if (tty) ctx.io.stderr("\n");
+        } finally {
+          await storage.stop();
+        }
+        const registered = await registerContent(actor.client, content, {
+          ...(datasetId !== undefined ? { datasetId } : {}),
+          name: o.name as string | undefined,
+          description: o.description as string,
+          license: o.license as string | undefined,
+          format: String(o.format),
+          usageFeePerShard: fee,
+          metadataCid: o.metadataCid as string | undefined,
+        });
+        ctx.out.result(
+          {
+            datasetId: registered.datasetId,
+            version: registered.version,
+            contentCid: content.cid.toString(),
+            sizeBytes: content.bytes,
+            files: content.files,
+            usageFeePerShard: fee,
+            tx: registered.hash,
+          },
+          [
+            `dataset ${registered.datasetId} v${registered.version}: ${content.cid} (${content.files} files, ${content.bytes} bytes, fee ${formatNrl(fee)} per shard) (tx ${registered.hash})`,
+            `tasks train on it with datasetId ${registered.datasetId}, datasetVersion ${registered.version} and spec "dataset": "${content.cid}"`,
+            `its blocks are in ${ctx.config.ipfsDir}: keep a node serving them (\`neural-worker start\`) or pin ${content.cid} elsewhere`,
+          ],
+        );
+      }),
+    );
+
+  dataset
+    .command("info")
+    .description(
+      "a dataset's owner, license and versions (content CID, size, format, fee, deprecation, reports)",
+    )
+    .argument("<id>", "dataset id")
+    .action(
+      action(async (ctx, id) => {
+        const datasetId = BigInt(positiveInt("<id>")(String(id)));
+        const chain = await connect(ctx);
+        const d = await chain.getDataset(datasetId);
+        const versions = [];
+        for (let v = 1n; v <= BigInt(d.versionCount); v++) {
+          versions.push({ version: v, ...(await chain.getDatasetVersion(datasetId, v)) });
+        }
+        ctx.out.result(
+          {
+            datasetId,
+            ...d,
+            versions: versions.map((v) => ({
+              version: v.version,
+              contentCid: v.contentCidString,
+              sizeBytes: v.sizeBytes,
+              format: v.format,
+              usageFeePerShard: v.usageFeePerShard,
+              deprecated: v.deprecated,
+              reports: v.reports,
+            })),
+          },
+          [
+            `dataset ${datasetId} "${d.name}" (${d.license}) owned by ${d.owner}${d.deprecated ? ", deprecated" : ""}, ${d.stars} stars`,
+            ...versions.map(
+              (v) =>
+                `  v${v.version}: ${v.contentCidString} ${v.sizeBytes} bytes, ${v.format}, fee ${formatNrl(v.usageFeePerShard)} per shard${v.deprecated ? ", deprecated" : ""}${v.reports ? `, ${v.reports} reports` : ""}`,
+            ),
+          ],
+        );
+      }),
+    );
+
   program
     .command("status")
     .description("stake, tier, reputation, active shards, earnings and jail state of this node")
@@ -464,10 +575,15 @@ export async function main(
   const program = buildProgram();
   program.exitOverride();
   program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
-  }
+  // Every level of subcommand (`dataset publish`) reports errors through io and never exits the process.
+  const configure = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      sub.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (s, write) => write(s) });
+      configure(sub);
+    }
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
     return exitStatus.code;

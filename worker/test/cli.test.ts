@@ -3,9 +3,10 @@
  * dockerd: init, register with the operator's keystore and the worker's consent, stake, pause, resume, unstake,
  * withdraw, status, doctor, exit, and the errors a user sees.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createStorageNode } from "@neural/sdk/node";
 import { type Devnet, startDevnet } from "@neural/sdk/testing";
 import { createTestClient, createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -235,6 +236,105 @@ describe("neural-worker CLI", () => {
       error: expect.stringContaining("wrong password"),
       kind: "UserError",
     });
+  });
+
+  it("dataset publish adds a folder to the node's IPFS store and registers it; a version; info reads both", async () => {
+    const folder = join(dir, "data-v1");
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, "train.csv"), "x,y\n1,2\n".repeat(50_000));
+    await writeFile(join(folder, "README"), "toy data\n");
+    const published = await cli([
+      "dataset",
+      "publish",
+      folder,
+      "--name",
+      "toy",
+      "--license",
+      "CC0-1.0",
+      "--format",
+      "csv: x,y",
+      "--fee",
+      "1.5",
+      "--json",
+    ]);
+    expect(published.code, published.stdout + published.stderr).toBe(0);
+    const first = published.json();
+    expect(first).toMatchObject({
+      datasetId: "1",
+      version: "1",
+      files: 2,
+      usageFeePerShard: "1500000000000000000",
+    });
+    expect(first.sizeBytes).toBe(8 * 50_000 + 9);
+
+    // The blocks are in the node's own store: reopen it and read the file back through the CID.
+    const storage = await createStorageNode({
+      directory: join(env.NEURAL_WORKER_HOME ?? "", "ipfs"),
+      listen: [],
+    });
+    try {
+      const files = await storage.getDirectory(first.contentCid, join(dir, "data-back"), {
+        timeoutMs: 5_000,
+      });
+      expect(files.length).toBe(2);
+      expect(await readFile(join(dir, "data-back", "train.csv"), "utf8")).toBe("x,y\n1,2\n".repeat(50_000));
+    } finally {
+      await storage.stop();
+    }
+
+    await writeFile(join(dir, "v2.csv"), "x,y\n3,4\n");
+    const second = await cli([
+      "dataset",
+      "publish",
+      join(dir, "v2.csv"),
+      "--dataset",
+      "1",
+      "--format",
+      "csv",
+      "--json",
+    ]);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.json()).toMatchObject({ datasetId: "1", version: "2", files: 1, sizeBytes: 8 });
+
+    const info = await cli(["dataset", "info", "1"]);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toContain('dataset 1 "toy" (CC0-1.0)');
+    expect(info.stdout).toContain(`v1: ${first.contentCid} 400009 bytes, csv: x,y, fee 1.5 NRL per shard`);
+    expect(info.stdout, info.stdout).toMatch(/v2: bafy\S+ 8 bytes, csv, fee 0 NRL per shard/);
+  });
+
+  it("dataset mistakes print one clear line", async () => {
+    const noLicense = await cli([
+      "dataset",
+      "publish",
+      join(dir, "v2.csv"),
+      "--name",
+      "x",
+      "--format",
+      "csv",
+    ]);
+    expect(noLicense.code).toBe(1);
+    expect(noLicense.stderr).toBe(
+      'error: --license is required for a new dataset: an SPDX identifier such as "CC-BY-4.0"\n',
+    );
+    const missing = await cli(["dataset", "publish", join(dir, "nope"), "--format", "csv"]);
+    expect(missing.stderr).toMatch(/^error: dataset path .*nope does not exist: give a file or a folder\n$/);
+    const noFormat = await cli(["dataset", "publish", join(dir, "v2.csv")]);
+    expect(noFormat.code).toBe(1);
+    expect(noFormat.stderr).toContain("--format");
+    const unknown = await cli(["dataset", "info", "99"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/UnknownDataset\(datasetId: 99\)|UnknownDataset/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    const notOwner = await cli(
+      ["dataset", "publish", join(dir, "v2.csv"), "--dataset", "1", "--format", "csv"],
+      {
+        NEURAL_PASSWORD_FILE: join(dir, "op-pw"),
+        NEURAL_KEYSTORE: join(dir, "operator.json"),
+      },
+    );
+    expect(notOwner.code).toBe(1);
+    expect(notOwner.stderr).toMatch(/NotDatasetOwner/);
   });
 
   it("exit leaves for good", async () => {

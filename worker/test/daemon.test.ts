@@ -4,12 +4,14 @@
  * not the pinned image) released with its reason and logs, and a job the chain does not back.
  */
 import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   bytes32ToCid,
   cidToBytes32,
   DEFAULT_HEARTBEAT_TTL_SECONDS,
   manifestCheckpointTree,
+  neuralTokenAbi,
   parseMessage,
   parseMessageOf,
   ReleaseReason,
@@ -21,8 +23,10 @@ import {
   WORKER_CONSUMER_GROUP,
 } from "@neural/sdk";
 import { EXAMPLE_DAG_PB_CID } from "@neural/sdk/testing";
+import { parseEther, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, start } from "../src/daemon/index.js";
+import { addContent, registerContent } from "../src/datasets/publish.js";
 import { loadKeystoreFile } from "../src/keystore.js";
 import { createLogger } from "../src/log.js";
 import { DockerRuntime } from "../src/runtimes/docker.js";
@@ -224,6 +228,77 @@ describe("worker daemon", () => {
     expect(outcome).toMatchObject({ kind: "released", reason: "ImageUnavailable" });
     expect((outcome as { message: string }).message).toContain(`holds image ${net.busybox.imageId}`);
     expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.ImageUnavailable);
+  });
+
+  it("trains on a registered dataset by id: fetches that version over IPFS and pays its owner on finalization", async () => {
+    // A 3 MiB dataset (two files) added to the client's IPFS node and registered with a usage fee, through the
+    // functions `neural-worker dataset publish` uses; the worker fetches it over the network, CID-checked.
+    const folder = join(net.dir, "dataset-3mib");
+    await mkdir(folder, { recursive: true });
+    const block = (seed: number, size: number) => {
+      const out = new Uint8Array(size);
+      for (let i = 0; i < size; i++) out[i] = (i * 31 + seed * 7 + (i >> 11)) & 0xff;
+      return out;
+    };
+    await writeFile(join(folder, "train.bin"), block(1, 2 * 1024 * 1024));
+    await writeFile(join(folder, "labels.bin"), block(2, 1024 * 1024));
+    const content = await addContent(net.storage, folder);
+    expect(content.bytes).toBe(3 * 1024 * 1024);
+    const fee = parseEther("2");
+    const { datasetId, version } = await registerContent(net.keeper, content, {
+      name: "bytes-3mib",
+      license: "CC0-1.0",
+      format: "two binary files",
+      usageFeePerShard: fee,
+    });
+    const owner = net.keeper.account;
+    const cid = content.cid.toString();
+    expect((await net.keeper.getDatasetVersion(datasetId, version)).contentCidString).toBe(cid);
+
+    const spec = net.spec({ dataset: cid, datasetRef: { id: Number(datasetId), version: Number(version) } });
+    const ref = { datasetId, datasetVersion: Number(version) };
+    const { job, entryId } = await net.assign(spec, {}, ref);
+    const outcome = await outcomeOf(entryId);
+    expect(outcome.kind, JSON.stringify(outcome)).toBe("submitted");
+    const task = await net.client.getTask(BigInt(job.taskId));
+    expect([task.datasetId, task.datasetVersion, task.datasetFeePerShard]).toEqual([datasetId, 1, fee]);
+
+    // After the challenge window anyone finalizes: the owner gets the fee less the protocol's cut.
+    const window = await net.client.getParameter("TaskManager", "challengeWindow");
+    await net.publicClient.request({
+      method: "evm_increaseTime" as never,
+      params: [Number(window) + 1] as never,
+    });
+    await net.publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    const balance = () =>
+      net.publicClient.readContract({
+        address: net.client.addresses.token,
+        abi: neuralTokenAbi,
+        functionName: "balanceOf",
+        args: [owner],
+      });
+    const before = await balance();
+    const { receipt } = await net.client.finalizeShards([{ taskId: BigInt(job.taskId), shardIndex: 0 }]);
+    const [paid] = parseEventLogs({ abi: taskManagerAbi, logs: receipt.logs, eventName: "DatasetUsagePaid" });
+    const cut = (fee * BigInt(task.datasetCutBps)) / 10_000n;
+    expect(paid?.args).toMatchObject({ datasetId, owner, shards: 1, amount: fee - cut, protocolCut: cut });
+    expect((await balance()) - before).toBe(fee - cut);
+  });
+
+  it("releases a task whose spec names other content than its registered dataset version as InvalidSpec", async () => {
+    const content = await addContent(net.storage, join(net.dir, "dataset-3mib"));
+    const { datasetId } = await registerContent(net.keeper, content, {
+      name: "mismatch",
+      license: "CC0-1.0",
+      format: "two binary files",
+      usageFeePerShard: 0n,
+    });
+    // The spec points at the network's tiny dataset, the task at the registered 3 MiB one.
+    const { job, entryId } = await net.assign(net.spec(), {}, { datasetId, datasetVersion: 1 });
+    const outcome = await outcomeOf(entryId);
+    expect(outcome).toMatchObject({ kind: "released", reason: "InvalidSpec" });
+    expect((outcome as { message: string }).message).toMatch(/registered with content/);
+    expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.InvalidSpec);
   });
 
   it("drops a job the chain does not back (wrong epoch) without touching the shard", async () => {

@@ -54,10 +54,14 @@ export interface TestNetwork {
   config(over?: Record<string, string>): WorkerConfig;
   env(over?: Record<string, string>): Record<string, string>;
   spec(over?: Partial<TaskSpecInput>): TaskSpecInput;
-  /** Posts a one-shard task of `spec`, assigns it to the node and publishes the job; returns the job. */
+  /**
+   * Posts a one-shard task of `spec` (naming `dataset`, a DatasetRegistry version, when given), assigns it to the
+   * node and publishes the job; returns the job.
+   */
   assign(
     spec: TaskSpecInput | { rawSpec: Uint8Array },
     over?: Partial<JobMessage>,
+    dataset?: { datasetId: bigint; datasetVersion: number },
   ): Promise<{ job: JobMessage; entryId: string }>;
   stop(): Promise<void>;
 }
@@ -170,7 +174,7 @@ export async function startNetwork(): Promise<TestNetwork> {
       verification: { kind: "exact", epsilon: 0 },
       ...over,
     }),
-    async assign(spec, over = {}) {
+    async assign(spec, over = {}, dataset = { datasetId: 0n, datasetVersion: 0 }) {
       const specCid =
         "rawSpec" in spec
           ? (await storage.putRaw(spec.rawSpec)).toString()
@@ -191,8 +195,7 @@ export async function startNetwork(): Promise<TestNetwork> {
               },
         maxDuration: 3600n,
         auditRateBps: 0,
-        datasetId: 0n,
-        datasetVersion: 0,
+        ...dataset,
       });
       const { receipt } = await keeper.assignShards([{ taskId, shardIndex: 0, nodeId }]);
       const [assigned] = parseEventLogs({

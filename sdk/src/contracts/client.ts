@@ -439,10 +439,11 @@ export class NeuralClient {
   }
 
   async getParameter(
-    contract: "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition",
+    contract: "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition" | "DatasetRegistry",
     name: string,
   ): Promise<bigint> {
     const address = {
+      DatasetRegistry: this.addresses.datasetRegistry,
       NodeRegistry: this.addresses.registry,
       TaskManager: this.addresses.taskManager,
       DisputeManager: this.addresses.disputeManager,

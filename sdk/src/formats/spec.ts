@@ -49,6 +49,11 @@ export const taskSpecV1Schema = z
     env: z.record(envName, z.string()),
     /** Dataset (UnixFS directory or file) mounted read-only at /data. */
     dataset: cidString(),
+    /**
+     * The DatasetRegistry entry `dataset` is a version of. When set, the task must be posted with the same
+     * datasetId / datasetVersion, and `dataset` must be that version's content CID (workers check both).
+     */
+    datasetRef: z.strictObject({ id: positiveInt, version: uint32.min(1) }).optional(),
     hyperparameters: z.record(z.string(), json),
     seed: uint32,
     totalSteps: positiveInt,

@@ -68,6 +68,21 @@ export interface AddOptions {
   /** Pin what was added so gc() keeps it. Default true. */
   pin?: boolean;
   signal?: AbortSignal;
+  /** Called as file bytes are read into the store, with the running total of bytes read (progress bars). */
+  onBytes?: (bytesRead: number) => void;
+}
+
+/** helia's importer progress callback that sums the bytes read of every file into `onBytes`. */
+function importProgress(onBytes: ((bytesRead: number) => void) | undefined) {
+  if (onBytes === undefined) return {};
+  let total = 0;
+  return {
+    onProgress: (event: { type: string; detail: unknown }) => {
+      if (event.type !== "unixfs:importer:progress:file:read") return;
+      total += Number((event.detail as { chunkSize: bigint }).chunkSize);
+      onBytes(total);
+    },
+  };
 }
 
 export interface GetOptions {
@@ -292,6 +307,7 @@ export class StorageNode {
   ): Promise<CID> {
     const cid = await this.fs.addByteStream(source as AsyncIterable<Uint8Array>, {
       ...UNIXFS_IMPORT_OPTIONS,
+      ...importProgress(options.onBytes),
       signal: options.signal,
     });
     if (options.pin ?? true) await this.pin(cid);
@@ -317,6 +333,7 @@ export class StorageNode {
     let root: CID | undefined;
     for await (const entry of this.fs.addAll(globSource(path, "**/*", { hidden: true }), {
       ...UNIXFS_IMPORT_OPTIONS,
+      ...importProgress(options.onBytes),
       wrapWithDirectory: true,
       signal: options.signal,
     })) {

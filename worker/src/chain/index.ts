@@ -181,6 +181,15 @@ export class NeuralChain {
     return this.reader.getTask(taskId);
   }
 
+  /** A DatasetRegistry version, with `contentCidString` (the CID to fetch). */
+  async getDatasetVersion(datasetId: bigint, version: bigint) {
+    return this.reader.getDatasetVersion(datasetId, version);
+  }
+
+  async getDataset(datasetId: bigint) {
+    return this.reader.getDataset(datasetId);
+  }
+
   async tokenBalance(account: Address): Promise<bigint> {
     return this.read("NeuralToken", "balanceOf", () =>
       this.publicClient.readContract({

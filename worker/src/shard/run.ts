@@ -26,10 +26,12 @@ import {
   NeuralError,
   parseContainerLine,
   type ResultManifest,
+  resolveTaskDataset,
   resultManifest,
   ShardStatus,
   type TaskSpec,
   taskSpec,
+  ValidationError,
 } from "@neural/sdk";
 import type { StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
@@ -144,7 +146,8 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
         tmpDir: join(dir, "tmp"),
         signal: deps.signal,
       });
-      await fetchDataset(deps, spec.dataset, dirs.data, join(dir, "data.tmp"));
+      const datasetCid = await taskDatasetCid(chain, spec, task);
+      await fetchDataset(deps, datasetCid, dirs.data, join(dir, "data.tmp"));
       await writableByContainer(dirs.checkpoints);
       await writableByContainer(dirs.output);
       const inherited = await resumePoint(deps, job, journal, dirs.checkpoints);
@@ -316,6 +319,23 @@ export async function fetchSpec(deps: FetchDeps, specCid: string): Promise<TaskS
     throw new TaskFault("InvalidSpec", `the spec ${specCid} is invalid: ${(cause as Error).message}`, {
       cause,
     });
+  }
+}
+
+/**
+ * The dataset CID to fetch for a task: its registered DatasetRegistry version's content when it names one (the
+ * spec must agree: TaskFault InvalidSpec otherwise), else the spec's `dataset`.
+ */
+export async function taskDatasetCid(
+  chain: Pick<NeuralChain, "getDatasetVersion">,
+  spec: Pick<TaskSpec, "dataset" | "datasetRef">,
+  task: { datasetId: bigint; datasetVersion: number },
+): Promise<string> {
+  try {
+    return await resolveTaskDataset(chain, spec, task);
+  } catch (cause) {
+    if (cause instanceof ValidationError) throw new TaskFault("InvalidSpec", cause.message, { cause });
+    throw cause;
   }
 }
 

@@ -101,7 +101,7 @@ export async function performAudit(
   const dir = join(deps.workDir, `audit-${taskId}-${shardIndex}-e${shard.epoch}`);
   let inputs: VerifierInputs;
   try {
-    inputs = await prepareVerifierInputs(deps, task.specCid, dir);
+    inputs = await prepareVerifierInputs(deps, task, dir);
   } catch (error) {
     if (error instanceof TaskFault)
       return { kind: "skipped", why: `the task itself is broken: ${error.message}` };

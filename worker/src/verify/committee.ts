@@ -73,7 +73,7 @@ export async function decideVote(deps: AuditDeps, disputeId: bigint): Promise<Vo
   const dir = join(deps.workDir, `dispute-${disputeId}`);
   let inputs: VerifierInputs;
   try {
-    inputs = await prepareVerifierInputs(deps, task.specCid, dir);
+    inputs = await prepareVerifierInputs(deps, task, dir);
   } catch (error) {
     if (error instanceof TaskFault) return Vote.DataUnavailable;
     throw error;

@@ -1,13 +1,13 @@
 /**
  * What every re-execution needs before it runs a segment: the task's spec, its image (loaded and ID-checked) and its
- * dataset, fetched into `dir` and CID-checked. A broken task (unparsable spec, missing image or data) throws
+ * dataset (the task's registered DatasetRegistry version when it names one), fetched into `dir` and CID-checked. A broken task (unparsable spec, missing image or data) throws
  * TaskFault: an audit then skips the shard, a committee member votes DataUnavailable.
  */
 import { join } from "node:path";
 import { bytes32ToCid } from "@neural/sdk";
 import type { Hex } from "viem";
 import { ensureImage } from "../images/load.js";
-import { fetchDataset, fetchSpec } from "../shard/run.js";
+import { fetchDataset, fetchSpec, taskDatasetCid } from "../shard/run.js";
 import type { AuditDeps } from "./audit.js";
 
 export interface VerifierInputs {
@@ -27,12 +27,12 @@ export interface VerifierInputs {
 }
 
 export async function prepareVerifierInputs(
-  deps: Pick<AuditDeps, "storage" | "runtime" | "fetchTimeoutMs" | "signal" | "nodeId">,
-  specCid: Hex,
+  deps: Pick<AuditDeps, "chain" | "storage" | "runtime" | "fetchTimeoutMs" | "signal" | "nodeId">,
+  task: { specCid: Hex; datasetId: bigint; datasetVersion: number },
   dir: string,
 ): Promise<VerifierInputs> {
   const fetchDeps = { storage: deps.storage, fetchTimeoutMs: deps.fetchTimeoutMs, signal: deps.signal };
-  const spec = await fetchSpec(fetchDeps, bytes32ToCid(specCid, "spec").toString());
+  const spec = await fetchSpec(fetchDeps, bytes32ToCid(task.specCid, "spec").toString());
   const { imageId } = await ensureImage({
     runtime: deps.runtime,
     storage: deps.storage,
@@ -41,7 +41,8 @@ export async function prepareVerifierInputs(
     tmpDir: join(dir, "tmp"),
   });
   const dataDir = join(dir, "data");
-  await fetchDataset(fetchDeps, spec.dataset, dataDir, join(dir, "data.tmp"));
+  // The same content the submitter had to train on: the task's registered dataset version when it names one.
+  await fetchDataset(fetchDeps, await taskDatasetCid(deps.chain, spec, task), dataDir, join(dir, "data.tmp"));
   return {
     spec,
     imageId,
