@@ -268,15 +268,19 @@ function formatArg(a: unknown): string {
   return String(a);
 }
 
-export function decodeError(c: ethers.Contract, err: unknown): string {
+/** The custom error in `err`, decoded against `c` and then each of `more` (a call may revert in a callee). */
+export function decodeError(c: ethers.Contract, err: unknown, ...more: ethers.Contract[]): string {
   const data = findRevertData(err);
   if (data) {
-    try {
-      const parsed = c.interface.parseError(data);
-      return `${parsed.name}(${parsed.args.map(formatArg).join(", ")})`;
-    } catch {
-      return `revert data ${data}`;
+    for (const candidate of [c, ...more]) {
+      try {
+        const parsed = candidate.interface.parseError(data);
+        return `${parsed.name}(${parsed.args.map(formatArg).join(", ")})`;
+      } catch {
+        // not this contract's error: try the next
+      }
     }
+    return `revert data ${data}`;
   }
   return (err as Error).message?.split("\n")[0] ?? String(err);
 }

@@ -37,6 +37,12 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
   .addOptionalParam("vram", "GPU memory per shard, MiB", "8192")
   .addOptionalParam("cpus", "CPU cores per shard", "4")
   .addOptionalParam("memory", "Memory per shard, MiB", "16384")
+  .addOptionalParam(
+    "dataset",
+    "DatasetRegistry dataset id to train on (its usage fee is escrowed per shard)",
+    "0",
+  )
+  .addOptionalParam("datasetVersion", "Version of --dataset (default 1 when --dataset is given)")
   .addOptionalParam("specFile", "Task spec file; its sha2-256 digest is the spec CID (default: a demo spec)")
   .addOptionalParam("from", "Sender (default: the network's first account)")
   .setAction(
@@ -52,6 +58,8 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
           vram: string;
           cpus: string;
           memory: string;
+          dataset: string;
+          datasetVersion?: string;
           specFile?: string;
           from?: string;
         },
@@ -89,9 +97,12 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
           },
           maxDuration: bounded("max-duration", args.maxDuration, 0xffffffff),
           auditRateBps: bounded("audit-bps", args.auditBps, 10_000),
-          datasetId: 0n,
+          datasetId: parseUint("dataset", args.dataset),
           datasetVersion: 0,
         };
+        if (!params.datasetId.isZero())
+          params.datasetVersion = bounded("dataset-version", args.datasetVersion ?? "1", 0xffffffff);
+        else if (args.datasetVersion !== undefined) fail("--dataset-version needs --dataset <id>");
 
         const from = await signer(hre, args.from);
         const tasks = await contract(hre, "TaskManager", from);
@@ -101,7 +112,8 @@ task("task:post", "Posts a training task (approves the escrow first) and prints 
         try {
           escrow = await tasks.quoteEscrow(params);
         } catch (err) {
-          fail(`TaskManager refuses this task: ${decodeError(tasks, err)}`);
+          const datasets = await contract(hre, "DatasetRegistry", from);
+          fail(`TaskManager refuses this task: ${decodeError(tasks, err, datasets)}`);
         }
         const balance: ethers.BigNumber = await token.balanceOf(address);
         if (balance.lt(escrow)) {

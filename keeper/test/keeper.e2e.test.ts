@@ -158,10 +158,14 @@ describe("keeper against anvil and Redis", () => {
     // The view was rebuilt from the new chain either because the follower saw the cursor's block replaced (a reorg)
     // or because, on a loaded machine, the lease lapsed and was taken again (a new fencing token, which also
     // rebuilds from the chain). Either way the removed TaskPosted is gone.
-    const metrics = await (await fetch(`${api}/metrics`)).text();
-    const reorgs = Number(/keeper_reorgs_total (\d+)/.exec(metrics)?.[1] ?? "0");
-    const fenceAfter = await r.get(names.keeperFence);
-    expect(reorgs >= 1 || fenceAfter !== fenceBefore).toBe(true);
+    // The view is cleared when the reorg is seen, the counter moves once the poll that saw it returns: wait for it.
+    const rebuilt = await until("the rebuild recorded (reorg counted or new fencing token)", async () => {
+      const metrics = await (await fetch(`${api}/metrics`)).text();
+      const reorgs = Number(/keeper_reorgs_total (\d+)/.exec(metrics)?.[1] ?? "0");
+      const fenceAfter = await r.get(names.keeperFence);
+      return reorgs >= 1 || fenceAfter !== fenceBefore ? true : undefined;
+    });
+    expect(rebuilt).toBe(true);
   });
 
   it("keeps going after the RPC is unreachable for a while: a task posted during the outage is assigned", async () => {

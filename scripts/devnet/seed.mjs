@@ -79,7 +79,7 @@ async function checkpointTree(label, count) {
  * @param {string} o.deploymentFile
  * @param {{address: string, privateKey: string}[]} o.accounts anvil's dev accounts (0 = deployer, keeper, governor)
  * @param {(line: string) => void} [o.log]
- * @returns {Promise<{nodes: number, tasks: number, finalizedShards: number, models: number, disputes: number, notes: string[]}>}
+ * @returns {Promise<{nodes: number, tasks: number, finalizedShards: number, models: number, datasets: number, disputes: number, notes: string[]}>}
  */
 export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () => {} }) {
   const deployment = JSON.parse(readFileSync(deploymentFile, "utf8"));
@@ -90,6 +90,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
     tasks: artifactAbi("TaskManager"),
     disputes: artifactAbi("DisputeManager"),
     models: artifactAbi("ModelRegistry"),
+    datasets: artifactAbi("DatasetRegistry"),
   };
   const chain = {
     id: deployment.chainId,
@@ -268,7 +269,55 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
     [finetune, 2, 3],
   ]);
   for (const [i, account] of [1, 2, 3].entries()) await submit(account, finetune, i);
-  const vision = await post("vit-base-imagenet", 2);
+  // Datasets: the reference trainer's digits (free) and an image subset with a usage fee, which the vision task
+  // trains on: its finalized shards pay the curator (account 9).
+  const CURATOR = 9;
+  const publishDataset = async (from, name, license, format, fee) => {
+    const receipt = await send(from, at("DatasetRegistry"), abi.datasets, "publish", [
+      { name, description: `${name} (devnet seed)`, license },
+      {
+        contentCid: cid(`dataset/${name}/v1`),
+        contentCodec: 0x70,
+        sizeBytes: 1n << 20n,
+        usageFeePerShard: fee,
+        format,
+        metadataCid: ZERO32,
+      },
+    ]);
+    return event(receipt, abi.datasets, "DatasetPublished").datasetId;
+  };
+  const digits = await publishDataset(
+    CLIENT,
+    "sklearn-digits-8x8",
+    "BSD-3-Clause",
+    "csv.gz: pixels[64],label",
+    0n,
+  );
+  const images = await publishDataset(
+    CURATOR,
+    "imagenet-1k-subset",
+    "CC-BY-4.0",
+    "jpeg + labels.csv",
+    parseEther("2"),
+  );
+  await send(CURATOR, at("DatasetRegistry"), abi.datasets, "addVersion", [
+    images,
+    {
+      contentCid: cid("dataset/imagenet-1k-subset/v2"),
+      contentCodec: 0x70,
+      sizeBytes: 2n << 20n,
+      usageFeePerShard: parseEther("3"),
+      format: "jpeg + labels.csv",
+      metadataCid: ZERO32,
+    },
+  ]);
+  await send(CLIENT, at("DatasetRegistry"), abi.datasets, "star", [images]);
+  await send(KEEPER, at("DatasetRegistry"), abi.datasets, "star", [digits]);
+  await send(KEEPER, at("DatasetRegistry"), abi.datasets, "report", [images, 2n, 2, ZERO32]); // LicenseMismatch
+  const datasets = 2;
+  log("seed: 2 datasets (3 versions), stars and a report");
+
+  const vision = await post("vit-base-imagenet", 2, { datasetId: images, datasetVersion: 1 });
   await assign([
     [vision, 0, 4],
     [vision, 1, 6],
@@ -438,7 +487,7 @@ export async function seedNetwork({ rpcUrl, deploymentFile, accounts, log = () =
   } catch (err) {
     notes.push(`skipped the dispute: ${err.shortMessage ?? err.message.split("\n")[0]}`);
   }
-  return { nodes: nodeOf.size, tasks, finalizedShards, models, disputes, notes };
+  return { nodes: nodeOf.size, tasks, finalizedShards, models, datasets, disputes, notes };
 }
 
 /** The seed as a devnet service (`npm run devnet -- --seed`): ready once the network is seeded. */
@@ -466,6 +515,6 @@ export const seed = {
 };
 
 export function summary(r) {
-  const text = `${r.nodes} nodes, ${r.tasks} tasks, ${r.finalizedShards} finalized shards, ${r.disputes} dispute(s), ${r.models} models`;
+  const text = `${r.nodes} nodes, ${r.tasks} tasks, ${r.finalizedShards} finalized shards, ${r.disputes} dispute(s), ${r.models} models, ${r.datasets} datasets`;
   return r.notes.length ? `${text} (${r.notes.join("; ")})` : text;
 }

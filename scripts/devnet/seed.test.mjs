@@ -66,7 +66,15 @@ describe("seed", () => {
   });
 
   it("creates nodes, tasks in every state, finalized shards, models and a dispute, as the indexer sees them", async () => {
-    expect(result).toEqual({ nodes: 6, tasks: 6, finalizedShards: 5, models: 3, disputes: 1, notes: [] });
+    expect(result).toEqual({
+      nodes: 6,
+      tasks: 6,
+      finalizedShards: 5,
+      models: 3,
+      datasets: 2,
+      disputes: 1,
+      notes: [],
+    });
     const res = await fetch(`${indexerService.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },

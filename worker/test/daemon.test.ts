@@ -149,19 +149,30 @@ describe("worker daemon", () => {
 
   it("trains the reference PyTorch digits classifier: held-out accuracy >= 0.9 in the manifest", async () => {
     const trainer = await loadTrainerImage(new DockerRuntime(TEST_DOCKER_HOST));
-    const digits = (await net.storage.addFile(trainer.digits)).toString();
+    // The reference dataset goes through the library like any other: added to IPFS, registered, named by id.
+    const content = await addContent(net.storage, trainer.digits);
+    const { datasetId, version } = await registerContent(net.client, content, {
+      name: "sklearn-digits-8x8",
+      license: "BSD-3-Clause",
+      format: "csv.gz: pixels[64],label",
+      usageFeePerShard: 0n,
+    });
+    const digits = content.cid.toString();
     const { job, entryId } = await net.assign(
       net.spec({
         name: "digits-mlp",
         image: trainer.image,
         imageArchive: undefined,
         dataset: digits,
+        datasetRef: { id: Number(datasetId), version: Number(version) },
         hyperparameters: { lr: 0.1, batchSize: 32, hidden: 32 },
         seed: 3,
         totalSteps: 300,
         checkpointInterval: 100,
         resources: { gpus: 0, vramMiB: 0, cpus: 1, memoryMiB: 1024, timeoutSeconds: 600 },
       }),
+      {},
+      { datasetId, datasetVersion: Number(version) },
     );
     expect(await outcomeOf(entryId)).toMatchObject({ kind: "submitted" });
     const shard = await net.client.getShard(BigInt(job.taskId), 0n);
