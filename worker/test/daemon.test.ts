@@ -36,6 +36,8 @@ import { startNetwork, type TestNetwork } from "./network.js";
 import { loadTrainerImage } from "./trainer-image.js";
 
 let net: TestNetwork;
+/** The clean shard of the first test: submitted, never finalized (its artifacts must stay pinned). */
+let cleanTaskId = 0n;
 let daemon: Daemon;
 const outcomes = new Map<string, ShardOutcome | { kind: "error"; message: string }>();
 const waiters = new Map<string, (o: ShardOutcome | { kind: "error"; message: string }) => void>();
@@ -55,6 +57,7 @@ beforeAll(async () => {
     log,
     fetchTimeoutMs: 5_000,
     retrySeconds: 1,
+    retentionPollSeconds: 1,
     onOutcome: (id, outcome) => {
       outcomes.set(id, outcome);
       waiters.get(id)?.(outcome);
@@ -67,6 +70,16 @@ afterAll(async () => {
   await daemon?.stop();
   await net?.stop();
 });
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 async function releasedEvent(taskId: number) {
   const logs = await net.publicClient.getContractEvents({
@@ -89,6 +102,7 @@ describe("worker daemon", () => {
     const { job, entryId } = await net.assign(net.spec());
     const outcome = await outcomeOf(entryId);
     expect(outcome.kind, JSON.stringify(outcome)).toBe("submitted");
+    cleanTaskId = BigInt(job.taskId);
 
     const shard = await net.client.getShard(BigInt(job.taskId), 0n);
     expect(shard.status).toBe(ShardStatus.Submitted);
@@ -294,6 +308,19 @@ describe("worker daemon", () => {
     const cut = (fee * BigInt(task.datasetCutBps)) / 10_000n;
     expect(paid?.args).toMatchObject({ datasetId, owner, shards: 1, amount: fee - cut, protocolCut: cut });
     expect((await balance()) - before).toBe(fee - cut);
+
+    // The shard is over on-chain: the node releases its artifacts (unpinned, then garbage-collected), once.
+    const manifestCid = bytes32ToCid(
+      (await net.client.getShard(BigInt(job.taskId), 0n)).manifestCid,
+      "manifest",
+    );
+    await until("the finalized shard's artifacts unpinned", async () =>
+      (await daemon.storage.isPinned(manifestCid)) ? undefined : true,
+    );
+    // a still-challengeable shard keeps its artifacts: the first test's shard was never finalized
+    const firstShard = await net.client.getShard(cleanTaskId, 0n);
+    expect(firstShard.status).toBe(ShardStatus.Submitted);
+    expect(await daemon.storage.isPinned(bytes32ToCid(firstShard.manifestCid, "manifest"))).toBe(true);
   });
 
   it("releases a task whose spec names other content than its registered dataset version as InvalidSpec", async () => {

@@ -23,6 +23,7 @@ import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
 import { type ClaimResult, PendingClaimer } from "./claims.js";
 import { WorkerMetrics } from "./metrics.js";
 import { type PingAnswer, PingAnswerer } from "./pings.js";
+import { sweepRetention } from "./retention.js";
 
 export const VERSION = "0.1.0";
 
@@ -41,6 +42,10 @@ export interface DaemonOptions {
   onCommittee?: (disputeId: bigint, outcome: CommitteeOutcome) => void;
   /** Seconds between scans for liveness pings (default: the heartbeat period). */
   pingPollSeconds?: number;
+  /** Seconds between sweeps that unpin the artifacts of shards that are over on-chain (default 300). */
+  retentionPollSeconds?: number;
+  /** Called with the attempts whose artifacts a sweep released. */
+  onRetention?: (released: string[]) => void;
   /** Called after each liveness ping this node answered. */
   onPingAnswered?: (answer: PingAnswer) => void;
   /** Called after each shard this node claimed itself (NEURAL_WORKER_CLAIM_PENDING). */
@@ -369,6 +374,27 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   await checkPings();
   const pingTimer = setInterval(checkPings, (options.pingPollSeconds ?? config.heartbeatSeconds) * 1000);
 
+  // Artifacts stay pinned until their shard is over on-chain, then are released (retention.ts).
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping || stopping) return;
+    sweeping = true;
+    try {
+      const released = await sweepRetention({
+        chain,
+        storage,
+        journals,
+        log: log.child({ component: "retention" }),
+      });
+      if (released.length > 0) options.onRetention?.(released);
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, "artifact retention sweep failed (tried again later)");
+    } finally {
+      sweeping = false;
+    }
+  };
+  const retentionTimer = setInterval(sweep, (options.retentionPollSeconds ?? 300) * 1000);
+
   const running = loop();
   log.info(
     {
@@ -392,6 +418,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       controller.abort();
       clearInterval(heartbeat);
       clearInterval(pingTimer);
+      clearInterval(retentionTimer);
       await beat();
       await running;
       for (const close of closers.reverse()) await close().catch(() => undefined);

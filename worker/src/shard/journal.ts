@@ -31,6 +31,8 @@ export interface ShardJournal {
   signed?: { raw: Hex; hash: Hex };
   /** Final: submitted (receipt seen) or released. */
   done?: { kind: "submitted" | "released"; tx?: Hex; reason?: string };
+  /** When the artifacts were unpinned, the shard being over on-chain (daemon/retention.ts). */
+  unpinnedAt?: string;
 }
 
 export function attemptName(taskId: number, shardIndex: number, epoch: number): string {
