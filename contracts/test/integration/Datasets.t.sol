@@ -177,6 +177,35 @@ contract DatasetsTest is TaskFixture {
         }
     }
 
+    /// @notice What a dataset adds to finalization: per task in a batch, one storage read, the owner lookup, one
+    ///         transfer and one event (docs/benchmarks.md). A task without a dataset pays nothing extra.
+    function test_gas_usageFee_finalizeOverheadPerTask() public {
+        uint256 node = _addNode();
+        uint256 plain = _post(10);
+        uint256 withData = _post(_withDataset(10, datasetId, 1));
+        for (uint256 i; i < 10; ++i) {
+            _run(plain, i, node);
+            _run(withData, i, node);
+        }
+        vm.warp(block.timestamp + WINDOW + 1);
+        ShardRef[] memory a = new ShardRef[](10);
+        ShardRef[] memory b = new ShardRef[](10);
+        for (uint256 i; i < 10; ++i) {
+            a[i] = ShardRef({taskId: uint64(plain), shardIndex: uint32(i)});
+            b[i] = ShardRef({taskId: uint64(withData), shardIndex: uint32(i)});
+        }
+        uint256 g0 = gasleft();
+        tm.finalizeShards(a);
+        uint256 plainGas = g0 - gasleft();
+        g0 = gasleft();
+        tm.finalizeShards(b);
+        uint256 dataGas = g0 - gasleft();
+        emit log_named_uint("finalizeShards, 10 shards, no dataset", plainGas);
+        emit log_named_uint("finalizeShards, 10 shards, with a usage fee", dataGas);
+        // The second batch also pays for warm/cold differences; the guard bounds the whole per-task overhead.
+        assertLt(dataGas, plainGas + 60_000, "usage fee overhead per task in a batch stays below 60k gas");
+    }
+
     // ----------------------------------------------------------------------------------------------
     // References
     // ----------------------------------------------------------------------------------------------
