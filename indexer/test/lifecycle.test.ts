@@ -4,6 +4,8 @@
 // - PostgreSQL (fresh schema), started after it: backfills the whole chain.
 // Then the API's guards: GraphQL limits, read-only SQL, REST validation and unknown ids.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CheckpointTree } from "@neural/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { successBps, TIER_NAMES } from "../src/lib/format.js";
@@ -401,6 +403,25 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(
       fromDataset.dataset.versions.items.map((v) => `${v.version}:${v.tasks.items.map((t) => t.id)}`),
     ).toEqual(["1:", `2:${scenario.tasks.dataset}`]);
+  });
+
+  it("answers the README's dataset examples for integrators", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("Datasets (issue 14"),
+      readme.indexOf("Governance through the timelock"),
+    );
+    const queries = [...section.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(queries).toHaveLength(3);
+    const [library, trainedOn, trainedFrom] = await Promise.all(
+      queries.map((q) => gql<Record<string, unknown>>(url(kind), q)),
+    );
+    // model 3 was trained on dataset 1 (the ids the examples use)
+    expect(scenario.models[2]).toBe(3n);
+    expect(scenario.datasets[0]).toBe(1n);
+    expect(JSON.stringify(library)).toContain('"name":"mnist-64"');
+    expect(JSON.stringify(trainedOn)).toContain('"trainingData":{"version":2');
+    expect(JSON.stringify(trainedFrom)).toContain('"trainedModels":{"items":[{"modelId":"3"');
   });
 
   it("assignment history records every outcome", async () => {
