@@ -1,5 +1,6 @@
 import { createConfig } from "ponder";
 import {
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTimelockAbi,
@@ -39,6 +40,7 @@ export default createConfig({
     NeuralToken: { abi: neuralTokenAbi, ...at("NeuralToken") },
     NodeRegistry: { abi: nodeRegistryAbi, ...at("NodeRegistry") },
     TaskManagerExtension: { abi: taskManagerExtensionAbi, ...at("TaskManagerExtension") },
+    DatasetRegistry: { abi: datasetRegistryAbi, ...at("DatasetRegistry") },
     TaskManager: { abi: taskManagerAbi, ...at("TaskManager") },
     Sortition: { abi: sortitionAbi, ...at("Sortition") },
     DisputeManager: { abi: disputeManagerAbi, ...at("DisputeManager") },

@@ -1,9 +1,10 @@
 // Neural indexer schema. Table and column names are a public API (GraphQL, SQL, the subgraph mirrors them):
 // add, never rename. Conventions:
-// - ids (`nodeId`, `taskId`, `disputeId`, `modelId`) are uint256 -> bigint; shard indexes and counters are int.
+// - ids (`nodeId`, `taskId`, `disputeId`, `modelId`, `datasetId`) are uint256 -> bigint; shard indexes and counters are int.
 // - timestamps are block timestamps in seconds (bigint); `...Block` columns are block numbers.
 // - CIDs are stored twice: the raw bytes32 digest (`fooCid`, hex) and, where non-zero, the CIDv1 string
-//   (`fooCidStr`): raw codec (0x55) for spec / manifest / metadata / logs, dag-pb (0x70) for model weights.
+//   (`fooCidStr`): raw codec (0x55) for spec / manifest / metadata / logs, dag-pb (0x70) for model weights,
+//   and a dataset version's own `contentCodec` (raw or dag-pb) for its content.
 // - `tier` columns are the Solidity enum value: 0 None, 1 Bronze, 2 Silver, 3 Gold, 4 Platinum.
 // - amounts are NRL wei (bigint).
 import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
@@ -86,6 +87,15 @@ export const governanceOperationStatus = onchainEnum("governance_operation_statu
   "Executed",
   "Cancelled",
 ]);
+/** Why a user flagged a dataset version (DatasetRegistry.report; ReportReason in Types.sol). */
+export const reportReason = onchainEnum("report_reason", [
+  "None",
+  "CidUnavailable",
+  "LicenseMismatch",
+  "FormatMismatch",
+  "HarmfulContent",
+  "Other",
+]);
 /** Indexer-side: what moved a node's stake. */
 export const stakeEventKind = onchainEnum("stake_event_kind", [
   "Registered",
@@ -119,6 +129,7 @@ export const protocolEvent = onchainTable(
     shardIndex: t.integer(),
     disputeId: t.bigint(),
     modelId: t.bigint(),
+    datasetId: t.bigint(),
     /** Decoded arguments; bigints as decimal strings. */
     args: t.json().notNull(),
   }),
@@ -127,6 +138,7 @@ export const protocolEvent = onchainTable(
     nodeIdx: index().on(table.nodeId),
     disputeIdx: index().on(table.disputeId),
     modelIdx: index().on(table.modelId),
+    datasetIdx: index().on(table.datasetId),
     nameIdx: index().on(table.contract, table.name),
     blockIdx: index().on(table.blockNumber, table.logIndex),
   }),
@@ -258,7 +270,7 @@ export const task = onchainTable(
     collateralPerShard: t.bigint().notNull(),
     /** Escrow pulled at post time. */
     escrow: t.bigint().notNull(),
-    /** Escrow still held: escrow - paid - fees - audit fees paid - refunded. */
+    /** Escrow still held: escrow - paid - fees - audit fees paid - refunded - datasetFeesPaid - datasetProtocolCut. */
     escrowRemaining: t.bigint().notNull(),
     paid: t.bigint().notNull(), // to nodes, after fees (paid + fees = the locked prices of finalized shards)
     fees: t.bigint().notNull(), // protocol fees taken at finalize
@@ -286,6 +298,16 @@ export const task = onchainTable(
     disputeCount: t.integer().notNull(),
     /** TaskCancelled.pendingShards: the Pending shards cancelTask cancelled at once (null: never cancelled). */
     cancelledPendingShards: t.integer(),
+    // dataset (TaskUsesDataset; all null when the task names no DatasetRegistry dataset)
+    datasetId: t.bigint(),
+    datasetVersion: t.integer(),
+    /** Usage fee escrowed per shard (the version's fee at posting), paid to the dataset's owner per finalized shard. */
+    datasetFeePerShard: t.bigint(),
+    /** The protocol's share of that fee, in basis points, fixed at posting. */
+    datasetCutBps: t.integer(),
+    /** DatasetUsagePaid totals: usage fees paid to the dataset's owner, and the protocol's cut of them. */
+    datasetFeesPaid: t.bigint().notNull(),
+    datasetProtocolCut: t.bigint().notNull(),
     // timestamps
     createdAt: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
@@ -298,6 +320,7 @@ export const task = onchainTable(
     clientIdx: index().on(table.client),
     statusIdx: index().on(table.status),
     createdIdx: index().on(table.createdAt),
+    datasetIdx: index().on(table.datasetId, table.datasetVersion),
   }),
 );
 
@@ -675,13 +698,157 @@ export const modelTip = onchainTable(
 );
 
 // -------------------------------------------------------------------------------------------------
+// Datasets (DatasetRegistry; usage fees escrowed and paid by the TaskManager)
+// -------------------------------------------------------------------------------------------------
+export const dataset = onchainTable(
+  "dataset",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    owner: t.hex().notNull(),
+    /** Who published it (the first owner). */
+    creator: t.hex().notNull(),
+    name: t.text().notNull(),
+    /** Emitted by DatasetPublished, not stored on-chain. */
+    description: t.text().notNull(),
+    /** SPDX identifier. */
+    license: t.text().notNull(),
+    /** No new task may reference it, no version may be added (DatasetDeprecatedSet; one-way). */
+    deprecated: t.boolean().notNull(),
+    versionCount: t.integer().notNull(),
+    stars: t.integer().notNull(),
+    /** Reports of all its versions. */
+    reportCount: t.integer().notNull(),
+    /** Ownership changes (DatasetTransferred). */
+    transferCount: t.integer().notNull(),
+    // usage (TaskManager: TaskUsesDataset, DatasetUsagePaid)
+    /** Tasks posted that train on one of its versions. */
+    taskCount: t.integer().notNull(),
+    /** Finalized shards that paid its usage fee. */
+    shardsPaid: t.integer().notNull(),
+    /** Usage fees paid to its owners (after the protocol's cut). */
+    feesEarned: t.bigint().notNull(),
+    /** The protocol's cut of its usage fees (to the protocol's fees). */
+    protocolCut: t.bigint().notNull(),
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    ownerIdx: index().on(table.owner),
+    starsIdx: index().on(table.stars),
+    nameIdx: index().on(table.name),
+  }),
+);
+
+/** One immutable version of a dataset's content (its fee can only be lowered). */
+export const datasetVersion = onchainTable(
+  "dataset_version",
+  (t) => ({
+    datasetId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    contentCid: t.hex().notNull(),
+    /** CIDv1 with the version's own codec (`contentCodec`). */
+    contentCidStr: t.text(),
+    /** Multicodec of the content CID: 0x55 (85) raw, 0x70 (112) dag-pb. */
+    contentCodec: t.integer().notNull(),
+    sizeBytes: t.bigint().notNull(),
+    /** Current usage fee per finalized shard for tasks posted from now on (lowered by DatasetUsageFeeLowered). */
+    usageFeePerShard: t.bigint().notNull(),
+    format: t.text().notNull(),
+    /** Optional JSON document (raw codec); zero = none. */
+    metadataCid: t.hex().notNull(),
+    metadataCidStr: t.text(),
+    arweaveTxId: t.hex(),
+    archivedAt: t.bigint(),
+    /** No new task may reference it (DatasetVersionDeprecated; one-way). */
+    deprecated: t.boolean().notNull(),
+    /** Distinct reporters (DatasetReported.reports). */
+    reports: t.integer().notNull(),
+    taskCount: t.integer().notNull(),
+    shardsPaid: t.integer().notNull(),
+    feesEarned: t.bigint().notNull(),
+    protocolCut: t.bigint().notNull(),
+    createdAt: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTx: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.datasetId, table.version] }),
+    contentIdx: index().on(table.contentCid),
+  }),
+);
+
+export const datasetStar = onchainTable(
+  "dataset_star",
+  (t) => ({
+    datasetId: t.bigint().notNull(),
+    user: t.hex().notNull(),
+    starred: t.boolean().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.datasetId, table.user] }),
+    userIdx: index().on(table.user),
+  }),
+);
+
+/** One per DatasetReported (one report per address and version). */
+export const datasetReport = onchainTable(
+  "dataset_report",
+  (t) => ({
+    id: t.text().primaryKey(),
+    datasetId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    reporter: t.hex().notNull(),
+    reason: reportReason("reason").notNull(),
+    /** Optional evidence (raw codec); zero = none. */
+    detailsCid: t.hex().notNull(),
+    detailsCidStr: t.text(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    versionIdx: index().on(table.datasetId, table.version),
+    reporterIdx: index().on(table.reporter),
+  }),
+);
+
+/** One per DatasetUsagePaid: finalized shards of a task paid the usage fee of its dataset version. */
+export const datasetUsagePayment = onchainTable(
+  "dataset_usage_payment",
+  (t) => ({
+    id: t.text().primaryKey(),
+    datasetId: t.bigint().notNull(),
+    version: t.integer().notNull(),
+    taskId: t.bigint().notNull(),
+    /** The dataset's owner at finalization (who was paid). */
+    owner: t.hex().notNull(),
+    shards: t.integer().notNull(),
+    /** Paid to the owner. */
+    amount: t.bigint().notNull(),
+    /** To the protocol's fees. */
+    protocolCut: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    versionIdx: index().on(table.datasetId, table.version),
+    taskIdx: index().on(table.taskId),
+    ownerIdx: index().on(table.owner),
+  }),
+);
+
+// -------------------------------------------------------------------------------------------------
 // Protocol parameters and governance
 // -------------------------------------------------------------------------------------------------
 /** Current value of every parameter set through IParameters.setParameter (ParameterSet). */
 export const protocolParameter = onchainTable(
   "protocol_parameter",
   (t) => ({
-    contract: t.text().notNull(), // "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition"
+    contract: t.text().notNull(), // "NodeRegistry" | "TaskManager" | "DisputeManager" | "Sortition" | "DatasetRegistry"
     name: t.text().notNull(), // decoded, e.g. "challengeWindow"
     nameRaw: t.hex().notNull(),
     value: t.bigint().notNull(),
@@ -847,6 +1014,9 @@ export const network = onchainTable("network", (t) => ({
   openDisputes: t.integer().notNull(),
   modelCount: t.integer().notNull(),
   verifiedModelVersions: t.integer().notNull(),
+  datasetCount: t.integer().notNull(),
+  /** Dataset usage fees paid to dataset owners (their protocol cut is in totalFees). */
+  datasetFeesPaid: t.bigint().notNull(),
   /** Block time and number of the last change of these totals. */
   updatedAt: t.bigint().notNull(),
   updatedBlock: t.bigint().notNull(),
@@ -901,12 +1071,22 @@ export const tierChangeRelations = relations(tierChange, ({ one }) => ({
   node: one(node, { fields: [tierChange.nodeId], references: [node.id] }),
 }));
 
-export const taskRelations = relations(task, ({ many }) => ({
+export const taskRelations = relations(task, ({ one, many }) => ({
   shards: many(shard),
   assignments: many(assignment),
   disputes: many(dispute),
   challengeCommits: many(challengeCommit),
   events: many(protocolEvent),
+  /** The dataset it trains on (null: none). */
+  dataset: one(dataset, { fields: [task.datasetId], references: [dataset.id] }),
+  /** The dataset version it trains on (datasetId, datasetVersion). */
+  trainingData: one(datasetVersion, {
+    fields: [task.datasetId, task.datasetVersion],
+    references: [datasetVersion.datasetId, datasetVersion.version],
+  }),
+  datasetUsagePayments: many(datasetUsagePayment),
+  /** Model versions whose source task (provenance) is this task. */
+  trainedModels: many(modelVersion),
 }));
 
 export const shardRelations = relations(shard, ({ one, many }) => ({
@@ -988,6 +1168,43 @@ export const modelTipRelations = relations(modelTip, ({ one }) => ({
   model: one(model, { fields: [modelTip.modelId], references: [model.id] }),
 }));
 
+export const datasetRelations = relations(dataset, ({ many }) => ({
+  versions: many(datasetVersion),
+  tasks: many(task),
+  starsBy: many(datasetStar),
+  reportsBy: many(datasetReport),
+  usagePayments: many(datasetUsagePayment),
+  events: many(protocolEvent),
+}));
+
+export const datasetVersionRelations = relations(datasetVersion, ({ one, many }) => ({
+  dataset: one(dataset, { fields: [datasetVersion.datasetId], references: [dataset.id] }),
+  tasks: many(task),
+  reportsBy: many(datasetReport),
+  usagePayments: many(datasetUsagePayment),
+}));
+
+export const datasetStarRelations = relations(datasetStar, ({ one }) => ({
+  dataset: one(dataset, { fields: [datasetStar.datasetId], references: [dataset.id] }),
+}));
+
+export const datasetReportRelations = relations(datasetReport, ({ one }) => ({
+  dataset: one(dataset, { fields: [datasetReport.datasetId], references: [dataset.id] }),
+  datasetVersion: one(datasetVersion, {
+    fields: [datasetReport.datasetId, datasetReport.version],
+    references: [datasetVersion.datasetId, datasetVersion.version],
+  }),
+}));
+
+export const datasetUsagePaymentRelations = relations(datasetUsagePayment, ({ one }) => ({
+  dataset: one(dataset, { fields: [datasetUsagePayment.datasetId], references: [dataset.id] }),
+  datasetVersion: one(datasetVersion, {
+    fields: [datasetUsagePayment.datasetId, datasetUsagePayment.version],
+    references: [datasetVersion.datasetId, datasetVersion.version],
+  }),
+  task: one(task, { fields: [datasetUsagePayment.taskId], references: [task.id] }),
+}));
+
 export const timelockOperationRelations = relations(timelockOperation, ({ many }) => ({
   calls: many(timelockCall),
 }));
@@ -1001,4 +1218,5 @@ export const timelockCallRelations = relations(timelockCall, ({ one }) => ({
 
 export const protocolEventRelations = relations(protocolEvent, ({ one }) => ({
   task: one(task, { fields: [protocolEvent.taskId], references: [task.id] }),
+  dataset: one(dataset, { fields: [protocolEvent.datasetId], references: [dataset.id] }),
 }));

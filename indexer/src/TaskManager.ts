@@ -1,7 +1,8 @@
 import { ponder } from "ponder:registry";
-import { assignment, checkpoint, dispute, shard, task, tierFee } from "ponder:schema";
+import { assignment, checkpoint, datasetUsagePayment, dispute, shard, task, tierFee } from "ponder:schema";
 import { and, eq } from "ponder";
 import { taskManagerAbi } from "./lib/abis.js";
+import { updateDataset, updateDatasetVersion } from "./lib/datasets.js";
 import {
   AUDIT_STATUS,
   cidFromDigest,
@@ -72,6 +73,9 @@ ponder.on("TaskManager:TaskPosted", async ({ event, context }) => {
     auditsUsed: 0,
     disputeCount: 0,
     cancelledPendingShards: null,
+    // dataset columns stay null unless TaskUsesDataset follows
+    datasetFeesPaid: 0n,
+    datasetProtocolCut: 0n,
     createdAt: ts,
     createdBlock: event.block.number,
     createdTx: event.transaction.hash,
@@ -202,6 +206,71 @@ ponder.on("TaskManager:TaskRefunded", async ({ event, context }) => {
     {
       network: (n) => ({ totalRefunded: n.totalRefunded + a.amount }),
       daily: (d) => ({ refunds: d.refunds + a.amount }),
+    },
+  );
+});
+
+/** Right after TaskPosted when the task trains on a dataset version: its usage terms, fixed at posting. */
+ponder.on("TaskManager:TaskUsesDataset", async ({ event, context }) => {
+  const a = event.args;
+  const version = Number(a.datasetVersion);
+  await updateTask(context, event, a.taskId, () => ({
+    datasetId: a.datasetId,
+    datasetVersion: version,
+    datasetFeePerShard: a.usageFeePerShard,
+    datasetCutBps: Number(a.cutBps),
+  }));
+  await updateDataset(context, event, a.datasetId, (d) => ({ taskCount: d.taskCount + 1 }));
+  await updateDatasetVersion(context, a.datasetId, version, (v) => ({ taskCount: v.taskCount + 1 }));
+  await logEvent(context, event, C, "TaskUsesDataset", { taskId: a.taskId, datasetId: a.datasetId });
+});
+
+/**
+ * Finalized shards of a task paid their usage fee (once per task per finalizeShards call, after its
+ * TaskRefunded): `amount` to the dataset's owner, `protocolCut` to the protocol's fees; both leave the
+ * task's escrow.
+ */
+ponder.on("TaskManager:DatasetUsagePaid", async ({ event, context }) => {
+  const a = event.args;
+  const shards = Number(a.shards);
+  const t = await updateTask(context, event, a.taskId, (t0) => ({
+    datasetFeesPaid: t0.datasetFeesPaid + a.amount,
+    datasetProtocolCut: t0.datasetProtocolCut + a.protocolCut,
+    escrowRemaining: t0.escrowRemaining - a.amount - a.protocolCut,
+  }));
+  const version = t?.datasetVersion ?? 0;
+  const usage = <R extends { shardsPaid: number; feesEarned: bigint; protocolCut: bigint }>(r: R) => ({
+    shardsPaid: r.shardsPaid + shards,
+    feesEarned: r.feesEarned + a.amount,
+    protocolCut: r.protocolCut + a.protocolCut,
+  });
+  await updateDataset(context, event, a.datasetId, usage);
+  await updateDatasetVersion(context, a.datasetId, version, usage);
+  await context.db.insert(datasetUsagePayment).values({
+    id: event.id,
+    datasetId: a.datasetId,
+    version,
+    taskId: a.taskId,
+    owner: a.owner,
+    shards,
+    amount: a.amount,
+    protocolCut: a.protocolCut,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+  });
+  await logEvent(
+    context,
+    event,
+    C,
+    "DatasetUsagePaid",
+    { taskId: a.taskId, datasetId: a.datasetId },
+    {
+      network: (n) => ({
+        totalFees: n.totalFees + a.protocolCut,
+        datasetFeesPaid: n.datasetFeesPaid + a.amount,
+      }),
+      daily: (d) => ({ fees: d.fees + a.protocolCut }),
     },
   );
 });
@@ -668,6 +737,8 @@ registerGeneric(C, taskManagerAbi, [
   "TaskStatusChanged",
   "TaskCancelled",
   "TaskRefunded",
+  "TaskUsesDataset",
+  "DatasetUsagePaid",
   "ShardAssigned",
   "ShardReleased",
   "ResultSubmitted",

@@ -4,12 +4,15 @@
 // - PostgreSQL (fresh schema), started after it: backfills the whole chain.
 // Then the API's guards: GraphQL limits, read-only SQL, REST validation and unknown ids.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CheckpointTree } from "@neural/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { successBps, TIER_NAMES } from "../src/lib/format.js";
 import {
   type ChainEvent,
   chainCommits,
+  chainDatasets,
   chainDisputes,
   chainEvents,
   chainModels,
@@ -17,6 +20,7 @@ import {
   chainShards,
   chainTasks,
   indexedCommits,
+  indexedDatasets,
   indexedDisputes,
   indexedModels,
   indexedNodes,
@@ -125,6 +129,18 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       "CallExecuted",
       "Cancelled",
       "MinDelayChange",
+      "TaskUsesDataset",
+      "DatasetUsagePaid",
+      "DatasetPublished",
+      "DatasetVersionAdded",
+      "DatasetVersionDeprecated",
+      "DatasetDeprecatedSet",
+      "DatasetTransferred",
+      "DatasetUsageFeeLowered",
+      "DatasetArchived",
+      "DatasetStarred",
+      "DatasetUnstarred",
+      "DatasetReported",
     ]) {
       expect(names, name).toContain(name);
     }
@@ -133,6 +149,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(contracts).toContain("Sortition");
     expect(contracts).toContain("TaskManagerExtension");
     expect(contracts).toContain("NeuralTimelock");
+    expect(contracts).toContain("DatasetRegistry");
   });
 
   it("nodes equal NodeRegistry.getNode", async () => {
@@ -266,6 +283,147 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(data.model.tipCount).toBe(1);
   });
 
+  it("datasets, versions, stars, reports and usage payments equal DatasetRegistry and the usage events", async () => {
+    const onChain = await chainDatasets(protocol, events);
+    expect(onChain.datasets).toHaveLength(2);
+    expect(onChain.versions).toHaveLength(3);
+    const indexed = await indexedDatasets(url(kind));
+    expect(indexed.datasets).toEqual(onChain.datasets);
+    expect(indexed.versions).toEqual(onChain.versions);
+    expect(indexed.stars).toEqual(onChain.stars);
+    expect(indexed.reports).toEqual(onChain.reports);
+    expect(indexed.payments).toEqual(onChain.payments);
+    // What the scenario did: one finalized shard paid version 2's fee at posting (0.8 NRL), less the cut,
+    // to the owner of the time; the cancelled shard paid nothing; the fee was lowered afterwards.
+    const [d1] = onChain.datasets;
+    const v2 = onChain.versions.find((v) => v.datasetId === "1" && v.version === 2);
+    expect(d1).toMatchObject({ taskCount: 1, shardsPaid: 1, reportCount: 2, transferCount: 1, stars: 1 });
+    expect(d1?.owner).not.toBe(d1?.creator);
+    expect(BigInt(d1?.feesEarned ?? 0) + BigInt(d1?.protocolCut ?? 0)).toBe(8n * 10n ** 17n);
+    expect(BigInt(d1?.protocolCut ?? 0)).toBeGreaterThan(0n);
+    expect(v2?.usageFeePerShard).toBe((6n * 10n ** 17n).toString());
+    expect(onChain.payments).toHaveLength(1);
+    expect(onChain.payments[0]?.owner).toBe(d1?.creator);
+    // account 3 starred; account 4 starred then unstarred
+    expect(Object.fromEntries(onChain.stars.map((r) => [r.user, r.starred]))).toEqual({
+      [chain.account(3).address.toLowerCase()]: true,
+      [chain.account(4).address.toLowerCase()]: false,
+    });
+    expect(onChain.reports.map((r) => `${r.version}:${r.reason}`)).toEqual([
+      "2:LicenseMismatch",
+      "1:CidUnavailable",
+    ]);
+    // CIDs are served with each version's own codec: v1 dag-pb, v2 raw.
+    expect(onChain.versions.map((v) => v.contentCidStr?.slice(0, 7))).toEqual([
+      "bafybei",
+      "bafkrei",
+      "bafybei",
+    ]);
+
+    // The task's dataset terms (compared with getTask above) and what it paid.
+    const t6 = await gql<{
+      task: {
+        status: string;
+        datasetFeePerShard: string;
+        datasetFeesPaid: string;
+        datasetProtocolCut: string;
+        escrowRemaining: string;
+        datasetUsagePayments: { items: { shards: number; amount: string }[] };
+        events: { items: { name: string }[] };
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { task(id: $id) { status datasetFeePerShard datasetFeesPaid datasetProtocolCut
+         escrowRemaining datasetUsagePayments { items { shards amount } }
+         events(orderBy: "id", where: { name_in: ["TaskUsesDataset", "DatasetUsagePaid"] }) { items { name } } } }`,
+      { id: scenario.tasks.dataset.toString() },
+    );
+    expect(t6.task.status).toBe("Cancelled");
+    expect(t6.task.datasetFeesPaid).toBe(d1?.feesEarned);
+    expect(t6.task.datasetProtocolCut).toBe(d1?.protocolCut);
+    expect(t6.task.escrowRemaining).toBe("0");
+    expect(t6.task.datasetUsagePayments.items).toEqual([{ shards: 1, amount: d1?.feesEarned }]);
+    expect(t6.task.events.items.map((e) => e.name)).toEqual(["TaskUsesDataset", "DatasetUsagePaid"]);
+    const transfers = await gqlAll<{ name: string; datasetId: string }>(
+      url(kind),
+      "protocolEvents",
+      "name datasetId",
+      'where: { contract: "DatasetRegistry", name: "DatasetTransferred" }',
+    );
+    expect(transfers).toEqual([{ name: "DatasetTransferred", datasetId: "1" }]);
+  });
+
+  it("provenance both ways: model -> source task -> dataset version, dataset -> tasks -> models", async () => {
+    const [, , m3] = scenario.models;
+    const [d1] = scenario.datasets;
+    const fromModel = await gql<{
+      model: {
+        versions: {
+          items: {
+            verified: boolean;
+            sourceTask: {
+              id: string;
+              dataset: { id: string; name: string; license: string };
+              trainingData: { version: number; contentCidStr: string; format: string };
+            };
+          }[];
+        };
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { model(id: $id) { versions { items { verified sourceTask { id
+         dataset { id name license } trainingData { version contentCidStr format } } } } } }`,
+      { id: m3?.toString() },
+    );
+    const [mv] = fromModel.model.versions.items;
+    expect(mv?.verified).toBe(true);
+    expect(mv?.sourceTask.id).toBe(scenario.tasks.dataset.toString());
+    expect(mv?.sourceTask.dataset).toEqual({ id: d1?.toString(), name: "mnist-64", license: "CC-BY-4.0" });
+    expect(mv?.sourceTask.trainingData.version).toBe(2);
+    expect(mv?.sourceTask.trainingData.contentCidStr).toMatch(/^bafkrei/);
+
+    const fromDataset = await gql<{
+      dataset: {
+        tasks: { items: { id: string; trainedModels: { items: { modelId: string; version: number }[] } }[] };
+        versions: { items: { version: number; tasks: { items: { id: string }[] } }[] };
+      };
+    }>(
+      url(kind),
+      `query ($id: BigInt!) { dataset(id: $id) {
+         tasks { items { id trainedModels { items { modelId version } } } }
+         versions(orderBy: "version") { items { version tasks { items { id } } } } } }`,
+      { id: d1?.toString() },
+    );
+    expect(fromDataset.dataset.tasks.items).toEqual([
+      {
+        id: scenario.tasks.dataset.toString(),
+        trainedModels: { items: [{ modelId: m3?.toString(), version: 1 }] },
+      },
+    ]);
+    expect(
+      fromDataset.dataset.versions.items.map((v) => `${v.version}:${v.tasks.items.map((t) => t.id)}`),
+    ).toEqual(["1:", `2:${scenario.tasks.dataset}`]);
+  });
+
+  it("answers the README's dataset examples for integrators", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("Datasets (issue 14"),
+      readme.indexOf("Governance through the timelock"),
+    );
+    const queries = [...section.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(queries).toHaveLength(3);
+    const [library, trainedOn, trainedFrom] = await Promise.all(
+      queries.map((q) => gql<Record<string, unknown>>(url(kind), q)),
+    );
+    // model 3 was trained on dataset 1 (the ids the examples use)
+    expect(scenario.models[2]).toBe(3n);
+    expect(scenario.datasets[0]).toBe(1n);
+    expect(JSON.stringify(library)).toContain('"name":"mnist-64"');
+    expect(JSON.stringify(trainedOn)).toContain('"trainingData":{"version":2');
+    expect(JSON.stringify(trainedFrom)).toContain('"trainedModels":{"items":[{"modelId":"3"');
+  });
+
   it("assignment history records every outcome", async () => {
     const rows = await gqlAll<{
       taskId: string;
@@ -394,7 +552,8 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(t4.task.shards.items.map((x) => x.price)).toEqual([null, null, null]);
     expect(BigInt(t4.task.refunded)).toBe(refundedOf(scenario.tasks.cancelled));
     const cancelledEvents = events.filter((e) => e.name === "TaskCancelled");
-    expect(cancelledEvents.map((e) => Number(e.args.pendingShards))).toEqual([2]);
+    // task 4's two Pending shards, then the dataset task's one
+    expect(cancelledEvents.map((e) => Number(e.args.pendingShards))).toEqual([2, 1]);
 
     // Value-weighted reputation: feesPaid is what ReputationUpdated said last.
     const nodes = await gqlAll<{ id: string; feesPaid: string; lateReleaseCount: number }>(
@@ -493,12 +652,14 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       TaskManager: protocol.tasks,
       DisputeManager: protocol.disputes,
       Sortition: protocol.sortition,
+      DatasetRegistry: protocol.datasets,
     };
     const abi = {
       NodeRegistry: protocol.abi.registry,
       TaskManager: protocol.abi.tasks,
       DisputeManager: protocol.abi.disputes,
       Sortition: protocol.abi.sortition,
+      DatasetRegistry: protocol.abi.datasets,
     };
     expect(params.length).toBeGreaterThanOrEqual(3 + 8 + 11);
     for (const row of params.filter((r) => r.contract !== "NeuralTimelock")) {
@@ -508,6 +669,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       expect(`${c}.${row.name}=${row.value}`).toBe(`${c}.${row.name}=${value}`);
     }
     expect(params.find((r) => r.name === "maxAttempts")?.value).toBe("4");
+    expect(params.find((r) => r.contract === "DatasetRegistry")?.name).toBe("usageFeeCutBps");
     const history = await gqlAll<{ name: string; oldValue: string; newValue: string }>(
       url(kind),
       "parameterChanges",
@@ -578,9 +740,10 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       url(kind),
       `{ network(id: "network") { nodeCount activeNodes activeNodesTier0 activeNodesTier1 activeNodesTier2
          activeNodesTier3 activeNodesTier4 totalStaked totalLocked taskCount disputeCount modelCount
-         totalFees feesSwept completedTasks cancelledTasks openTasks runningTasks failedTasks } }`,
+         totalFees feesSwept completedTasks cancelledTasks openTasks runningTasks failedTasks
+         datasetCount datasetFeesPaid } }`,
     );
-    const read = (c: "registry" | "tasks" | "disputes" | "models", fn: string) =>
+    const read = (c: "registry" | "tasks" | "disputes" | "models" | "datasets", fn: string) =>
       chain.read<bigint>(protocol[c], protocol.abi[c], fn);
     expect(network.totalStaked).toBe((await read("registry", "totalStaked")).toString());
     expect(network.activeNodes).toBe(Number(await read("registry", "activeNodeCount")));
@@ -588,6 +751,13 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
     expect(network.taskCount).toBe(Number(await read("tasks", "taskCount")));
     expect(network.disputeCount).toBe(Number(await read("disputes", "disputeCount")));
     expect(network.modelCount).toBe(Number(await read("models", "modelCount")));
+    expect(network.datasetCount).toBe(Number(await read("datasets", "datasetCount")));
+    expect(network.datasetFeesPaid).toBe(
+      events
+        .filter((e) => e.name === "DatasetUsagePaid")
+        .reduce((a, e) => a + (e.args.amount as bigint), 0n)
+        .toString(),
+    );
     expect(BigInt(network.totalFees as string) - BigInt(network.feesSwept as string)).toBe(
       await read("tasks", "accruedFees"),
     );
@@ -622,7 +792,7 @@ describe.each(["pglite", "postgres"] as const)("indexer on %s matches the chain"
       activeNodesByTier: Record<string, number>;
       parameters: unknown[];
     };
-    expect(summary.network.taskCount).toBe(5);
+    expect(summary.network.taskCount).toBe(6);
     expect(summary.network.totalStaked).toBe(
       (await chain.read<bigint>(protocol.registry, protocol.abi.registry, "totalStaked")).toString(),
     );
@@ -746,7 +916,7 @@ describe("API guards and bad input", () => {
       );
     const ok = await sql("select count(*) as n from task");
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
+    expect(((await ok.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(6);
     for (const statement of [
       "insert into task (id) values (99)",
       "update node set stake = 0",
@@ -758,7 +928,7 @@ describe("API guards and bad input", () => {
       expect(res.status, statement).toBe(400);
     }
     const after = await sql("select count(*) as n from task");
-    expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
+    expect(((await after.json()) as { rows: { n: number }[] }).rows[0]?.n).toBe(6);
   });
 
   it("answers a burst of identical GraphQL queries alike, computing the answer once", async () => {

@@ -151,6 +151,7 @@ describe("configuration", () => {
         NeuralToken: ok(1),
         NodeRegistry: ok(2),
         TaskManagerExtension: ok(3),
+        DatasetRegistry: ok(3),
         TaskManager: ok(3),
         BlockhashRandomness: ok(4),
         Sortition: ok(4),
@@ -161,6 +162,7 @@ describe("configuration", () => {
     };
     writeFileSync(file, JSON.stringify(deployment));
     expect(loadDeployment(env).contracts.TaskManager.startBlock).toBe(3);
+    expect(loadDeployment(env).contracts.DatasetRegistry.startBlock).toBe(3);
     writeFileSync(file, JSON.stringify({ ...deployment, chainId: 1 }));
     expect(() => loadDeployment(env)).toThrow(/is invalid:[\s\S]*chainId: is 1, expected 31337/);
   });

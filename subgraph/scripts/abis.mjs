@@ -28,6 +28,8 @@ export const SOURCES = {
   NodeRegistry: { implementation: "NodeRegistry", fallback: ["INodeRegistry", "Governed"] },
   // TaskManager's DELEGATECALL extension: at its own address it emits only its AccessControl setup.
   TaskManagerExtension: { implementation: "TaskManagerExtension", fallback: ["Governed"] },
+  // The dataset library; the TaskManager emits the usage of its datasets (TaskUsesDataset, DatasetUsagePaid).
+  DatasetRegistry: { implementation: "DatasetRegistry", fallback: ["IDatasetRegistry", "Governed"] },
   TaskManager: { implementation: "TaskManager", fallback: ["ITaskManager", "Governed"] },
   Sortition: { implementation: "Sortition", fallback: ["ISortition", "Governed"] },
   DisputeManager: { implementation: "DisputeManager", fallback: ["IDisputeManager", "Governed"] },

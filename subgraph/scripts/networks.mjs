@@ -21,6 +21,7 @@ export const DATA_SOURCES = [
   "NeuralToken",
   "NodeRegistry",
   "TaskManagerExtension",
+  "DatasetRegistry",
   "TaskManager",
   "Sortition",
   "DisputeManager",

@@ -1,9 +1,18 @@
 // TaskManager handlers: the same entities and semantics as indexer/src/TaskManager.ts.
 import { BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
-import { Assignment, Checkpoint, Dispute, Shard, Task, TierFee } from "../generated/schema";
+import {
+  Assignment,
+  Checkpoint,
+  DatasetUsagePayment,
+  Dispute,
+  Shard,
+  Task,
+  TierFee,
+} from "../generated/schema";
 import {
   AuditAssigned,
   AuditRecorded,
+  DatasetUsagePaid,
   FeesSwept,
   ParameterSet,
   PingAnswered,
@@ -27,9 +36,11 @@ import {
   TaskPosted,
   TaskRefunded,
   TaskStatusChanged,
+  TaskUsesDataset,
   TierFeeSet,
   TreasurySet,
 } from "../generated/TaskManager/TaskManager";
+import { loadDataset, loadDatasetVersion, saveDataset } from "./datasets";
 import { onAddressSet, onParameterSet, onRole, recordParameterChange } from "./governance";
 import { cidFromDigest, RAW_CODEC } from "./lib/cid";
 import {
@@ -42,8 +53,8 @@ import {
   taskCounterField,
 } from "./lib/enums";
 import { auditBudget } from "./lib/format";
-import { assignmentId, checkpointId, shardId } from "./lib/ids";
-import { Aggregates, links, loadAggregates, logEvent, NodeUpdate, zero } from "./store";
+import { assignmentId, checkpointId, datasetVersionId, shardId } from "./lib/ids";
+import { Aggregates, idOf, links, loadAggregates, logEvent, NodeUpdate, zero } from "./store";
 import {
   currentAssignment,
   endAttempt,
@@ -108,6 +119,9 @@ export function handleTaskPosted(event: TaskPosted): void {
   t.timeoutCount = 0;
   t.auditsUsed = 0;
   t.disputeCount = 0;
+  // dataset fields stay null unless TaskUsesDataset follows
+  t.datasetFeesPaid = zero();
+  t.datasetProtocolCut = zero();
   t.createdAt = ts;
   t.createdBlock = event.block.number;
   t.createdTx = event.transaction.hash;
@@ -208,6 +222,88 @@ export function handleTaskRefunded(event: TaskRefunded): void {
   agg.network.totalRefunded = agg.network.totalRefunded.plus(p.amount);
   agg.daily.refunds = agg.daily.refunds.plus(p.amount);
   logEvent(event, C, "TaskRefunded", links().task(p.taskId), agg);
+}
+
+/** Right after TaskPosted when the task trains on a dataset version: its usage terms, fixed at posting. */
+export function handleTaskUsesDataset(event: TaskUsesDataset): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const version = p.datasetVersion.toI32();
+  const t = loadTask(p.taskId);
+  if (t != null) {
+    t.datasetId = p.datasetId;
+    t.datasetVersion = version;
+    t.datasetFeePerShard = p.usageFeePerShard;
+    t.datasetCutBps = p.cutBps;
+    t.dataset = p.datasetId.toString();
+    t.trainingData = datasetVersionId(p.datasetId.toString(), version);
+    saveTask(t, event);
+  }
+  const d = loadDataset(p.datasetId);
+  if (d != null) {
+    d.taskCount = d.taskCount + 1;
+    saveDataset(d, event);
+  }
+  const v = loadDatasetVersion(p.datasetId, version);
+  if (v != null) {
+    v.taskCount = v.taskCount + 1;
+    v.save();
+  }
+  logEvent(event, C, "TaskUsesDataset", links().task(p.taskId).dataset(p.datasetId), agg);
+}
+
+/**
+ * Finalized shards of a task paid their usage fee (once per task per finalizeShards call, after its
+ * TaskRefunded): `amount` to the dataset's owner, `protocolCut` to the protocol's fees; both leave the task's
+ * escrow.
+ */
+export function handleDatasetUsagePaid(event: DatasetUsagePaid): void {
+  const p = event.params;
+  const agg = loadAggregates(event);
+  const shards = p.shards.toI32();
+  let version: i32 = 0;
+  const t = loadTask(p.taskId);
+  if (t != null) {
+    t.datasetFeesPaid = t.datasetFeesPaid.plus(p.amount);
+    t.datasetProtocolCut = t.datasetProtocolCut.plus(p.protocolCut);
+    t.escrowRemaining = t.escrowRemaining.minus(p.amount).minus(p.protocolCut);
+    const v0 = t.datasetVersion;
+    if (v0) version = v0;
+    saveTask(t, event);
+  }
+  const d = loadDataset(p.datasetId);
+  if (d != null) {
+    d.shardsPaid = d.shardsPaid + shards;
+    d.feesEarned = d.feesEarned.plus(p.amount);
+    d.protocolCut = d.protocolCut.plus(p.protocolCut);
+    saveDataset(d, event);
+  }
+  const v = loadDatasetVersion(p.datasetId, version);
+  if (v != null) {
+    v.shardsPaid = v.shardsPaid + shards;
+    v.feesEarned = v.feesEarned.plus(p.amount);
+    v.protocolCut = v.protocolCut.plus(p.protocolCut);
+    v.save();
+  }
+  const pay = new DatasetUsagePayment(idOf(event));
+  pay.datasetId = p.datasetId;
+  pay.version = version;
+  pay.taskId = p.taskId;
+  pay.owner = p.owner;
+  pay.shards = shards;
+  pay.amount = p.amount;
+  pay.protocolCut = p.protocolCut;
+  pay.blockNumber = event.block.number;
+  pay.timestamp = event.block.timestamp;
+  pay.transactionHash = event.transaction.hash;
+  pay.dataset = p.datasetId.toString();
+  pay.datasetVersion = datasetVersionId(p.datasetId.toString(), version);
+  pay.task = p.taskId.toString();
+  pay.save();
+  agg.network.totalFees = agg.network.totalFees.plus(p.protocolCut);
+  agg.network.datasetFeesPaid = agg.network.datasetFeesPaid.plus(p.amount);
+  agg.daily.fees = agg.daily.fees.plus(p.protocolCut);
+  logEvent(event, C, "DatasetUsagePaid", links().task(p.taskId).dataset(p.datasetId), agg);
 }
 
 /** The task and shard of a shard event, both loaded (null when either is unknown). */

@@ -24,6 +24,8 @@ import {
   TaskCancelled,
   TaskRefunded,
   TaskStatusChanged,
+  TierFeeSet,
+  TreasurySet,
 } from "../generated/TaskManagerExtension/TaskManagerExtension";
 import { onRole } from "./governance";
 import { links, loadAggregates, logEvent } from "./store";
@@ -116,4 +118,12 @@ export function handleTaskRefunded(event: TaskRefunded): void {
 
 export function handleTaskStatusChanged(event: TaskStatusChanged): void {
   logEvent(event, C, "TaskStatusChanged", links(), loadAggregates(event));
+}
+
+export function handleTierFeeSet(event: TierFeeSet): void {
+  logEvent(event, C, "TierFeeSet", links(), loadAggregates(event));
+}
+
+export function handleTreasurySet(event: TreasurySet): void {
+  logEvent(event, C, "TreasurySet", links(), loadAggregates(event));
 }

@@ -65,6 +65,8 @@ function newNetwork(event: ethereum.Event): Network {
   n.openDisputes = 0;
   n.modelCount = 0;
   n.verifiedModelVersions = 0;
+  n.datasetCount = 0;
+  n.datasetFeesPaid = zero();
   n.updatedAt = event.block.timestamp;
   n.updatedBlock = event.block.number;
   return n;
@@ -139,6 +141,7 @@ export class Links {
   shardIndex: i32 = -1;
   disputeId: BigInt | null = null;
   modelId: BigInt | null = null;
+  datasetId: BigInt | null = null;
 
   node(id: BigInt): Links {
     this.nodeId = id;
@@ -163,6 +166,11 @@ export class Links {
 
   model(id: BigInt): Links {
     this.modelId = id;
+    return this;
+  }
+
+  dataset(id: BigInt): Links {
+    this.datasetId = id;
     return this;
   }
 }
@@ -197,9 +205,12 @@ export function logEvent(
   if (l.shardIndex >= 0) e.shardIndex = l.shardIndex;
   e.disputeId = l.disputeId;
   e.modelId = l.modelId;
+  e.datasetId = l.datasetId;
   e.args = argsJson(event.parameters);
   const taskId = l.taskId;
   if (taskId) e.task = taskId.toString();
+  const datasetId = l.datasetId;
+  if (datasetId) e.dataset = datasetId.toString();
   e.save();
   saveAggregates(event, agg);
 }

@@ -16,6 +16,7 @@ import {
 } from "../src/lib/format.ts";
 import {
   assignmentId,
+  datasetVersionId,
   eventId,
   modelVersionId,
   NETWORK_ID,
@@ -153,6 +154,7 @@ describe("ids", () => {
     expect(voteId("4", 1, "12")).toBe("4-1-12");
     expect(shardId("7", 3)).toBe("7-3");
     expect(modelVersionId("5", 1)).toBe("5-1");
+    expect(datasetVersionId("3", 2)).toBe("3-2");
     expect(pairId("TaskManager", "challengeWindow")).toBe("TaskManager-challengeWindow");
     expect(roleMemberId("NodeRegistry", "0x00", "0xab")).toBe("NodeRegistry-0x00-0xab");
     expect(NETWORK_ID).toBe("network");
@@ -171,6 +173,7 @@ describe("enums", () => {
     expect(enums.VOTE).toEqual([...indexer.VOTE]);
     expect(enums.DISPUTE_OUTCOME).toEqual([...indexer.DISPUTE_OUTCOME]);
     expect(enums.PAYOUT_KIND).toEqual([...indexer.PAYOUT_KIND]);
+    expect(enums.REPORT_REASON).toEqual([...indexer.REPORT_REASON]);
   });
 
   it("maps enum values to names and rejects values out of range", () => {

@@ -16,6 +16,7 @@ if (!binary) console.warn(notAvailableMessage(files.length));
 describe("matchstick mapping tests", () => {
   it("has mapping test files for every data source", () => {
     expect(files).toEqual([
+      "dataset-registry.test.ts",
       "dispute-manager.test.ts",
       "model-registry.test.ts",
       "neural-token.test.ts",

@@ -2,7 +2,10 @@
 // TaskManagerExtension runs inside TaskManager by DELEGATECALL (its events there carry TaskManager's address
 // and are decoded with TaskManager's ABI); it is indexed for what it emits at its own address (roles).
 // NeuralTimelock is OpenZeppelin's TimelockController: the admin (DEFAULT_ADMIN_ROLE) of the governed contracts.
+// DatasetRegistry holds the dataset library; the TaskManager emits the usage of its datasets (TaskUsesDataset,
+// DatasetUsagePaid).
 export {
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTimelockAbi,

@@ -14,7 +14,8 @@ export const isZeroBytes32 = (value: Hex): boolean => value.toLowerCase() === ZE
 
 /**
  * CIDv1 (base32) of a bytes32 sha2-256 digest, or null for the zero digest ("no CID").
- * `codec` is RAW_CODEC for spec / manifest / metadata / logs and DAG_PB_CODEC for model weights.
+ * `codec` is RAW_CODEC for spec / manifest / metadata / logs, DAG_PB_CODEC for model weights, and a dataset
+ * version's own `contentCodec` for its content.
  */
 export function cidFromDigest(digest: Hex, codec: number = RAW_CODEC): string | null {
   if (isZeroBytes32(digest)) return null;
@@ -83,6 +84,15 @@ export const PAYOUT_KIND = [
   "VoterReward",
   "SubmitterReward",
   "Treasury",
+] as const;
+
+export const REPORT_REASON = [
+  "None",
+  "CidUnavailable",
+  "LicenseMismatch",
+  "FormatMismatch",
+  "HarmfulContent",
+  "Other",
 ] as const;
 
 /** Maps a Solidity enum value to its name; throws on values the ABI cannot produce. */

@@ -53,6 +53,8 @@ const networkDefaults = (e: AnyEvent): NetworkRow => ({
   openDisputes: 0,
   modelCount: 0,
   verifiedModelVersions: 0,
+  datasetCount: 0,
+  datasetFeesPaid: 0n,
   updatedAt: e.block.timestamp,
   updatedBlock: e.block.number,
 });
@@ -103,6 +105,7 @@ export type Links = {
   shardIndex?: number | null;
   disputeId?: bigint | null;
   modelId?: bigint | null;
+  datasetId?: bigint | null;
 };
 
 export type Aggregates = {
@@ -138,6 +141,7 @@ export async function logEvent(
     shardIndex: links.shardIndex ?? null,
     disputeId: links.disputeId ?? null,
     modelId: links.modelId ?? null,
+    datasetId: links.datasetId ?? null,
     args: jsonSafe(e.args) as object,
   });
   if (agg.network || agg.daily) await bumpAggregates(ctx, e, agg);

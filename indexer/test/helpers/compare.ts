@@ -1,12 +1,14 @@
 // Reads the chain directly (viem) and the indexer (GraphQL / REST) into the same plain shapes, so the tests
 // can compare them with toEqual.
 import { type Abi, type Address, decodeEventLog, type Hex } from "viem";
-import { neuralTimelockAbi, taskManagerExtensionAbi } from "../../src/lib/abis.js";
+import { datasetRegistryAbi, neuralTimelockAbi, taskManagerExtensionAbi } from "../../src/lib/abis.js";
 import {
   AUDIT_STATUS,
+  cidFromDigest,
   DISPUTE_OUTCOME,
   NODE_STATUS,
   paddedAscii,
+  REPORT_REASON,
   SHARD_STATUS,
   TASK_STATUS,
 } from "../../src/lib/format.js";
@@ -125,10 +127,14 @@ type ChainTask = {
   escrowRemaining: bigint;
   specCid: Hex;
   resources: { gpus: number; vramMiB: number; cpus: number; memoryMiB: number };
+  datasetId: bigint;
+  datasetVersion: number;
+  datasetFeePerShard: bigint;
+  datasetCutBps: number;
 };
 
 export const TASK_FIELDS =
-  "id client status minTier auditRateBps shardCount finalizedShards failedShards cancelledShards auditBudget auditsUsed createdAt maxDuration maxPricePerShard collateralPerShard auditFeePerShard escrowRemaining specCid gpus vramMiB cpus memoryMiB";
+  "id client status minTier auditRateBps shardCount finalizedShards failedShards cancelledShards auditBudget auditsUsed createdAt maxDuration maxPricePerShard collateralPerShard auditFeePerShard escrowRemaining specCid gpus vramMiB cpus memoryMiB datasetId datasetVersion datasetFeePerShard datasetCutBps";
 
 export async function chainTasks(p: Protocol) {
   const count = await p.chain.read<bigint>(p.tasks, p.abi.tasks, "taskCount");
@@ -158,6 +164,11 @@ export async function chainTasks(p: Protocol) {
       vramMiB: t.resources.vramMiB,
       cpus: t.resources.cpus,
       memoryMiB: t.resources.memoryMiB,
+      // 0 = the task names no dataset (the indexer's columns are null then)
+      datasetId: s(t.datasetId),
+      datasetVersion: Number(t.datasetVersion),
+      datasetFeePerShard: s(t.datasetFeePerShard),
+      datasetCutBps: Number(t.datasetCutBps),
     });
   }
   return out;
@@ -170,7 +181,15 @@ export async function indexedTasks(url: string) {
     TASK_FIELDS,
     'orderBy: "id", orderDirection: "asc"',
   );
-  return rows.map((t) => ({ ...t, client: addr(t.client as string), specCid: hex(t.specCid as string) }));
+  return rows.map((t) => ({
+    ...t,
+    client: addr(t.client as string),
+    specCid: hex(t.specCid as string),
+    datasetId: s(t.datasetId as string | null),
+    datasetVersion: (t.datasetVersion as number | null) ?? 0,
+    datasetFeePerShard: s(t.datasetFeePerShard as string | null),
+    datasetCutBps: (t.datasetCutBps as number | null) ?? 0,
+  }));
 }
 
 type ChainShard = {
@@ -436,6 +455,207 @@ export async function indexedModels(url: string) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Datasets: state from DatasetRegistry's views, history (usage, reports, stars) from the events, so a
+// missed event changes a counter or a row and fails the comparison
+// ------------------------------------------------------------------------------------------------
+type ChainDataset = {
+  owner: Address;
+  deprecated: boolean;
+  versionCount: number;
+  stars: number;
+  createdAt: bigint;
+  name: string;
+  license: string;
+};
+type ChainDatasetVersion = {
+  deprecated: boolean;
+  contentCodec: number;
+  reports: number;
+  sizeBytes: bigint;
+  createdAt: bigint;
+  usageFeePerShard: bigint;
+  contentCid: Hex;
+  metadataCid: Hex;
+  arweaveTxId: Hex;
+  format: string;
+};
+
+export const DATASET_FIELDS =
+  "id owner creator name description license deprecated versionCount stars reportCount transferCount taskCount shardsPaid feesEarned protocolCut createdAt";
+export const DATASET_VERSION_FIELDS =
+  "datasetId version deprecated contentCodec reports sizeBytes createdAt usageFeePerShard contentCid contentCidStr metadataCid metadataCidStr arweaveTxId format taskCount shardsPaid feesEarned protocolCut";
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const sum = (list: ChainEvent[], field: string) => list.reduce((a, e) => a + (e.args[field] as bigint), 0n);
+
+export async function chainDatasets(p: Protocol, events: ChainEvent[]) {
+  const count = await p.chain.read<bigint>(p.datasets, p.abi.datasets, "datasetCount");
+  const of = (name: string, datasetId: bigint, version?: number) =>
+    events.filter(
+      (e) =>
+        e.name === name &&
+        e.args.datasetId === datasetId &&
+        (version === undefined ||
+          Number(e.name === "TaskUsesDataset" ? e.args.datasetVersion : e.args.version) === version),
+    );
+  // DatasetUsagePaid names no version: the version is the one its task named (TaskUsesDataset).
+  const versionOfTask = new Map(
+    events
+      .filter((e) => e.name === "TaskUsesDataset")
+      .map((e) => [e.args.taskId, Number(e.args.datasetVersion)]),
+  );
+  const paidFor = (datasetId: bigint, version?: number) =>
+    of("DatasetUsagePaid", datasetId).filter(
+      (e) => version === undefined || versionOfTask.get(e.args.taskId) === version,
+    );
+  const datasets = [];
+  const versions = [];
+  const stars = [];
+  for (let id = 1n; id <= count; id++) {
+    const d = await p.chain.read<ChainDataset>(p.datasets, p.abi.datasets, "getDataset", [id]);
+    const published = of("DatasetPublished", id)[0];
+    const paid = paidFor(id);
+    datasets.push({
+      id: id.toString(),
+      owner: addr(d.owner),
+      creator: addr(String(published?.args.owner)),
+      name: d.name,
+      description: String(published?.args.description),
+      license: d.license,
+      deprecated: d.deprecated,
+      versionCount: d.versionCount,
+      stars: d.stars,
+      reportCount: of("DatasetReported", id).length,
+      transferCount: of("DatasetTransferred", id).length,
+      taskCount: of("TaskUsesDataset", id).length,
+      shardsPaid: paid.reduce((a, e) => a + Number(e.args.shards), 0),
+      feesEarned: s(sum(paid, "amount")),
+      protocolCut: s(sum(paid, "protocolCut")),
+      createdAt: s(d.createdAt),
+    });
+    for (let v = 1; v <= d.versionCount; v++) {
+      const x = await p.chain.read<ChainDatasetVersion>(p.datasets, p.abi.datasets, "getVersion", [
+        id,
+        BigInt(v),
+      ]);
+      const vPaid = paidFor(id, v);
+      versions.push({
+        datasetId: id.toString(),
+        version: v,
+        deprecated: x.deprecated,
+        contentCodec: x.contentCodec,
+        reports: x.reports,
+        sizeBytes: s(x.sizeBytes),
+        createdAt: s(x.createdAt),
+        usageFeePerShard: s(x.usageFeePerShard),
+        contentCid: hex(x.contentCid),
+        contentCidStr: cidFromDigest(x.contentCid, x.contentCodec),
+        metadataCid: hex(x.metadataCid),
+        metadataCidStr: cidFromDigest(x.metadataCid),
+        arweaveTxId: hex(x.arweaveTxId),
+        format: x.format,
+        taskCount: of("TaskUsesDataset", id, v).length,
+        shardsPaid: vPaid.reduce((a, e) => a + Number(e.args.shards), 0),
+        feesEarned: s(sum(vPaid, "amount")),
+        protocolCut: s(sum(vPaid, "protocolCut")),
+      });
+    }
+    // Everyone who ever starred or unstarred, with hasStarred now.
+    const users = new Set(
+      events
+        .filter(
+          (e) => (e.name === "DatasetStarred" || e.name === "DatasetUnstarred") && e.args.datasetId === id,
+        )
+        .map((e) => addr(String(e.args.user))),
+    );
+    for (const user of users) {
+      const starred = await p.chain.read<boolean>(p.datasets, p.abi.datasets, "hasStarred", [id, user]);
+      stars.push({ key: `${id}-${user}`, datasetId: id.toString(), user, starred });
+    }
+  }
+  const reports = events
+    .filter((e) => e.name === "DatasetReported")
+    .map((e) => ({
+      datasetId: s(e.args.datasetId as bigint),
+      version: Number(e.args.version),
+      reporter: addr(String(e.args.reporter)),
+      reason: REPORT_REASON[Number(e.args.reason)],
+      detailsCid: hex(e.args.detailsCid as string),
+      detailsCidStr: cidFromDigest(e.args.detailsCid as Hex),
+      blockNumber: s(e.blockNumber),
+    }));
+  const payments = events
+    .filter((e) => e.name === "DatasetUsagePaid")
+    .map((e) => ({
+      datasetId: s(e.args.datasetId as bigint),
+      version: versionOfTask.get(e.args.taskId) ?? 0,
+      taskId: s(e.args.taskId as bigint),
+      owner: addr(String(e.args.owner)),
+      shards: Number(e.args.shards),
+      amount: s(e.args.amount as bigint),
+      protocolCut: s(e.args.protocolCut as bigint),
+      blockNumber: s(e.blockNumber),
+    }));
+  return { datasets, versions, stars: stars.sort(byKey), reports, payments };
+}
+
+export async function indexedDatasets(url: string) {
+  const datasets = await gqlAll<Record<string, unknown>>(
+    url,
+    "datasets",
+    DATASET_FIELDS,
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  const versions = await gqlAll<{ datasetId: string; version: number } & Record<string, unknown>>(
+    url,
+    "datasetVersions",
+    DATASET_VERSION_FIELDS,
+  );
+  const stars = await gqlAll<{ datasetId: string; user: string; starred: boolean }>(
+    url,
+    "datasetStars",
+    "datasetId user starred",
+  );
+  const reports = await gqlAll<Record<string, string | number | null>>(
+    url,
+    "datasetReports",
+    "datasetId version reporter reason detailsCid detailsCidStr blockNumber",
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  const payments = await gqlAll<Record<string, string | number>>(
+    url,
+    "datasetUsagePayments",
+    "datasetId version taskId owner shards amount protocolCut blockNumber",
+    'orderBy: "id", orderDirection: "asc"',
+  );
+  // Reports and payments: one row per event, in chain order (their ids sort so), like the chain's side.
+  return {
+    datasets: datasets.map((d) => ({
+      ...d,
+      owner: addr(d.owner as string),
+      creator: addr(d.creator as string),
+    })),
+    versions: versions
+      .map((v) => ({
+        ...v,
+        contentCid: hex(v.contentCid as string),
+        metadataCid: hex(v.metadataCid as string),
+        arweaveTxId: hex(v.arweaveTxId as string | null),
+      }))
+      .sort((a, b) => Number(a.datasetId) - Number(b.datasetId) || a.version - b.version),
+    stars: stars
+      .map((r) => ({ key: `${r.datasetId}-${addr(r.user)}`, ...r, user: addr(r.user) }))
+      .sort(byKey),
+    reports: reports.map((r) => ({
+      ...r,
+      reporter: addr(r.reporter as string),
+      detailsCid: hex(r.detailsCid as string),
+    })),
+    payments: payments.map((r) => ({ ...r, owner: addr(r.owner as string) })),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
 // Challenge commitments
 // ------------------------------------------------------------------------------------------------
 type ChainCommit = {
@@ -508,6 +728,7 @@ export async function chainEvents(p: Protocol): Promise<ChainEvent[]> {
     ["NeuralToken", p.token, p.abi.token],
     ["NodeRegistry", p.registry, p.abi.registry],
     ["TaskManagerExtension", p.chain.address("TaskManagerExtension"), taskManagerExtensionAbi as Abi],
+    ["DatasetRegistry", p.datasets, datasetRegistryAbi as Abi],
     ["TaskManager", p.tasks, p.abi.tasks],
     ["Sortition", p.sortition, p.abi.sortition],
     ["DisputeManager", p.disputes, p.abi.disputes],

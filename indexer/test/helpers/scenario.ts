@@ -2,8 +2,10 @@
 // (release, a Sortition audit, finalize), a timeout, challenges committed then revealed, two disputes decided
 // by committee votes (one lost with a slash, one won), an unrevealed commitment closed, a worker key rotated
 // with its EIP-712 consent, governance (parameters by the governor, a role granted through the timelock and a
-// timelock operation cancelled), a late release and a cancellation with a shard in flight, and models with
-// verified provenance bound to the final weights.
+// timelock operation cancelled), a late release and a cancellation with a shard in flight, models with
+// verified provenance bound to the final weights, and the dataset library (a task paying a dataset's usage fee
+// per finalized shard, none for its cancelled shard; fee lowered, versions deprecated, stars, reports, a
+// transfer, and a model trained on the dataset).
 // Every step is a real transaction; the tests then compare the indexer with the chain.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
@@ -18,6 +20,7 @@ import {
   toHex,
 } from "viem";
 import {
+  datasetRegistryAbi,
   disputeManagerAbi,
   modelRegistryAbi,
   neuralTimelockAbi,
@@ -44,6 +47,8 @@ const bytes32 = (text: string): Hex => stringToHex(text, { size: 32 });
 const bytes16 = (text: string): Hex => stringToHex(text, { size: 16 });
 
 export const Vote = { SubmitterRight: 1, SubmitterWrong: 2 } as const;
+export const ReportReason = { CidUnavailable: 1, LicenseMismatch: 2 } as const;
+export const Codec = { raw: 0x55, dagPb: 0x70 } as const;
 export const ReleaseReason = { DataUnavailable: 2 } as const;
 
 type Abis = {
@@ -52,6 +57,7 @@ type Abis = {
   tasks: Abi;
   disputes: Abi;
   models: Abi;
+  datasets: Abi;
   sortition: Abi;
   timelock: Abi;
 };
@@ -84,6 +90,7 @@ export class Protocol {
     tasks: taskManagerAbi as Abi,
     disputes: disputeManagerAbi as Abi,
     models: modelRegistryAbi as Abi,
+    datasets: datasetRegistryAbi as Abi,
     sortition: sortitionAbi as Abi,
     timelock: neuralTimelockAbi as Abi,
   };
@@ -92,6 +99,7 @@ export class Protocol {
   readonly tasks: Address;
   readonly disputes: Address;
   readonly models: Address;
+  readonly datasets: Address;
   readonly sortition: Address;
   readonly timelock: Address;
 
@@ -101,6 +109,7 @@ export class Protocol {
     this.tasks = chain.address("TaskManager");
     this.disputes = chain.address("DisputeManager");
     this.models = chain.address("ModelRegistry");
+    this.datasets = chain.address("DatasetRegistry");
     this.sortition = chain.address("Sortition");
     this.timelock = chain.address("NeuralTimelock");
   }
@@ -444,20 +453,57 @@ export class Protocol {
   modelCall(from: number, fn: string, args: readonly unknown[]) {
     return this.chain.send(from, this.models, this.abi.models, fn, args);
   }
+
+  // ---- datasets -------------------------------------------------------------------------------
+  /** A DatasetVersionParams for `label` (its content CID is the hash of the label). */
+  datasetVersion(label: string, opts: { fee: bigint; codec?: number; metadata?: boolean }) {
+    return {
+      contentCid: cid(`dataset/${label}`),
+      contentCodec: opts.codec ?? Codec.dagPb,
+      sizeBytes: 52_428_800n,
+      usageFeePerShard: opts.fee,
+      format: "csv: pixels[64],label",
+      metadataCid: opts.metadata === false ? ZERO32 : cid(`dataset-meta/${label}`),
+    };
+  }
+
+  /** Publishes a dataset with its first version; returns its id. */
+  async publishDataset(from: number, name: string, first: ReturnType<Protocol["datasetVersion"]>) {
+    await this.datasetCall(from, "publish", [
+      { name, description: `${name}: a test dataset`, license: "CC-BY-4.0" },
+      first,
+    ]);
+    return this.chain.read<bigint>(this.datasets, this.abi.datasets, "datasetCount");
+  }
+
+  datasetCall(from: number, fn: string, args: readonly unknown[]) {
+    return this.chain.send(from, this.datasets, this.abi.datasets, fn, args);
+  }
 }
 
 export type ScenarioResult = {
   nodes: bigint[];
   /** Timelock operations: one executed (a role grant), one cancelled. */
   timelock: { executed: Hex; cancelled: Hex };
-  tasks: { lifecycle: bigint; timeout: bigint; dispute: bigint; cancelled: bigint; liveness: bigint };
+  tasks: {
+    lifecycle: bigint;
+    timeout: bigint;
+    dispute: bigint;
+    cancelled: bigint;
+    liveness: bigint;
+    /** Trains on dataset 1 version 2: shard 0 finalized (usage fee paid), shard 1 cancelled (none). */
+    dataset: bigint;
+  };
   /** Lost by the submitter (task 3 shard 0). */
   disputeId: bigint;
   /** Won by the submitter (task 3 shard 1). */
   wonDisputeId: bigint;
   /** Never revealed, closed after its reveal deadline (bond forfeited). */
   closedCommitId: bigint;
+  /** models[2] was trained on datasets[0] (verified provenance from the dataset task). */
   models: bigint[];
+  /** Dataset 1: two versions (1 deprecated), used by a task, transferred; dataset 2: deprecated. */
+  datasets: bigint[];
 };
 
 /** The full scenario. Node n (1-based) is operated by account n. */
@@ -696,13 +742,61 @@ export async function runScenario(p: Protocol): Promise<ScenarioResult> {
   await chain.increaseTime(3 * liveness);
   await p.taskCall(ACCOUNTS.keeper, "pingShard", [t5, 0]);
 
+  // Datasets (issue 14). Account 2 publishes dataset 1 (version 1: dag-pb content, 0.5 NRL per shard) and adds
+  // version 2 (raw content, 0.8 NRL). Task 6 trains on version 2: shard 0 is finalized (0.8 NRL to the owner,
+  // less the protocol's cut), then the client cancels with shard 1 Pending (its fee goes back to the client).
+  // A model is published from shard 0 (verified provenance). Then the fee of version 2 is lowered, version 1
+  // deprecated, the dataset starred, unstarred, reported (both versions), archived and transferred; dataset 2
+  // is deprecated as a whole.
+  const owner = 2;
+  const d1 = await p.publishDataset(
+    owner,
+    "mnist-64",
+    p.datasetVersion("mnist/v1", { fee: parseEther("0.5") }),
+  );
+  await p.datasetCall(owner, "addVersion", [
+    d1,
+    p.datasetVersion("mnist/v2", { fee: parseEther("0.8"), codec: Codec.raw, metadata: false }),
+  ]);
+  const t6 = await p.postTask(ACCOUNTS.client, {
+    label: "t6",
+    shards: 2,
+    reward,
+    datasetId: d1,
+    datasetVersion: 2,
+  });
+  await p.assign([{ taskId: t6, shardIndex: 0, nodeId: n6 }]);
+  const t6Tree = await p.submit(op(n6), t6, 0, "t6/0");
+  await chain.increaseTime(window + 1);
+  await p.finalize([{ taskId: t6, shardIndex: 0 }]);
+  await p.taskCall(ACCOUNTS.client, "cancelTask", [t6]);
+  const m3 = await p.publish(ACCOUNTS.client, {
+    name: "mnist-classifier",
+    sourceTaskId: t6,
+    sourceShard: 0,
+    manifestCid: cid("manifest/t6/0"),
+    weights: weightsProof(t6Tree),
+  });
+  await p.datasetCall(owner, "lowerUsageFee", [d1, 2n, parseEther("0.6")]);
+  await p.datasetCall(owner, "deprecateVersion", [d1, 1n]);
+  await p.datasetCall(3, "star", [d1]);
+  await p.datasetCall(4, "star", [d1]);
+  await p.datasetCall(4, "unstar", [d1]);
+  await p.datasetCall(5, "report", [d1, 2n, ReportReason.LicenseMismatch, cid("report/d1/2")]);
+  await p.datasetCall(ACCOUNTS.client, "report", [d1, 1n, ReportReason.CidUnavailable, ZERO32]);
+  await p.datasetCall(owner, "recordArchive", [d1, 2n, cid("arweave/d1/2")]);
+  await p.datasetCall(owner, "transferDataset", [d1, chain.account(3).address]);
+  const d2 = await p.publishDataset(3, "cifar-tiny", p.datasetVersion("cifar/v1", { fee: 0n }));
+  await p.datasetCall(3, "deprecate", [d2]);
+
   return {
     nodes,
     timelock: { executed: executedOp, cancelled: cancelledOp },
-    tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4, liveness: t5 },
+    tasks: { lifecycle: t1, timeout: t2, dispute: t3, cancelled: t4, liveness: t5, dataset: t6 },
     disputeId,
     wonDisputeId,
     closedCommitId: unrevealed.commitId,
-    models: [m1, m2],
+    models: [m1, m2, m3],
+    datasets: [d1, d2],
   };
 }

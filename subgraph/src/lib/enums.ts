@@ -42,6 +42,14 @@ export const PAYOUT_KIND: string[] = [
   "SubmitterReward",
   "Treasury",
 ];
+export const REPORT_REASON: string[] = [
+  "None",
+  "CidUnavailable",
+  "LicenseMismatch",
+  "FormatMismatch",
+  "HarmfulContent",
+  "Other",
+];
 /** Indexer-side enums (no Solidity counterpart). */
 export const ASSIGNMENT_OUTCOME: string[] = [
   "Active",

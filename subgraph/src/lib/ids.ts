@@ -46,7 +46,12 @@ export function modelVersionId(modelId: string, version: i32): string {
   return modelId + "-" + version.toString();
 }
 
-/** Two-column keys: ModelStar (modelId, user), ProtocolParameter and GovernedAddress (contract, name). */
+/** DatasetVersion: "<datasetId>-<version>" (Ponder's primary key (datasetId, version)). */
+export function datasetVersionId(datasetId: string, version: i32): string {
+  return datasetId + "-" + version.toString();
+}
+
+/** Two-column keys: ModelStar (modelId, user), DatasetStar (datasetId, user), ProtocolParameter and GovernedAddress (contract, name). */
 export function pairId(a: string, b: string): string {
   return a + "-" + b;
 }
