@@ -83,6 +83,7 @@ describe("seed", () => {
           tasks(limit: 100) { items { id status } }
           shards(where: { status: Finalized }, limit: 100) { items { taskId } }
           models(limit: 100) { items { id verified } }
+          datasets(limit: 10, orderBy: "id") { items { name versionCount stars reportCount shardsPaid feesEarned } }
           disputes(limit: 10) { items { id outcome } } }`,
       }),
     });
@@ -95,6 +96,18 @@ describe("seed", () => {
     expect(data.shards.items).toHaveLength(5);
     expect(data.models.items).toHaveLength(3);
     expect(data.models.items.some((m) => m.verified)).toBe(true); // provenance from a finalized shard
+    // the vision task trained on the curator's image subset: its two finalized shards paid 2 NRL each, less 10%
+    expect(data.datasets.items).toEqual([
+      expect.objectContaining({ name: "sklearn-digits-8x8", versionCount: 1, stars: 1, shardsPaid: 0 }),
+      expect.objectContaining({
+        name: "imagenet-1k-subset",
+        versionCount: 2,
+        stars: 1,
+        reportCount: 1,
+        shardsPaid: 2,
+        feesEarned: "3600000000000000000",
+      }),
+    ]);
     expect(data.disputes.items).toHaveLength(1);
     expect(data.disputes.items[0].outcome).not.toBe("Pending");
   });
