@@ -441,7 +441,10 @@ export class KubernetesRuntime implements ContainerRuntime {
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", onAbort);
       follower.stop();
-      await following;
+      // a log request the API never answered cannot be aborted: do not wait on it forever
+      const grace = new AbortController();
+      await Promise.race([following, sleep(this.logGraceMs, grace.signal)]);
+      grace.abort();
       await this.deletePod(name);
     }
   }
