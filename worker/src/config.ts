@@ -104,9 +104,9 @@ export const SETTINGS = {
   runtime: {
     env: "NEURAL_RUNTIME",
     flag: "--runtime",
-    schema: z.enum(["docker"]).default("docker"),
-    help: "container runtime: docker",
-    fix: "use docker (kubernetes and local are not available yet)",
+    schema: z.enum(["docker", "kubernetes"]).default("docker"),
+    help: "container runtime: docker or kubernetes (default docker)",
+    fix: "use docker or kubernetes",
   },
   dockerHost: {
     env: "NEURAL_DOCKER_HOST",
@@ -114,6 +114,33 @@ export const SETTINGS = {
     schema: z.string().min(1).default("unix:///var/run/docker.sock"),
     help: "Docker daemon: unix:///path/to/docker.sock or tcp://host:port (default unix:///var/run/docker.sock)",
     fix: "give the daemon's socket as unix:///path/docker.sock",
+  },
+  kubeconfig: {
+    env: "NEURAL_KUBECONFIG",
+    flag: "--kubeconfig",
+    schema: z.string().min(1).optional(),
+    help: "kubeconfig of the kubernetes runtime (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)",
+    fix: "point it at a readable kubeconfig file, or leave it unset",
+  },
+  kubernetesNamespace: {
+    env: "NEURAL_KUBERNETES_NAMESPACE",
+    flag: "--kubernetes-namespace",
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+        "expected a namespace name (lowercase letters, digits, '-')",
+      )
+      .optional(),
+    help: "namespace of the shard pods, with --runtime kubernetes (default: the kubeconfig context's, else default)",
+    fix: "give an existing namespace, e.g. neural",
+  },
+  kubernetesNode: {
+    env: "NEURAL_KUBERNETES_NODE",
+    flag: "--kubernetes-node",
+    schema: z.string().min(1).optional(),
+    help: "node to pin shard pods to, with --runtime kubernetes: the worker's own node (its folders are hostPath volumes)",
+    fix: "give the node's name (in a DaemonSet, from the downward API's spec.nodeName)",
   },
   ipfsListen: {
     env: "NEURAL_IPFS_LISTEN",

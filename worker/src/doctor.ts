@@ -11,7 +11,7 @@ import { formatEth } from "./amounts.js";
 import { detectGpus } from "./capabilities.js";
 import { NeuralChain } from "./chain/index.js";
 import type { WorkerConfig } from "./config.js";
-import { DockerRuntime } from "./runtimes/docker.js";
+import { createRuntime } from "./runtimes/index.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 export interface CheckResult {
@@ -153,12 +153,15 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
   results.push(
     await check("container runtime", async () => {
       try {
-        return { status: "pass", detail: await new DockerRuntime(config.dockerHost).ping() };
+        return { status: "pass", detail: await createRuntime(config).ping() };
       } catch (error) {
         return {
           status: "fail",
           detail: (error as Error).message,
-          fix: "install and start Docker (apt-get install docker.io), or set NEURAL_DOCKER_HOST to its socket",
+          fix:
+            config.runtime === "kubernetes"
+              ? "point NEURAL_KUBECONFIG (--kubeconfig) and NEURAL_KUBERNETES_NAMESPACE (--kubernetes-namespace) at a reachable cluster whose RBAC lets the worker manage pods there"
+              : "install and start Docker (apt-get install docker.io), or set NEURAL_DOCKER_HOST to its socket",
         };
       }
     }),

@@ -7,7 +7,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { StorageNode } from "@neural/sdk/node";
 import { TaskFault } from "../errors.js";
-import type { DockerRuntime } from "../runtimes/docker.js";
+import type { ContainerRuntime } from "../runtimes/types.js";
 import { archiveImageId } from "./archive.js";
 
 /** The image ID a spec's `image` pins (`sha256:<hex>`). */
@@ -17,7 +17,7 @@ export function pinnedImageId(image: string): string {
 }
 
 export async function ensureImage(input: {
-  runtime: DockerRuntime;
+  runtime: ContainerRuntime;
   storage: StorageNode;
   image: string;
   archiveCid?: string | undefined;
@@ -53,21 +53,11 @@ export async function ensureImage(input: {
         `the image archive ${input.archiveCid} holds image ${archived}, but the spec pins ${imageId}`,
       );
     }
-    const stream = await input.runtime.docker.loadImage(file, { quiet: true });
-    await new Promise<void>((resolve, reject) => {
-      input.runtime.docker.modem.followProgress(
-        stream,
-        (error: Error | null, output: Array<{ error?: string }>) => {
-          const failed = output?.find((o) => o.error);
-          if (error || failed) reject(error ?? new Error(failed?.error));
-          else resolve();
-        },
-      );
-    });
+    await input.runtime.loadImage(file);
     if (!(await input.runtime.hasImage(imageId))) {
       throw new TaskFault(
         "ImageUnavailable",
-        `docker load of ${input.archiveCid} did not produce image ${imageId}`,
+        `loading ${input.archiveCid} into ${input.runtime.name} did not produce image ${imageId}`,
       );
     }
     return { imageId, loaded: true };

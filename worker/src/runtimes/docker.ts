@@ -56,6 +56,17 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async loadImage(archiveFile: string): Promise<void> {
+    const stream = await this.docker.loadImage(archiveFile, { quiet: true });
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string }>) => {
+        const failed = output?.find((o) => o.error);
+        if (error || failed) reject(error ?? new Error(failed?.error));
+        else resolve();
+      });
+    });
+  }
+
   async run(request: RunRequest): Promise<RunResult> {
     const { limits } = request;
     const logs = new TailBuffer();

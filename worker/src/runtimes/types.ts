@@ -1,4 +1,4 @@
-/** One interface for every container runtime (docker today; kubernetes and local next). */
+/** One interface for every container runtime (docker and kubernetes; local next). */
 
 export interface RunLimits {
   memoryMiB: number;
@@ -45,6 +45,8 @@ export interface ContainerRuntime {
   /** Throws with a message saying what to fix when the runtime cannot be used. */
   ping(): Promise<string>;
   hasImage(imageId: string): Promise<boolean>;
+  /** Loads a docker-archive (`docker save` layout) into the runtime's image store. */
+  loadImage(archiveFile: string): Promise<void>;
   run(request: RunRequest): Promise<RunResult>;
   /** Removes containers labelled `owner` left by a previous process of this worker (after a crash). */
   cleanup(owner: string): Promise<number>;

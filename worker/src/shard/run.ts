@@ -40,8 +40,7 @@ import { TaskFault } from "../errors.js";
 import { ensureImage, pinnedImageId } from "../images/load.js";
 import type { Logger } from "../log.js";
 import type { WorkerQueue } from "../queue/redis.js";
-import type { DockerRuntime } from "../runtimes/docker.js";
-import { MAX_LOG_BYTES, type RunResult } from "../runtimes/types.js";
+import { type ContainerRuntime, MAX_LOG_BYTES, type RunResult } from "../runtimes/types.js";
 import { attemptName, type JournalStore, type ShardJournal } from "./journal.js";
 
 /** Processes a container may run (the spec has no field for it). */
@@ -52,7 +51,7 @@ export interface ShardDeps {
   actor: Actor;
   nodeId: bigint;
   storage: StorageNode;
-  runtime: DockerRuntime;
+  runtime: ContainerRuntime;
   queue: WorkerQueue;
   journals: JournalStore;
   workDir: string;

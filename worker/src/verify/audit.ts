@@ -24,7 +24,7 @@ import { type Hex, keccak256, toHex } from "viem";
 import type { Actor, NeuralChain } from "../chain/index.js";
 import { TaskFault } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { DockerRuntime } from "../runtimes/docker.js";
+import type { ContainerRuntime } from "../runtimes/types.js";
 import { prepareVerifierInputs, type VerifierInputs } from "./inputs.js";
 import { reexecuteSegment, type SegmentVerdict } from "./reexecute.js";
 
@@ -33,7 +33,7 @@ export interface AuditDeps {
   actor: Actor;
   nodeId: bigint;
   storage: StorageNode;
-  runtime: DockerRuntime;
+  runtime: ContainerRuntime;
   workDir: string;
   fetchTimeoutMs: number;
   log: Logger;

@@ -14,11 +14,11 @@ import {
   type TaskSpec,
 } from "@neural/sdk";
 import type { StorageNode } from "@neural/sdk/node";
-import type { DockerRuntime } from "../runtimes/docker.js";
+import type { ContainerRuntime } from "../runtimes/types.js";
 import { type Judgement, judge } from "./compare.js";
 
 export interface SegmentDeps {
-  runtime: DockerRuntime;
+  runtime: ContainerRuntime;
   storage: StorageNode;
   workDir: string;
   fetchTimeoutMs: number;
