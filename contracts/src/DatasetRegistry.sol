@@ -30,19 +30,10 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
     bytes32 internal constant USAGE_FEE_CUT_BPS = "usageFeeCutBps";
     uint256 internal constant DEFAULT_USAGE_FEE_CUT_BPS = 1000;
 
-    struct Dataset {
-        address owner;
-        bool deprecated;
-        uint32 versionCount;
-        uint32 stars;
-        uint64 createdAt;
-        string name;
-        string license;
-    }
-
     uint16 private _usageFeeCutBps;
     uint256 private _datasetCount;
-    mapping(uint256 datasetId => Dataset) private _datasets;
+    /// @dev The stored record is the view itself (owner, flags and counters in one slot, then the strings).
+    mapping(uint256 datasetId => DatasetView) private _datasets;
     mapping(uint256 datasetId => mapping(uint256 version => DatasetVersionView)) private _versions;
     mapping(uint256 datasetId => mapping(address user => bool)) private _starred;
     mapping(uint256 datasetId => mapping(uint256 version => mapping(address reporter => bool))) private
@@ -67,7 +58,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
         if (_existing(datasetId).owner != msg.sender) revert NotDatasetOwner(datasetId, msg.sender);
     }
 
-    function _existing(uint256 datasetId) private view returns (Dataset storage dataset) {
+    function _existing(uint256 datasetId) private view returns (DatasetView storage dataset) {
         if (datasetId == 0 || datasetId > _datasetCount) revert UnknownDataset(datasetId);
         dataset = _datasets[datasetId];
     }
@@ -75,7 +66,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
     function _existingVersion(uint256 datasetId, uint256 version)
         private
         view
-        returns (Dataset storage dataset, DatasetVersionView storage v)
+        returns (DatasetView storage dataset, DatasetVersionView storage v)
     {
         dataset = _existing(datasetId);
         if (version == 0 || version > dataset.versionCount) revert UnknownDatasetVersion(datasetId, version);
@@ -102,7 +93,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
         _checkVersion(first);
 
         datasetId = ++_datasetCount;
-        Dataset storage dataset = _datasets[datasetId];
+        DatasetView storage dataset = _datasets[datasetId];
         dataset.owner = msg.sender;
         dataset.createdAt = uint64(block.timestamp);
         dataset.name = params.name;
@@ -117,7 +108,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
         onlyDatasetOwner(datasetId)
         returns (uint256 version)
     {
-        Dataset storage dataset = _datasets[datasetId];
+        DatasetView storage dataset = _datasets[datasetId];
         if (dataset.deprecated) revert DatasetIsDeprecated(datasetId);
         _checkVersion(params);
         return _addVersion(datasetId, dataset, params);
@@ -133,7 +124,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
 
     /// @inheritdoc IDatasetRegistry
     function deprecate(uint256 datasetId) external onlyDatasetOwner(datasetId) {
-        Dataset storage dataset = _datasets[datasetId];
+        DatasetView storage dataset = _datasets[datasetId];
         if (dataset.deprecated) revert DatasetIsDeprecated(datasetId);
         dataset.deprecated = true;
         emit DatasetDeprecatedSet(datasetId);
@@ -176,7 +167,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
 
     /// @inheritdoc IDatasetRegistry
     function star(uint256 datasetId) external {
-        Dataset storage dataset = _existing(datasetId);
+        DatasetView storage dataset = _existing(datasetId);
         if (_starred[datasetId][msg.sender]) revert AlreadyStarred(datasetId, msg.sender);
         _starred[datasetId][msg.sender] = true;
         uint32 stars = ++dataset.stars;
@@ -185,7 +176,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
 
     /// @inheritdoc IDatasetRegistry
     function unstar(uint256 datasetId) external {
-        Dataset storage dataset = _existing(datasetId);
+        DatasetView storage dataset = _existing(datasetId);
         if (!_starred[datasetId][msg.sender]) revert NotStarred(datasetId, msg.sender);
         _starred[datasetId][msg.sender] = false;
         uint32 stars = --dataset.stars;
@@ -214,7 +205,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
         view
         returns (uint96 feePerShard, uint16 cutBps)
     {
-        (Dataset storage dataset, DatasetVersionView storage v) = _existingVersion(datasetId, version);
+        (DatasetView storage dataset, DatasetVersionView storage v) = _existingVersion(datasetId, version);
         // INVARIANT (D3): a deprecated dataset or version cannot be newly referenced by a task.
         if (dataset.deprecated) revert DatasetIsDeprecated(datasetId);
         if (v.deprecated) revert DatasetVersionIsDeprecated(datasetId, version);
@@ -232,17 +223,8 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
     }
 
     /// @inheritdoc IDatasetRegistry
-    function getDataset(uint256 datasetId) external view returns (DatasetView memory v) {
-        Dataset storage d = _existing(datasetId);
-        v = DatasetView({
-            owner: d.owner,
-            deprecated: d.deprecated,
-            versionCount: d.versionCount,
-            stars: d.stars,
-            createdAt: d.createdAt,
-            name: d.name,
-            license: d.license
-        });
+    function getDataset(uint256 datasetId) external view returns (DatasetView memory) {
+        return _existing(datasetId);
     }
 
     /// @inheritdoc IDatasetRegistry
@@ -278,7 +260,7 @@ contract DatasetRegistry is IDatasetRegistry, Governed {
         if (!_checkLength(p.format, MAX_FORMAT_LENGTH, true)) revert InvalidFormat();
     }
 
-    function _addVersion(uint256 datasetId, Dataset storage dataset, DatasetVersionParams calldata p)
+    function _addVersion(uint256 datasetId, DatasetView storage dataset, DatasetVersionParams calldata p)
         private
         returns (uint256 version)
     {
