@@ -19,6 +19,7 @@ import { UserError } from "./errors.js";
 import { createKeystoreFile, loadKeystoreFile, readPassword } from "./keystore.js";
 import { createLogger } from "./log.js";
 import { createOutput, type Output } from "./output.js";
+import { TtyStatus } from "./tty.js";
 
 export const VERSION = "0.1.0";
 
@@ -528,12 +529,26 @@ export function buildProgram(): Command {
     .action(
       action(async (ctx) => {
         const privateKey = await workerKey(ctx);
-        const log = createLogger(ctx.config.logLevel);
+        // On a terminal: readable log lines above a status line (spinner, phase, steps, loss); else JSON lines.
+        const tty =
+          ctx.io === processIo && !ctx.out.json && process.stderr.isTTY === true
+            ? new TtyStatus(process.stderr)
+            : undefined;
+        const log = createLogger(ctx.config.logLevel, tty?.logStream ?? 2);
         const crashAt = ctx.io === processIo ? process.env.NEURAL_WORKER_CRASH_AT : undefined;
+        tty?.start();
         const daemon = await start(ctx.config, {
           privateKey,
           log,
           fetchTimeoutMs: ctx.config.ipfsFetchTimeoutSeconds * 1000,
+          ...(tty
+            ? {
+                onShardPhase: (taskId: number, shardIndex: number, phase: string) =>
+                  tty.phase(taskId, shardIndex, phase),
+                onProgress: (p: Parameters<TtyStatus["progress"]>[0]) => tty.progress(p),
+                onOutcome: () => tty.idle(),
+              }
+            : {}),
           // test hook: die like kill -9 at a named phase ("<taskId>:<phase>") of a shard attempt (crash-safety tests)
           ...(crashAt
             ? {
@@ -554,6 +569,7 @@ export function buildProgram(): Command {
           process.once("SIGINT", () => shutdown("SIGINT"));
           process.once("SIGTERM", () => shutdown("SIGTERM"));
         });
+        tty?.stop();
       }),
     );
 

@@ -17,7 +17,7 @@ import type { Logger } from "../log.js";
 import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
 import { createRuntime } from "../runtimes/index.js";
 import { attemptName, JournalStore } from "../shard/journal.js";
-import { runShard, type ShardOutcome } from "../shard/run.js";
+import { runShard, type ShardDeps, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
 import { type ClaimResult, PendingClaimer } from "./claims.js";
@@ -50,6 +50,10 @@ export interface DaemonOptions {
   onPingAnswered?: (answer: PingAnswer) => void;
   /** Called after each shard this node claimed itself (NEURAL_WORKER_CLAIM_PENDING). */
   onClaim?: (claim: Extract<ClaimResult, { kind: "claimed" }>) => void;
+  /** Called with each progress line of the shard being trained (the terminal display). */
+  onProgress?: ShardDeps["onProgress"];
+  /** Called when a job starts (taskId, shardIndex) and with each phase of it. */
+  onShardPhase?: (taskId: number, shardIndex: number, phase: string) => void;
   /** Called after each job entry is handled. */
   onOutcome?: (entryId: string, outcome: ShardOutcome | { kind: "error"; message: string }) => void;
 }
@@ -146,6 +150,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     const job: JobMessage = entry.message;
     working.add(entry.id);
     current = { taskId: job.taskId, shardIndex: job.shardIndex, epoch: job.epoch };
+    options.onShardPhase?.(job.taskId, job.shardIndex, "checking");
     metrics.running.set(1);
     const timer = metrics.duration.startTimer();
     try {
@@ -162,7 +167,11 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
           log,
           signal: controller.signal,
           fetchTimeoutMs: options.fetchTimeoutMs ?? 120_000,
-          ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+          onPhase: async (phase: string, taskId: number) => {
+            options.onShardPhase?.(taskId, job.shardIndex, phase);
+            await options.onPhase?.(phase, taskId);
+          },
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         },
         job,
       );

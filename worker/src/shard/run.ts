@@ -60,6 +60,14 @@ export interface ShardDeps {
   fetchTimeoutMs: number;
   /** Test hook: called at named points so a test can kill the process there. */
   onPhase?: (phase: string, taskId: number) => void | Promise<void>;
+  /** Called with each progress line the trainer prints (the terminal display). */
+  onProgress?: (p: {
+    taskId: number;
+    shardIndex: number;
+    step: number;
+    totalSteps: number;
+    loss?: number;
+  }) => void;
 }
 
 export type ShardOutcome =
@@ -456,6 +464,13 @@ async function train(
       }
       if (event.type === "progress") {
         const cp = journal.checkpoints.at(-1);
+        deps.onProgress?.({
+          taskId: job.taskId,
+          shardIndex: job.shardIndex,
+          step: event.step,
+          totalSteps: spec.totalSteps,
+          ...(event.loss !== undefined ? { loss: event.loss } : {}),
+        });
         queue(() =>
           deps.queue.progress({
             taskId: job.taskId,
