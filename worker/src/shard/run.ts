@@ -145,16 +145,7 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
     if (!journal.stored) {
       const spec = await fetchSpec(deps, job.specCid);
       checkSpecAgainstTask(spec, task);
-      const { imageId } = await ensureImage({
-        runtime: deps.runtime,
-        storage: deps.storage,
-        image: spec.image,
-        archiveCid: spec.imageArchive,
-        tmpDir: join(dir, "tmp"),
-        signal: deps.signal,
-      });
-      const datasetCid = await taskDatasetCid(chain, spec, task);
-      await fetchDataset(deps, datasetCid, dirs.data, join(dir, "data.tmp"));
+      const { imageId } = await prepareImageAndData(deps, spec, task, dir);
       await writableByContainer(dirs.checkpoints);
       await writableByContainer(dirs.output);
       const inherited = await resumePoint(deps, job, journal, dirs.checkpoints);
@@ -327,6 +318,30 @@ export async function fetchSpec(deps: FetchDeps, specCid: string): Promise<TaskS
       cause,
     });
   }
+}
+
+/**
+ * What a run or a re-execution of `spec` needs in `dir` before its container starts: the image (loaded from its
+ * archive and ID-checked when missing) and the dataset in `dir`/data (the task's registered DatasetRegistry version
+ * when it names one). Broken inputs throw TaskFault.
+ */
+export async function prepareImageAndData(
+  deps: FetchDeps & Pick<ShardDeps, "runtime" | "chain">,
+  spec: TaskSpec,
+  task: { datasetId: bigint; datasetVersion: number },
+  dir: string,
+): Promise<{ imageId: string; dataDir: string }> {
+  const { imageId } = await ensureImage({
+    runtime: deps.runtime,
+    storage: deps.storage,
+    image: spec.image,
+    archiveCid: spec.imageArchive,
+    tmpDir: join(dir, "tmp"),
+    signal: deps.signal,
+  });
+  const dataDir = join(dir, "data");
+  await fetchDataset(deps, await taskDatasetCid(deps.chain, spec, task), dataDir, join(dir, "data.tmp"));
+  return { imageId, dataDir };
 }
 
 /**

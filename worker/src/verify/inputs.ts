@@ -1,13 +1,12 @@
 /**
  * What every re-execution needs before it runs a segment: the task's spec, its image (loaded and ID-checked) and its
- * dataset (the task's registered DatasetRegistry version when it names one), fetched into `dir` and CID-checked. A broken task (unparsable spec, missing image or data) throws
- * TaskFault: an audit then skips the shard, a committee member votes DataUnavailable.
+ * dataset (the task's registered DatasetRegistry version when it names one), fetched into `dir` and CID-checked. A
+ * broken task (unparsable spec, missing image or data) throws TaskFault: an audit then skips the shard, a committee
+ * member votes DataUnavailable.
  */
-import { join } from "node:path";
 import { bytes32ToCid } from "@neural/sdk";
 import type { Hex } from "viem";
-import { ensureImage } from "../images/load.js";
-import { fetchDataset, fetchSpec, taskDatasetCid } from "../shard/run.js";
+import { fetchSpec, prepareImageAndData } from "../shard/run.js";
 import type { AuditDeps } from "./audit.js";
 
 export interface VerifierInputs {
@@ -33,16 +32,13 @@ export async function prepareVerifierInputs(
 ): Promise<VerifierInputs> {
   const fetchDeps = { storage: deps.storage, fetchTimeoutMs: deps.fetchTimeoutMs, signal: deps.signal };
   const spec = await fetchSpec(fetchDeps, bytes32ToCid(task.specCid, "spec").toString());
-  const { imageId } = await ensureImage({
-    runtime: deps.runtime,
-    storage: deps.storage,
-    image: spec.image,
-    archiveCid: spec.imageArchive,
-    tmpDir: join(dir, "tmp"),
-  });
-  const dataDir = join(dir, "data");
-  // The same content the submitter had to train on: the task's registered dataset version when it names one.
-  await fetchDataset(fetchDeps, await taskDatasetCid(deps.chain, spec, task), dataDir, join(dir, "data.tmp"));
+  // The same image and content the submitter had to train on (the task's registered dataset version, if any).
+  const { imageId, dataDir } = await prepareImageAndData(
+    { ...fetchDeps, runtime: deps.runtime, chain: deps.chain },
+    spec,
+    task,
+    dir,
+  );
   return {
     spec,
     imageId,
