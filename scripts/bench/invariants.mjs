@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Deep invariant campaigns: the same invariant suites `npm test` runs with a fixed seed and 64 runs x 64 calls,
+// Deep invariant campaigns: the same invariant suites `npm test` runs with a fixed seed and 32 runs x 64 calls,
 // here with many more runs and a deeper call sequence (default 1000 runs x 200 calls, a fresh random seed), so
 // the adversarial handlers get far more chances to break a property. Records runs, calls, time and the result
 // of each suite in the `invariant` section of docs/benchmarks.md.
@@ -72,7 +72,7 @@ for (const suite of SUITES) {
 
 const body = [
   `Deep campaigns of every invariant suite, fuzz seed \`${seed}\`, ${runs} runs × ${depth} calls each (CI runs`,
-  "the same suites with a fixed seed at 64 × 64). Calls are handler calls counted by forge.",
+  "the same suites with a fixed seed at 32 × 64). Calls are handler calls counted by forge.",
   "",
   "| suite | properties | invariants | runs × depth | calls | time | result |",
   "|---|---|---|---|---|---|---|",
