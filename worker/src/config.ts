@@ -46,7 +46,7 @@ export const SETTINGS = {
     env: "NEURAL_WORKER_HOME",
     flag: "--home",
     schema: z.string().min(1).default(join(homedir(), ".neural-worker")),
-    help: "folder of the keystore, IPFS repository, work directories and state (default ~/.neural-worker)",
+    help: "folder of the keystore, IPFS repository, work directories, state and the local runtime's unpacked images (default ~/.neural-worker)",
     fix: "give a writable folder",
   },
   keystore: {
@@ -104,9 +104,9 @@ export const SETTINGS = {
   runtime: {
     env: "NEURAL_RUNTIME",
     flag: "--runtime",
-    schema: z.enum(["docker", "kubernetes"]).default("docker"),
-    help: "container runtime: docker or kubernetes (default docker)",
-    fix: "use docker or kubernetes",
+    schema: z.enum(["auto", "docker", "kubernetes", "local"]).default("auto"),
+    help: "container runtime: docker, kubernetes, local (bubblewrap sandbox) or auto: docker, else local with a warning (default auto)",
+    fix: "use auto, docker, kubernetes or local",
   },
   dockerHost: {
     env: "NEURAL_DOCKER_HOST",

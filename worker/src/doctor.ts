@@ -11,7 +11,7 @@ import { formatEth } from "./amounts.js";
 import { detectGpus } from "./capabilities.js";
 import { NeuralChain } from "./chain/index.js";
 import type { WorkerConfig } from "./config.js";
-import { createRuntime } from "./runtimes/index.js";
+import { selectRuntime } from "./runtimes/index.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 export interface CheckResult {
@@ -153,7 +153,14 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
   results.push(
     await check("container runtime", async () => {
       try {
-        return { status: "pass", detail: await createRuntime(config).ping() };
+        const selected = await selectRuntime(config);
+        const detail = `${selected.runtime.name}: ${selected.detail}`;
+        if (selected.warning === undefined) return { status: "pass", detail };
+        return {
+          status: "warn",
+          detail: `${detail}; ${selected.warning}`,
+          fix: "install and start Docker (apt-get install docker.io) and set NEURAL_DOCKER_HOST to its socket, or NEURAL_RUNTIME=local to accept the sandbox",
+        };
       } catch (error) {
         return {
           status: "fail",
@@ -161,7 +168,9 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
           fix:
             config.runtime === "kubernetes"
               ? "point NEURAL_KUBECONFIG (--kubeconfig) and NEURAL_KUBERNETES_NAMESPACE (--kubernetes-namespace) at a reachable cluster whose RBAC lets the worker manage pods there"
-              : "install and start Docker (apt-get install docker.io), or set NEURAL_DOCKER_HOST to its socket",
+              : config.runtime === "local"
+                ? "install bubblewrap (apt-get install bubblewrap) and run the worker where user namespaces are allowed, or use Docker"
+                : "install and start Docker (apt-get install docker.io), or set NEURAL_DOCKER_HOST to its socket",
         };
       }
     }),

@@ -15,7 +15,7 @@ import type { WorkerConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
-import { createRuntime } from "../runtimes/index.js";
+import { selectRuntime } from "../runtimes/index.js";
 import { attemptName, JournalStore } from "../shard/journal.js";
 import { runShard, type ShardDeps, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
@@ -82,12 +82,12 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     );
   }
   log.debug({ nodeId: String(nodeId) }, "chain connected");
-  const runtime = createRuntime(config);
-  await runtime.ping();
+  const { runtime, detail: runtimeDetail, warning } = await selectRuntime(config);
+  if (warning) log.warn({ runtime: runtime.name }, warning);
   const removed = await runtime.cleanup(String(nodeId));
   if (removed > 0) log.warn({ removed, runtime: runtime.name }, "removed containers left by a previous run");
 
-  log.debug({ runtime: runtime.name }, "container runtime ready");
+  log.debug({ runtime: runtime.name, detail: runtimeDetail }, "container runtime ready");
   const storage = await createStorageNode({
     directory: config.ipfsDir,
     listen: config.ipfsListen,

@@ -758,7 +758,7 @@ describe("kubernetes runtime settings", () => {
     expect(() =>
       parseConfig({}, { NEURAL_RUNTIME: "podman", NEURAL_KUBERNETES_NAMESPACE: "Bad_NS" }),
     ).toThrow(
-      /NEURAL_RUNTIME \(--runtime\).*use docker or kubernetes[\s\S]*NEURAL_KUBERNETES_NAMESPACE \(--kubernetes-namespace\): expected a namespace name/,
+      /NEURAL_RUNTIME \(--runtime\).*use auto, docker, kubernetes or local[\s\S]*NEURAL_KUBERNETES_NAMESPACE \(--kubernetes-namespace\): expected a namespace name/,
     );
     const missing = join(dir, "nope.yaml");
     let error: unknown;
