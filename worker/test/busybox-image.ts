@@ -16,6 +16,7 @@ step=\${NEURAL_RESUME_STEP:-0}
 idx=\${NEURAL_START_INDEX:-0}
 state=0
 if [ -n "$NEURAL_RESUME_FROM" ]; then state=$(cat "$NEURAL_RESUME_FROM" | head -n1 | cut -d' ' -f2); fi
+if [ -z "$NEURAL_RESUME_FROM" ] && [ -n "$NEURAL_INIT_WEIGHTS" ]; then state=$(cat "$NEURAL_INIT_WEIGHTS" | head -n1 | cut -d' ' -f2); fi
 while [ "$step" -lt "$NEURAL_STOP_AT" ]; do
   step=$((step + 1))
   state=$(( (state * 31 + NEURAL_SEED + step) % 1000003 ))

@@ -12,6 +12,7 @@ import {
   DEFAULT_HEARTBEAT_TTL_SECONDS,
   manifestCheckpointTree,
   neuralTokenAbi,
+  parentModelOf,
   parseMessage,
   parseMessageOf,
   ReleaseReason,
@@ -19,6 +20,7 @@ import {
   resultManifest,
   ShardStatus,
   STREAM_FIELD,
+  type TaskSpec,
   taskManagerAbi,
   WORKER_CONSUMER_GROUP,
 } from "@neural/sdk";
@@ -244,6 +246,51 @@ describe("worker daemon", () => {
     const { job, entryId } = await net.assign(net.spec({ dataset: EXAMPLE_DAG_PB_CID }));
     expect(await outcomeOf(entryId)).toMatchObject({ kind: "released", reason: "DataUnavailable" });
     expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.DataUnavailable);
+  });
+
+  it("fine-tunes from a library model's weights named in the spec, checked against the ModelRegistry", async () => {
+    // a model version whose weights file (the fake trainer's state line) is on the client's IPFS node
+    const weightsCid = (
+      await net.storage.addBytes(new TextEncoder().encode("state 4242 step 6 seed 7\n"))
+    ).toString();
+    const { modelId } = await net.client.publishModel({
+      name: "base",
+      license: "MIT",
+      weightsCid,
+      metadataCid: (await net.storage.putJson({ kind: "model", name: "base" })).toString(),
+      parentModelId: 0n,
+      sourceTaskId: 0n,
+      sourceShard: 0n,
+      manifestCid: `0x${"0".repeat(64)}`, // unverified: no source shard
+    });
+    const spec = net.spec({
+      initialWeights: { cid: weightsCid, model: { id: Number(modelId), version: 1 } },
+    });
+    const { job, entryId } = await net.assign(spec);
+    expect((await outcomeOf(entryId)).kind).toBe("submitted");
+    const shard = await net.client.getShard(BigInt(job.taskId), 0n);
+    const manifest = resultManifest.parse(
+      await net.storage.getRaw(bytes32ToCid(shard.manifestCid, "manifest"), { timeoutMs: 10_000 }),
+    );
+    // checkpoint 0 (step 2) continues the fake trainer's state from the initial weights' 4242
+    let state = 4242;
+    for (const step of [1, 2]) state = (state * 31 + 7 + step) % 1000003;
+    const first = new TextDecoder().decode(
+      await net.storage.getBytes(manifest.checkpoints[0]?.cid ?? "", { timeoutMs: 10_000 }),
+    );
+    expect(first).toBe(`state ${state} step 2 seed 7\n`);
+    expect(parentModelOf(spec as TaskSpec)).toBe(modelId);
+
+    // weights that are not the named version's: the task's fault, InvalidSpec, before any training
+    const other = (
+      await net.storage.addBytes(new TextEncoder().encode("state 1 step 6 seed 7\n"))
+    ).toString();
+    const bad = await net.assign(
+      net.spec({ initialWeights: { cid: other, model: { id: Number(modelId), version: 1 } } }),
+    );
+    const outcome = await outcomeOf(bad.entryId);
+    expect(outcome).toMatchObject({ kind: "released", reason: "InvalidSpec" });
+    expect((outcome as { message: string }).message).toContain(`registered with weights ${weightsCid}`);
   });
 
   it("refuses an image archive that is not the pinned image (ImageUnavailable)", async () => {

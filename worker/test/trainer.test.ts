@@ -2,13 +2,15 @@
  * The reference PyTorch trainer in its offline-built image, through the hardened docker runtime and the container
  * contract: a real digits classifier reaching held-out accuracy >= 0.9, bit-for-bit reproducible (two runs give the
  * same checkpoint hashes; a segment re-executed from checkpoint k-1 in a fresh container reproduces checkpoint k),
- * and checkpoints are canonical safetensors (the lr x 1.01 cheat is in verify.test.ts).
+ * checkpoints are canonical safetensors, and a fine-tune starts from the initial weights it is given (the lr x 1.01
+ * cheat is in verify.test.ts).
  */
 import { createHash } from "node:crypto";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildContainerEnv, parseContainerLine } from "@neural/sdk";
+import { buildContainerEnv, INIT_WEIGHTS_FILE, parseContainerLine } from "@neural/sdk";
+import { EXAMPLE_DAG_PB_CID } from "@neural/sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerRuntime } from "../src/runtimes/docker.js";
 import type { TrainerImage } from "../trainer/image.js";
@@ -29,11 +31,18 @@ const spec = {
 interface Run {
   hashes: Map<number, string>;
   accuracy: number | undefined;
+  firstLoss: number | undefined;
   checkpoints: string;
 }
 
 async function train(
-  over: { stopAt?: number; resume?: { from: string; step: number; index: number }; lr?: number } = {},
+  over: {
+    stopAt?: number;
+    resume?: { from: string; step: number; index: number };
+    lr?: number;
+    /** A fine-tune: the weights file to start from (NEURAL_INIT_WEIGHTS). */
+    init?: string;
+  } = {},
 ): Promise<Run> {
   const base = await mkdtemp(join(dir, "run-"));
   const mounts = {
@@ -48,10 +57,15 @@ async function train(
     await chmod(d, 0o777);
   }
   if (over.resume) await copyFile(over.resume.from, join(mounts.checkpoints, "resume.safetensors"));
+  if (over.init) await copyFile(over.init, join(mounts.checkpoints, INIT_WEIGHTS_FILE));
   const env = buildContainerEnv({
     taskId: 1,
     shardIndex: 0,
-    spec: { ...spec, hyperparameters: { ...spec.hyperparameters, lr: over.lr ?? spec.hyperparameters.lr } },
+    spec: {
+      ...spec,
+      hyperparameters: { ...spec.hyperparameters, lr: over.lr ?? spec.hyperparameters.lr },
+      ...(over.init ? { initialWeights: { cid: EXAMPLE_DAG_PB_CID } } : {}),
+    },
     ...(over.resume
       ? { resume: { file: "resume.safetensors", step: over.resume.step, index: over.resume.index } }
       : {}),
@@ -72,14 +86,16 @@ async function train(
   });
   expect(result.exitCode, result.logs).toBe(0);
   let accuracy: number | undefined;
+  let firstLoss: number | undefined;
   for (const e of events) {
+    if (e.type === "progress" && firstLoss === undefined) firstLoss = e.loss;
     if (e.type === "checkpoint") {
       const bytes = await readFile(join(mounts.checkpoints, e.path.slice("/checkpoints/".length)));
       hashes.set(e.index, createHash("sha256").update(bytes).digest("hex"));
     }
     if (e.type === "progress" && typeof e.accuracy === "number") accuracy = e.accuracy;
   }
-  return { hashes, accuracy, checkpoints: mounts.checkpoints };
+  return { hashes, accuracy, firstLoss, checkpoints: mounts.checkpoints };
 }
 
 beforeAll(async () => {
@@ -108,6 +124,20 @@ describe("reference trainer (PyTorch digits classifier)", () => {
     const from = join(first.checkpoints, "ckpt-1.safetensors");
     const segment = await train({ resume: { from, step: 200, index: 1 }, stopAt: 300 });
     expect([...segment.hashes.keys()]).toEqual([2]);
+    expect(segment.hashes.get(2)).toBe(first.hashes.get(2));
+  });
+
+  it("fine-tunes from initial weights (NEURAL_INIT_WEIGHTS), which a resumed segment ignores", async () => {
+    const trained = join(first.checkpoints, "ckpt-2.safetensors");
+    const scratch = await train({ stopAt: 100 });
+    const tuned = await train({ stopAt: 100, init: trained });
+    // trained weights start where the first run ended: a far lower loss at step 1 than a fresh initialisation
+    expect(tuned.firstLoss).toBeLessThan((scratch.firstLoss as number) / 2);
+    expect(tuned.hashes.get(0)).not.toBe(scratch.hashes.get(0));
+    expect(tuned.accuracy).toBeGreaterThanOrEqual(0.9);
+    // a resumed segment continues from its checkpoint even when the spec fine-tunes
+    const from = join(first.checkpoints, "ckpt-1.safetensors");
+    const segment = await train({ resume: { from, step: 200, index: 1 }, stopAt: 300, init: trained });
     expect(segment.hashes.get(2)).toBe(first.hashes.get(2));
   });
 

@@ -8,6 +8,9 @@ Bit-for-bit reproducible: one thread, deterministic algorithms, oneDNN off (and 
 the image), parameters from the seed, and each step's batch drawn from a generator seeded by (seed, step), so a
 run resumed from checkpoint k-1 in a fresh container reproduces checkpoint k. Checkpoints are written in the
 safetensors layout with canonical bytes (sorted header, no metadata), so they load anywhere and hash stably.
+
+Fine-tunes: when NEURAL_INIT_WEIGHTS names a file (a library model's weights, same layout) and the run does not
+resume, training starts from those weights instead of the seed's initialisation.
 """
 import gzip
 import json
@@ -110,6 +113,7 @@ def main():
     interval = int(env["NEURAL_CHECKPOINT_INTERVAL"])
     stop_at = int(env.get("NEURAL_STOP_AT") or total)
     resume_from = env.get("NEURAL_RESUME_FROM", "")
+    init_weights = env.get("NEURAL_INIT_WEIGHTS", "")
     step = int(env.get("NEURAL_RESUME_STEP") or 0)
     index = int(env.get("NEURAL_START_INDEX") or 0)
     ckpt_dir = env.get("NEURAL_CHECKPOINT_DIR", "/checkpoints")
@@ -120,6 +124,9 @@ def main():
     model = Net(hidden)
     if resume_from:
         model.load_state_dict(load_safetensors(resume_from))
+    elif init_weights:
+        # a fine-tune: start from a library model's weights (same layout: names and shapes must match)
+        model.load_state_dict(load_safetensors(init_weights))
     loss_fn = torch.nn.CrossEntropyLoss()
     last_path = resume_from
     while step < stop_at:

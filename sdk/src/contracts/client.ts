@@ -1395,6 +1395,33 @@ export class NeuralClient {
     return this.writeDatasets("report", [input.datasetId, input.version, input.reason, details]);
   }
 
+  /** The model as the contract returns it. */
+  async getModel(modelId: bigint) {
+    return this.readModels("getModel", [modelId]);
+  }
+
+  /** A model version as the contract returns it, plus `weightsCidString`: the weights file's CID to fetch. */
+  async getModelVersion(modelId: bigint, version: bigint) {
+    const v = await this.readModels("getVersion", [modelId, version]);
+    return { ...v, weightsCidString: bytes32ToCid(v.weightsCid, "weights").toString() };
+  }
+
+  private async readModels<F extends ContractFunctionName<typeof modelRegistryAbi, "view">>(
+    functionName: F,
+    args: ContractFunctionArgs<typeof modelRegistryAbi, "view", F>,
+  ): Promise<ContractFunctionReturnType<typeof modelRegistryAbi, "view", F>> {
+    try {
+      return (await this.publicClient.readContract({
+        address: this.addresses.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName,
+        args,
+      } as never)) as ContractFunctionReturnType<typeof modelRegistryAbi, "view", F>;
+    } catch (error) {
+      throw toNeuralError(error, { contract: "ModelRegistry", functionName });
+    }
+  }
+
   /** The dataset as the contract returns it. */
   async getDataset(datasetId: bigint) {
     return this.readDatasets("getDataset", [datasetId]);

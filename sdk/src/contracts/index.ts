@@ -4,3 +4,4 @@ export * from "./datasets.js";
 export * from "./deployments.js";
 export * from "./enums.js";
 export * from "./errors.js";
+export * from "./lineage.js";

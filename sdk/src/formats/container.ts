@@ -33,6 +33,11 @@ export const ENV = {
   RESUME_FROM: "NEURAL_RESUME_FROM",
   /** Step of that checkpoint (0 when starting from scratch). */
   RESUME_STEP: "NEURAL_RESUME_STEP",
+  /**
+   * Path of the weights to start from (the spec's `initialWeights`), empty when the spec names none. Loaded only
+   * when RESUME_FROM is empty: a resumed run continues from its checkpoint, which already descends from them.
+   */
+  INIT_WEIGHTS: "NEURAL_INIT_WEIGHTS",
   /** Index the next checkpoint written gets. */
   START_INDEX: "NEURAL_START_INDEX",
   /** Stop after this step (totalSteps for a full run, an earlier step when re-executing one segment). */
@@ -44,12 +49,16 @@ export const ENV = {
   OUTPUT_DIR: "NEURAL_OUTPUT_DIR",
 } as const;
 
+/** File name of the initial weights inside the checkpoints mount (the worker places them there). */
+export const INIT_WEIGHTS_FILE = "initial-weights";
+
 export type ContainerEnvName = (typeof ENV)[keyof typeof ENV];
 
 export interface ContainerRun {
   taskId: number | bigint;
   shardIndex: number;
-  spec: Pick<TaskSpec, "seed" | "totalSteps" | "checkpointInterval" | "hyperparameters" | "env">;
+  spec: Pick<TaskSpec, "seed" | "totalSteps" | "checkpointInterval" | "hyperparameters" | "env"> &
+    Partial<Pick<TaskSpec, "initialWeights">>;
   /** Resume point: a checkpoint file name inside /checkpoints, its step and index. */
   resume?: { file: string; step: number; index: number };
   /** Defaults to spec.totalSteps. */
@@ -79,6 +88,7 @@ export function buildContainerEnv(run: ContainerRun): Record<string, string> {
     [ENV.CHECKPOINT_INTERVAL]: String(run.spec.checkpointInterval),
     [ENV.RESUME_FROM]: run.resume ? `${MOUNTS.checkpoints.path}/${run.resume.file}` : "",
     [ENV.RESUME_STEP]: String(run.resume?.step ?? 0),
+    [ENV.INIT_WEIGHTS]: run.spec.initialWeights ? `${MOUNTS.checkpoints.path}/${INIT_WEIGHTS_FILE}` : "",
     [ENV.START_INDEX]: String(run.resume ? run.resume.index + 1 : 0),
     [ENV.STOP_AT]: String(stopAt),
     [ENV.HYPERPARAMETERS]: canonicalize(run.spec.hyperparameters),

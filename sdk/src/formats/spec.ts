@@ -54,6 +54,19 @@ export const taskSpecV1Schema = z
      * datasetId / datasetVersion, and `dataset` must be that version's content CID (workers check both).
      */
     datasetRef: z.strictObject({ id: positiveInt, version: uint32.min(1) }).optional(),
+    /**
+     * Weights to start from instead of a fresh initialisation (a fine-tune): `cid` is the weights file (UnixFS)
+     * on IPFS, placed at NEURAL_INIT_WEIGHTS for the trainer to load when it does not resume. `model` names the
+     * ModelRegistry version those weights are: workers then check the registry's weightsCid equals `cid` and the
+     * file's sha256 its weightsHash, and the model trained is that version's child (publish it with
+     * `parentModelId` = `model.id`, see `parentModelOf`).
+     */
+    initialWeights: z
+      .strictObject({
+        cid: cidString("weights"),
+        model: z.strictObject({ id: positiveInt, version: uint32.min(1) }).optional(),
+      })
+      .optional(),
     hyperparameters: z.record(z.string(), json),
     seed: uint32,
     totalSteps: positiveInt,

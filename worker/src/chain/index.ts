@@ -186,6 +186,11 @@ export class NeuralChain {
     return this.reader.getDatasetVersion(datasetId, version);
   }
 
+  /** A ModelRegistry version, with `weightsCidString` (the weights file's CID). */
+  async getModelVersion(modelId: bigint, version: bigint) {
+    return this.reader.getModelVersion(modelId, version);
+  }
+
   async getDataset(datasetId: bigint) {
     return this.reader.getDataset(datasetId);
   }

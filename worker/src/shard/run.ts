@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, chown, mkdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
@@ -21,11 +21,13 @@ import {
   checkpointStep,
   cidToBytes32,
   expectedCheckpointCount,
+  INIT_WEIGHTS_FILE,
   type JobMessage,
   manifestCheckpointTree,
   NeuralError,
   parseContainerLine,
   type ResultManifest,
+  resolveInitialWeights,
   resolveTaskDataset,
   resultManifest,
   ShardStatus,
@@ -145,9 +147,10 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
     if (!journal.stored) {
       const spec = await fetchSpec(deps, job.specCid);
       checkSpecAgainstTask(spec, task);
-      const { imageId } = await prepareImageAndData(deps, spec, task, dir);
+      const { imageId, initialWeightsFile } = await prepareImageAndData(deps, spec, task, dir);
       await writableByContainer(dirs.checkpoints);
       await writableByContainer(dirs.output);
+      if (initialWeightsFile) await copyFile(initialWeightsFile, join(dirs.checkpoints, INIT_WEIGHTS_FILE));
       const inherited = await resumePoint(deps, job, journal, dirs.checkpoints);
       const last = journal.checkpoints.at(-1);
       const total = expectedCheckpointCount(spec);
@@ -322,15 +325,16 @@ export async function fetchSpec(deps: FetchDeps, specCid: string): Promise<TaskS
 
 /**
  * What a run or a re-execution of `spec` needs in `dir` before its container starts: the image (loaded from its
- * archive and ID-checked when missing) and the dataset in `dir`/data (the task's registered DatasetRegistry version
- * when it names one). Broken inputs throw TaskFault.
+ * archive and ID-checked when missing), the dataset in `dir`/data (the task's registered DatasetRegistry version
+ * when it names one) and the spec's initial weights in `dir`/initial-weights (checked against the ModelRegistry
+ * version it names). Broken inputs throw TaskFault.
  */
 export async function prepareImageAndData(
   deps: FetchDeps & Pick<ShardDeps, "runtime" | "chain">,
   spec: TaskSpec,
   task: { datasetId: bigint; datasetVersion: number },
   dir: string,
-): Promise<{ imageId: string; dataDir: string }> {
+): Promise<{ imageId: string; dataDir: string; initialWeightsFile?: string }> {
   const { imageId } = await ensureImage({
     runtime: deps.runtime,
     storage: deps.storage,
@@ -341,7 +345,59 @@ export async function prepareImageAndData(
   });
   const dataDir = join(dir, "data");
   await fetchDataset(deps, await taskDatasetCid(deps.chain, spec, task), dataDir, join(dir, "data.tmp"));
-  return { imageId, dataDir };
+  const initialWeightsFile = await fetchInitialWeights(deps, spec, join(dir, INIT_WEIGHTS_FILE));
+  return { imageId, dataDir, ...(initialWeightsFile ? { initialWeightsFile } : {}) };
+}
+
+/**
+ * Fetches the spec's initial weights (a fine-tune's starting point) to `target`, once: a registry-named version
+ * must be the spec's CID and hash to its weightsHash. Undefined when the spec trains from scratch.
+ */
+export async function fetchInitialWeights(
+  deps: FetchDeps & Pick<ShardDeps, "chain">,
+  spec: Pick<TaskSpec, "initialWeights">,
+  target: string,
+): Promise<string | undefined> {
+  let weights: Awaited<ReturnType<typeof resolveInitialWeights>>;
+  try {
+    weights = await resolveInitialWeights(deps.chain, spec);
+  } catch (cause) {
+    if (cause instanceof ValidationError) throw new TaskFault("InvalidSpec", cause.message, { cause });
+    throw cause;
+  }
+  if (weights === undefined) return undefined;
+  if (
+    await stat(target).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return target;
+  const tmp = `${target}.tmp`;
+  let written: { sha256: string };
+  try {
+    written = await deps.storage.getToFile(weights.cid, tmp, {
+      timeoutMs: deps.fetchTimeoutMs,
+      signal: deps.signal,
+    });
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    if (deps.signal.aborted) throw cause;
+    throw new TaskFault(
+      "DataUnavailable",
+      `cannot fetch the initial weights ${weights.cid}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  if (weights.sha256 !== undefined && written.sha256 !== weights.sha256) {
+    await rm(tmp, { force: true });
+    throw new TaskFault(
+      "InvalidSpec",
+      `the initial weights ${weights.cid} hash to ${written.sha256}, not the registered weightsHash ${weights.sha256}`,
+    );
+  }
+  await rename(tmp, target);
+  return target;
 }
 
 /**

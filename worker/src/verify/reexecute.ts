@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   buildContainerEnv,
   checkpointStep,
+  INIT_WEIGHTS_FILE,
   parseContainerLine,
   type ResultManifest,
   type TaskSpec,
@@ -24,6 +25,8 @@ export interface SegmentDeps {
   fetchTimeoutMs: number;
   /** Host folder holding the dataset (fetched once per task). */
   dataDir: string;
+  /** Host file holding the spec's initial weights, when it fine-tunes. */
+  initialWeightsFile?: string;
   /** Extra environment for the container (e.g. other kernels); never NEURAL_*. */
   extraEnv?: Record<string, string>;
   label?: string;
@@ -55,6 +58,10 @@ export async function reexecuteSegment(
   try {
     await writable(mounts.checkpoints);
     await writable(mounts.output);
+    // a fine-tune's segment 0 starts from the spec's initial weights, like the submitter's run did
+    if (deps.initialWeightsFile) {
+      await copyFile(deps.initialWeightsFile, join(mounts.checkpoints, INIT_WEIGHTS_FILE));
+    }
     let resume: { file: string; step: number; index: number } | undefined;
     if (index > 0) {
       const prev = manifest.checkpoints[index - 1];
