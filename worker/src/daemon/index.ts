@@ -16,6 +16,7 @@ import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type StreamEntry, WorkerQueue } from "../queue/redis.js";
 import { selectRuntime } from "../runtimes/index.js";
+import type { ContainerRuntime } from "../runtimes/types.js";
 import { attemptName, JournalStore } from "../shard/journal.js";
 import { runShard, type ShardDeps, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
@@ -64,6 +65,8 @@ export interface Daemon {
   readonly nodeId: bigint;
   readonly metricsPort: number;
   readonly storage: StorageNode;
+  /** The container runtime shards run in (NEURAL_RUNTIME, after `auto` chose). */
+  readonly runtime: ContainerRuntime;
 }
 
 export async function start(config: WorkerConfig, options: DaemonOptions): Promise<Daemon> {
@@ -421,6 +424,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     nodeId,
     metricsPort: http.port,
     storage,
+    runtime,
     async stop() {
       if (stopping) return;
       stopping = true;

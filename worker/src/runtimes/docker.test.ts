@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBusyboxArchive } from "../../test/busybox-image.js";
 import { TEST_DOCKER_HOST } from "../../test/docker-host.js";
 import { archiveImageId } from "../images/archive.js";
+import { writableByContainer } from "../shard/run.js";
 import { CONTAINER_LABEL, DockerRuntime } from "./docker.js";
 import type { RunRequest } from "./types.js";
 
@@ -20,10 +21,10 @@ async function dirs() {
     checkpoints: join(base, "checkpoints"),
     output: join(base, "output"),
   };
-  for (const d of Object.values(mounts)) {
-    await mkdir(d);
-    await chmod(d, 0o777);
-  }
+  // prepared as the worker prepares them (shard runs and re-executions)
+  await mkdir(mounts.data);
+  await writableByContainer(mounts.checkpoints);
+  await writableByContainer(mounts.output);
   return mounts;
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBusyboxArchive, busyboxLayerFiles } from "../../test/busybox-image.js";
 import { parseConfig } from "../config.js";
 import { layerTar, writeDockerArchive } from "../images/archive.js";
+import { writableByContainer } from "../shard/run.js";
 import { selectRuntime } from "./index.js";
 import { LocalRuntime } from "./local.js";
 import type { RunRequest } from "./types.js";
@@ -24,10 +25,10 @@ async function dirs() {
     checkpoints: join(base, "checkpoints"),
     output: join(base, "output"),
   };
-  for (const d of Object.values(mounts)) {
-    await mkdir(d);
-    await chmod(d, 0o777);
-  }
+  // prepared as the worker prepares them (shard runs and re-executions)
+  await mkdir(mounts.data);
+  await writableByContainer(mounts.checkpoints);
+  await writableByContainer(mounts.output);
   return mounts;
 }
 

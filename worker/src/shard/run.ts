@@ -83,10 +83,15 @@ const sha256File = async (path: string): Promise<Hex> => {
   return `0x${hash.digest("hex")}`;
 };
 
-async function writableByContainer(dir: string): Promise<void> {
+/**
+ * Makes `dir` writable by the container's user, whatever the runtime maps it to: docker runs it as host uid 65534
+ * (so a root worker hands the folder over), the local bubblewrap sandbox maps it to the worker's own uid without
+ * its capabilities (so the folder must also be writable by others; it lies inside the worker's private home).
+ */
+export async function writableByContainer(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   if (process.getuid?.() === 0) await chown(dir, 65534, 65534);
-  else await chmod(dir, 0o777);
+  await chmod(dir, 0o777);
 }
 
 export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardOutcome> {

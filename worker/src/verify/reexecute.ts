@@ -4,7 +4,7 @@
  * resume-from and stop-at in the same hardened runtime, and judge the checkpoint it writes against leaf d under
  * the spec's tolerance. A checkpoint that cannot be fetched is "dataUnavailable" (which a committee votes as wrong).
  */
-import { chmod, chown, copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   buildContainerEnv,
@@ -16,6 +16,7 @@ import {
 } from "@neural/sdk";
 import type { StorageNode } from "@neural/sdk/node";
 import type { ContainerRuntime } from "../runtimes/types.js";
+import { writableByContainer } from "../shard/run.js";
 import { type Judgement, judge } from "./compare.js";
 
 export interface SegmentDeps {
@@ -37,12 +38,6 @@ export type SegmentVerdict =
   | { kind: "dataUnavailable"; index: number; what: string }
   | { kind: "failed"; index: number; why: string };
 
-async function writable(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  if (process.getuid?.() === 0) await chown(dir, 65534, 65534);
-  else await chmod(dir, 0o777);
-}
-
 export async function reexecuteSegment(
   deps: SegmentDeps,
   input: { spec: TaskSpec; imageId: string; manifest: ResultManifest; index: number },
@@ -56,8 +51,8 @@ export async function reexecuteSegment(
   );
   const mounts = { data: deps.dataDir, checkpoints: join(dir, "checkpoints"), output: join(dir, "output") };
   try {
-    await writable(mounts.checkpoints);
-    await writable(mounts.output);
+    await writableByContainer(mounts.checkpoints);
+    await writableByContainer(mounts.output);
     // a fine-tune's segment 0 starts from the spec's initial weights, like the submitter's run did
     if (deps.initialWeightsFile) {
       await copyFile(deps.initialWeightsFile, join(mounts.checkpoints, INIT_WEIGHTS_FILE));
