@@ -177,6 +177,13 @@ export const SETTINGS = {
     help: "port of the Prometheus /metrics endpoint on 127.0.0.1 (0: a free port; default 9464)",
     fix: "give a port number 0-65535",
   },
+  maxShards: {
+    env: "NEURAL_MAX_SHARDS",
+    flag: "--max-shards",
+    schema: intFrom(1, 64).default(1),
+    help: "shards this node trains at once (default 1); more only when the node has the GPUs, CPUs and memory for that many of its shards' specs",
+    fix: "give a whole number 1-64, e.g. the node's GPU count",
+  },
   heartbeatSeconds: {
     env: "NEURAL_HEARTBEAT_SECONDS",
     flag: "--heartbeat-seconds",

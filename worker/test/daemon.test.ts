@@ -42,6 +42,7 @@ let net: TestNetwork;
 let cleanTaskId = 0n;
 let daemon: Daemon;
 const outcomes = new Map<string, ShardOutcome | { kind: "error"; message: string }>();
+const phases: string[] = [];
 const waiters = new Map<string, (o: ShardOutcome | { kind: "error"; message: string }) => void>();
 
 function outcomeOf(entryId: string): Promise<ShardOutcome | { kind: "error"; message: string }> {
@@ -52,9 +53,11 @@ function outcomeOf(entryId: string): Promise<ShardOutcome | { kind: "error"; mes
 
 beforeAll(async () => {
   net = await startNetwork();
-  const config = net.config();
+  // two slots: every test but the parallel one runs a shard at a time, as a one-slot node would
+  const config = net.config({ NEURAL_MAX_SHARDS: "2" });
   const log = createLogger("info", createWriteStream(join(net.dir, "daemon.log")));
   daemon = await start(config, {
+    onShardPhase: (taskId, _shard, phase) => phases.push(`${taskId}:${phase}`),
     privateKey: await loadKeystoreFile(config.keystore, "worker password"),
     log,
     fetchTimeoutMs: 5_000,
@@ -384,6 +387,29 @@ describe("worker daemon", () => {
     expect(outcome).toMatchObject({ kind: "released", reason: "InvalidSpec" });
     expect((outcome as { message: string }).message).toMatch(/registered with content/);
     expect((await releasedEvent(job.taskId)).reason).toBe(ReleaseReason.InvalidSpec);
+  });
+
+  it("trains two shards at once with NEURAL_MAX_SHARDS=2: both run, both submissions land (one nonce each)", async () => {
+    // each step sleeps, so the two trainings overlap for sure
+    const slow = net.spec({ env: { SLEEP_PER_STEP: "0.3" } });
+    const a = await net.assign(slow);
+    const b = await net.assign({ ...slow, name: "second" });
+    const beatKey = redisNames().heartbeat(net.worker.nodeId);
+    const busy = await until("a heartbeat with both shards running", async () => {
+      const beat = parseMessageOf("heartbeat", (await net.redisClient.get(beatKey)) ?? "");
+      return beat.running.length === 2 ? beat : undefined;
+    });
+    expect(busy.status).toBe("busy");
+    expect(busy.running.map((r) => r.taskId).sort()).toEqual([a.job.taskId, b.job.taskId].sort());
+    const [oa, ob] = await Promise.all([outcomeOf(a.entryId), outcomeOf(b.entryId)]);
+    expect([oa.kind, ob.kind]).toEqual(["submitted", "submitted"]);
+    // both were training before either was stored
+    const at = (p: string) => phases.indexOf(p);
+    const bothTraining = Math.max(at(`${a.job.taskId}:training`), at(`${b.job.taskId}:training`));
+    expect(bothTraining).toBeLessThan(Math.min(at(`${a.job.taskId}:stored`), at(`${b.job.taskId}:stored`)));
+    for (const { job } of [a, b]) {
+      expect((await net.client.getShard(BigInt(job.taskId), 0n)).status).toBe(ShardStatus.Submitted);
+    }
   });
 
   it("drops a job the chain does not back (wrong epoch) without touching the shard", async () => {

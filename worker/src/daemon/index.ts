@@ -25,6 +25,7 @@ import { type ClaimResult, PendingClaimer } from "./claims.js";
 import { WorkerMetrics } from "./metrics.js";
 import { type PingAnswer, PingAnswerer } from "./pings.js";
 import { sweepRetention } from "./retention.js";
+import { serializeWrites } from "./serial.js";
 
 export const VERSION = "0.1.0";
 
@@ -75,7 +76,10 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   const closers: Array<() => Promise<unknown>> = [];
   const metrics = new WorkerMetrics();
 
-  const chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+  // every write of the daemon (shards, audits, votes, pings, claims) goes one at a time: see serial.ts
+  const chain = serializeWrites(
+    await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir }),
+  );
   const actor = chain.actor(options.privateKey);
   const nodeId =
     config.nodeId !== undefined ? BigInt(config.nodeId) : await chain.nodeIdOfWorker(actor.account.address);
@@ -114,20 +118,25 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   closers.push(() => new Promise((r) => http?.server.close(r)));
 
   const journals = new JournalStore(join(config.stateDir, "shards"));
-  const working = new Set<string>();
-  let current: { taskId: number; shardIndex: number; epoch: number } | undefined;
+  // Entries being worked on, by stream entry id: up to NEURAL_MAX_SHARDS shards train at once.
+  const working = new Map<string, { taskId: number; shardIndex: number; epoch: number }>();
+  const inflight = new Set<Promise<void>>();
   let stopping = false;
+  const node = await chain.getNode(nodeId);
+  const registeredGpus = Number(node.capabilities.gpuCount);
 
   const beat = async () => {
     try {
       await queue.heartbeat({
         nodeId: Number(nodeId),
         worker: actor.account.address,
-        status: stopping ? "draining" : current ? "busy" : "idle",
-        running: current ? [{ taskId: current.taskId, shardIndex: current.shardIndex }] : [],
-        freeGpus: 0,
+        status: stopping ? "draining" : working.size > 0 ? "busy" : "idle",
+        running: [...working.values()].map(({ taskId, shardIndex }) => ({ taskId, shardIndex })),
+        freeGpus: Math.floor(
+          (registeredGpus * (config.maxShards - Math.min(working.size, config.maxShards))) / config.maxShards,
+        ),
       });
-      await queue.touch([...working]);
+      await queue.touch([...working.keys()]);
       metrics.heartbeats.inc();
     } catch (error) {
       log.warn({ err: (error as Error).message }, "heartbeat failed");
@@ -151,10 +160,9 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       return true;
     }
     const job: JobMessage = entry.message;
-    working.add(entry.id);
-    current = { taskId: job.taskId, shardIndex: job.shardIndex, epoch: job.epoch };
+    working.set(entry.id, { taskId: job.taskId, shardIndex: job.shardIndex, epoch: job.epoch });
     options.onShardPhase?.(job.taskId, job.shardIndex, "checking");
-    metrics.running.set(1);
+    metrics.running.set(working.size);
     const timer = metrics.duration.startTimer();
     try {
       const outcome = await runShard(
@@ -212,8 +220,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     } finally {
       timer();
       working.delete(entry.id);
-      current = undefined;
-      metrics.running.set(0);
+      metrics.running.set(working.size);
     }
   };
 
@@ -226,28 +233,46 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
       });
     });
 
+  const retryLater = () => Date.now() + (options.retrySeconds ?? 10) * 1000;
+  let recheckPendingAt = 0;
+  /** Starts `entry` in a free slot (waiting for one); an entry already being worked on is left alone. */
+  const launch = async (entry: StreamEntry) => {
+    if (working.has(entry.id)) return;
+    while (inflight.size >= config.maxShards && !stopping) await Promise.race(inflight);
+    if (stopping || working.has(entry.id)) return;
+    // handle() marks a job as working before its first await, so the next pending() scan skips it
+    const run: Promise<void> = handle(entry)
+      .then((ok) => {
+        if (!ok) recheckPendingAt = Math.min(recheckPendingAt, retryLater());
+      })
+      .finally(() => inflight.delete(run));
+    inflight.add(run);
+  };
+
   const loop = async () => {
-    let recheckPendingAt = 0;
     while (!stopping) {
       try {
         if (Date.now() >= recheckPendingAt) {
+          recheckPendingAt = Number.POSITIVE_INFINITY;
           // what this consumer held (after a crash, or retries of node faults), then what a replaced one left
           const held = [...(await queue.pending()), ...(await queue.claimAbandoned(60_000))];
-          let failed = false;
           for (const entry of held) {
             if (stopping) break;
-            if (!(await handle(entry))) failed = true;
+            await launch(entry);
           }
-          recheckPendingAt = failed
-            ? Date.now() + (options.retrySeconds ?? 10) * 1000
-            : Number.POSITIVE_INFINITY;
         }
+        const free = config.maxShards - inflight.size;
+        if (free <= 0) {
+          // every slot trains: wait for one to end (or a second, to keep the duties below polled)
+          await Promise.race([...inflight, sleep(1000)]);
+          continue;
+        }
+        // audits and committee seats take the loop (a slot's worth of work) only while a slot is free
         await checkAudits();
         await checkClaims();
-        const fresh = await queue.next(1000);
-        for (const entry of fresh) {
+        for (const entry of await queue.next(1000, free)) {
           if (stopping) break;
-          if (!(await handle(entry))) recheckPendingAt = Date.now() + (options.retrySeconds ?? 10) * 1000;
+          await launch(entry);
         }
       } catch (error) {
         if (stopping) break;
@@ -258,6 +283,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
         await sleep(1000);
       }
     }
+    await Promise.allSettled([...inflight]);
   };
 
   // Audit duties come from the chain (AuditAssigned for this node), not from Redis: a keeper outage cannot make
@@ -333,7 +359,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     : undefined;
   let claimsCheckedAt = 0;
   const checkClaims = async () => {
-    if (!claimer || stopping || current !== undefined || working.size > 0) return;
+    if (!claimer || stopping || working.size > 0) return;
     if (Date.now() - claimsCheckedAt < config.claimPollSeconds * 1000) return;
     claimsCheckedAt = Date.now();
     try {
@@ -354,12 +380,9 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     nodeId,
     log: log.child({ component: "pings" }),
     holds: async (taskId, shardIndex, epoch) => {
-      if (
-        current?.taskId === Number(taskId) &&
-        current.shardIndex === Number(shardIndex) &&
-        current.epoch === epoch
-      ) {
-        return true;
+      for (const w of working.values()) {
+        if (w.taskId === Number(taskId) && w.shardIndex === Number(shardIndex) && w.epoch === epoch)
+          return true;
       }
       const journal = await journals.read(attemptName(Number(taskId), Number(shardIndex), epoch));
       return journal !== undefined && journal.done === undefined;

@@ -90,13 +90,13 @@ export class WorkerQueue {
   }
 
   /** New entries; waits up to `blockMs`. */
-  async next(blockMs: number): Promise<StreamEntry[]> {
+  async next(blockMs: number, count = 1): Promise<StreamEntry[]> {
     const res = (await this.blocking.xreadgroup(
       "GROUP",
       WORKER_CONSUMER_GROUP,
       this.consumer,
       "COUNT",
-      1,
+      count,
       "BLOCK",
       blockMs,
       "STREAMS",
