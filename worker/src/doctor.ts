@@ -9,7 +9,7 @@ import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { formatEth } from "./amounts.js";
 import { detectGpus } from "./capabilities.js";
-import { NeuralChain } from "./chain/index.js";
+import { chainOptions, NeuralChain } from "./chain/index.js";
 import type { WorkerConfig } from "./config.js";
 import { createRuntime } from "./runtimes/index.js";
 
@@ -41,7 +41,7 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
   results.push(
     await check("rpc", async () => {
       try {
-        chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+        chain = await NeuralChain.connect(chainOptions(config));
       } catch (error) {
         return {
           status: "fail",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { AuditStatus, ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
-import { NeuralChain } from "../chain/index.js";
+import { chainOptions, NeuralChain } from "../chain/index.js";
 import type { WorkerConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -72,7 +72,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   const closers: Array<() => Promise<unknown>> = [];
   const metrics = new WorkerMetrics();
 
-  const chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+  const chain = await NeuralChain.connect(chainOptions(config, options.log));
   const actor = chain.actor(options.privateKey);
   const nodeId =
     config.nodeId !== undefined ? BigInt(config.nodeId) : await chain.nodeIdOfWorker(actor.account.address);
