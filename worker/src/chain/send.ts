@@ -13,7 +13,7 @@
  * the amount short. When the nonce is used and none of the versions is mined, a transaction this worker did not
  * sign took it: NonceTakenError.
  */
-import { toNeuralError } from "@neural/sdk";
+import { ContractRevertError, toNeuralError } from "@neural/sdk";
 import type { Logger } from "pino";
 import {
   type Account,
@@ -189,7 +189,11 @@ export class TxSender {
         }
       } else if (mined !== "pending") {
         if (mined.receipt.status !== "success") {
-          throw new UserError(`${what} reverted on-chain (tx ${mined.hash})`);
+          // mined and reverted (e.g. the deadline passed meanwhile): the nonce is spent, the same call would fail
+          throw new ContractRevertError(`${what} reverted on-chain (tx ${mined.hash})`, {
+            ...context,
+            details: { hash: mined.hash },
+          });
         }
         return mined;
       }
