@@ -10,7 +10,7 @@ import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { formatEth, formatNrl, parseAskPrice, parseNrl } from "./amounts.js";
 import { type CapabilityOverrides, detectCapabilities, toCapabilities } from "./capabilities.js";
-import { type Actor, NeuralChain } from "./chain/index.js";
+import { type Actor, chainOptions, NeuralChain } from "./chain/index.js";
 import { parseConfig, SETTINGS, type WorkerConfig } from "./config.js";
 import { start } from "./daemon/index.js";
 import { type AddedContent, addContent, progressBar, registerContent } from "./datasets/publish.js";
@@ -81,7 +81,7 @@ async function resolveNodeId(ctx: Context, chain: NeuralChain, worker: Hex): Pro
 }
 
 async function connect(ctx: Context): Promise<NeuralChain> {
-  return NeuralChain.connect({ rpcUrl: ctx.config.rpcUrl, deploymentsDir: ctx.config.deploymentsDir });
+  return NeuralChain.connect(chainOptions(ctx.config));
 }
 
 /** Operator keystore options, on the verbs the operator signs. */

@@ -14,6 +14,9 @@ describe("config", () => {
     expect(c.claimPending).toBe(false);
     expect(parseConfig({}, { NEURAL_WORKER_CLAIM_PENDING: "true" }).claimPending).toBe(true);
     expect(parseConfig({ claimPending: true }, {}).claimPending).toBe(true);
+    expect([c.gasBumpBlocks, c.maxFeeGwei]).toEqual([3, 100_000_000_000n]);
+    const gas = parseConfig({ maxFeeGwei: "0.5" }, { NEURAL_GAS_BUMP_BLOCKS: "5" });
+    expect([gas.gasBumpBlocks, gas.maxFeeGwei]).toEqual([5, 500_000_000n]);
     const f = parseConfig(
       { redisUrl: "redis://flag:2", ipfsPeers: "/ip4/1.2.3.4/tcp/1/p2p/x, /ip4/5.6.7.8/tcp/2/p2p/y" },
       {
@@ -30,7 +33,12 @@ describe("config", () => {
     try {
       parseConfig(
         { nodeId: "zero" },
-        { NEURAL_REDIS_URL: "http://x", NEURAL_LOG_LEVEL: "loud", NEURAL_HEARTBEAT_SECONDS: "30" },
+        {
+          NEURAL_REDIS_URL: "http://x",
+          NEURAL_LOG_LEVEL: "loud",
+          NEURAL_HEARTBEAT_SECONDS: "30",
+          NEURAL_MAX_FEE_GWEI: "lots",
+        },
       );
     } catch (e) {
       error = e;
@@ -43,5 +51,6 @@ describe("config", () => {
     expect(message).toContain("NEURAL_LOG_LEVEL (--log-level)");
     expect(message).toContain("use one of trace, debug");
     expect(message).toContain("NEURAL_HEARTBEAT_SECONDS (--heartbeat-seconds)");
+    expect(message).toContain("NEURAL_MAX_FEE_GWEI (--max-fee-gwei): expected a number of gwei");
   });
 });

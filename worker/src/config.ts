@@ -6,6 +6,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_HEARTBEAT_TTL_SECONDS } from "@neural/sdk";
+import { parseGwei } from "viem";
 import { z } from "zod";
 import { UserError } from "./errors.js";
 
@@ -209,6 +210,29 @@ export const SETTINGS = {
     schema: intFrom(1, 3600).default(30),
     help: "seconds between scans for claimable pending shards, with --claim-pending (default 30)",
     fix: "give a number of seconds",
+  },
+  gasBumpBlocks: {
+    env: "NEURAL_GAS_BUMP_BLOCKS",
+    flag: "--gas-bump-blocks",
+    schema: intFrom(1, 1000).default(3),
+    help:
+      "blocks a signed transaction may stay unmined before it is replaced by one with the same nonce and fees " +
+      "raised by 12.5% (default 3)",
+    fix: "give a number of blocks, e.g. 3",
+  },
+  maxFeeGwei: {
+    env: "NEURAL_MAX_FEE_GWEI",
+    flag: "--max-fee-gwei",
+    schema: z.coerce
+      .string()
+      .regex(/^\d+(\.\d{1,9})?$/, "expected a number of gwei (at most 9 decimals)")
+      .refine((v) => Number(v) > 0, "expected more than 0")
+      .transform((v) => parseGwei(v))
+      .default(parseGwei("100")),
+    help:
+      "the highest maxFeePerGas the worker signs, in gwei; fee bumps stop there and the transaction waits " +
+      "(default 100)",
+    fix: "give a number of gwei, e.g. 100 or 0.5",
   },
   logLevel: {
     env: "NEURAL_LOG_LEVEL",

@@ -9,8 +9,9 @@ import type { Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { formatEth } from "./amounts.js";
 import { detectGpus } from "./capabilities.js";
-import { NeuralChain } from "./chain/index.js";
+import { chainOptions, NeuralChain } from "./chain/index.js";
 import type { WorkerConfig } from "./config.js";
+import { type AddressReport, isLoopback, probeReachability } from "./reachability.js";
 import { selectRuntime } from "./runtimes/index.js";
 
 export type CheckStatus = "pass" | "warn" | "fail";
@@ -20,6 +21,8 @@ export interface CheckResult {
   detail: string;
   /** What to do, when not passing. */
   fix?: string;
+  /** The ipfs check: each probed address and what a dial and a block fetch from a second node gave. */
+  addresses?: AddressReport[];
 }
 
 /** Below this, the hot key may not afford a few submissions. */
@@ -41,7 +44,7 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
   results.push(
     await check("rpc", async () => {
       try {
-        chain = await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir });
+        chain = await NeuralChain.connect(chainOptions(config));
       } catch (error) {
         return {
           status: "fail",
@@ -133,23 +136,7 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
       }
     }),
   );
-  results.push(
-    await check("ipfs", async () => {
-      const announce = config.ipfsAnnounce;
-      const local = config.ipfsListen.every((a) => /\/ip4\/(127\.|0\.0\.0\.0)|\/ip6\/::1?\//.test(a));
-      if (announce.length === 0 && local) {
-        return {
-          status: "warn",
-          detail: `listening on ${config.ipfsListen.join(", ")} with nothing announced: other nodes may not reach this node's results`,
-          fix: "set NEURAL_IPFS_ANNOUNCE (--ipfs-announce) to the public multiaddr(s) and open that TCP port",
-        };
-      }
-      return {
-        status: "pass",
-        detail: `announcing ${(announce.length ? announce : config.ipfsListen).join(", ")}`,
-      };
-    }),
-  );
+  results.push(await check("ipfs", () => ipfsCheck(config)));
   results.push(
     await check("container runtime", async () => {
       try {
@@ -219,4 +206,61 @@ export async function runDoctor(config: WorkerConfig, privateKey: Hex | undefine
     }),
   );
   return results;
+}
+
+/** What a dial from this machine proves, said with every ipfs result. */
+export const SAME_MACHINE_NOTE =
+  "dialled from this machine: proves the port, libp2p and bitswap, not the NAT or firewall seen from the internet";
+
+const ADDRESS_FIX: Record<AddressReport["result"], string> = {
+  reachable: "",
+  refused: "refused: open that TCP port, and check NEURAL_IPFS_LISTEN (--ipfs-listen) listens on it",
+  timeout:
+    "no answer: set NEURAL_IPFS_ANNOUNCE (--ipfs-announce) to this node's public address, forward the port on the NAT and open it in the firewall",
+  "no-block":
+    "answered but served no block: another program may hold that port, or NEURAL_IPFS_ANNOUNCE names another machine",
+  error: "check the address is a valid multiaddr like /ip4/203.0.113.5/tcp/4101",
+};
+
+/**
+ * Starts the node's IPFS as the daemon would and has a second node dial each announced address (else each listen
+ * address) and fetch a block the node just added (reachability.ts).
+ */
+async function ipfsCheck(config: WorkerConfig): Promise<Omit<CheckResult, "name">> {
+  const probe = await probeReachability({
+    ipfsDir: config.ipfsDir,
+    listen: config.ipfsListen,
+    announce: config.ipfsAnnounce,
+  });
+  const { addresses } = probe;
+  const lines = addresses.map((a) => `${a.address} ${a.result}`).join(", ");
+  const detail = `${lines || "no address to probe"} (${SAME_MACHINE_NOTE})`;
+  const bad = addresses.filter((a) => a.result !== "reachable");
+  if (addresses.length === 0 || bad.length > 0) {
+    const fixes = [...new Set(bad.map((a) => ADDRESS_FIX[a.result]))];
+    return {
+      status: "fail",
+      detail,
+      fix:
+        fixes.join("; ") || "set NEURAL_IPFS_LISTEN (--ipfs-listen) to addresses like /ip4/0.0.0.0/tcp/4101",
+      addresses,
+    };
+  }
+  if (probe.source === "listen" && addresses.every((a) => isLoopback(a.address))) {
+    return {
+      status: "warn",
+      detail: `${detail}; listening on loopback only with nothing announced: other nodes cannot fetch this node's results`,
+      fix: "set NEURAL_IPFS_ANNOUNCE (--ipfs-announce) to the public multiaddr(s) and open that TCP port",
+      addresses,
+    };
+  }
+  if (!probe.started) {
+    return {
+      status: "warn",
+      detail: `${detail}; the IPFS port is in use (the daemon runs?): dialled only, block exchange not tested`,
+      fix: "stop `neural-worker start` and run doctor again for the full check",
+      addresses,
+    };
+  }
+  return { status: "pass", detail, addresses };
 }

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStorageNode } from "@neural/sdk/node";
-import { type Devnet, startDevnet } from "@neural/sdk/testing";
+import { type Devnet, freePort, startDevnet } from "@neural/sdk/testing";
 import { createTestClient, createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
@@ -197,15 +197,54 @@ describe("neural-worker CLI", () => {
   it("doctor passes what is there and says what to fix", async () => {
     const r = await cli(["doctor", "--json"]);
     const checks = Object.fromEntries(
-      (r.json().checks as Array<{ name: string; status: string; fix?: string }>).map((c) => [c.name, c]),
+      (r.json().checks as Array<{ name: string; status: string; detail: string; fix?: string }>).map((c) => [
+        c.name,
+        c,
+      ]),
     );
     for (const name of ["rpc", "contracts", "worker key", "redis", "container runtime"]) {
       expect(checks[name]?.status, `${name}: ${JSON.stringify(checks[name])}`).toBe("pass");
     }
+    // listening on loopback, nothing announced: reachable here, but not by other nodes
     expect(checks.ipfs).toMatchObject({
       status: "warn",
       fix: expect.stringContaining("NEURAL_IPFS_ANNOUNCE"),
+      addresses: [
+        { address: expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//), result: "reachable" },
+      ],
     });
+    expect(checks.ipfs?.detail).toContain("not the NAT or firewall");
+    // an announced address that answers and serves a block passes; a closed port fails with what to open
+    const [open, closed] = [await freePort(), await freePort()];
+    const announced = await cli(["doctor", "--json"], {
+      NEURAL_IPFS_LISTEN: `/ip4/127.0.0.1/tcp/${open}`,
+      NEURAL_IPFS_ANNOUNCE: `/ip4/127.0.0.1/tcp/${open}`,
+    });
+    const ipfsOf = (r: { json(): { checks: Array<{ name: string }> } }) =>
+      r.json().checks.find((c) => c.name === "ipfs");
+    expect(ipfsOf(announced)).toMatchObject({
+      status: "pass",
+      addresses: [{ address: expect.stringContaining(`/tcp/${open}/p2p/`), result: "reachable" }],
+    });
+    const refused = await cli(["doctor", "--json"], {
+      NEURAL_IPFS_LISTEN: `/ip4/127.0.0.1/tcp/${open}`,
+      NEURAL_IPFS_ANNOUNCE: `/ip4/127.0.0.1/tcp/${open},/ip4/127.0.0.1/tcp/${closed}`,
+    });
+    expect(refused.code).toBe(1);
+    expect(ipfsOf(refused)).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining("open that TCP port"),
+      addresses: [
+        { result: "reachable" },
+        { address: expect.stringContaining(`/tcp/${closed}/p2p/`), result: "refused" },
+      ],
+    });
+    const text = await cli(["doctor"], {
+      NEURAL_IPFS_LISTEN: `/ip4/127.0.0.1/tcp/${open}`,
+      NEURAL_IPFS_ANNOUNCE: `/ip4/127.0.0.1/tcp/${closed}`,
+    });
+    expect(text.stdout).toMatch(/FAIL ipfs: \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+ refused/);
+    expect(text.stdout).toContain("fix: refused: open that TCP port");
     const broken = await cli(["doctor", "--json"], {
       NEURAL_REDIS_URL: "redis://127.0.0.1:1",
       NEURAL_DOCKER_HOST: "unix:///nonexistent.sock",

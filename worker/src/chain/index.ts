@@ -4,9 +4,11 @@
  * calls the SDK does not have (stake, unstake, withdraw, pause, resume, exit, node reads, the signed-once
  * submission) are written here against the SDK's ABIs.
  *
- * Crash safety of submissions: `submitResultOnce` signs the transaction locally with an explicit nonce, records the
- * signed bytes in the journal BEFORE broadcasting, and on a restart re-broadcasts those same bytes (same nonce, same
- * hash) instead of signing a new one, so a result is never submitted twice.
+ * Crash safety of submissions: `submitResultOnce` signs the transaction locally with an explicit nonce, records
+ * every signed version in the journal BEFORE broadcasting it, replaces a version not mined in time by one with
+ * higher fees and the SAME nonce, and on a restart re-broadcasts the newest and watches them all (send.ts), so a
+ * result is never submitted twice. Reads are retried while the RPC fails transiently (errors.ts); the worker's
+ * own writes (`write`) are signed once and only those bytes are ever re-sent.
  */
 import {
   type Capabilities,
@@ -30,6 +32,7 @@ import {
   type WorkerConsent,
 } from "@neural/sdk";
 import { loadDeployment } from "@neural/sdk/node";
+import type { Logger } from "pino";
 import {
   type Account,
   type Address,
@@ -48,13 +51,24 @@ import {
   webSocket,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { WorkerConfig } from "../config.js";
 import { UserError } from "../errors.js";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./errors.js";
+import { DEFAULT_GAS, type GasPolicy, type SignedTx, TxSender } from "./send.js";
+
+export type { GasPolicy, SignedTx };
 
 export { NodeStatus, ReleaseReason, ShardStatus, Tier };
 
 export interface ChainOptions {
   rpcUrl: string;
   deploymentsDir?: string | undefined;
+  /** Fee bumping of the worker's transactions (NEURAL_GAS_BUMP_BLOCKS, NEURAL_MAX_FEE_GWEI). */
+  gas?: GasPolicy | undefined;
+  /** Retries of transient RPC failures (tests shorten the delays). */
+  retry?: RetryPolicy | undefined;
+  /** Warnings (fee cap reached, RPC retries); silent without. */
+  log?: Logger | undefined;
 }
 
 export interface Actor {
@@ -63,8 +77,22 @@ export interface Actor {
   client: NeuralClient;
 }
 
-function transportOf(rpcUrl: string): Transport {
-  return rpcUrl.startsWith("ws") ? webSocket(rpcUrl) : http(rpcUrl, { retryCount: 3, retryDelay: 250 });
+/** The chain settings of the worker's configuration. */
+export function chainOptions(config: WorkerConfig, log?: Logger): ChainOptions {
+  return {
+    rpcUrl: config.rpcUrl,
+    deploymentsDir: config.deploymentsDir,
+    gas: { bumpAfterBlocks: config.gasBumpBlocks, maxFeePerGas: config.maxFeeGwei },
+    log,
+  };
+}
+
+/** viem retries a failed request a few times itself (short blips); errors.ts's loop rides out longer outages. */
+function transportOf(rpcUrl: string, retry: RetryPolicy): Transport {
+  const delay = Math.max(1, Math.round(retry.baseDelayMs / 2));
+  return rpcUrl.startsWith("ws")
+    ? webSocket(rpcUrl, { retryCount: 3, retryDelay: delay })
+    : http(rpcUrl, { retryCount: 3, retryDelay: delay });
 }
 
 /** A connection to the Neural contracts: reads for anyone, writes per actor (worker key, operator key). */
@@ -74,22 +102,37 @@ export class NeuralChain {
   readonly chain: Chain;
   readonly rpcUrl: string;
   private readonly reader: NeuralClient;
+  private readonly retry: RetryPolicy;
+  private readonly sender: TxSender;
 
-  private constructor(rpcUrl: string, publicClient: PublicClient, deployment: Deployment, chain: Chain) {
-    this.rpcUrl = rpcUrl;
+  private constructor(
+    options: ChainOptions,
+    publicClient: PublicClient,
+    deployment: Deployment,
+    chain: Chain,
+  ) {
+    this.rpcUrl = options.rpcUrl;
     this.publicClient = publicClient;
     this.deployment = deployment;
     this.chain = chain;
+    this.retry = options.retry ?? DEFAULT_RETRY;
     this.reader = new NeuralClient({ publicClient, deployment });
+    this.sender = new TxSender(publicClient, {
+      gas: options.gas ?? DEFAULT_GAS,
+      retry: this.retry,
+      log: options.log?.child({ component: "chain" }),
+      pollingIntervalMs: publicClient.pollingInterval,
+    });
   }
 
   /** Connects to `rpcUrl`, reads its chain id and loads that chain's deployment file. */
   static async connect(options: ChainOptions): Promise<NeuralChain> {
-    const transport = transportOf(options.rpcUrl);
+    const retry = options.retry ?? DEFAULT_RETRY;
+    const transport = transportOf(options.rpcUrl, retry);
     const probe = createPublicClient({ transport });
     let chainId: number;
     try {
-      chainId = await probe.getChainId();
+      chainId = await withRetry(() => probe.getChainId(), { policy: retry });
     } catch (cause) {
       throw new UserError(
         `cannot reach the chain at ${options.rpcUrl}: check NEURAL_RPC_URL (--rpc-url) and that the node runs`,
@@ -115,7 +158,7 @@ export class NeuralChain {
       rpcUrls: { default: { http: [options.rpcUrl] } },
     });
     const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient;
-    return new NeuralChain(options.rpcUrl, publicClient, deployment, chain);
+    return new NeuralChain(options, publicClient, deployment, chain);
   }
 
   get addresses() {
@@ -125,7 +168,11 @@ export class NeuralChain {
   /** A signer for `privateKey`: its wallet client and a NeuralClient writing as it. */
   actor(privateKey: Hex): Actor {
     const account = privateKeyToAccount(privateKey);
-    const wallet = createWalletClient({ account, chain: this.chain, transport: transportOf(this.rpcUrl) });
+    const wallet = createWalletClient({
+      account,
+      chain: this.chain,
+      transport: transportOf(this.rpcUrl, this.retry),
+    });
     return {
       account,
       wallet,
@@ -174,16 +221,18 @@ export class NeuralChain {
   }
 
   async getShard(taskId: bigint, shardIndex: bigint) {
-    return this.reader.getShard(taskId, shardIndex);
+    return this.read("TaskManager", "getShard", () => this.reader.getShard(taskId, shardIndex));
   }
 
   async getTask(taskId: bigint) {
-    return this.reader.getTask(taskId);
+    return this.read("TaskManager", "getTask", () => this.reader.getTask(taskId));
   }
 
   /** A DatasetRegistry version, with `contentCidString` (the CID to fetch). */
   async getDatasetVersion(datasetId: bigint, version: bigint) {
-    return this.reader.getDatasetVersion(datasetId, version);
+    return this.read("DatasetRegistry", "getDatasetVersion", () =>
+      this.reader.getDatasetVersion(datasetId, version),
+    );
   }
 
   /** A ModelRegistry version, with `weightsCidString` (the weights file's CID). */
@@ -192,7 +241,7 @@ export class NeuralChain {
   }
 
   async getDataset(datasetId: bigint) {
-    return this.reader.getDataset(datasetId);
+    return this.read("DatasetRegistry", "getDataset", () => this.reader.getDataset(datasetId));
   }
 
   async tokenBalance(account: Address): Promise<bigint> {
@@ -211,7 +260,7 @@ export class NeuralChain {
   }
 
   async chainTime(): Promise<bigint> {
-    return this.reader.chainTime();
+    return this.read("chain", "chainTime", () => this.reader.chainTime());
   }
 
   /** Payouts to `nodeId` so far (sum of ShardFinalized payouts) and the shards it has live. */
@@ -328,12 +377,12 @@ export class NeuralChain {
 
   /** The first condition `nodeId` fails for a shard of `taskId` (Ineligibility; 0 = None: eligible). */
   async eligibility(nodeId: bigint, taskId: bigint): Promise<number> {
-    return this.reader.eligibility(nodeId, taskId);
+    return this.read("NodeRegistry", "eligibility", () => this.reader.eligibility(nodeId, taskId));
   }
 
   /** A TaskManager parameter (e.g. "claimDelayBlocks", "releaseGracePeriod"). */
   async taskManagerParameter(name: string): Promise<bigint> {
-    return this.reader.getParameter("TaskManager", name);
+    return this.read("TaskManager", name, () => this.reader.getParameter("TaskManager", name));
   }
 
   /** Tasks posted in [fromBlock, toBlock] (TaskPosted events), oldest first. */
@@ -351,70 +400,52 @@ export class NeuralChain {
   }
 
   /**
-   * Signs submitResult with the next nonce, calls `record(signed)` (the caller persists it), then broadcasts.
-   * Pass `previous` (what `record` got last time) after a restart: the same bytes are re-broadcast, never new ones.
+   * Submits a result at most once. Signs submitResult with an explicit nonce and calls `record(submission)` (the
+   * caller persists it) before broadcasting; a version not mined within the gas policy's blocks is replaced by one
+   * with higher fees and the same nonce, recorded first too. Pass `previous` (what `record` got last) after a
+   * restart: its newest version is re-broadcast and all are watched; nothing is signed with another nonce.
    */
   async submitResultOnce(
     actor: Actor,
     input: { taskId: bigint; shardIndex: bigint; manifestCid: string; checkpoints: readonly Checkpoint[] },
     journal: {
-      previous?: { raw: Hex; hash: Hex } | undefined;
-      record: (signed: { raw: Hex; hash: Hex }) => Promise<void>;
-      /** Called after the broadcast, before the receipt is awaited. */
+      previous?: SignedTx | undefined;
+      record: (submission: SignedTx) => Promise<void>;
+      /** Called after the first broadcast, before the receipt is awaited. */
       broadcast?: () => Promise<void>;
     },
+    signal?: AbortSignal,
   ): Promise<{ hash: Hex; receipt: TransactionReceipt; epoch: number; checkpointRoot: Hex }> {
-    let signed = journal.previous;
-    if (signed === undefined) {
-      const args = [
-        input.taskId,
-        input.shardIndex,
-        cidToBytes32(input.manifestCid, "manifest"),
-        [...input.checkpoints],
-      ] as const;
-      try {
-        await this.publicClient.simulateContract({
+    const context = { contract: "TaskManager", functionName: "submitResult" };
+    const args = [
+      input.taskId,
+      input.shardIndex,
+      cidToBytes32(input.manifestCid, "manifest"),
+      [...input.checkpoints],
+    ] as const;
+    if (journal.previous === undefined) {
+      // a revert here (deadline passed, not ours any more) is thrown decoded and never retried
+      await this.read(context.contract, context.functionName, () =>
+        this.publicClient.simulateContract({
           account: actor.account,
           address: this.addresses.taskManager,
           abi: taskManagerAbi,
           functionName: "submitResult",
           args,
-        });
-        const data = encodeFunctionData({ abi: taskManagerAbi, functionName: "submitResult", args });
-        const request = await actor.wallet.prepareTransactionRequest({
-          account: actor.account,
-          to: this.addresses.taskManager,
-          data,
-          chain: this.chain,
-        });
-        const raw = await actor.wallet.signTransaction(request as never);
-        const { keccak256 } = await import("viem");
-        signed = { raw, hash: keccak256(raw) };
-      } catch (error) {
-        throw toNeuralError(error, { contract: "TaskManager", functionName: "submitResult" });
-      }
-      await journal.record(signed);
+        }),
+      );
     }
-    try {
-      await this.publicClient.sendRawTransaction({ serializedTransaction: signed.raw });
-    } catch (error) {
-      // already known / already mined: the receipt below decides
-      if (!/already known|nonce too low|known transaction/i.test(String((error as Error).message))) {
-        const receipt = await this.publicClient
-          .getTransactionReceipt({ hash: signed.hash })
-          .catch(() => null);
-        if (receipt === null)
-          throw toNeuralError(error, { contract: "TaskManager", functionName: "submitResult" });
-      }
-    }
-    await journal.broadcast?.();
-    const receipt = await this.publicClient.waitForTransactionReceipt({ hash: signed.hash });
-    if (receipt.status !== "success") {
-      throw new UserError(`TaskManager.submitResult reverted on-chain (tx ${signed.hash})`);
-    }
+    const data = encodeFunctionData({ abi: taskManagerAbi, functionName: "submitResult", args });
+    const { hash, receipt } = await this.sender.send(
+      actor.account,
+      { to: this.addresses.taskManager, data },
+      journal,
+      context,
+      signal,
+    );
     const [event] = parseEventLogs({ abi: taskManagerAbi, logs: receipt.logs, eventName: "ResultSubmitted" });
     return {
-      hash: signed.hash,
+      hash,
       receipt,
       epoch: event?.args.epoch ?? 0,
       checkpointRoot: event?.args.checkpointRoot ?? ("0x" as Hex),
@@ -482,7 +513,7 @@ export class NeuralChain {
 
   /** The shard's latest liveness ping: the epoch it concerns, respondBy (0: answered) and the next allowed ping. */
   async shardPing(taskId: bigint, shardIndex: bigint) {
-    return this.reader.shardPing(taskId, shardIndex);
+    return this.read("TaskManager", "shardPing", () => this.reader.shardPing(taskId, shardIndex));
   }
 
   /** Answers the outstanding liveness ping of one of this node's Assigned shards (answerPing). */
@@ -511,7 +542,7 @@ export class NeuralChain {
   }
 
   async getDispute(disputeId: bigint) {
-    return this.reader.getDispute(disputeId);
+    return this.read("DisputeManager", "getDispute", () => this.reader.getDispute(disputeId));
   }
 
   async voteOf(disputeId: bigint, nodeId: bigint): Promise<{ commitment: Hex; vote: number }> {
@@ -553,14 +584,20 @@ export class NeuralChain {
 
   // ------------------------------------------------------------------ helpers
 
+  /** A read, retried while the RPC fails transiently; a revert or any other error is thrown decoded at once. */
   private async read<T>(contract: string, functionName: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await withRetry(fn, { policy: this.retry });
     } catch (error) {
       throw toNeuralError(error, { contract, functionName });
     }
   }
 
+  /**
+   * A worker write: simulated (a revert is thrown decoded, not retried), signed once with an explicit nonce, and
+   * sent by the TxSender: only those bytes (or higher-fee versions of the same nonce) are ever re-sent, so a
+   * retried RPC failure cannot send the call twice.
+   */
   private async write(
     actor: Actor,
     contract: string,
@@ -569,22 +606,24 @@ export class NeuralChain {
     abi: readonly unknown[],
     args: readonly unknown[],
   ): Promise<{ hash: Hex; receipt: TransactionReceipt }> {
-    try {
-      const { request } = await this.publicClient.simulateContract({
-        account: actor.account,
-        address,
-        abi: abi as typeof nodeRegistryAbi,
-        functionName: functionName as "pause",
-        args: args as [bigint],
-      });
-      const hash = await actor.wallet.writeContract(request as never);
-      const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") {
-        throw new UserError(`${contract}.${functionName} reverted on-chain (tx ${hash})`);
-      }
-      return { hash, receipt };
-    } catch (error) {
-      throw toNeuralError(error, { contract, functionName });
-    }
+    const call = {
+      address,
+      abi: abi as typeof nodeRegistryAbi,
+      functionName: functionName as "pause",
+      args: args as [bigint],
+    };
+    await this.read(contract, functionName, () =>
+      this.publicClient.simulateContract({ account: actor.account, ...call }),
+    );
+    const data = encodeFunctionData(call);
+    return this.sender.send(
+      actor.account,
+      { to: address, data },
+      { record: async () => {} },
+      {
+        contract,
+        functionName,
+      },
+    );
   }
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { AuditStatus, ContractRevertError, type JobMessage, NeuralError } from "@neural/sdk";
 import { createStorageNode, type StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
-import { NeuralChain } from "../chain/index.js";
+import { chainOptions, NeuralChain } from "../chain/index.js";
 import type { WorkerConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -77,9 +77,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   const metrics = new WorkerMetrics();
 
   // every write of the daemon (shards, audits, votes, pings, claims) goes one at a time: see serial.ts
-  const chain = serializeWrites(
-    await NeuralChain.connect({ rpcUrl: config.rpcUrl, deploymentsDir: config.deploymentsDir }),
-  );
+  const chain = serializeWrites(await NeuralChain.connect(chainOptions(config, options.log)));
   const actor = chain.actor(options.privateKey);
   const nodeId =
     config.nodeId !== undefined ? BigInt(config.nodeId) : await chain.nodeIdOfWorker(actor.account.address);

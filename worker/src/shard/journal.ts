@@ -7,6 +7,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hex } from "viem";
+import { type SignedTx, versionOf } from "../chain/send.js";
 
 export interface JournalCheckpoint {
   index: number;
@@ -27,7 +28,12 @@ export interface ShardJournal {
     manifestCid: string;
     checkpoints: Array<{ step: number; hash: Hex }>;
   };
-  /** The signed submitResult transaction, recorded before it is broadcast. */
+  /**
+   * The signed submitResult transaction: one nonce, and every version of it (replacements with higher fees), each
+   * recorded before it is broadcast. At most one of them can be mined.
+   */
+  submission?: SignedTx;
+  /** Journals written before fee bumping held the one signed version here; `read` turns it into `submission`. */
   signed?: { raw: Hex; hash: Hex };
   /** Final: submitted (receipt seen) or released. */
   done?: { kind: "submitted" | "released"; tx?: Hex; reason?: string };
@@ -48,7 +54,7 @@ export class JournalStore {
 
   async read(name: string): Promise<ShardJournal | undefined> {
     try {
-      return JSON.parse(await readFile(this.path(name), "utf8")) as ShardJournal;
+      return migrate(JSON.parse(await readFile(this.path(name), "utf8")) as ShardJournal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
@@ -73,4 +79,13 @@ export class JournalStore {
   async remove(name: string): Promise<void> {
     await rm(this.path(name), { force: true });
   }
+}
+
+/** A journal of an older worker as this one writes it: a single signed version becomes a one-version submission. */
+export function migrate(journal: ShardJournal): ShardJournal {
+  const { signed, ...rest } = journal;
+  if (signed === undefined) return journal;
+  if (rest.submission !== undefined) return rest;
+  const { nonce, ...version } = versionOf(signed.raw);
+  return { ...rest, submission: { nonce, versions: [{ ...version, hash: signed.hash }] } };
 }

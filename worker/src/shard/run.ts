@@ -37,6 +37,7 @@ import {
 } from "@neural/sdk";
 import type { StorageNode } from "@neural/sdk/node";
 import type { Hex } from "viem";
+import { NonceTakenError } from "../chain/errors.js";
 import type { Actor, NeuralChain } from "../chain/index.js";
 import { TaskFault } from "../errors.js";
 import { ensureImage, pinnedImageId } from "../images/load.js";
@@ -119,13 +120,14 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
       return { kind: "skipped", why: `shard is ${shard.statusName} on-chain` };
     }
     // Submitted (or further) in this epoch: our submission landed before a crash. Never submit again.
+    const tx = journal.done?.tx ?? journal.submission?.versions.at(-1)?.hash;
     if (journal.done?.kind !== "submitted") {
-      journal.done = { kind: "submitted", ...(journal.signed ? { tx: journal.signed.hash } : {}) };
+      journal.done = { kind: "submitted", ...(tx ? { tx } : {}) };
       await deps.journals.write(name, journal);
     }
     return {
       kind: "submitted",
-      tx: journal.signed?.hash ?? ("0x" as Hex),
+      tx: tx ?? ("0x" as Hex),
       manifestCid: bytes32ToCid(shard.manifestCid, "manifest").toString(),
     };
   }
@@ -218,26 +220,37 @@ export async function runShard(deps: ShardDeps, job: JobMessage): Promise<ShardO
     }
     await phase("stored");
 
-    // 4. Submit once (the signed bytes are journaled before they are broadcast).
+    // 4. Submit once: one nonce; every signed version (fee bumps) is journaled before it is broadcast.
     const stored = journal.stored;
-    const { hash } = await chain.submitResultOnce(
-      deps.actor,
-      {
-        taskId,
-        shardIndex,
-        manifestCid: stored.manifestCid,
-        checkpoints: stored.checkpoints.map((c) => ({ step: BigInt(c.step), hash: c.hash })),
-      },
-      {
-        previous: journal.signed,
-        record: async (signed) => {
-          journal.signed = signed;
-          await deps.journals.write(name, journal);
-          await phase("signed");
+    const { hash } = await chain
+      .submitResultOnce(
+        deps.actor,
+        {
+          taskId,
+          shardIndex,
+          manifestCid: stored.manifestCid,
+          checkpoints: stored.checkpoints.map((c) => ({ step: BigInt(c.step), hash: c.hash })),
         },
-        broadcast: () => phase("broadcast"),
-      },
-    );
+        {
+          previous: journal.submission,
+          record: async (submission) => {
+            const first = journal.submission === undefined;
+            journal.submission = submission;
+            await deps.journals.write(name, journal);
+            if (first) await phase("signed");
+          },
+          broadcast: () => phase("broadcast"),
+        },
+        deps.signal,
+      )
+      .catch(async (error: unknown) => {
+        if (error instanceof NonceTakenError) {
+          // none of the journaled versions can ever be mined: the next try signs anew (shard still Assigned)
+          delete journal.submission;
+          await deps.journals.write(name, journal);
+        }
+        throw error;
+      });
     journal.done = { kind: "submitted", tx: hash };
     await deps.journals.write(name, journal);
     await rm(dir, { recursive: true, force: true });
