@@ -67,7 +67,8 @@ async function deploymentsDir(d: Devnet): Promise<string> {
 afterAll(async () => {
   await redis?.stop();
   await devnet?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  // a helia datastore may still be flushing files as the last node stops: retry the removal briefly
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 describe("neural-worker CLI", () => {
