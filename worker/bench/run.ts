@@ -218,27 +218,46 @@ async function trainer(): Promise<string[]> {
         `| trainer, ${label} | ${run.rate.toFixed(0)} steps/s | digits MLP 64-32-10, batch 32, one thread, 4000 steps, docker; from the progress lines (start-up excluded) |`,
       );
     }
-    const viaDocker = await time(docker, { steps: 2000, n: 4 });
-    const viaLocal = await time(local, { steps: 2000, n: 4 });
-    const same = viaDocker.hashes.join() === viaLocal.hashes.join();
+    // docker and local alternately, REPEATS times each: this machine is shared, so medians of each
+    const REPEATS = 3;
+    const viaDocker: Awaited<ReturnType<typeof time>>[] = [];
+    const viaLocal: Awaited<ReturnType<typeof time>>[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      viaDocker.push(await time(docker, { steps: 2000, n: 4 }));
+      viaLocal.push(await time(local, { steps: 2000, n: 4 }));
+    }
+    const same = [...viaDocker, ...viaLocal].every((r) => r.hashes.join() === viaDocker[0]?.hashes.join());
+    const rate = (rs: typeof viaDocker) => median(rs.map((r) => r.rate)).toFixed(0);
+    const fixed = (rs: typeof viaDocker) => seconds(median(rs.map((r) => r.fixed)));
     rows.push(
-      `| trainer under the local runtime (bubblewrap) | ${viaLocal.rate.toFixed(0)} steps/s, start-up ${seconds(viaLocal.fixed)} s | vs docker ${viaDocker.rate.toFixed(0)} steps/s, start-up ${seconds(viaDocker.fixed)} s; the same 4 checkpoint hashes: **${same ? "yes" : "NO"}**; unpacking the 1.3 GB trainer image into the local store once: ${seconds(unpack)} s |`,
+      `| trainer under the local runtime (bubblewrap) | ${rate(viaLocal)} steps/s, start-up ${fixed(viaLocal)} s | vs docker ${rate(viaDocker)} steps/s, start-up ${fixed(viaDocker)} s (medians of ${REPEATS} alternating runs of 2000 steps); all ${2 * REPEATS} runs gave the same 4 checkpoint hashes: **${same ? "yes" : "NO"}**; unpacking the 1.3 GB trainer image into the local store once: ${seconds(unpack)} s |`,
     );
-    // audit / committee: one segment of N vs the whole shard, from checkpoint k-1 in a fresh container
+    // audit / committee: one segment of N vs the whole shard, from checkpoint k-1 in a fresh container; each
+    // pair run back to back, REPEATS times, the median of the per-pair ratios
     const SHARD_STEPS = 16_000; // long enough that a segment's first, slower steps do not skew its share
     for (const n of [4, 8]) {
-      const full = await time(docker, { steps: SHARD_STEPS, n });
       const k = n / 2;
-      const segment = await time(docker, {
-        steps: SHARD_STEPS,
-        n,
-        stopAt: (SHARD_STEPS / n) * (k + 1),
-        resume: { file: join(full.checkpoints, `ckpt-${k - 1}.safetensors`), index: k - 1 },
-      });
-      if (segment.hashes.at(-1) !== full.hashes[k])
-        throw new Error(`segment ${k} did not reproduce checkpoint ${k}`);
+      const pairs: { full: Awaited<ReturnType<typeof time>>; segment: Awaited<ReturnType<typeof time>> }[] =
+        [];
+      for (let i = 0; i < REPEATS; i++) {
+        const full = await time(docker, { steps: SHARD_STEPS, n });
+        const segment = await time(docker, {
+          steps: SHARD_STEPS,
+          n,
+          stopAt: (SHARD_STEPS / n) * (k + 1),
+          resume: { file: join(full.checkpoints, `ckpt-${k - 1}.safetensors`), index: k - 1 },
+        });
+        if (segment.hashes.at(-1) !== full.hashes[k]) {
+          throw new Error(`segment ${k} did not reproduce checkpoint ${k}`);
+        }
+        pairs.push({ full, segment });
+      }
+      const ratio = (f: (r: Awaited<ReturnType<typeof time>>) => number) =>
+        median(pairs.map((p) => f(p.segment) / f(p.full)));
+      const mid = (f: (r: Awaited<ReturnType<typeof time>>) => number, side: "full" | "segment") =>
+        seconds(median(pairs.map((p) => f(p[side]))));
       rows.push(
-        `| segment re-execution / whole shard, N = ${n} | compute **${(segment.compute / full.compute).toFixed(3)}** (1/N = ${(1 / n).toFixed(3)}), wall ${(segment.wall / full.wall).toFixed(2)} | ${SHARD_STEPS} steps: the segment trained ${seconds(segment.compute)} s of the shard's ${seconds(full.compute)} s, plus a fixed ${seconds(segment.fixed)} s of container start, torch import and data load (the shard paid ${seconds(full.fixed)} s of the same); it reproduced checkpoint ${k} |`,
+        `| segment re-execution / whole shard, N = ${n} | compute **${ratio((r) => r.compute).toFixed(3)}** (1/N = ${(1 / n).toFixed(3)}), wall ${ratio((r) => r.wall).toFixed(2)} | ${SHARD_STEPS} steps, medians of ${REPEATS} back-to-back pairs: the segment trained ${mid((r) => r.compute, "segment")} s of the shard's ${mid((r) => r.compute, "full")} s, plus a fixed ${mid((r) => r.fixed, "segment")} s of container start, torch import and data load (the shard paid ${mid((r) => r.fixed, "full")} s of the same); every segment reproduced checkpoint ${k} |`,
       );
     }
     return rows;
