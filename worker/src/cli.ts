@@ -20,8 +20,7 @@ import { createKeystoreFile, loadKeystoreFile, readPassword } from "./keystore.j
 import { createLogger } from "./log.js";
 import { createOutput, type Output } from "./output.js";
 import { TtyStatus } from "./tty.js";
-
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
 
 export interface Io {
   stdout: (s: string) => void;

@@ -142,6 +142,14 @@ describe("worker daemon", () => {
     expect(redisNames().heartbeat(net.worker.nodeId)).toBe(beatKey);
     const beat = parseMessageOf("heartbeat", (await net.redisClient.get(beatKey)) ?? "");
     expect(beat).toMatchObject({ nodeId: Number(net.worker.nodeId), worker: net.worker.address });
+    // what it registered, its slots (two in this test) and its software
+    expect(beat).toMatchObject({
+      slots: { max: 2 },
+      software: expect.stringMatching(/^neural-worker\/\d+\.\d+\.\d+$/),
+    });
+    expect(beat.capabilities).toEqual(
+      expect.objectContaining({ cpuCores: expect.any(Number), memoryMiB: expect.any(Number) }),
+    );
     expect(beat.status).not.toBe("draining");
     const ttl = await net.redisClient.ttl(beatKey);
     expect(ttl).toBeGreaterThan(0);

@@ -50,6 +50,14 @@ export const heartbeatMessageSchema = z.strictObject({
   status: z.enum(["idle", "busy", "draining"]),
   running: z.array(z.strictObject({ taskId: positiveInt, shardIndex: uint })),
   freeGpus: uint16,
+  /** Shards the node trains at once (NEURAL_MAX_SHARDS) and how many of those slots are free now. */
+  slots: z.strictObject({ max: positiveInt, free: uint }).optional(),
+  /** What the node registered on-chain (NodeRegistry capabilities), repeated for schedulers reading Redis. */
+  capabilities: z
+    .strictObject({ gpuCount: uint16, vramMiB: uint, cpuCores: uint16, memoryMiB: uint })
+    .optional(),
+  /** The worker software, e.g. "neural-worker/0.1.0". */
+  software: z.string().min(1).max(64).optional(),
 });
 
 /** Worker -> indexer / dApp: training progress of a shard. */

@@ -21,13 +21,12 @@ import { attemptName, JournalStore } from "../shard/journal.js";
 import { runShard, type ShardDeps, type ShardOutcome } from "../shard/run.js";
 import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
+import { VERSION } from "../version.js";
 import { type ClaimResult, PendingClaimer } from "./claims.js";
 import { WorkerMetrics } from "./metrics.js";
 import { type PingAnswer, PingAnswerer } from "./pings.js";
 import { sweepRetention } from "./retention.js";
 import { serializeWrites } from "./serial.js";
-
-export const VERSION = "0.1.0";
 
 export interface DaemonOptions {
   privateKey: Hex;
@@ -122,6 +121,7 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   let stopping = false;
   const node = await chain.getNode(nodeId);
   const registeredGpus = Number(node.capabilities.gpuCount);
+  const freeSlots = () => config.maxShards - Math.min(working.size, config.maxShards);
 
   const beat = async () => {
     try {
@@ -130,9 +130,15 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
         worker: actor.account.address,
         status: stopping ? "draining" : working.size > 0 ? "busy" : "idle",
         running: [...working.values()].map(({ taskId, shardIndex }) => ({ taskId, shardIndex })),
-        freeGpus: Math.floor(
-          (registeredGpus * (config.maxShards - Math.min(working.size, config.maxShards))) / config.maxShards,
-        ),
+        freeGpus: Math.floor((registeredGpus * freeSlots()) / config.maxShards),
+        slots: { max: config.maxShards, free: freeSlots() },
+        capabilities: {
+          gpuCount: node.capabilities.gpuCount,
+          vramMiB: node.capabilities.vramMiB,
+          cpuCores: node.capabilities.cpuCores,
+          memoryMiB: node.capabilities.memoryMiB,
+        },
+        software: `neural-worker/${VERSION}`,
       });
       await queue.touch([...working.keys()]);
       metrics.heartbeats.inc();
