@@ -21,8 +21,8 @@ import {
 } from "./kubernetes.js";
 import type { RunRequest } from "./types.js";
 
-// No cluster runs here: these tests answer the exact Kubernetes API paths the runtime uses (create, read, follow
-// the log of and delete a pod; list pods by label; /version) from a local HTTP server with realistic JSON, and
+// No cluster runs here: these tests answer the exact Kubernetes API paths the runtime uses (create, read, watch,
+// follow the log of and delete a pod; list pods by label; /version) from a local HTTP server with realistic JSON, and
 // assert on the requests it received. Nothing here ran against a real cluster.
 
 const NS = "neural";
@@ -70,6 +70,8 @@ class FakeApi {
   script: Script = { lines: [] };
   /** Namespaces the worker may not touch: 403. */
   forbidden = new Set<string>();
+  /** Open watches: the pod each follows, and its response stream. */
+  readonly watches = new Set<{ name: string | undefined; res: ServerResponse }>();
   server: Server;
   constructor() {
     this.server = createServer((req, res) => {
@@ -222,6 +224,17 @@ class FakeApi {
       this.pods.set(podName, { body, script: this.script, state: "pending", follows: 0, open: new Set() });
       return this.json(res, 201, body);
     }
+    if (!name && method === "GET" && url.searchParams.get("watch") === "true") {
+      // a watch: one JSON event per line, kept open (the API server's format)
+      const target = /^metadata\.name=(.+)$/.exec(url.searchParams.get("fieldSelector") ?? "")?.[1];
+      res.writeHead(200, { "content-type": "application/json" });
+      const watch = { name: target, res };
+      this.watches.add(watch);
+      res.on("close", () => this.watches.delete(watch));
+      const pod = target ? this.pods.get(target) : undefined;
+      if (pod) res.write(`${JSON.stringify({ type: "ADDED", object: this.render(pod) })}\n`);
+      return;
+    }
     if (!name && method === "GET") {
       const selector = url.searchParams.get("labelSelector");
       const [key, value] = selector ? selector.split("=") : [];
@@ -239,6 +252,7 @@ class FakeApi {
     if (!pod) return this.status(res, 404, "NotFound", `pods "${name}" not found`);
     if (method === "DELETE") {
       this.pods.delete(name as string);
+      this.notify(pod, "DELETED");
       for (const r of pod.open) r.end();
       return this.json(res, 200, this.render(pod));
     }
@@ -247,8 +261,26 @@ class FakeApi {
     return this.status(res, 405, "MethodNotAllowed", "method not allowed");
   }
 
+  /** Sends a watch event for `pod` to the watches following it. */
+  notify(pod: FakePod, type: "MODIFIED" | "DELETED") {
+    const name = pod.body.metadata?.name;
+    for (const w of this.watches) {
+      if (w.name === name) w.res.write(`${JSON.stringify({ type, object: this.render(pod) })}\n`);
+    }
+  }
+
+  /** Ends every open watch, as an API server does after its watch timeout. */
+  closeWatches() {
+    for (const w of this.watches) w.res.end();
+    this.watches.clear();
+  }
+
   private followLog(pod: FakePod, query: URLSearchParams, res: ServerResponse) {
     if (pod.script.stuck || pod.state === "pending") {
+      if (!pod.script.stuck && pod.state === "pending") {
+        pod.state = "running";
+        this.notify(pod, "MODIFIED");
+      }
       pod.state = "running";
       return this.status(
         res,
@@ -274,6 +306,7 @@ class FakeApi {
       return;
     }
     pod.state = "terminated";
+    this.notify(pod, "MODIFIED");
     res.end();
   }
 }
@@ -577,6 +610,38 @@ describe("kubernetes runtime against a local server answering the API paths it u
     expect(JSON.stringify(body.spec?.affinity)).toContain('"values":["node-a"]');
   });
 
+  it("watches its pod (fieldSelector on its name): a change is read at once, with no polling", async () => {
+    // the periodic re-read is pushed out of reach: only watch events can move the run along
+    const rt = runtime({ resyncMs: 3_600_000 });
+    const r = await run({ lines: lines("a", "b"), end: { exitCode: 0, reason: "Completed" } }, {}, rt);
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+    const name = (api.requests("POST", "/pods")[0]?.body as V1Pod | undefined)?.metadata?.name as string;
+    const watches = api.requests("GET", `/api/v1/namespaces/${NS}/pods`).filter((q) => q.query.get("watch"));
+    expect(watches.length).toBeGreaterThanOrEqual(1);
+    expect(watches[0]?.query.get("fieldSelector")).toBe(`metadata.name=${name}`);
+    // one read at the start, then one per event (added, running, terminated) at most
+    expect(
+      api.requests("GET", `/api/v1/namespaces/${NS}/pods/${name}`).filter((q) => !q.path.endsWith("/log"))
+        .length,
+    ).toBeLessThanOrEqual(4);
+    expect(api.watches.size).toBe(0); // closed when the run ended
+  });
+
+  it("opens the watch again when the API server ends it", async () => {
+    const controller = new AbortController();
+    const rt = runtime({ resyncMs: 3_600_000 });
+    const pending = run({ lines: lines("training") }, { signal: controller.signal }, rt);
+    const watchCount = () =>
+      api.requests("GET", `/api/v1/namespaces/${NS}/pods`).filter((q) => q.query.get("watch")).length;
+    while (api.watches.size === 0) await new Promise((r) => setTimeout(r, 5));
+    api.closeWatches(); // as a server does at its watch timeout
+    while (watchCount() < 2 || api.watches.size === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const r = await pending;
+    expect(r.aborted).toBe(true);
+    expect(watchCount()).toBeGreaterThanOrEqual(2);
+  });
+
   it("resumes a broken log follow from the last timestamp without repeating lines", async () => {
     const script: Script = {
       lines: lines("a", "b", "c", "d"),
@@ -671,7 +736,7 @@ describe("kubernetes runtime against a local server answering the API paths it u
     expect(message).toContain(
       `the Kubernetes API at ${server} forbids the worker to list pods in namespace locked (403`,
     );
-    expect(message).toContain("get, list, create and delete on pods and get on pods/log");
+    expect(message).toContain("get, list, watch, create and delete on pods and get on pods/log");
     expect(message).toContain("NEURAL_KUBERNETES_NAMESPACE (--kubernetes-namespace)");
     expect(message).not.toContain("\n");
   });

@@ -6,7 +6,7 @@
  * the worker must not delegate — a retried shard would train twice behind the worker's back, and the pod the worker
  * reads exit code, OOM and logs from would get a generated name found again only by label. A bare Pod gives exactly
  * one attempt, `activeDeadlineSeconds` enforces the timeout on the Pod itself, and RBAC stays on `pods` and
- * `pods/log` only (get, list, create, delete).
+ * `pods/log` only (get, list, watch, create, delete).
  *
  * The hardening of the docker runtime, as a pod spec: runAsNonRoot as 65534:65534, allowPrivilegeEscalation false,
  * capabilities drop ALL, read-only root filesystem with a 64 MiB memory emptyDir on /tmp, seccomp RuntimeDefault,
@@ -30,6 +30,9 @@
  * node (imported into its containerd, e.g. `ctr -n k8s.io images import`). An image the kubelet cannot get fails the
  * run as this node's fault (never the task's), naming the image.
  *
+ * Status: the pod is watched (fieldSelector on its name) and read again on every event; the watch is reopened when
+ * the server ends it, and a periodic read (`resyncMs`) covers a watch that stalls silently.
+ *
  * Logs: the pod's log is followed (`follow`, `timestamps`) line by line; a follow that ends while the container runs
  * is resumed from the last timestamp seen, skipping what was already delivered. Kubernetes merges stdout and
  * stderr: every line is reported as stdout. Exit: the container's terminated state gives the exit code and
@@ -47,6 +50,7 @@ import {
   type V1Volume,
   type V1VolumeMount,
   VersionApi,
+  Watch,
 } from "@kubernetes/client-node";
 import { UserError } from "../errors.js";
 import { type ContainerRuntime, lineSplitter, type RunRequest, type RunResult, TailBuffer } from "./types.js";
@@ -76,8 +80,13 @@ export interface KubernetesOptions {
   namespace?: string | undefined;
   /** Node to pin shard pods to (the worker's own node); none on a single-node cluster. */
   node?: string | undefined;
-  /** Milliseconds between pod status reads (default 1000). */
+  /** Milliseconds between retries of a broken log follow (default 1000). */
   pollMs?: number;
+  /**
+   * Milliseconds between pod status reads when the watch says nothing (default 10000): the pod is watched, and
+   * each watch event wakes a read at once; this periodic read only covers a watch that silently stalls.
+   */
+  resyncMs?: number;
   /** Seconds past the timeout after which the worker gives up on the kubelet enforcing it (default 60). */
   overdueSeconds?: number;
   /** Milliseconds to wait for the log stream to end once the container terminated (default 10000). */
@@ -273,6 +282,8 @@ export class KubernetesRuntime implements ContainerRuntime {
   private readonly logs: Log;
   private readonly node: string | undefined;
   private readonly pollMs: number;
+  private readonly resyncMs: number;
+  private readonly watcher: Watch;
   private readonly overdueSeconds: number;
   private readonly logGraceMs: number;
 
@@ -292,6 +303,8 @@ export class KubernetesRuntime implements ContainerRuntime {
     this.core = this.kubeConfig.makeApiClient(CoreV1Api);
     this.logs = new Log(this.kubeConfig);
     this.pollMs = options.pollMs ?? 1000;
+    this.resyncMs = options.resyncMs ?? 10_000;
+    this.watcher = new Watch(this.kubeConfig);
     this.overdueSeconds = options.overdueSeconds ?? 60;
     this.logGraceMs = options.logGraceMs ?? 10_000;
   }
@@ -310,7 +323,7 @@ export class KubernetesRuntime implements ContainerRuntime {
     if (code === 403) {
       return new UserError(
         `${where} forbids the worker to ${what} in namespace ${this.namespace} (403: ${message}): ` +
-          `grant it get, list, create and delete on pods and get on pods/log in ${this.namespace} ` +
+          `grant it get, list, watch, create and delete on pods and get on pods/log in ${this.namespace} ` +
           "(a Role and RoleBinding, see the worker README), or set NEURAL_KUBERNETES_NAMESPACE (--kubernetes-namespace)",
         { cause: error },
       );
@@ -391,6 +404,8 @@ export class KubernetesRuntime implements ContainerRuntime {
       request.onLine?.(line, "stdout");
     });
     const following = follower.run();
+    const changes = new PodChanges(this.watcher, this.namespace, name, this.pollMs);
+    changes.start();
     try {
       let outcome: PodOutcome = { state: "pending", detail: "Pending" };
       let started = false;
@@ -410,7 +425,7 @@ export class KubernetesRuntime implements ContainerRuntime {
         }
         if (outcome.state === "terminated" || outcome.state === "failed") break;
         if (outcome.state === "running") started = true;
-        await sleep(this.pollMs, stop.signal);
+        await changes.next(this.resyncMs, stop.signal);
       }
       if (aborted) return { ...RESULT_ABORTED, logs: logs.toString() };
       if (overdue) {
@@ -441,6 +456,7 @@ export class KubernetesRuntime implements ContainerRuntime {
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", onAbort);
       follower.stop();
+      changes.stop();
       // a log request the API never answered cannot be aborted: do not wait on it forever
       const grace = new AbortController();
       await Promise.race([following, sleep(this.logGraceMs, grace.signal)]);
@@ -489,6 +505,72 @@ export function loadKubeConfig(file?: string): KubeConfig {
     );
   }
   return kc;
+}
+
+/**
+ * Watches one pod (`fieldSelector=metadata.name=<name>`) and wakes `next()` on every event. The API server ends
+ * watches after a while, and a broken connection ends one too: it is opened again after `retryMs`. Events carry
+ * the pod, but the runtime reads it anew on each wake, so a missed or reordered event costs nothing.
+ */
+class PodChanges {
+  private controller: AbortController | undefined;
+  private stopped = false;
+  private pending = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly watcher: Watch,
+    private readonly namespace: string,
+    private readonly name: string,
+    private readonly retryMs: number,
+  ) {}
+
+  start(): void {
+    if (this.stopped) return;
+    void this.watcher
+      .watch(
+        `/api/v1/namespaces/${this.namespace}/pods`,
+        { fieldSelector: `metadata.name=${this.name}` },
+        () => this.changed(),
+        () => {
+          if (!this.stopped) setTimeout(() => this.start(), this.retryMs);
+        },
+      )
+      .then((controller) => {
+        if (this.stopped) controller.abort();
+        else this.controller = controller;
+      })
+      .catch(() => {
+        if (!this.stopped) setTimeout(() => this.start(), this.retryMs);
+      });
+  }
+
+  private changed(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  /** Resolves at the next event (or one that came since the last call), after `resyncMs`, or on `signal`. */
+  async next(resyncMs: number, signal: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    const timer = new AbortController();
+    const onAbort = () => timer.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.wake = onAbort;
+    await sleep(resyncMs, timer.signal);
+    signal.removeEventListener("abort", onAbort);
+    this.wake = undefined;
+    this.pending = false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.controller?.abort();
+    this.wake?.();
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
