@@ -54,6 +54,7 @@ beforeAll(async () => {
     NEURAL_DEPLOYMENTS_DIR: await deploymentsDir(devnet),
     NEURAL_REDIS_URL: redis.url,
     NEURAL_DOCKER_HOST: TEST_DOCKER_HOST,
+    NEURAL_RUNTIME: "docker", // a dead Docker fails the tests instead of falling back to the local sandbox
     NEURAL_IPFS_LISTEN: "/ip4/127.0.0.1/tcp/0",
   };
 });
@@ -249,6 +250,7 @@ describe("neural-worker CLI", () => {
     const broken = await cli(["doctor", "--json"], {
       NEURAL_REDIS_URL: "redis://127.0.0.1:1",
       NEURAL_DOCKER_HOST: "unix:///nonexistent.sock",
+      NEURAL_RUNTIME: "auto",
     });
     expect(broken.code).toBe(1);
     const bad = Object.fromEntries(

@@ -135,6 +135,8 @@ export async function startNetwork(): Promise<TestNetwork> {
     NEURAL_DEPLOYMENTS_DIR: deploymentsDir,
     NEURAL_REDIS_URL: redis.url,
     NEURAL_DOCKER_HOST: TEST_DOCKER_HOST,
+    // docker, not auto: a Docker that died must fail these tests, not switch them to the local sandbox
+    NEURAL_RUNTIME: "docker",
     NEURAL_IPFS_LISTEN: "/ip4/127.0.0.1/tcp/0",
     NEURAL_IPFS_PEERS: storage.multiaddrs()[0] ?? "",
     NEURAL_METRICS_PORT: "0",
