@@ -964,6 +964,10 @@ describe("API guards and bad input", () => {
     const first = (await (await ask()).json()) as { data: { node: { stake: string } } };
     const second = await ask();
     expect(second.headers.get("x-neural-cache")).toBe("hit");
+    // A hit is written to the socket directly: with Ponder's CORS header and its exact length.
+    expect(second.headers.get("access-control-allow-origin")).toBe("*");
+    expect(second.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(Number(second.headers.get("content-length"))).toBe(Buffer.byteLength(JSON.stringify(first)));
     expect(await second.json()).toEqual(first);
     await protocol.stake(6, 6n, 10n ** 18n);
     await waitForBlock(url("pglite"), await chain.blockNumber());

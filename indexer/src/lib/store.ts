@@ -161,7 +161,8 @@ export async function orNull<T>(write: Promise<T>): Promise<T | null> {
 }
 
 /**
- * Applies aggregate updates, each row in one upsert (no find before the write). The day's active-node
+ * Applies aggregate updates, each row in one store call (an update; an insert when the row is new; no find
+ * before the write, no defaults built for a row that exists). The day's active-node
  * columns follow the network's (end-of-day values), so the daily row is written when `agg.daily` changes it
  * or the active set moved.
  *
@@ -171,22 +172,24 @@ export async function orNull<T>(write: Promise<T>): Promise<T | null> {
  */
 export async function bumpAggregates(ctx: Ctx, e: AnyEvent, agg: Aggregates): Promise<void> {
   const stamp = { updatedAt: e.block.timestamp, updatedBlock: e.block.number };
-  const base = networkDefaults(e);
   let activeBefore: number[] | null = null;
-  const n1 = await ctx.db
-    .insert(network)
-    .values(agg.network ? { ...base, ...agg.network(base) } : base)
-    .onConflictDoUpdate((n0) => {
-      activeBefore = [
-        n0.activeNodes,
-        n0.activeNodesTier0,
-        n0.activeNodesTier1,
-        n0.activeNodesTier2,
-        n0.activeNodesTier3,
-        n0.activeNodesTier4,
-      ];
-      return agg.network ? { ...agg.network(n0), ...stamp } : stamp;
-    });
+  const networkPatch = (n0: NetworkRow): Partial<NetworkRow> => {
+    activeBefore = [
+      n0.activeNodes,
+      n0.activeNodesTier0,
+      n0.activeNodesTier1,
+      n0.activeNodesTier2,
+      n0.activeNodesTier3,
+      n0.activeNodesTier4,
+    ];
+    return agg.network ? { ...agg.network(n0), ...stamp } : stamp;
+  };
+  // The row exists after the first event: an update (no defaults built); the insert only once.
+  let n1 = await orNull(ctx.db.update(network, { id: NETWORK_ID }).set(networkPatch));
+  if (!n1) {
+    const base = networkDefaults(e);
+    n1 = await ctx.db.insert(network).values(agg.network ? { ...base, ...agg.network(base) } : base);
+  }
   const before = activeBefore as number[] | null;
   const activeAfter = [
     n1.activeNodes,
@@ -203,12 +206,13 @@ export async function bumpAggregates(ctx: Ctx, e: AnyEvent, agg: Aggregates): Pr
     DailyRow,
     (typeof ACTIVE_KEYS)[number]
   >;
+  const daily = await orNull(
+    ctx.db.update(dailyStat, { id }).set((d0) => (agg.daily ? { ...agg.daily(d0), ...active } : active)),
+  );
+  if (daily) return;
   // A new day starts from the network's active set as it was before this event.
   const dBase = dailyDefaults(id, dayStart, before);
-  await ctx.db
-    .insert(dailyStat)
-    .values({ ...dBase, ...(agg.daily ? agg.daily(dBase) : {}), ...active })
-    .onConflictDoUpdate((d0) => (agg.daily ? { ...agg.daily(d0), ...active } : active));
+  await ctx.db.insert(dailyStat).values({ ...dBase, ...(agg.daily ? agg.daily(dBase) : {}), ...active });
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000" as Hex;
@@ -278,7 +282,6 @@ export async function updateNode(
   // The cached row changes in place on update: keep what the deltas need, from the row as stored (the
   // upsert's callback) or from the defaults when the node is new (events of one transaction may come before
   // its NodeRegistered).
-  const fresh = nodeDefaults(nodeId, e);
   let staked0 = 0n;
   let locked0 = 0n;
   let active0 = false;
@@ -294,10 +297,10 @@ export async function updateNode(
     }
     return set;
   };
-  const after: NodeRow = await ctx.db
-    .insert(node)
-    .values({ ...fresh, ...changes(fresh) })
-    .onConflictDoUpdate(changes);
+  const withChanges = (fresh: NodeRow): NodeRow => ({ ...fresh, ...changes(fresh) });
+  const after: NodeRow =
+    (await orNull(ctx.db.update(node, { id: nodeId }).set(changes))) ??
+    (await ctx.db.insert(node).values(withChanges(nodeDefaults(nodeId, e))));
 
   const stakedDelta = after.stake + after.unbonding - staked0;
   const lockedDelta = after.locked - locked0;
