@@ -271,8 +271,11 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
           await Promise.race([...inflight, sleep(1000)]);
           continue;
         }
-        // audits and committee seats take the loop (a slot's worth of work) only while a slot is free
-        await checkAudits();
+        // audits and committee seats take the loop (a slot's worth of work) only while a slot is free; a failed
+        // scan is logged and tried again at the next beat, and never keeps the loop from reading jobs
+        await checkAudits().catch((error: Error) =>
+          log.warn({ err: error.message }, "scan for audit and committee duties failed (tried again later)"),
+        );
         await checkClaims();
         for (const entry of await queue.next(1000, free)) {
           if (stopping) break;
@@ -313,10 +316,13 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     auditsCheckedAt = Date.now();
     const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
     const from = scannedTo === undefined ? undefined : scannedTo + 1n;
-    for (const a of await chain.auditsAssigned(nodeId, from, head))
-      audits.set(`${a.taskId}:${a.shardIndex}`, a);
-    for (const d of await chain.committeeSeats(nodeId, from, head)) seats.add(d);
-    scannedTo = head;
+    // no block since the last scan: nothing to read (a range ending before it starts is an RPC error)
+    if (from === undefined || from <= head) {
+      for (const a of await chain.auditsAssigned(nodeId, from, head))
+        audits.set(`${a.taskId}:${a.shardIndex}`, a);
+      for (const d of await chain.committeeSeats(nodeId, from, head)) seats.add(d);
+      scannedTo = head;
+    }
     await checkCommittees();
     for (const [key, { taskId, shardIndex }] of audits) {
       if (stopping) return;
