@@ -231,9 +231,30 @@ export class StorageNode {
     }
   }
 
-  private signal(options: GetOptions = {}): AbortSignal {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.fetchTimeoutMs);
-    return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  /**
+   * The caller's signal and this node's time limit as one signal; `clear()` (in a finally) stops the timer and
+   * detaches from the caller's signal. Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: the composite holds
+   * its sources weakly, and on Node 20 an unreferenced timeout signal can be collected before it fires, leaving a
+   * fetch of a CID nobody has waiting forever (seen in CI). Here the pending timer holds the controller.
+   */
+  private limit(options: GetOptions = {}): { signal: AbortSignal; clear: () => void } {
+    const controller = new AbortController();
+    const ms = options.timeoutMs ?? this.fetchTimeoutMs;
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")),
+      ms,
+    );
+    const caller = options.signal;
+    const onAbort = () => controller.abort(caller?.reason);
+    if (caller?.aborted) onAbort();
+    else caller?.addEventListener("abort", onAbort, { once: true });
+    return {
+      signal: controller.signal,
+      clear: () => {
+        clearTimeout(timer);
+        caller?.removeEventListener("abort", onAbort);
+      },
+    };
   }
 
   /** Maps a failed fetch to a NeuralError: our time limit -> TimeoutError; the caller's abort passes through. */
@@ -281,11 +302,13 @@ export class StorageNode {
       ]);
     }
     let bytes: Uint8Array;
-    const signal = this.signal(options);
+    const { signal, clear } = this.limit(options);
     try {
       bytes = await this.helia.blockstore.get(parsed, { signal });
     } catch (error) {
       this.rethrow(error, parsed, options, signal, "get");
+    } finally {
+      clear();
     }
     await verifyBlock(parsed, bytes);
     return bytes;
@@ -347,7 +370,7 @@ export class StorageNode {
   /** Streams a UnixFS file (from the local store or peers); every block fetched is hash-verified. */
   async *cat(cid: CID | string, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
     const parsed = toCid(cid);
-    const signal = this.signal(options);
+    const { signal, clear } = this.limit(options);
     try {
       for await (const chunk of this.fs.cat(parsed, {
         signal,
@@ -358,6 +381,8 @@ export class StorageNode {
       }
     } catch (error) {
       this.rethrow(error, parsed, options, signal, "cat");
+    } finally {
+      clear();
     }
   }
 
@@ -399,7 +424,7 @@ export class StorageNode {
     const parsed = toCid(cid);
     const root = resolve(destination);
     const written: WrittenFile[] = [];
-    const signal = this.signal(options);
+    const { signal, clear } = this.limit(options);
     try {
       for await (const entry of recursive(parsed, this.helia.blockstore, { signal })) {
         const relative = entry.path.split("/").slice(1);
@@ -427,6 +452,8 @@ export class StorageNode {
       }
     } catch (error) {
       this.rethrow(error, parsed, options, signal, "get directory");
+    } finally {
+      clear();
     }
     return written;
   }
@@ -437,13 +464,15 @@ export class StorageNode {
   async pin(cid: CID | string, options: GetOptions = {}): Promise<void> {
     const parsed = toCid(cid);
     if (await this.helia.pins.isPinned(parsed)) return;
-    const signal = this.signal(options);
+    const { signal, clear } = this.limit(options);
     try {
       for await (const _ of this.helia.pins.add(parsed, { signal })) {
         // drain
       }
     } catch (error) {
       this.rethrow(error, parsed, options, signal, "pin");
+    } finally {
+      clear();
     }
   }
 

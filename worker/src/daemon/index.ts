@@ -228,13 +228,16 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
     }
   };
 
+  /** Waits `ms`, or less when the node stops; leaves no listener behind (the loop sleeps every second). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      controller.signal.addEventListener("abort", () => {
+      const done = () => {
         clearTimeout(t);
+        controller.signal.removeEventListener("abort", done);
         resolve();
-      });
+      };
+      const t = setTimeout(done, ms);
+      controller.signal.addEventListener("abort", done, { once: true });
     });
 
   const retryLater = () => Date.now() + (options.retrySeconds ?? 10) * 1000;
