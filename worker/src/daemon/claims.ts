@@ -7,10 +7,12 @@
  * journaled and recovered after a crash like any job (a keeper that also sends it is harmless: a second job of the
  * same epoch finds the shard already done by this node).
  */
+
 import { bytes32ToCid, encodeMessage, Ineligibility, ShardStatus, TaskStatus } from "@neural/sdk";
 import type { Actor, NeuralChain } from "../chain/index.js";
 import type { Logger } from "../log.js";
 import type { WorkerQueue } from "../queue/redis.js";
+import { BlockCursor } from "./cursor.js";
 
 export interface ClaimDeps {
   chain: NeuralChain;
@@ -29,7 +31,7 @@ export type ClaimResult =
 const ZERO = `0x${"0".repeat(64)}`;
 
 export class PendingClaimer {
-  private scannedTo: bigint | undefined;
+  private readonly blocks = new BlockCursor();
   private delay: bigint | undefined;
   /** Open or running tasks, with the shard index the next scan starts at. */
   private readonly tasks = new Map<bigint, { cursor: bigint }>();
@@ -41,12 +43,10 @@ export class PendingClaimer {
     const { chain, nodeId, log } = this.deps;
     const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
     this.delay ??= await chain.taskManagerParameter("claimDelayBlocks");
-    const from = this.scannedTo === undefined ? undefined : this.scannedTo + 1n;
-    if (from === undefined || from <= head) {
-      for (const taskId of await chain.tasksPosted(from, head))
+    await this.blocks.scan(head, async (from, to) => {
+      for (const taskId of await chain.tasksPosted(from, to))
         if (!this.tasks.has(taskId)) this.tasks.set(taskId, { cursor: 0n });
-      this.scannedTo = head;
-    }
+    });
     let budget = this.deps.readBudget ?? 256;
     for (const [taskId, state] of this.tasks) {
       if (budget <= 0) break;

@@ -23,6 +23,7 @@ import { type AuditOutcome, performAudit } from "../verify/audit.js";
 import { type CommitteeOutcome, serveCommittee } from "../verify/committee.js";
 import { VERSION } from "../version.js";
 import { type ClaimResult, PendingClaimer } from "./claims.js";
+import { BlockCursor } from "./cursor.js";
 import { WorkerMetrics } from "./metrics.js";
 import { type PingAnswer, PingAnswerer } from "./pings.js";
 import { sweepRetention } from "./retention.js";
@@ -311,21 +312,18 @@ export async function start(config: WorkerConfig, options: DaemonOptions): Promi
   };
   // Duties found in events are kept until they are over; each poll scans only the blocks not scanned yet.
   let auditsCheckedAt = 0;
-  let scannedTo: bigint | undefined;
+  const dutyBlocks = new BlockCursor();
   const audits = new Map<string, { taskId: bigint; shardIndex: bigint }>();
   const seats = new Set<bigint>();
   const checkAudits = async () => {
     if (Date.now() - auditsCheckedAt < config.heartbeatSeconds * 1000) return;
     auditsCheckedAt = Date.now();
     const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
-    const from = scannedTo === undefined ? undefined : scannedTo + 1n;
-    // no block since the last scan: nothing to read (a range ending before it starts is an RPC error)
-    if (from === undefined || from <= head) {
-      for (const a of await chain.auditsAssigned(nodeId, from, head))
+    await dutyBlocks.scan(head, async (from, to) => {
+      for (const a of await chain.auditsAssigned(nodeId, from, to))
         audits.set(`${a.taskId}:${a.shardIndex}`, a);
-      for (const d of await chain.committeeSeats(nodeId, from, head)) seats.add(d);
-      scannedTo = head;
-    }
+      for (const d of await chain.committeeSeats(nodeId, from, to)) seats.add(d);
+    });
     await checkCommittees();
     for (const [key, { taskId, shardIndex }] of audits) {
       if (stopping) return;

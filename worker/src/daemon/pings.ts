@@ -8,9 +8,11 @@
  * ping state is read before each answer (a ping already answered, or of an earlier assignment, is skipped), and an
  * answer the chain refuses changes nothing.
  */
+
 import { ContractRevertError, ShardStatus } from "@neural/sdk";
 import type { Actor, NeuralChain } from "../chain/index.js";
 import type { Logger } from "../log.js";
+import { BlockCursor } from "./cursor.js";
 
 export interface PingRef {
   taskId: bigint;
@@ -55,7 +57,7 @@ export interface PingDeps {
 export type PingAnswer = PingRef & { hash: `0x${string}` };
 
 export class PingAnswerer {
-  private scannedTo: bigint | undefined;
+  private readonly blocks = new BlockCursor();
   /** Pings seen and not over yet, by `task:shard:epoch`. */
   private readonly open = new Map<string, PingRef>();
   private readonly warned = new Set<string>();
@@ -66,17 +68,15 @@ export class PingAnswerer {
   async poll(): Promise<PingAnswer[]> {
     const { chain, actor, nodeId, log } = this.deps;
     const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
-    const from = this.scannedTo === undefined ? undefined : this.scannedTo + 1n;
-    if (from === undefined || from <= head) {
-      for (const p of await chain.pingsOf(nodeId, from, head)) {
+    await this.blocks.scan(head, async (from, to) => {
+      for (const p of await chain.pingsOf(nodeId, from, to)) {
         this.open.set(`${p.taskId}:${p.shardIndex}:${p.epoch}`, {
           taskId: p.taskId,
           shardIndex: p.shardIndex,
           epoch: p.epoch,
         });
       }
-      this.scannedTo = head;
-    }
+    });
     const answered: PingAnswer[] = [];
     for (const [key, ping] of this.open) {
       const [shard, latest] = await Promise.all([
