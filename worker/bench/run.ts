@@ -11,7 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,6 +25,7 @@ import type { ContainerRuntime, RunLimits } from "../src/runtimes/types.js";
 import type { ShardOutcome } from "../src/shard/run.js";
 import { TEST_DOCKER_HOST } from "../test/docker-host.js";
 import { startNetwork } from "../test/network.js";
+import { contractMounts } from "../test/runtime-contract.js";
 import { loadTrainerImage } from "../test/trainer-image.js";
 
 const SHARDS = 8;
@@ -33,16 +34,6 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
-
-async function mounts(base: string) {
-  const dir = await mkdtemp(join(base, "run-"));
-  const m = { data: join(dir, "data"), checkpoints: join(dir, "checkpoints"), output: join(dir, "output") };
-  for (const d of Object.values(m)) {
-    await mkdir(d);
-    await chmod(d, 0o777);
-  }
-  return m;
-}
 
 /**
  * One runtime's orchestration: N shards of the busybox trainer (2 steps, so training itself is ~0), each with a
@@ -106,7 +97,7 @@ async function orchestration(kind: "docker" | "local"): Promise<string[]> {
     });
     const runs: number[] = [];
     for (let i = 0; i < SHARDS; i++) {
-      const m = await mounts(net.dir);
+      const m = await contractMounts(net.dir);
       const t0 = performance.now();
       await runtime.run({ image: net.busybox.imageId, command: [], env, mounts: m, limits, label: "bench" });
       runs.push(performance.now() - t0);
@@ -142,7 +133,7 @@ async function trainer(): Promise<string[]> {
         resume?: { file: string; index: number };
       },
     ) => {
-      const m = await mounts(base);
+      const m = await contractMounts(base);
       await copyFile(image.digits, join(m.data, "digits.csv.gz"));
       const interval = input.steps / input.n;
       if (input.resume) await copyFile(input.resume.file, join(m.checkpoints, "resume.safetensors"));

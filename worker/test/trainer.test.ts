@@ -6,7 +6,7 @@
  * cheat is in verify.test.ts).
  */
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildContainerEnv, INIT_WEIGHTS_FILE, parseContainerLine } from "@neural/sdk";
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerRuntime } from "../src/runtimes/docker.js";
 import type { TrainerImage } from "../trainer/image.js";
 import { TEST_DOCKER_HOST } from "./docker-host.js";
+import { contractMounts } from "./runtime-contract.js";
 import { loadTrainerImage } from "./trainer-image.js";
 
 let runtime: DockerRuntime;
@@ -44,18 +45,8 @@ async function train(
     init?: string;
   } = {},
 ): Promise<Run> {
-  const base = await mkdtemp(join(dir, "run-"));
-  const mounts = {
-    data: join(base, "data"),
-    checkpoints: join(base, "checkpoints"),
-    output: join(base, "output"),
-  };
-  await mkdir(mounts.data);
+  const mounts = await contractMounts(dir);
   await copyFile(image.digits, join(mounts.data, "digits.csv.gz"));
-  for (const d of [mounts.checkpoints, mounts.output]) {
-    await mkdir(d);
-    await chmod(d, 0o777);
-  }
   if (over.resume) await copyFile(over.resume.from, join(mounts.checkpoints, "resume.safetensors"));
   if (over.init) await copyFile(over.init, join(mounts.checkpoints, INIT_WEIGHTS_FILE));
   const env = buildContainerEnv({
