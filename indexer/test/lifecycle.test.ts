@@ -969,6 +969,14 @@ describe("API guards and bad input", () => {
     expect(second.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(Number(second.headers.get("content-length"))).toBe(Buffer.byteLength(JSON.stringify(first)));
     expect(await second.json()).toEqual(first);
+    // A client that asks for a fresh answer gets one computed for it, the same while nothing changed.
+    const fresh = await fetch(`${url("pglite")}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "cache-control": "no-cache" },
+      body: JSON.stringify({ query }),
+    });
+    expect(fresh.headers.get("x-neural-cache")).toBeNull();
+    expect(await fresh.json()).toEqual(first);
     await protocol.stake(6, 6n, 10n ** 18n);
     await waitForBlock(url("pglite"), await chain.blockNumber());
     const third = await ask();

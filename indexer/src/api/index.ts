@@ -224,8 +224,13 @@ function cachedResponse(c: Ctx, body: Uint8Array<ArrayBuffer>, how: "hit" | "sha
   });
 }
 
+/** A request asking for a fresh answer (`Cache-Control: no-cache` or `no-store`) skips the cache both ways. */
+const wantsFresh = (c: Ctx) => /\bno-(cache|store)\b/i.test(c.req.header("cache-control") ?? "");
+
 const responseCacheMiddleware = createMiddleware(async (c, next) => {
-  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0 || !ready) return next();
+  if (c.req.method !== "POST" || env.NEURAL_GRAPHQL_CACHE_ENTRIES === 0 || !ready || wantsFresh(c)) {
+    return next();
+  }
   const key = await requestText(c);
   const tag = listening ? `g${generation}` : `s${await indexedState()}`;
   const found = responseCache.lookup(key, tag);
