@@ -3,7 +3,7 @@
  * decides what is mined: a stuck submission is replaced by higher-fee versions of the SAME nonce and exactly one
  * lands; a restart re-broadcasts the journaled versions and signs nothing new; a nonce taken by another
  * transaction is reported, not waited on; an RPC answering 503, resetting or refusing connections for a while is
- * ridden out; a revert is never retried.
+ * ridden out; a revert is never retried. Releases (like every worker write but a challenge) are bumped the same way.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -148,6 +148,47 @@ describe("fee bumping", () => {
     expect(tx.versions.map((v) => v.hash)).toContain(hash);
     expect(hash).not.toBe(first.hash);
     expect(await submissions(taskId)).toHaveLength(1);
+    expect(await nonceOfWorker()).toBe(nonceBefore + 1);
+  });
+
+  it("bumps a stuck release the same way (no journal): released once, by a later version", async () => {
+    const { chain, actor } = await connect();
+    const taskId = await assigned();
+    const nonceBefore = await nonceOfWorker();
+    await anvil.setAutomine(false);
+    const releasing = chain.releaseShard(actor, { taskId, shardIndex: 0n, reason: "InvalidSpec" });
+    // the worker's transaction waiting in the pool (a replacement takes its place)
+    const pending = async () => {
+      const pool = (await anvil.getTxpoolContent()).pending as Record<string, Record<string, unknown>>;
+      const key = Object.keys(pool).find((a) => a.toLowerCase() === net.worker.address.toLowerCase());
+      const [tx] = Object.values(key ? (pool[key] ?? {}) : {}) as { hash: Hex; maxFeePerGas: bigint | Hex }[];
+      return tx;
+    };
+    let first = await pending();
+    while (!first) {
+      await new Promise((r) => setTimeout(r, 20));
+      first = await pending();
+    }
+    const floor = BigInt(first.maxFeePerGas) * 2n;
+    while ((await pending())?.hash === first.hash) {
+      await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: floor });
+      await anvil.mine({ blocks: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: floor });
+    await anvil.setAutomine(true);
+    await anvil.mine({ blocks: 1 });
+    const released = await releasing;
+    expect(released.hash).not.toBe(first.hash);
+    expect(released.late).toBe(false);
+    const events = await net.publicClient.getContractEvents({
+      address: net.devnet.deployment.contracts.TaskManager.address,
+      abi: taskManagerAbi,
+      eventName: "ShardReleased",
+      args: { taskId },
+      fromBlock: 0n,
+    });
+    expect(events).toHaveLength(1);
     expect(await nonceOfWorker()).toBe(nonceBefore + 1);
   });
 

@@ -27,9 +27,12 @@ import {
   ShardStatus,
   Tier,
   taskManagerAbi,
+  toBytes32,
   toNeuralError,
   type Vote,
+  voteCommitment,
   type WorkerConsent,
+  ZERO_BYTES32,
 } from "@neural/sdk";
 import { loadDeployment } from "@neural/sdk/node";
 import type { Logger } from "pino";
@@ -362,17 +365,49 @@ export class NeuralChain {
     actor: Actor,
     input: { taskId: bigint; shardIndex: bigint; reason: keyof typeof ReleaseReason; logsCid?: string },
   ): Promise<{ hash: Hex; receipt: TransactionReceipt; late: boolean }> {
-    return actor.client.releaseShard({
-      taskId: input.taskId,
-      shardIndex: input.shardIndex,
-      reason: ReleaseReason[input.reason],
-      ...(input.logsCid ? { logsCid: input.logsCid } : {}),
+    const logsCid = input.logsCid ? toBytes32(input.logsCid, "logs") : ZERO_BYTES32;
+    const result = await this.write(
+      actor,
+      "TaskManager",
+      "releaseShard",
+      this.addresses.taskManager,
+      taskManagerAbi,
+      [input.taskId, input.shardIndex, ReleaseReason[input.reason], logsCid],
+    );
+    const [released] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ShardReleased",
     });
+    if (!released) throw new UserError(`releaseShard ${result.hash}: no ShardReleased event in the receipt`);
+    return { ...result, late: released.args.late };
   }
 
   /** Takes a shard Pending for claimDelayBlocks for `nodeId` (claimShard); the assignment's price and epoch. */
-  async claimShard(actor: Actor, input: { taskId: bigint; shardIndex: bigint; nodeId: bigint }) {
-    return actor.client.claimShard(input);
+  async claimShard(
+    actor: Actor,
+    input: { taskId: bigint; shardIndex: bigint; nodeId: bigint },
+  ): Promise<{ hash: Hex; receipt: TransactionReceipt; price: bigint; epoch: number; deadline: bigint }> {
+    const result = await this.write(
+      actor,
+      "TaskManager",
+      "claimShard",
+      this.addresses.taskManager,
+      taskManagerAbi,
+      [input.taskId, input.shardIndex, input.nodeId],
+    );
+    const [assigned] = parseEventLogs({
+      abi: taskManagerAbi,
+      logs: result.receipt.logs,
+      eventName: "ShardAssigned",
+    });
+    if (!assigned) throw new UserError(`claimShard ${result.hash}: no ShardAssigned event in the receipt`);
+    return {
+      ...result,
+      price: assigned.args.price,
+      epoch: assigned.args.epoch,
+      deadline: assigned.args.deadline,
+    };
   }
 
   /** The first condition `nodeId` fails for a shard of `taskId` (Ineligibility; 0 = None: eligible). */
@@ -518,7 +553,10 @@ export class NeuralChain {
 
   /** Answers the outstanding liveness ping of one of this node's Assigned shards (answerPing). */
   async answerPing(actor: Actor, taskId: bigint, shardIndex: bigint) {
-    return actor.client.answerPing(taskId, shardIndex);
+    return this.write(actor, "TaskManager", "answerPing", this.addresses.taskManager, taskManagerAbi, [
+      taskId,
+      shardIndex,
+    ]);
   }
 
   /** Disputes whose committee (any round) includes `nodeId` (CommitteeDrawn events). */
@@ -558,11 +596,26 @@ export class NeuralChain {
   }
 
   async commitVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
-    return actor.client.commitVote(input);
+    const commitment = voteCommitment(input.disputeId, input.nodeId, input.vote, input.salt);
+    return this.write(
+      actor,
+      "DisputeManager",
+      "commitVote",
+      this.addresses.disputeManager,
+      disputeManagerAbi,
+      [input.disputeId, input.nodeId, commitment],
+    );
   }
 
   async revealVote(actor: Actor, input: { disputeId: bigint; nodeId: bigint; vote: Vote; salt: Hex }) {
-    return actor.client.revealVote(input);
+    return this.write(
+      actor,
+      "DisputeManager",
+      "revealVote",
+      this.addresses.disputeManager,
+      disputeManagerAbi,
+      [input.disputeId, input.nodeId, input.vote, input.salt],
+    );
   }
 
   /** The assigned verifier attests that its re-execution matched (paid the audit fee). */
