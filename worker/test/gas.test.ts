@@ -107,8 +107,8 @@ function memoryJournal(previous?: SignedTx) {
 }
 
 /** Mines blocks whose base fee is above every version signed so far until `done` holds. */
-async function mineStuckUntil(done: () => boolean, floor: bigint): Promise<void> {
-  while (!done()) {
+async function mineStuckUntil(done: () => boolean | Promise<boolean>, floor: bigint): Promise<void> {
+  while (!(await done())) {
     await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: floor });
     await anvil.mine({ blocks: 1 });
     await new Promise((r) => setTimeout(r, 50));
@@ -170,11 +170,7 @@ describe("fee bumping", () => {
       first = await pending();
     }
     const floor = BigInt(first.maxFeePerGas) * 2n;
-    while ((await pending())?.hash === first.hash) {
-      await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: floor });
-      await anvil.mine({ blocks: 1 });
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await mineStuckUntil(async () => (await pending())?.hash !== first.hash, floor);
     await anvil.setNextBlockBaseFeePerGas({ baseFeePerGas: floor });
     await anvil.setAutomine(true);
     await anvil.mine({ blocks: 1 });

@@ -280,7 +280,7 @@ export async function updateNode(
   agg: Aggregates = {},
 ): Promise<NodeRow> {
   // The cached row changes in place on update: keep what the deltas need, from the row as stored (the
-  // upsert's callback) or from the defaults when the node is new (events of one transaction may come before
+  // update's callback) or from the defaults when the node is new (events of one transaction may come before
   // its NodeRegistered).
   let staked0 = 0n;
   let locked0 = 0n;

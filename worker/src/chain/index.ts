@@ -374,12 +374,7 @@ export class NeuralChain {
       taskManagerAbi,
       [input.taskId, input.shardIndex, ReleaseReason[input.reason], logsCid],
     );
-    const [released] = parseEventLogs({
-      abi: taskManagerAbi,
-      logs: result.receipt.logs,
-      eventName: "ShardReleased",
-    });
-    if (!released) throw new UserError(`releaseShard ${result.hash}: no ShardReleased event in the receipt`);
+    const released = receiptEvent(result, "ShardReleased", "releaseShard");
     return { ...result, late: released.args.late };
   }
 
@@ -396,12 +391,7 @@ export class NeuralChain {
       taskManagerAbi,
       [input.taskId, input.shardIndex, input.nodeId],
     );
-    const [assigned] = parseEventLogs({
-      abi: taskManagerAbi,
-      logs: result.receipt.logs,
-      eventName: "ShardAssigned",
-    });
-    if (!assigned) throw new UserError(`claimShard ${result.hash}: no ShardAssigned event in the receipt`);
+    const assigned = receiptEvent(result, "ShardAssigned", "claimShard");
     return {
       ...result,
       price: assigned.args.price,
@@ -679,4 +669,15 @@ export class NeuralChain {
       },
     );
   }
+}
+
+/** The TaskManager event a mined write must have emitted (its receipt without it is a contract mismatch). */
+function receiptEvent<E extends "ShardReleased" | "ShardAssigned">(
+  result: { hash: Hex; receipt: TransactionReceipt },
+  eventName: E,
+  functionName: string,
+) {
+  const [event] = parseEventLogs({ abi: taskManagerAbi, logs: result.receipt.logs, eventName });
+  if (!event) throw new UserError(`${functionName} ${result.hash}: no ${eventName} event in the receipt`);
+  return event;
 }
